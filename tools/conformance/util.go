@@ -1,0 +1,42 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+)
+
+// Hex is a byte string that travels as lowercase hex in JSON.
+type Hex []byte
+
+func (h Hex) MarshalJSON() ([]byte, error) { return json.Marshal(hex.EncodeToString(h)) }
+
+func (h *Hex) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := hex.DecodeString(s)
+	if err != nil {
+		return fmt.Errorf("bad hex: %w", err)
+	}
+	*h = v
+	return nil
+}
+
+// randBytes draws n bytes from r (vectors must be reproducible, so never crypto/rand here).
+func randBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	_, _ = r.Read(b)
+	return b
+}
+
+// decodeCases unmarshals a verifier's cases into a typed slice.
+func decodeCases[T any](raw json.RawMessage) ([]T, error) {
+	var cases []T
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		return nil, err
+	}
+	return cases, nil
+}
