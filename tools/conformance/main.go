@@ -6,6 +6,8 @@
 //	conformance check -root DIR      regenerate deterministic vectors and compare them with the
 //	                                 committed files; re-verify the randomized ones
 //	conformance verify -in DIR       verify what the TypeScript producers wrote into DIR
+//	conformance bench [-only a,b]    time the Go reference operations and print JSON results,
+//	                                 so TypeScript benchmarks can report ratios against Go
 //
 // Vector and output files are JSON; byte strings are lowercase hex.
 package main
@@ -44,10 +46,27 @@ type generator struct {
 // verifier checks one kind of TypeScript-produced output and returns how many cases it checked.
 type verifier func(cases json.RawMessage) (int, error)
 
+// benchResult is one timed Go reference operation.
+type benchResult struct {
+	Name      string  `json:"name"`
+	Ops       int     `json:"ops"`
+	NsPerOp   float64 `json:"nsPerOp"`
+	OpsPerSec float64 `json:"opsPerSec"`
+}
+
 var (
 	generators = map[string]generator{}
 	verifiers  = map[string]verifier{}
+	benches    = map[string]func() []benchResult{}
 )
+
+// registerBench adds a group of Go reference timings (see timeOp in util.go).
+func registerBench(name string, b func() []benchResult) {
+	if _, dup := benches[name]; dup {
+		panic("duplicate bench " + name)
+	}
+	benches[name] = b
+}
 
 func registerGenerator(name string, g generator) {
 	if _, dup := generators[name]; dup {
@@ -102,6 +121,8 @@ func main() {
 		err = check(*root, *seed, selected(*only))
 	case "verify":
 		err = verify(*in)
+	case "bench":
+		err = runBenches(*only)
 	default:
 		usage()
 	}
@@ -112,7 +133,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: conformance generate|check -root DIR [-only a,b] [-seed N] | verify -in DIR")
+	fmt.Fprintln(os.Stderr, "usage: conformance generate|check -root DIR [-only a,b] [-seed N] | verify -in DIR | bench [-only a,b]")
 	os.Exit(2)
 }
 
@@ -240,6 +261,26 @@ func verify(dir string) error {
 		failed = append(failed, "nothing to verify in "+dir)
 	}
 	return report(failed)
+}
+
+func runBenches(only string) error {
+	var names []string
+	for name := range benches {
+		if only == "" || strings.Contains(","+only+",", ","+name+",") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	results := []benchResult{}
+	for _, name := range names {
+		results = append(results, benches[name]()...)
+	}
+	out, err := json.MarshalIndent(results, "", " ")
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(out))
+	return nil
 }
 
 func report(failed []string) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"time"
 )
 
 // Hex is a byte string that travels as lowercase hex in JSON.
@@ -39,4 +40,22 @@ func decodeCases[T any](raw json.RawMessage) ([]T, error) {
 		return nil, err
 	}
 	return cases, nil
+}
+
+// timeOp runs op repeatedly for about minDuration (after a short warm-up) and reports its cost.
+func timeOp(name string, minDuration time.Duration, op func(i int)) benchResult {
+	for i := 0; i < 10; i++ {
+		op(i)
+	}
+	n := 0
+	start := time.Now()
+	for time.Since(start) < minDuration {
+		for j := 0; j < 16; j++ {
+			op(n)
+			n++
+		}
+	}
+	elapsed := time.Since(start)
+	ns := float64(elapsed.Nanoseconds()) / float64(n)
+	return benchResult{Name: name, Ops: n, NsPerOp: ns, OpsPerSec: 1e9 / ns}
 }
