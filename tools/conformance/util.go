@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"os/exec"
 	"time"
 )
 
@@ -58,4 +59,21 @@ func timeOp(name string, minDuration time.Duration, op func(i int)) benchResult 
 	elapsed := time.Since(start)
 	ns := float64(elapsed.Nanoseconds()) / float64(n)
 	return benchResult{Name: name, Ops: n, NsPerOp: ns, OpsPerSec: 1e9 / ns}
+}
+
+// moduleDir returns where the Go module cache holds module@version (downloading it if needed),
+// for vectors taken from upstream test data.
+func moduleDir(moduleAtVersion string) (string, error) {
+	out, err := exec.Command("go", "mod", "download", "-json", moduleAtVersion).Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download %s: %w", moduleAtVersion, err)
+	}
+	var info struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &info); err != nil {
+		return "", err
+	}
+	if info.Error != "" {
+		return "", fmt.Errorf("go mod download %s: %s", moduleAtVersion, info.Error)
+	}
+	return info.Dir, nil
 }
