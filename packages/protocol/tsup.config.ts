@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // Every generated module is its own entry, so `@decai/protocol/gen/...` subpaths resolve.
+  entry: ['src/index.ts', 'src/gen/**/*_pb.ts'],
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { composite: false } },
   tsconfig: 'tsconfig.build.json',
