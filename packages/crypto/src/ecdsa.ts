@@ -1,0 +1,80 @@
+// cosmos-sdk secp256k1 signatures (`PrivKey.Sign` / `PubKey.VerifySignature`), which poktroll
+// suppliers use to sign relay responses.
+
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToBigInt, isBytes } from './bytes.js'
+import { CryptoError } from './errors.js'
+import { invN, modN, N } from './field.js'
+import { parsePrivateKey } from './keys.js'
+import { addMultiple, addMultiplesVar, baseTable, decodePoint, identity, readUint256, toAffineBatch } from './point.js'
+import { type CachedPoint, internPoint, lookupPoint, useTable } from './ring-cache.js'
+
+const HALF_N = N >> 1n
+
+/**
+ * Signs like cosmos `PrivKey.Sign(message)`: ECDSA over SHA-256(message), RFC 6979 nonce, low-S,
+ * returned as 64 bytes r ‖ s. The same key and message always give the same bytes.
+ */
+export function signSecp256k1(message: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  if (!isBytes(message)) throw new CryptoError('INVALID_MESSAGE', 'Expected the message as a Uint8Array.')
+  parsePrivateKey(privateKey)
+  return secp256k1.sign(sha256(message), privateKey, { prehash: false, lowS: true, format: 'compact' })
+}
+
+function publicKeyEntry(publicKey: Uint8Array): CachedPoint | undefined {
+  if (!isBytes(publicKey)) return undefined
+  if (publicKey.length === 33) return lookupPoint(publicKey)
+  const point = decodePoint(publicKey)
+  return point === undefined ? undefined : internPoint(point)
+}
+
+/**
+ * Verifies like cosmos `PubKey.VerifySignature(message, signature)`: exactly 64 bytes r ‖ s (each
+ * reduced mod n, as decred does), s not above n/2, over SHA-256(message). Returns false for
+ * anything else, including a malformed public key.
+ */
+export function verifySecp256k1(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (!isBytes(signature) || signature.length !== 64 || !isBytes(message)) return false
+  const q = publicKeyEntry(publicKey)
+  if (q === undefined) return false
+  const r = modN(readUint256(signature, 0))
+  const s = modN(readUint256(signature, 32))
+  if (r === 0n || s === 0n || s > HALF_N) return false
+  const e = modN(bytesToBigInt(sha256(message)))
+  const w = invN(s)
+  const acc = identity()
+  const table = useTable(q)
+  const u2 = modN(r * w)
+  if (table === undefined) addMultiplesVar(acc, [q.point], [u2])
+  else addMultiple(acc, table, u2)
+  addMultiple(acc, baseTable(), modN(e * w))
+  const x = toAffineBatch([acc])[0]?.x
+  // x mod n = r, i.e. x = r or x = r + n: decred's two comparisons.
+  return x !== undefined && modN(x) === r
+}
+
+function assertHash(hash: unknown): asserts hash is Uint8Array {
+  if (!isBytes(hash) || hash.length !== 32) {
+    throw new CryptoError('INVALID_MESSAGE', 'Expected the 32-byte signable-bytes hash.')
+  }
+}
+
+/**
+ * A supplier's relay-response signature: `signSecp256k1` over the response's 32-byte
+ * signable-bytes hash (so ECDSA runs over a double SHA-256 of the marshaled response).
+ */
+export function signSupplierPayload(signableBytesHash: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  assertHash(signableBytesHash)
+  return signSecp256k1(signableBytesHash, privateKey)
+}
+
+/** Verifies a supplier's relay-response signature over the 32-byte signable-bytes hash. */
+export function verifySupplierSignature(
+  signature: Uint8Array,
+  signableBytesHash: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
+  assertHash(signableBytesHash)
+  return verifySecp256k1(signature, signableBytesHash, publicKey)
+}

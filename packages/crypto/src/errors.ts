@@ -1,0 +1,70 @@
+/** Stable codes of every error `@decai/crypto` raises. Callers branch on these, never on text. */
+export const cryptoErrorCodes = {
+  /** An argument has the wrong type or shape (not a `Uint8Array`, not a string, ...). */
+  INVALID_INPUT: 'INVALID_INPUT',
+  /** Not valid hexadecimal. */
+  INVALID_HEX: 'INVALID_HEX',
+  /** A private key is not 32 bytes or not in [1, n). */
+  INVALID_PRIVATE_KEY: 'INVALID_PRIVATE_KEY',
+  /** A public key is not a valid SEC1 encoding of a secp256k1 point. */
+  INVALID_PUBLIC_KEY: 'INVALID_PUBLIC_KEY',
+  /** A BIP39 mnemonic has an unknown word or a bad checksum. */
+  INVALID_MNEMONIC: 'INVALID_MNEMONIC',
+  /** A BIP32 derivation path is malformed. */
+  INVALID_HD_PATH: 'INVALID_HD_PATH',
+  /** Not a bech32 address, or not one with the expected prefix. */
+  INVALID_ADDRESS: 'INVALID_ADDRESS',
+  /** A message to sign or verify has the wrong length (ring signatures sign 32 bytes). */
+  INVALID_MESSAGE: 'INVALID_MESSAGE',
+  /** A ring has fewer than two members, so it cannot be signed over. */
+  RING_TOO_SMALL: 'RING_TOO_SMALL',
+  /** The signer's public key is not a member of the ring. */
+  SIGNER_NOT_IN_RING: 'SIGNER_NOT_IN_RING',
+  /** A serialized ring signature declares a ring of size 0 (ring-go panics on it). */
+  RING_SIGNATURE_EMPTY_RING: 'RING_SIGNATURE_EMPTY_RING',
+  /** A serialized ring signature declares more members than the configured maximum. */
+  RING_SIGNATURE_TOO_LARGE: 'RING_SIGNATURE_TOO_LARGE',
+  /** A serialized ring signature is shorter than its declared ring size needs. */
+  RING_SIGNATURE_TRUNCATED: 'RING_SIGNATURE_TRUNCATED',
+  /** A key image or ring member is not a valid compressed secp256k1 point. */
+  RING_SIGNATURE_INVALID_POINT: 'RING_SIGNATURE_INVALID_POINT',
+  /**
+   * A challenge reduced to a value the decred backend refuses (ring-go panics with "hash should
+   * not be reduced twice"); about 2^-128 per challenge, so signing simply retries.
+   */
+  CHALLENGE_OUT_OF_RANGE: 'CHALLENGE_OUT_OF_RANGE',
+  /** Hash-to-curve found no point in 128 attempts (about 2^-128; ring-go returns nil). */
+  HASH_TO_CURVE_FAILED: 'HASH_TO_CURVE_FAILED',
+} as const
+
+export type CryptoErrorCode = (typeof cryptoErrorCodes)[keyof typeof cryptoErrorCodes]
+
+export type CryptoErrorParameters = {
+  details?: string
+  cause?: unknown
+}
+
+/** The one error class of `@decai/crypto`; branch on `code`. */
+export class CryptoError extends Error {
+  override readonly name = 'CryptoError'
+  readonly code: CryptoErrorCode
+  readonly shortMessage: string
+  readonly details: string | undefined
+
+  constructor(code: CryptoErrorCode, shortMessage: string, parameters: CryptoErrorParameters = {}) {
+    const { details, cause } = parameters
+    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
+    this.code = code
+    this.shortMessage = shortMessage
+    this.details = details
+  }
+}
+
+/** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
+export function isCryptoError(error: unknown): error is CryptoError {
+  return (
+    error instanceof Error &&
+    error.name === 'CryptoError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  )
+}

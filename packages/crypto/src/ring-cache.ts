@@ -1,0 +1,170 @@
+// Bounded caches behind ring signing and verification.
+//
+// Within a session the ring (application + gateways), the members' hash-to-curve points and each
+// signer's key image are the same for every relay. Decoding them (a square root each), hashing
+// them to the curve, and above all building fixed-base tables for them pays off from the second
+// relay on. Everything cached is public data: points and tables, never private keys.
+
+import { CryptoError } from './errors.js'
+import { type Affine, buildTable, decodePoint, encodeCompressed, type FixedTable } from './point.js'
+import { hashToCurve } from './ring-hash.js'
+
+/** Limits of the ring-signature caches; see `configureRingCache`. */
+export type RingCacheOptions = {
+  /** Decoded points kept (ring members, hash-to-curve points, key images). Default 4096. */
+  maxPoints?: number
+  /**
+   * Points with a fixed-base table (about 0.4 MB each) kept. A ring of two needs five: both
+   * members, their hash-to-curve points and the signer's key image. Default 64.
+   */
+  maxTables?: number
+  /** Build a point's table on its n-th use (1 = at once, 0 = never). Default 2. */
+  precomputeAfter?: number
+}
+
+const limits = { maxPoints: 4096, maxTables: 64, precomputeAfter: 2 }
+
+/** A decoded point and what has been derived from it so far. */
+export class CachedPoint {
+  /** Canonical 33-byte compressed encoding. */
+  readonly bytes: Uint8Array
+  uses = 0
+  table: FixedTable | undefined = undefined
+  private hashed: CachedPoint | undefined = undefined
+
+  constructor(
+    readonly key: string,
+    readonly point: Affine,
+  ) {
+    this.bytes = encodeCompressed(point)
+  }
+
+  /** H_p of this point, itself cached (it is multiplied on every verification too). */
+  hashPoint(): CachedPoint {
+    this.hashed ??= internPoint(hashToCurve(this.bytes))
+    return this.hashed
+  }
+}
+
+// Both maps iterate in insertion order; re-inserting on use makes them LRU.
+const points = new Map<string, CachedPoint>()
+const withTables = new Map<string, CachedPoint>()
+
+function keyAt(bytes: Uint8Array, offset: number): string {
+  return String.fromCharCode.apply(null, bytes.subarray(offset, offset + 33) as unknown as number[])
+}
+
+function remember(entry: CachedPoint): CachedPoint {
+  points.delete(entry.key)
+  points.set(entry.key, entry)
+  if (points.size > limits.maxPoints) {
+    const oldest = points.keys().next().value
+    if (oldest !== undefined) points.delete(oldest)
+  }
+  return entry
+}
+
+/** The cached point for the 33 compressed bytes at `offset`, or undefined if they are invalid. */
+export function lookupPoint(bytes: Uint8Array, offset = 0): CachedPoint | undefined {
+  const key = keyAt(bytes, offset)
+  const hit = points.get(key) ?? withTables.get(key)
+  if (hit !== undefined) return remember(hit)
+  const point = decodePoint(bytes, offset, 33)
+  // Invalid encodings are not cached: garbage must not evict real entries.
+  if (point === undefined) return undefined
+  return remember(new CachedPoint(key, point))
+}
+
+/** The cache entry of an already-validated point. */
+export function internPoint(point: Affine): CachedPoint {
+  const bytes = encodeCompressed(point)
+  const key = keyAt(bytes, 0)
+  return remember(points.get(key) ?? withTables.get(key) ?? new CachedPoint(key, point))
+}
+
+/** Counts a use of `entry` and returns its table once it has earned one. */
+export function useTable(entry: CachedPoint): FixedTable | undefined {
+  entry.uses++
+  if (entry.table !== undefined) {
+    withTables.delete(entry.key)
+    withTables.set(entry.key, entry)
+    return entry.table
+  }
+  if (limits.precomputeAfter === 0 || limits.maxTables === 0 || entry.uses < limits.precomputeAfter) {
+    return undefined
+  }
+  return attachTable(entry)
+}
+
+/** The table of `entry`, built now if missing (used for secret scalars and explicit warm-up). */
+export function forceTable(entry: CachedPoint): FixedTable {
+  return entry.table ?? attachTable(entry)
+}
+
+function attachTable(entry: CachedPoint): FixedTable {
+  const table = buildTable(entry.point)
+  entry.table = table
+  withTables.set(entry.key, entry)
+  while (withTables.size > Math.max(limits.maxTables, 1)) {
+    const oldest = withTables.values().next().value
+    if (oldest === undefined || oldest === entry) break
+    oldest.table = undefined
+    withTables.delete(oldest.key)
+  }
+  return table
+}
+
+/**
+ * Sets the limits of the ring-signature caches (process-wide). Lowering a limit evicts at once.
+ * Defaults: 4096 points, 64 tables, tables from the second use of a point.
+ */
+export function configureRingCache(options: RingCacheOptions): void {
+  for (const name of ['maxPoints', 'maxTables', 'precomputeAfter'] as const) {
+    const value = options[name]
+    if (value === undefined) continue
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new CryptoError('INVALID_INPUT', `${name} must be a non-negative integer.`)
+    }
+    limits[name] = value
+  }
+  while (points.size > limits.maxPoints) {
+    const oldest = points.keys().next().value
+    if (oldest === undefined) break
+    points.delete(oldest)
+  }
+  while (withTables.size > limits.maxTables) {
+    const oldest = withTables.values().next().value
+    if (oldest === undefined) break
+    oldest.table = undefined
+    withTables.delete(oldest.key)
+  }
+}
+
+/** Empties the ring-signature caches (tables are rebuilt on demand). */
+export function clearRingCache(): void {
+  for (const entry of withTables.values()) entry.table = undefined
+  withTables.clear()
+  points.clear()
+}
+
+/** Current cache occupancy, for metrics. */
+export function getRingCacheStats(): { points: number; tables: number } {
+  return { points: points.size, tables: withTables.size }
+}
+
+/**
+ * Builds the tables of ring members and of their hash-to-curve points now (a few milliseconds per
+ * key) instead of on their second use, for example when a session starts. Invalid keys throw
+ * `INVALID_PUBLIC_KEY`.
+ */
+export function precomputeRingKeys(publicKeys: readonly Uint8Array[]): void {
+  for (const [i, key] of publicKeys.entries()) {
+    const point = key instanceof Uint8Array ? decodePoint(key) : undefined
+    if (point === undefined) {
+      throw new CryptoError('INVALID_PUBLIC_KEY', 'Not a valid public key.', { details: `key ${i}` })
+    }
+    const entry = internPoint(point)
+    forceTable(entry)
+    forceTable(entry.hashPoint())
+  }
+}

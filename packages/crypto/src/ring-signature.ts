@@ -1,0 +1,427 @@
+// Linkable ring signatures byte-compatible with ring-go v0.2.0 on go-dleq's decred secp256k1
+// backend: bLSAG with key image I = x·H_p(P) and challenges c_{i+1} = H_s(m ‖ L_i ‖ R_i), where
+// L_i = c_i·P_i + s_i·G and R_i = c_i·I + s_i·H_p(P_i). poktroll signs relay requests with it.
+
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { assertBytes, bytesToBigInt, equalBytes, isBytes } from './bytes.js'
+import { CryptoError, isCryptoError } from './errors.js'
+import { modN, N } from './field.js'
+import { parsePrivateKey } from './keys.js'
+import {
+  type Affine,
+  addMultiple,
+  addMultiplesVar,
+  baseTable,
+  decodePoint,
+  G,
+  identity,
+  type Jacobian,
+  mulBaseSecret,
+  mulSecret,
+  readUint256,
+  toAffineBatch,
+  writeCompressed,
+  writeScalar,
+} from './point.js'
+import { type CachedPoint, forceTable, internPoint, lookupPoint, useTable } from './ring-cache.js'
+import { hashToScalar } from './ring-hash.js'
+
+/** A decoded ring signature. Serialize it with `serializeRingSignature` for the wire. */
+export type RingSignature = {
+  /** The ring's public keys, 33-byte compressed, in signing order (they travel with it). */
+  readonly ring: readonly Uint8Array[]
+  /** c_0, the first challenge, reduced mod n. */
+  readonly challenge: bigint
+  /** s_0 … s_{n-1}, reduced mod n. */
+  readonly responses: readonly bigint[]
+  /** The key image I = x·H_p(x·G), 33-byte compressed: the same for every signature of a key. */
+  readonly keyImage: Uint8Array
+}
+
+export type RingDecodeOptions = {
+  /**
+   * Largest ring accepted, to bound verification work. ring-go has no limit; poktroll rings are
+   * the application plus its gateways. Default 1024.
+   */
+  maxRingSize?: number
+}
+
+/** A signer bound to one private key, keeping its derived public values between signatures. */
+export type RingSigner = {
+  /** 33-byte compressed public key. */
+  readonly publicKey: Uint8Array
+  /** Key image I = x·H_p(P), 33 bytes. */
+  readonly keyImage: Uint8Array
+  /** Signs a 32-byte message over `ring`, which must contain this signer's public key. */
+  sign(message: Uint8Array, ring: readonly Uint8Array[]): RingSignature
+}
+
+const DEFAULT_MAX_RING_SIZE = 1024
+const SCALAR = 32
+const POINT = 33
+const HEADER = 4 + SCALAR + POINT
+const MEMBER = SCALAR + POINT
+
+// --- decoding ---
+
+type ParsedSignature = {
+  ring: CachedPoint[]
+  challenge: bigint
+  responses: bigint[]
+  image: CachedPoint
+}
+
+function invalidPoint(what: string): CryptoError {
+  return new CryptoError('RING_SIGNATURE_INVALID_POINT', 'Ring signature holds an invalid point.', {
+    details: what,
+  })
+}
+
+// Accepts exactly what ring-go's Deserialize accepts, except ring size 0 (on which ring-go's
+// Verify panics), fewer than 4 bytes (Deserialize itself panics) and rings above maxRingSize.
+function parse(bytes: Uint8Array, options: RingDecodeOptions): ParsedSignature {
+  assertBytes(bytes, 'a serialized ring signature')
+  const max = options.maxRingSize ?? DEFAULT_MAX_RING_SIZE
+  if (bytes.length < 4) {
+    throw new CryptoError('RING_SIGNATURE_TRUNCATED', 'Ring signature is truncated.', {
+      details: `${bytes.length} bytes, the ring size alone takes 4`,
+    })
+  }
+  const size = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0
+  if (size === 0) {
+    throw new CryptoError('RING_SIGNATURE_EMPTY_RING', 'Ring signature declares an empty ring.')
+  }
+  if (size > max) {
+    throw new CryptoError('RING_SIGNATURE_TOO_LARGE', 'Ring signature declares too many members.', {
+      details: `${size} members, at most ${max} accepted`,
+    })
+  }
+  const need = HEADER + MEMBER * size
+  // Trailing bytes are ignored, as ring-go ignores them.
+  if (bytes.length < need) {
+    throw new CryptoError('RING_SIGNATURE_TRUNCATED', 'Ring signature is truncated.', {
+      details: `${bytes.length} bytes, a ring of ${size} needs ${need}`,
+    })
+  }
+  const image = lookupPoint(bytes, 4 + SCALAR)
+  if (image === undefined) throw invalidPoint('key image')
+  const ring: CachedPoint[] = new Array(size)
+  const responses: bigint[] = new Array(size)
+  for (let i = 0; i < size; i++) {
+    const at = HEADER + MEMBER * i
+    // Scalars are reduced mod n without complaint, as decred's SetByteSlice does.
+    responses[i] = modN(readUint256(bytes, at))
+    const member = lookupPoint(bytes, at + SCALAR)
+    if (member === undefined) throw invalidPoint(`ring member ${i}`)
+    ring[i] = member
+  }
+  return { ring, challenge: modN(readUint256(bytes, 4)), responses, image }
+}
+
+/**
+ * Decodes ring-go's wire format: u32be(n) ‖ c_0 ‖ I ‖ (s_i ‖ P_i)·n, 69 + 65n bytes. Accepts what
+ * ring-go accepts (scalars reduced mod n, trailing bytes ignored) and throws a `CryptoError` for
+ * the rest: `RING_SIGNATURE_TRUNCATED`, `RING_SIGNATURE_EMPTY_RING`, `RING_SIGNATURE_TOO_LARGE`,
+ * `RING_SIGNATURE_INVALID_POINT`.
+ */
+export function deserializeRingSignature(bytes: Uint8Array, options: RingDecodeOptions = {}): RingSignature {
+  const parsed = parse(bytes, options)
+  return {
+    ring: parsed.ring.map((p) => p.bytes.slice()),
+    challenge: parsed.challenge,
+    responses: parsed.responses,
+    keyImage: parsed.image.bytes.slice(),
+  }
+}
+
+/** Encodes a ring signature in ring-go's wire format (69 + 65n bytes). */
+export function serializeRingSignature(signature: RingSignature): Uint8Array {
+  const { ring, responses, challenge, keyImage } = signature
+  if (!Array.isArray(ring) || !Array.isArray(responses) || ring.length !== responses.length) {
+    throw new CryptoError('INVALID_INPUT', 'Ring and responses must be arrays of equal length.')
+  }
+  assertBytes(keyImage, 'the key image', POINT)
+  const out = new Uint8Array(HEADER + MEMBER * ring.length)
+  new DataView(out.buffer).setUint32(0, ring.length)
+  writeScalarChecked(challenge, out, 4, 'the challenge')
+  out.set(keyImage, 4 + SCALAR)
+  for (let i = 0; i < ring.length; i++) {
+    const at = HEADER + MEMBER * i
+    writeScalarChecked(responses[i], out, at, `response ${i}`)
+    assertBytes(ring[i], `ring member ${i}`, POINT)
+    out.set(ring[i]!, at + SCALAR)
+  }
+  return out
+}
+
+function writeScalarChecked(value: unknown, out: Uint8Array, offset: number, what: string): void {
+  if (typeof value !== 'bigint' || value < 0n || value >= N) {
+    throw new CryptoError('INVALID_INPUT', `Expected ${what} as a bigint in [0, n).`)
+  }
+  writeScalar(value, out, offset)
+}
+
+// --- the challenge chain ---
+
+type Term = { entry: CachedPoint | undefined; point: Affine; scalar: bigint; table: ReturnType<typeof useTable> }
+
+/** acc ← acc + Σ scalar·point: Strauss over the points without tables, table additions for the rest. */
+function accumulate(acc: Jacobian, a: Term, b: Term): void {
+  const coldPoints: Affine[] = []
+  const coldScalars: bigint[] = []
+  for (const t of [a, b]) {
+    if (t.table === undefined && t.scalar !== 0n) {
+      coldPoints.push(t.point)
+      coldScalars.push(t.scalar)
+    }
+  }
+  addMultiplesVar(acc, coldPoints, coldScalars)
+  if (a.table !== undefined) addMultiple(acc, a.table, a.scalar)
+  if (b.table !== undefined) addMultiple(acc, b.table, b.scalar)
+}
+
+/** Where the chain's challenges went through decred's left-alignment (for tests and producers). */
+export type ChainTrace = { challenges: bigint[]; shiftedSteps: number[] }
+
+/** Step i of the chain: c_{i+1} = H_s(m ‖ c_i·P_i + s_i·G ‖ c_i·I + s_i·H_p(P_i)). */
+function nextChallenge(
+  buf: Uint8Array,
+  member: CachedPoint,
+  memberTable: ReturnType<typeof useTable>,
+  image: CachedPoint,
+  imageTable: ReturnType<typeof useTable>,
+  c: bigint,
+  s: bigint,
+): { scalar: bigint; shifted: boolean } {
+  const hp = member.hashPoint()
+  const l = identity()
+  const r = identity()
+  accumulate(
+    l,
+    { entry: member, point: member.point, scalar: c, table: memberTable },
+    { entry: undefined, point: G, scalar: s, table: baseTable() },
+  )
+  accumulate(
+    r,
+    { entry: image, point: image.point, scalar: c, table: imageTable },
+    { entry: hp, point: hp.point, scalar: s, table: useTable(hp) },
+  )
+  const [la, ra] = toAffineBatch([l, r])
+  writeCompressed(la, buf, 32)
+  writeCompressed(ra, buf, 32 + POINT)
+  return hashToScalar(buf)
+}
+
+function walk(parsed: ParsedSignature, message: Uint8Array, trace?: ChainTrace): boolean {
+  const buf = new Uint8Array(32 + 2 * POINT)
+  buf.set(message, 0)
+  const imageTable = useTable(parsed.image)
+  let c = parsed.challenge
+  for (let i = 0; i < parsed.ring.length; i++) {
+    const member = parsed.ring[i]!
+    trace?.challenges.push(c)
+    const next = nextChallenge(buf, member, useTable(member), parsed.image, imageTable, c, parsed.responses[i]!)
+    if (next.shifted) trace?.shiftedSteps.push(i)
+    c = next.scalar
+  }
+  return c === parsed.challenge
+}
+
+function assertMessage(message: unknown): asserts message is Uint8Array {
+  if (!isBytes(message) || message.length !== 32) {
+    throw new CryptoError('INVALID_MESSAGE', 'Ring signatures sign a 32-byte message.', {
+      details: isBytes(message) ? `got ${message.length} bytes` : 'not a Uint8Array',
+    })
+  }
+}
+
+function toParsed(signature: RingSignature | Uint8Array, options: RingDecodeOptions): ParsedSignature | undefined {
+  try {
+    if (isBytes(signature)) return parse(signature, options)
+    const { ring, responses, challenge, keyImage } = signature
+    if (!Array.isArray(ring) || !Array.isArray(responses) || ring.length !== responses.length) return undefined
+    if (ring.length === 0 || ring.length > (options.maxRingSize ?? DEFAULT_MAX_RING_SIZE)) return undefined
+    if (typeof challenge !== 'bigint' || challenge < 0n || challenge >= N) return undefined
+    if (!isBytes(keyImage) || keyImage.length !== POINT) return undefined
+    const image = lookupPoint(keyImage)
+    if (image === undefined) return undefined
+    const members: CachedPoint[] = []
+    for (let i = 0; i < ring.length; i++) {
+      const m = ring[i]
+      const s = responses[i]
+      if (!isBytes(m) || m.length !== POINT || typeof s !== 'bigint' || s < 0n || s >= N) return undefined
+      const entry = lookupPoint(m)
+      if (entry === undefined) return undefined
+      members.push(entry)
+    }
+    return { ring: members, challenge, responses: responses as bigint[], image }
+  } catch (error) {
+    if (isCryptoError(error)) return undefined
+    throw error
+  }
+}
+
+/**
+ * Verifies a ring signature over a 32-byte message exactly as ring-go does (a ring of one is
+ * accepted, as in Go). Returns false for anything that is not a valid signature, including bytes
+ * that do not decode; throws `INVALID_MESSAGE` only for a message that is not 32 bytes.
+ *
+ * The chain checks the ring the signature carries. poktroll additionally requires every member to
+ * belong to the application's ring: see `verifyRingMembership`.
+ */
+export function ringVerify(
+  signature: RingSignature | Uint8Array,
+  message: Uint8Array,
+  options: RingDecodeOptions = {},
+): boolean {
+  assertMessage(message)
+  const parsed = toParsed(signature, options)
+  if (parsed === undefined) return false
+  try {
+    return walk(parsed, message)
+  } catch (error) {
+    // A challenge Go would panic on, or a hash-to-curve failure: never a valid signature.
+    if (isCryptoError(error)) return false
+    throw error
+  }
+}
+
+/**
+ * Recomputes the challenge chain of a signature and reports which steps went through decred's
+ * left-alignment quirk. For tests and conformance producers.
+ */
+export function traceRingSignature(signature: RingSignature | Uint8Array, message: Uint8Array): ChainTrace & { valid: boolean } {
+  assertMessage(message)
+  const parsed = toParsed(signature, {})
+  if (parsed === undefined) throw new CryptoError('INVALID_INPUT', 'Not a decodable ring signature.')
+  const trace: ChainTrace = { challenges: [], shiftedSteps: [] }
+  const valid = walk(parsed, message, trace)
+  return { ...trace, valid }
+}
+
+/**
+ * poktroll's ring check: every public key in the signature's ring must be one of the expected
+ * keys (the application's ring at the session end height). It is a subset test, as the chain and
+ * the relayminer run it; order and missing members do not matter.
+ */
+export function verifyRingMembership(
+  signature: RingSignature | Uint8Array,
+  expectedPublicKeys: readonly Uint8Array[],
+  options: RingDecodeOptions = {},
+): boolean {
+  const parsed = toParsed(signature, options)
+  if (parsed === undefined || !Array.isArray(expectedPublicKeys)) return false
+  const expected = new Set<string>()
+  for (const key of expectedPublicKeys) {
+    if (!isBytes(key)) return false
+    const point = decodePoint(key)
+    // poktroll fails the request when a ring key cannot be decoded.
+    if (point === undefined) return false
+    expected.add(internPoint(point).key)
+  }
+  return parsed.ring.every((member) => expected.has(member.key))
+}
+
+// --- signing ---
+
+function randomScalar(): bigint {
+  return bytesToBigInt(secp256k1.utils.randomSecretKey())
+}
+
+function ringEntries(ring: readonly Uint8Array[]): CachedPoint[] {
+  if (!Array.isArray(ring)) throw new CryptoError('INVALID_INPUT', 'Expected the ring as an array of public keys.')
+  if (ring.length < 2) {
+    throw new CryptoError('RING_TOO_SMALL', 'A ring needs at least two members.', {
+      details: `got ${ring.length}`,
+    })
+  }
+  return ring.map((key, i) => {
+    const point = isBytes(key) ? decodePoint(key) : undefined
+    if (point === undefined) {
+      throw new CryptoError('INVALID_PUBLIC_KEY', 'Ring member is not a valid public key.', {
+        details: `member ${i}`,
+      })
+    }
+    return internPoint(point)
+  })
+}
+
+/**
+ * Creates a signer for one private key. Deriving the key image and the signer's tables costs a
+ * few milliseconds once; each signature then costs about as much as a verification.
+ */
+export function createRingSigner(privateKey: Uint8Array): RingSigner {
+  const x = parsePrivateKey(privateKey)
+  const self = internPoint(mulBaseSecret(x))
+  const hp = self.hashPoint()
+  const image = internPoint(mulSecret(forceTable(hp), x))
+  return {
+    publicKey: self.bytes.slice(),
+    keyImage: image.bytes.slice(),
+    sign(message, ring) {
+      assertMessage(message)
+      const members = ringEntries(ring)
+      // Like ring-go's (*Ring).Sign: the first position holding the signer's key.
+      const j = members.findIndex((m) => m.key === self.key)
+      if (j === -1) {
+        throw new CryptoError('SIGNER_NOT_IN_RING', "The signer's public key is not in the ring.")
+      }
+      for (;;) {
+        try {
+          return signAt(message, members, j, x, hp, image)
+        } catch (error) {
+          // Go would panic on this challenge; a fresh nonce avoids it (about 2^-128 per step).
+          if (isCryptoError(error) && error.code === 'CHALLENGE_OUT_OF_RANGE') continue
+          throw error
+        }
+      }
+    },
+  }
+}
+
+function signAt(
+  message: Uint8Array,
+  ring: CachedPoint[],
+  j: number,
+  x: bigint,
+  hp: CachedPoint,
+  image: CachedPoint,
+): RingSignature {
+  const n = ring.length
+  const c: bigint[] = new Array(n)
+  const s: bigint[] = new Array(n)
+  const buf = new Uint8Array(32 + 2 * POINT)
+  buf.set(message, 0)
+  const u = randomScalar()
+  const [l, r] = [mulBaseSecret(u), mulSecret(forceTable(hp), u)]
+  writeCompressed(l, buf, 32)
+  writeCompressed(r, buf, 32 + POINT)
+  c[(j + 1) % n] = hashToScalar(buf).scalar
+  const imageTable = useTable(image)
+  for (let t = 1; t < n; t++) {
+    const i = (j + t) % n
+    s[i] = randomScalar()
+    c[(i + 1) % n] = nextChallenge(buf, ring[i]!, useTable(ring[i]!), image, imageTable, c[i]!, s[i]!).scalar
+  }
+  s[j] = modN(u + N - modN(c[j]! * x))
+  return {
+    ring: ring.map((m) => m.bytes.slice()),
+    challenge: c[0]!,
+    responses: s,
+    keyImage: image.bytes.slice(),
+  }
+}
+
+/**
+ * Signs a 32-byte message (poktroll: the relay request's signable-bytes hash) over `ring` with
+ * `privateKey`, whose public key must be in the ring, as ring-go's `(*Ring).Sign` does. For many
+ * signatures with one key, `createRingSigner` avoids re-deriving the key image each time.
+ */
+export function ringSign(message: Uint8Array, ring: readonly Uint8Array[], privateKey: Uint8Array): RingSignature {
+  return createRingSigner(privateKey).sign(message, ring)
+}
+
+/** Whether two signatures come from the same key (ring-go's `Link`: equal key images). */
+export function linkRingSignatures(a: RingSignature, b: RingSignature): boolean {
+  return equalBytes(a.keyImage, b.keyImage)
+}
