@@ -1,1 +1,82 @@
-export {}
+export {
+  isSessionError,
+  SessionError,
+  SessionErrorCode,
+  type SessionErrorOptions,
+} from './errors.js'
+export { createGoRand, type GoRand } from './go-rand.js'
+export {
+  type HydratedSession,
+  type HydrateSessionParameters,
+  hydrateSession,
+  type SessionHeaderFields,
+} from './hydrate-session.js'
+export {
+  getParamsAtHeight,
+  type ParamsUpdate,
+  type SessionGridParams,
+  type SessionWindowParams,
+  type SharedParams,
+} from './params.js'
+export {
+  type GetClaimedUpoktParameters,
+  type GetProofRequirementParameters,
+  getClaimedUpokt,
+  getClaimRootCount,
+  getClaimRootSum,
+  getProofRequirement,
+  getProofRequirementSampleValue,
+  hashClaimBytes,
+  ProofRequirementReason,
+} from './proof-requirement.js'
+export {
+  BASE_RELAY_DIFFICULTY_HASH_HEX,
+  computeNewDifficultyTargetHash,
+  computeRelaysEma,
+  createRelayMiningDifficultyTracker,
+  getDefaultRelayMiningDifficulty,
+  getRelayDifficultyMultiplier,
+  getRelayDifficultyProbability,
+  getRelayMiningDifficultyAtHeight,
+  isRelayVolumeApplicable,
+  type Rational,
+  type RelayMiningDifficulty,
+  type RelayMiningDifficultyTracker,
+  type RelayMiningDifficultyUpdate,
+  scaleRelayDifficultyHash,
+  type UpdateRelayMiningDifficultyParameters,
+  updateRelayMiningDifficulty,
+} from './relay-difficulty.js'
+export { readGoVarint, seededFloat64, seededInt63 } from './seeded-rand.js'
+export {
+  getClaimWindowCloseHeight,
+  getClaimWindowOpenHeight,
+  getEarliestSupplierClaimCommitHeight,
+  getEarliestSupplierProofCommitHeight,
+  getNextSessionStartHeight,
+  getNumPendingSessions,
+  getProofRequirementSeedHeight,
+  getProofWindowCloseHeight,
+  getProofWindowOpenHeight,
+  getSessionEndHeight,
+  getSessionEndToProofWindowCloseBlocks,
+  getSessionGracePeriodEndHeight,
+  getSessionGridAnchor,
+  getSessionNumber,
+  getSessionStartHeight,
+  getSessionWindows,
+  getSettlementHeight,
+  isGracePeriodElapsed,
+  isSessionEndHeight,
+  isSessionStartHeight,
+  type SessionWindows,
+} from './session-grid.js'
+export { getSessionId, getSessionIdPreimage, type SessionIdParameters } from './session-id.js'
+export {
+  getSupplierWeight,
+  isServiceConfigUpdateActive,
+  type SelectSessionSuppliersParameters,
+  type ServiceConfigUpdateLike,
+  selectSessionSuppliers,
+  sortServiceConfigUpdates,
+} from './supplier-selection.js'
