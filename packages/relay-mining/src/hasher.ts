@@ -1,0 +1,127 @@
+// Node hashing of the sparse Merkle sum trie as smt v0.14.1 does it with SHA-256 (internal).
+//
+// Every digest is 48 bytes: sha256(preimage) ‖ sum (8 B, big-endian) ‖ count (8 B, big-endian).
+//   leaf:      00 ‖ path (32) ‖ value ‖ weight (8) ‖ count (8)
+//   inner:     01 ‖ left (48) ‖ right (48) ‖ sum (8) ‖ count (8)
+//   extension: 02 ‖ start ‖ end ‖ path (32) ‖ child (48) ‖ sum (8) ‖ count (8)   (storage only)
+import { addU64Into, getBit } from './bytes.js'
+import { sha256, sha256Into } from './sha256.js'
+
+export const HASH_SIZE = 32
+export const PATH_SIZE = 32
+export const DIGEST_SIZE = 48
+export const META_SIZE = 16
+/** Maximum trie depth: one level per path bit. */
+export const MAX_DEPTH = PATH_SIZE * 8
+
+export const LEAF_PREFIX = 0
+export const INNER_PREFIX = 1
+export const EXTENSION_PREFIX = 2
+
+/** The digest of an empty subtrie: zero hash, sum 0, count 0. */
+export const PLACEHOLDER: Uint8Array = new Uint8Array(DIGEST_SIZE)
+
+export function hashPath(key: Uint8Array): Uint8Array {
+  return sha256(key)
+}
+
+/** Digest of a serialized node whose last 16 bytes are its sum and count (leaf or inner). */
+export function digestPreimage(preimage: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HASH_SIZE + META_SIZE)
+  sha256Into(preimage, preimage.length, out, 0)
+  out.set(preimage.subarray(preimage.length - META_SIZE), HASH_SIZE)
+  return out
+}
+
+export function encodeLeaf(path: Uint8Array, value: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + path.length + value.length)
+  out[0] = LEAF_PREFIX
+  out.set(path, 1)
+  out.set(value, 1 + path.length)
+  return out
+}
+
+let leafScratch = new Uint8Array(1024)
+
+/** `value` is the stored leaf value: the relay bytes followed by weight and count. */
+export function digestLeaf(path: Uint8Array, value: Uint8Array): Uint8Array {
+  // Hash through a reused buffer: leaf preimages are as large as the relays they hold.
+  const size = 1 + path.length + value.length
+  if (leafScratch.length < size)
+    leafScratch = new Uint8Array(Math.max(size, 2 * leafScratch.length))
+  leafScratch[0] = LEAF_PREFIX
+  leafScratch.set(path, 1)
+  leafScratch.set(value, 1 + path.length)
+  const out = new Uint8Array(DIGEST_SIZE)
+  sha256Into(leafScratch, size, out, 0)
+  out.set(value.subarray(value.length - META_SIZE), HASH_SIZE)
+  return out
+}
+
+/**
+ * The inner-node preimage for children of any length, as Go builds it: the sum and count are
+ * read from each child's last 16 bytes and added with uint64 wrap-around. Callers guarantee
+ * both children are at least 16 bytes long.
+ */
+export function encodeInner(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + left.length + right.length + META_SIZE)
+  out[0] = INNER_PREFIX
+  out.set(left, 1)
+  out.set(right, 1 + left.length)
+  const meta = 1 + left.length + right.length
+  addU64Into(left, left.length - 16, right, right.length - 16, out, meta)
+  addU64Into(left, left.length - 8, right, right.length - 8, out, meta + 8)
+  return out
+}
+
+// The trie hashes millions of 113-byte inner preimages; one scratch buffer avoids an allocation
+// per node (JavaScript is single-threaded, and nothing here re-enters).
+const innerScratch = new Uint8Array(1 + 2 * DIGEST_SIZE + META_SIZE)
+innerScratch[0] = INNER_PREFIX
+
+/** Inner digest of two well-formed 48-byte child digests (the trie's hot path). */
+export function digestInner(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const buf = innerScratch
+  buf.set(left, 1)
+  buf.set(right, 1 + DIGEST_SIZE)
+  addU64Into(left, HASH_SIZE, right, HASH_SIZE, buf, 97)
+  addU64Into(left, HASH_SIZE + 8, right, HASH_SIZE + 8, buf, 105)
+  const out = new Uint8Array(DIGEST_SIZE)
+  sha256Into(buf, buf.length, out, 0)
+  out.set(buf.subarray(97), HASH_SIZE)
+  return out
+}
+
+/**
+ * Hashes a subtrie digest up through a chain of single-child inner nodes at depths
+ * `end - 1` down to `start`, the child taking the side that `path` names at each depth. This is
+ * what an smt extension node stands for; with `start >= end` it returns `digest` unchanged.
+ */
+export function digestChain(
+  digest: Uint8Array,
+  path: Uint8Array,
+  start: number,
+  end: number,
+): Uint8Array {
+  let h = digest
+  for (let d = end - 1; d >= start; d--) {
+    h = getBit(path, d) === 0 ? digestInner(h, PLACEHOLDER) : digestInner(PLACEHOLDER, h)
+  }
+  return h
+}
+
+export function encodeExtension(
+  start: number,
+  end: number,
+  path: Uint8Array,
+  child: Uint8Array,
+): Uint8Array {
+  const out = new Uint8Array(3 + PATH_SIZE + DIGEST_SIZE + META_SIZE)
+  out[0] = EXTENSION_PREFIX
+  out[1] = start
+  out[2] = end
+  out.set(path, 3)
+  out.set(child, 3 + PATH_SIZE)
+  out.set(child.subarray(HASH_SIZE), 3 + PATH_SIZE + DIGEST_SIZE)
+  return out
+}

@@ -1,0 +1,139 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { bytesToBigInt, compareBytes, isU64 } from './bytes.js'
+import { SmstError } from './errors.js'
+
+/** An exact, reduced fraction with a positive denominator (Go's `big.Rat`). */
+export type Rational = { numerator: bigint; denominator: bigint }
+
+/** The SMST leaf a mined relay becomes: `trie.update(key, value, weight)`. */
+export type MinedRelay = {
+  /** The relay hash, sha256(relay bytes). The trie path is sha256 of this key. */
+  key: Uint8Array
+  /** The serialized relay itself (values are stored unhashed). */
+  value: Uint8Array
+  /** The service's compute units per relay at session start. */
+  weight: bigint
+}
+
+const MAX_TARGET = (1n << 256n) - 1n
+const TARGET_SIZE = 32
+
+/** The easiest relay-mining target, 32 bytes of 0xff: every relay is minable. */
+export function getBaseRelayDifficultyTarget(): Uint8Array {
+  return new Uint8Array(TARGET_SIZE).fill(0xff)
+}
+
+/** sha256 of the serialized relay (poktroll `GetRelayHashFromBytes`). */
+export function getRelayHash(relay: Uint8Array): Uint8Array {
+  return sha256(relay)
+}
+
+/**
+ * Whether a relay hash meets a difficulty target: strictly below it, compared as big-endian
+ * bytes (poktroll `IsRelayVolumeApplicable`).
+ */
+export function isRelayMinable(relayHash: Uint8Array, target: Uint8Array): boolean {
+  return compareBytes(relayHash, target) < 0
+}
+
+export type MineRelayParameters = {
+  /** The serialized relay (`Relay{req, res}` with the response payload dropped for its hash). */
+  relay: Uint8Array
+  /** The service's 32-byte difficulty target at session start. */
+  target: Uint8Array
+  /** The service's compute units per relay at session start. */
+  computeUnitsPerRelay: bigint
+}
+
+/** The trie leaf for a relay if its hash meets the target, otherwise `undefined`. */
+export function mineRelay(parameters: MineRelayParameters): MinedRelay | undefined {
+  const { relay, target, computeUnitsPerRelay } = parameters
+  if (!(relay instanceof Uint8Array)) throw invalid('The relay must be a Uint8Array.')
+  if (!(target instanceof Uint8Array) || target.length !== TARGET_SIZE)
+    throw invalid('The difficulty target must be 32 bytes.')
+  if (!isU64(computeUnitsPerRelay)) throw invalid('Compute units per relay must be a uint64.')
+  const key = getRelayHash(relay)
+  if (!isRelayMinable(key, target)) return undefined
+  return { key, value: relay, weight: computeUnitsPerRelay }
+}
+
+/**
+ * The path a session's closest proof must be made for: sha256(block hash ‖ session ID), with
+ * the block at the proof window's opening height minus one (poktroll `GetPathForProof`).
+ */
+export function getProofPath(blockHash: Uint8Array, sessionId: string): Uint8Array {
+  if (!(blockHash instanceof Uint8Array)) throw invalid('The block hash must be a Uint8Array.')
+  return sha256(concatBytes(blockHash, utf8ToBytes(sessionId)))
+}
+
+/** The chance that a relay meets `target`: target / (2^256 − 1). */
+export function getRelayDifficultyProbability(target: Uint8Array): Rational {
+  return reduce(bytesToBigInt(target), MAX_TARGET)
+}
+
+/** How many relays one mined relay stands for: (2^256 − 1) / target. */
+export function getRelayDifficultyMultiplier(target: Uint8Array): Rational {
+  const t = bytesToBigInt(target)
+  if (t === 0n) throw invalid('A zero difficulty target has no multiplier.')
+  return reduce(MAX_TARGET, t)
+}
+
+export type GetClaimedUpoktParameters = {
+  /**
+   * The claim's compute units: `getRootSum(claimRoot)`, which the chain requires to equal
+   * relay count × compute units per relay.
+   */
+  computeUnits: bigint
+  /** The service's difficulty target at session start. */
+  target: Uint8Array
+  /** Shared param `compute_units_to_tokens_multiplier`. */
+  computeUnitsToTokensMultiplier: bigint
+  /** Shared param `compute_unit_cost_granularity`. */
+  computeUnitCostGranularity: bigint
+}
+
+/**
+ * A claim's reward in uPOKT, exactly as poktroll's `GetClaimeduPOKT`:
+ * floor(computeUnits × (2^256 − 1) / target × multiplier / granularity), in exact rational
+ * arithmetic. The two params go through Go's int64 conversion, as upstream does.
+ */
+export function getClaimedUpokt(parameters: GetClaimedUpoktParameters): bigint {
+  const { computeUnits, target, computeUnitsToTokensMultiplier, computeUnitCostGranularity } =
+    parameters
+  if (!isU64(computeUnits)) throw invalid('Compute units must be a uint64.')
+  if (!isU64(computeUnitsToTokensMultiplier) || !isU64(computeUnitCostGranularity))
+    throw invalid('Token params must be uint64.')
+  const t = bytesToBigInt(target)
+  const multiplier = BigInt.asIntN(64, computeUnitsToTokensMultiplier)
+  const granularity = BigInt.asIntN(64, computeUnitCostGranularity)
+  if (t === 0n || granularity === 0n) throw invalid('Division by zero: target or granularity is 0.')
+  let numerator = computeUnits * MAX_TARGET * multiplier
+  let denominator = t * granularity
+  if (denominator < 0n) {
+    numerator = -numerator
+    denominator = -denominator
+  }
+  // Upstream rejects a negative amount ("SHOULD NEVER HAPPEN"), reachable through the int64
+  // conversion of a param above 2^63.
+  if (numerator < 0n) throw invalid('The claimed amount is negative.')
+  return numerator / denominator
+}
+
+function reduce(numerator: bigint, denominator: bigint): Rational {
+  const g = gcd(numerator, denominator)
+  return g === 0n
+    ? { numerator, denominator }
+    : { numerator: numerator / g, denominator: denominator / g }
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a
+  let y = b < 0n ? -b : b
+  while (y !== 0n) [x, y] = [y, x % y]
+  return x
+}
+
+function invalid(message: string): SmstError {
+  return new SmstError('INVALID_ARGUMENT', message)
+}
