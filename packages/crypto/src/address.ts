@@ -25,7 +25,10 @@ export function getAddressBytes(publicKey: Uint8Array): Uint8Array {
 }
 
 /** The bech32 address (`pokt1…`) of a public key. */
-export function pubkeyToAddress(publicKey: Uint8Array, prefix: string = POKT_ADDRESS_PREFIX): string {
+export function pubkeyToAddress(
+  publicKey: Uint8Array,
+  prefix: string = POKT_ADDRESS_PREFIX,
+): string {
   return encodeAddress(getAddressBytes(publicKey), prefix)
 }
 
@@ -47,7 +50,10 @@ export function encodeAddress(bytes: Uint8Array, prefix: string = POKT_ADDRESS_P
 }
 
 /** Decodes a bech32 address; with `prefix`, also requires that prefix. */
-export function decodeAddress(address: string, prefix?: string): { prefix: string; bytes: Uint8Array } {
+export function decodeAddress(
+  address: string,
+  prefix?: string,
+): { prefix: string; bytes: Uint8Array } {
   let decoded: { prefix: string; words: number[] }
   try {
     if (typeof address !== 'string') throw new TypeError('not a string')

@@ -26,7 +26,11 @@ export function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array
 }
 
-export function assertBytes(value: unknown, what: string, length?: number): asserts value is Uint8Array {
+export function assertBytes(
+  value: unknown,
+  what: string,
+  length?: number,
+): asserts value is Uint8Array {
   if (!isBytes(value)) throw new CryptoError('INVALID_INPUT', `Expected ${what} as a Uint8Array.`)
   if (length !== undefined && value.length !== length) {
     throw new CryptoError('INVALID_INPUT', `Expected ${what} of ${length} bytes.`, {

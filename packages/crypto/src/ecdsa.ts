@@ -2,24 +2,61 @@
 // suppliers use to sign relay responses.
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { createHmacDrbg } from '@noble/curves/utils.js'
+import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToBigInt, isBytes } from './bytes.js'
+import { bytesToBigInt, concatBytes, isBytes } from './bytes.js'
 import { CryptoError } from './errors.js'
 import { invN, modN, N } from './field.js'
 import { parsePrivateKey } from './keys.js'
-import { addMultiple, addMultiplesVar, baseTable, decodePoint, identity, readUint256, toAffineBatch } from './point.js'
+import {
+  addMultiple,
+  addMultiplesVar,
+  baseTable,
+  decodePoint,
+  identity,
+  mulBaseSecret,
+  readUint256,
+  toAffineBatch,
+  writeScalar,
+} from './point.js'
 import { type CachedPoint, internPoint, lookupPoint, useTable } from './ring-cache.js'
 
 const HALF_N = N >> 1n
+
+// RFC 6979 HMAC-DRBG over SHA-256; the state lives only for one call.
+const drbg = createHmacDrbg<Uint8Array>(32, 32, (key: Uint8Array, data: Uint8Array) =>
+  hmac(sha256, key, data),
+)
 
 /**
  * Signs like cosmos `PrivKey.Sign(message)`: ECDSA over SHA-256(message), RFC 6979 nonce, low-S,
  * returned as 64 bytes r ‖ s. The same key and message always give the same bytes.
  */
 export function signSecp256k1(message: Uint8Array, privateKey: Uint8Array): Uint8Array {
-  if (!isBytes(message)) throw new CryptoError('INVALID_MESSAGE', 'Expected the message as a Uint8Array.')
-  parsePrivateKey(privateKey)
-  return secp256k1.sign(sha256(message), privateKey, { prehash: false, lowS: true, format: 'compact' })
+  if (!isBytes(message))
+    throw new CryptoError('INVALID_MESSAGE', 'Expected the message as a Uint8Array.')
+  const d = parsePrivateKey(privateKey)
+  const e = modN(bytesToBigInt(sha256(message)))
+  const eBytes = new Uint8Array(32)
+  writeScalar(e, eBytes, 0)
+  // RFC 6979 3.2: seed = int2octets(d) ‖ bits2octets(h1); candidates k until r and s are non-zero.
+  return drbg(concatBytes(privateKey, eBytes), (kBytes) => {
+    const k = bytesToBigInt(kBytes)
+    if (k === 0n || k >= N) return undefined
+    const r = modN(mulBaseSecret(k).x)
+    if (r === 0n) return undefined
+    // s = k⁻¹(e + r·d), with the inversion blinded by a random b so that its variable-time
+    // Euclid sees b·k, not k: s = (b·k)⁻¹·(b·e + b·d·r).
+    const b = bytesToBigInt(secp256k1.utils.randomSecretKey())
+    let s = modN(invN(modN(b * k)) * modN(modN(b * e) + modN(modN(b * d) * r)))
+    if (s === 0n) return undefined
+    if (s > HALF_N) s = N - s
+    const out = new Uint8Array(64)
+    writeScalar(r, out, 0)
+    writeScalar(s, out, 32)
+    return out
+  })
 }
 
 function publicKeyEntry(publicKey: Uint8Array): CachedPoint | undefined {
@@ -34,7 +71,11 @@ function publicKeyEntry(publicKey: Uint8Array): CachedPoint | undefined {
  * reduced mod n, as decred does), s not above n/2, over SHA-256(message). Returns false for
  * anything else, including a malformed public key.
  */
-export function verifySecp256k1(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+export function verifySecp256k1(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
   if (!isBytes(signature) || signature.length !== 64 || !isBytes(message)) return false
   const q = publicKeyEntry(publicKey)
   if (q === undefined) return false
@@ -64,7 +105,10 @@ function assertHash(hash: unknown): asserts hash is Uint8Array {
  * A supplier's relay-response signature: `signSecp256k1` over the response's 32-byte
  * signable-bytes hash (so ECDSA runs over a double SHA-256 of the marshaled response).
  */
-export function signSupplierPayload(signableBytesHash: Uint8Array, privateKey: Uint8Array): Uint8Array {
+export function signSupplierPayload(
+  signableBytesHash: Uint8Array,
+  privateKey: Uint8Array,
+): Uint8Array {
   assertHash(signableBytesHash)
   return signSecp256k1(signableBytesHash, privateKey)
 }

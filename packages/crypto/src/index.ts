@@ -1,4 +1,3 @@
-export { bytesToHex, hexToBytes } from './bytes.js'
 export {
   decodeAddress,
   encodeAddress,
@@ -8,6 +7,7 @@ export {
   POKT_ADDRESS_PREFIX,
   pubkeyToAddress,
 } from './address.js'
+export { bytesToHex, hexToBytes } from './bytes.js'
 export {
   signSecp256k1,
   signSupplierPayload,

@@ -2,7 +2,11 @@
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { HDKey } from '@scure/bip32'
-import { generateMnemonic as bip39Generate, mnemonicToSeedSync, validateMnemonic } from '@scure/bip39'
+import {
+  generateMnemonic as bip39Generate,
+  mnemonicToSeedSync,
+  validateMnemonic,
+} from '@scure/bip39'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
 import { bytesToBigInt, bytesToHex, hexToBytes, isBytes } from './bytes.js'
 import { CryptoError, isCryptoError } from './errors.js'
@@ -68,7 +72,10 @@ export type MnemonicOptions = {
  * The private key a cosmos keyring derives from an English BIP39 mnemonic: BIP39 seed, then
  * BIP32 along `m/44'/118'/0'/0/0` (so `pocketd keys add --recover` keys import unchanged).
  */
-export function privateKeyFromMnemonic(mnemonic: string, options: MnemonicOptions = {}): Uint8Array {
+export function privateKeyFromMnemonic(
+  mnemonic: string,
+  options: MnemonicOptions = {},
+): Uint8Array {
   const { passphrase = '', path = COSMOS_HD_PATH } = options
   if (typeof mnemonic !== 'string' || !validateMnemonic(mnemonic, wordlist)) {
     throw new CryptoError('INVALID_MNEMONIC', 'Not a valid English BIP39 mnemonic.')

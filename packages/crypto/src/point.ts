@@ -192,7 +192,11 @@ export function liftX(x: bigint, odd: boolean): Affine | undefined {
  * Decodes a public key the way decred's `ParsePubKey` does: 33-byte compressed (02/03), or
  * 65-byte uncompressed (04) and hybrid (06/07), on the curve with coordinates below p.
  */
-export function decodePoint(bytes: Uint8Array, offset = 0, length = bytes.length - offset): Affine | undefined {
+export function decodePoint(
+  bytes: Uint8Array,
+  offset = 0,
+  length = bytes.length - offset,
+): Affine | undefined {
   const prefix = bytes[offset]
   if (length === 33) {
     if (prefix !== 0x02 && prefix !== 0x03) return undefined
@@ -338,7 +342,11 @@ function wnafDigits(k: bigint): Int8Array {
 }
 
 /** acc ← acc + Σ k_i·Q_i for public k_i in [0, n), for points without tables. */
-export function addMultiplesVar(acc: Jacobian, points: readonly Affine[], scalars: readonly bigint[]): void {
+export function addMultiplesVar(
+  acc: Jacobian,
+  points: readonly Affine[],
+  scalars: readonly bigint[],
+): void {
   if (points.length === 0) return
   // Odd multiples Q, 3Q, ..., 15Q of every point, normalized together.
   const jac: Jacobian[] = []

@@ -90,7 +90,11 @@ export function useTable(entry: CachedPoint): FixedTable | undefined {
     withTables.set(entry.key, entry)
     return entry.table
   }
-  if (limits.precomputeAfter === 0 || limits.maxTables === 0 || entry.uses < limits.precomputeAfter) {
+  if (
+    limits.precomputeAfter === 0 ||
+    limits.maxTables === 0 ||
+    entry.uses < limits.precomputeAfter
+  ) {
     return undefined
   }
   return attachTable(entry)
@@ -161,7 +165,9 @@ export function precomputeRingKeys(publicKeys: readonly Uint8Array[]): void {
   for (const [i, key] of publicKeys.entries()) {
     const point = key instanceof Uint8Array ? decodePoint(key) : undefined
     if (point === undefined) {
-      throw new CryptoError('INVALID_PUBLIC_KEY', 'Not a valid public key.', { details: `key ${i}` })
+      throw new CryptoError('INVALID_PUBLIC_KEY', 'Not a valid public key.', {
+        details: `key ${i}`,
+      })
     }
     const entry = internPoint(point)
     forceTable(entry)

@@ -40,7 +40,10 @@ export function hashToScalar(input: Uint8Array): ChallengeScalar {
   if (bytes === 32) return { scalar: v, shifted: false }
   const scalar = v << BigInt(8 * (32 - bytes))
   if (scalar >= N) {
-    throw new CryptoError('CHALLENGE_OUT_OF_RANGE', 'Challenge is out of range for the decred backend.')
+    throw new CryptoError(
+      'CHALLENGE_OUT_OF_RANGE',
+      'Challenge is out of range for the decred backend.',
+    )
   }
   return { scalar, shifted: true }
 }

@@ -2,11 +2,11 @@
 
 import { ripemd160 } from '@noble/hashes/legacy.js'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { pubkeyToAddress } from './address.js'
 import { bigIntTo32Bytes, bytesToBigInt, bytesToHex, isBytes } from './bytes.js'
 import { CryptoError } from './errors.js'
 import { N } from './field.js'
 import { getPublicKey } from './keys.js'
-import { pubkeyToAddress } from './address.js'
 
 /** The secret cosmos' `GenPrivKeyFromSecret` turns into poktroll's placeholder ring key. */
 export const PLACEHOLDER_RING_SECRET = 'placeholder_ring_key_for_apps_without_gateways'
@@ -86,11 +86,17 @@ function pendingEntries(
   if (pending instanceof Map) return [...pending.entries()]
   return Object.entries(pending as Record<string, unknown>).map(([height, value]) => {
     if (!/^\d+$/.test(height)) {
-      throw new CryptoError('INVALID_INPUT', 'Pending undelegation heights must be decimal integers.', {
-        details: height,
-      })
+      throw new CryptoError(
+        'INVALID_INPUT',
+        'Pending undelegation heights must be decimal integers.',
+        {
+          details: height,
+        },
+      )
     }
-    const list = Array.isArray(value) ? value : (value as { gatewayAddresses?: unknown })?.gatewayAddresses
+    const list = Array.isArray(value)
+      ? value
+      : (value as { gatewayAddresses?: unknown })?.gatewayAddresses
     if (!Array.isArray(list)) {
       throw new CryptoError('INVALID_INPUT', 'Pending undelegations must list gateway addresses.')
     }
@@ -107,12 +113,19 @@ function pendingEntries(
  * (a re-delegated gateway that is also pending appears twice).
  */
 export function getRingAddresses(parameters: RingAddressParameters): string[] {
-  const { appAddress, delegateeGatewayAddresses, pendingUndelegations, sessionEndHeight } = parameters
+  const { appAddress, delegateeGatewayAddresses, pendingUndelegations, sessionEndHeight } =
+    parameters
   if (typeof appAddress !== 'string' || !Array.isArray(delegateeGatewayAddresses)) {
-    throw new CryptoError('INVALID_INPUT', 'Expected an app address and a list of gateway addresses.')
+    throw new CryptoError(
+      'INVALID_INPUT',
+      'Expected an app address and a list of gateway addresses.',
+    )
   }
   if (typeof sessionEndHeight !== 'bigint' || sessionEndHeight < 0n) {
-    throw new CryptoError('INVALID_INPUT', 'Expected the session end height as a non-negative bigint.')
+    throw new CryptoError(
+      'INVALID_INPUT',
+      'Expected the session end height as a non-negative bigint.',
+    )
   }
   const gateways = [...delegateeGatewayAddresses]
   const added = new Set<string>()
@@ -144,7 +157,9 @@ export async function resolveRingPublicKeys(
       if (address === placeholderKey.ringAddress) return placeholderKey.publicKey
       const key = await lookup(address)
       if (!isBytes(key)) {
-        throw new CryptoError('INVALID_PUBLIC_KEY', 'Lookup returned no public key.', { details: address })
+        throw new CryptoError('INVALID_PUBLIC_KEY', 'Lookup returned no public key.', {
+          details: address,
+        })
       }
       return key
     }),

@@ -124,7 +124,10 @@ function parse(bytes: Uint8Array, options: RingDecodeOptions): ParsedSignature {
  * the rest: `RING_SIGNATURE_TRUNCATED`, `RING_SIGNATURE_EMPTY_RING`, `RING_SIGNATURE_TOO_LARGE`,
  * `RING_SIGNATURE_INVALID_POINT`.
  */
-export function deserializeRingSignature(bytes: Uint8Array, options: RingDecodeOptions = {}): RingSignature {
+export function deserializeRingSignature(
+  bytes: Uint8Array,
+  options: RingDecodeOptions = {},
+): RingSignature {
   const parsed = parse(bytes, options)
   return {
     ring: parsed.ring.map((p) => p.bytes.slice()),
@@ -163,7 +166,12 @@ function writeScalarChecked(value: unknown, out: Uint8Array, offset: number, wha
 
 // --- the challenge chain ---
 
-type Term = { entry: CachedPoint | undefined; point: Affine; scalar: bigint; table: ReturnType<typeof useTable> }
+type Term = {
+  entry: CachedPoint | undefined
+  point: Affine
+  scalar: bigint
+  table: ReturnType<typeof useTable>
+}
 
 /** acc ← acc + Σ scalar·point: Strauss over the points without tables, table additions for the rest. */
 function accumulate(acc: Jacobian, a: Term, b: Term): void {
@@ -220,7 +228,15 @@ function walk(parsed: ParsedSignature, message: Uint8Array, trace?: ChainTrace):
   for (let i = 0; i < parsed.ring.length; i++) {
     const member = parsed.ring[i]!
     trace?.challenges.push(c)
-    const next = nextChallenge(buf, member, useTable(member), parsed.image, imageTable, c, parsed.responses[i]!)
+    const next = nextChallenge(
+      buf,
+      member,
+      useTable(member),
+      parsed.image,
+      imageTable,
+      c,
+      parsed.responses[i]!,
+    )
     if (next.shifted) trace?.shiftedSteps.push(i)
     c = next.scalar
   }
@@ -235,12 +251,17 @@ function assertMessage(message: unknown): asserts message is Uint8Array {
   }
 }
 
-function toParsed(signature: RingSignature | Uint8Array, options: RingDecodeOptions): ParsedSignature | undefined {
+function toParsed(
+  signature: RingSignature | Uint8Array,
+  options: RingDecodeOptions,
+): ParsedSignature | undefined {
   try {
     if (isBytes(signature)) return parse(signature, options)
     const { ring, responses, challenge, keyImage } = signature
-    if (!Array.isArray(ring) || !Array.isArray(responses) || ring.length !== responses.length) return undefined
-    if (ring.length === 0 || ring.length > (options.maxRingSize ?? DEFAULT_MAX_RING_SIZE)) return undefined
+    if (!Array.isArray(ring) || !Array.isArray(responses) || ring.length !== responses.length)
+      return undefined
+    if (ring.length === 0 || ring.length > (options.maxRingSize ?? DEFAULT_MAX_RING_SIZE))
+      return undefined
     if (typeof challenge !== 'bigint' || challenge < 0n || challenge >= N) return undefined
     if (!isBytes(keyImage) || keyImage.length !== POINT) return undefined
     const image = lookupPoint(keyImage)
@@ -249,7 +270,8 @@ function toParsed(signature: RingSignature | Uint8Array, options: RingDecodeOpti
     for (let i = 0; i < ring.length; i++) {
       const m = ring[i]
       const s = responses[i]
-      if (!isBytes(m) || m.length !== POINT || typeof s !== 'bigint' || s < 0n || s >= N) return undefined
+      if (!isBytes(m) || m.length !== POINT || typeof s !== 'bigint' || s < 0n || s >= N)
+        return undefined
       const entry = lookupPoint(m)
       if (entry === undefined) return undefined
       members.push(entry)
@@ -290,10 +312,14 @@ export function ringVerify(
  * Recomputes the challenge chain of a signature and reports which steps went through decred's
  * left-alignment quirk. For tests and conformance producers.
  */
-export function traceRingSignature(signature: RingSignature | Uint8Array, message: Uint8Array): ChainTrace & { valid: boolean } {
+export function traceRingSignature(
+  signature: RingSignature | Uint8Array,
+  message: Uint8Array,
+): ChainTrace & { valid: boolean } {
   assertMessage(message)
   const parsed = toParsed(signature, {})
-  if (parsed === undefined) throw new CryptoError('INVALID_INPUT', 'Not a decodable ring signature.')
+  if (parsed === undefined)
+    throw new CryptoError('INVALID_INPUT', 'Not a decodable ring signature.')
   const trace: ChainTrace = { challenges: [], shiftedSteps: [] }
   const valid = walk(parsed, message, trace)
   return { ...trace, valid }
@@ -329,7 +355,8 @@ function randomScalar(): bigint {
 }
 
 function ringEntries(ring: readonly Uint8Array[]): CachedPoint[] {
-  if (!Array.isArray(ring)) throw new CryptoError('INVALID_INPUT', 'Expected the ring as an array of public keys.')
+  if (!Array.isArray(ring))
+    throw new CryptoError('INVALID_INPUT', 'Expected the ring as an array of public keys.')
   if (ring.length < 2) {
     throw new CryptoError('RING_TOO_SMALL', 'A ring needs at least two members.', {
       details: `got ${ring.length}`,
@@ -401,7 +428,15 @@ function signAt(
   for (let t = 1; t < n; t++) {
     const i = (j + t) % n
     s[i] = randomScalar()
-    c[(i + 1) % n] = nextChallenge(buf, ring[i]!, useTable(ring[i]!), image, imageTable, c[i]!, s[i]!).scalar
+    c[(i + 1) % n] = nextChallenge(
+      buf,
+      ring[i]!,
+      useTable(ring[i]!),
+      image,
+      imageTable,
+      c[i]!,
+      s[i]!,
+    ).scalar
   }
   s[j] = modN(u + N - modN(c[j]! * x))
   return {
@@ -417,7 +452,11 @@ function signAt(
  * `privateKey`, whose public key must be in the ring, as ring-go's `(*Ring).Sign` does. For many
  * signatures with one key, `createRingSigner` avoids re-deriving the key image each time.
  */
-export function ringSign(message: Uint8Array, ring: readonly Uint8Array[], privateKey: Uint8Array): RingSignature {
+export function ringSign(
+  message: Uint8Array,
+  ring: readonly Uint8Array[],
+  privateKey: Uint8Array,
+): RingSignature {
   return createRingSigner(privateKey).sign(message, ring)
 }
 

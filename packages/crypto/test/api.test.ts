@@ -1,0 +1,70 @@
+import { expect, it } from 'vitest'
+import * as api from '../src/index.js'
+
+it('exports a stable public API', () => {
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "COSMOS_HD_PATH",
+      "CryptoError",
+      "PLACEHOLDER_RING_SECRET",
+      "POKT_ADDRESS_PREFIX",
+      "bytesToHex",
+      "clearRingCache",
+      "configureRingCache",
+      "createRingSigner",
+      "cryptoErrorCodes",
+      "decodeAddress",
+      "deserializeRingSignature",
+      "encodeAddress",
+      "generateMnemonic",
+      "generatePrivateKey",
+      "getAddress",
+      "getAddressBytes",
+      "getPlaceholderRingKey",
+      "getPublicKey",
+      "getRingAddresses",
+      "getRingCacheStats",
+      "hexToBytes",
+      "isAddress",
+      "isCryptoError",
+      "linkRingSignatures",
+      "precomputeRingKeys",
+      "privateKeyFromHex",
+      "privateKeyFromMnemonic",
+      "privateKeyToHex",
+      "pubkeyToAddress",
+      "resolveRingPublicKeys",
+      "ringSign",
+      "ringVerify",
+      "serializeRingSignature",
+      "signSecp256k1",
+      "signSupplierPayload",
+      "verifyRingMembership",
+      "verifySecp256k1",
+      "verifySupplierSignature",
+    ]
+  `)
+})
+
+it('exports stable error codes', () => {
+  expect(Object.keys(api.cryptoErrorCodes)).toMatchInlineSnapshot(`
+    [
+      "INVALID_INPUT",
+      "INVALID_HEX",
+      "INVALID_PRIVATE_KEY",
+      "INVALID_PUBLIC_KEY",
+      "INVALID_MNEMONIC",
+      "INVALID_HD_PATH",
+      "INVALID_ADDRESS",
+      "INVALID_MESSAGE",
+      "RING_TOO_SMALL",
+      "SIGNER_NOT_IN_RING",
+      "RING_SIGNATURE_EMPTY_RING",
+      "RING_SIGNATURE_TOO_LARGE",
+      "RING_SIGNATURE_TRUNCATED",
+      "RING_SIGNATURE_INVALID_POINT",
+      "CHALLENGE_OUT_OF_RANGE",
+      "HASH_TO_CURVE_FAILED",
+    ]
+  `)
+})
