@@ -16,6 +16,80 @@ export const SessionErrorCode = {
   NEGATIVE_CLAIMED_AMOUNT: 'NEGATIVE_CLAIMED_AMOUNT',
   /** The claimed amount exceeds the chain's 256-bit integers (the chain panics). */
   CLAIMED_AMOUNT_OVERFLOW: 'CLAIMED_AMOUNT_OVERFLOW',
+
+  // --- building and signing relays ---
+  /** A relay could not be built or signed (bad key, signer not in the ring, ...). */
+  RELAY_SIGNING_FAILED: 'RELAY_SIGNING_FAILED',
+
+  // --- a supplier verifying a relay request, in the order the checks run ---
+  /** The bytes are not a `RelayRequest`. */
+  RELAY_REQUEST_MALFORMED: 'RELAY_REQUEST_MALFORMED',
+  /** The request has no session header. */
+  RELAY_REQUEST_MISSING_SESSION_HEADER: 'RELAY_REQUEST_MISSING_SESSION_HEADER',
+  /** The session header's application address is not a `pokt` bech32 address. */
+  RELAY_REQUEST_INVALID_APPLICATION_ADDRESS: 'RELAY_REQUEST_INVALID_APPLICATION_ADDRESS',
+  /** The session header has an empty session ID. */
+  RELAY_REQUEST_INVALID_SESSION_ID: 'RELAY_REQUEST_INVALID_SESSION_ID',
+  /** The session header's service ID is empty, too long or has invalid characters. */
+  RELAY_REQUEST_INVALID_SERVICE_ID: 'RELAY_REQUEST_INVALID_SERVICE_ID',
+  /** The session header's heights are not `1 <= start < end`. */
+  RELAY_REQUEST_INVALID_SESSION_HEIGHTS: 'RELAY_REQUEST_INVALID_SESSION_HEIGHTS',
+  /** The request carries no ring signature. */
+  RELAY_REQUEST_MISSING_SIGNATURE: 'RELAY_REQUEST_MISSING_SIGNATURE',
+  /** The request names no supplier operator address. */
+  RELAY_REQUEST_MISSING_SUPPLIER: 'RELAY_REQUEST_MISSING_SUPPLIER',
+  /** The request's session ended and its grace period is over. */
+  RELAY_SESSION_EXPIRED: 'RELAY_SESSION_EXPIRED',
+  /** The application's ring could not be obtained (unknown app, missing public keys, ...). */
+  RELAY_RING_UNAVAILABLE: 'RELAY_RING_UNAVAILABLE',
+  /** The signature bytes are not a ring signature. */
+  RELAY_SIGNATURE_MALFORMED: 'RELAY_SIGNATURE_MALFORMED',
+  /** The signature's ring has a key outside the application's ring at the session end. */
+  RELAY_RING_MISMATCH: 'RELAY_RING_MISMATCH',
+  /** The ring signature does not verify over the request's signable bytes. */
+  RELAY_SIGNATURE_INVALID: 'RELAY_SIGNATURE_INVALID',
+  /** The on-chain session could not be obtained. */
+  RELAY_SESSION_UNAVAILABLE: 'RELAY_SESSION_UNAVAILABLE',
+  /** The request's session ID is not the on-chain session's. */
+  RELAY_SESSION_ID_MISMATCH: 'RELAY_SESSION_ID_MISMATCH',
+  /** Another session header field (app, service, start, end) differs from the chain's. */
+  RELAY_SESSION_HEADER_MISMATCH: 'RELAY_SESSION_HEADER_MISMATCH',
+  /** The request names a supplier this relay miner does not sign for. */
+  RELAY_UNKNOWN_SUPPLIER: 'RELAY_UNKNOWN_SUPPLIER',
+  /** The named supplier is not one of the session's suppliers. */
+  RELAY_SUPPLIER_NOT_IN_SESSION: 'RELAY_SUPPLIER_NOT_IN_SESSION',
+  /** The claim window of the relay's session has opened: serving it earns nothing. */
+  RELAY_NOT_REWARD_ELIGIBLE: 'RELAY_NOT_REWARD_ELIGIBLE',
+
+  // --- an application or gateway verifying a relay response ---
+  /** The bytes are not a `RelayResponse`. */
+  RELAY_RESPONSE_MALFORMED: 'RELAY_RESPONSE_MALFORMED',
+  /** The relay miner answered with an (unsigned) error instead of a response. */
+  RELAY_RESPONSE_MINER_ERROR: 'RELAY_RESPONSE_MINER_ERROR',
+  /** The response has no session header. */
+  RELAY_RESPONSE_MISSING_SESSION_HEADER: 'RELAY_RESPONSE_MISSING_SESSION_HEADER',
+  /** The response's session header differs from the request's. */
+  RELAY_RESPONSE_SESSION_HEADER_MISMATCH: 'RELAY_RESPONSE_SESSION_HEADER_MISMATCH',
+  /** The response carries no supplier signature. */
+  RELAY_RESPONSE_MISSING_SIGNATURE: 'RELAY_RESPONSE_MISSING_SIGNATURE',
+  /** The response has no payload hash (pre-v0.1.25 relay miners), and one is required. */
+  RELAY_RESPONSE_MISSING_PAYLOAD_HASH: 'RELAY_RESPONSE_MISSING_PAYLOAD_HASH',
+  /** The payload hash is not SHA-256 of the payload: the signature would not cover it. */
+  RELAY_RESPONSE_PAYLOAD_HASH_MISMATCH: 'RELAY_RESPONSE_PAYLOAD_HASH_MISMATCH',
+  /** The public key given for the supplier is not the key of the request's supplier address. */
+  RELAY_RESPONSE_SUPPLIER_KEY_MISMATCH: 'RELAY_RESPONSE_SUPPLIER_KEY_MISMATCH',
+  /** The supplier signature does not verify. */
+  RELAY_RESPONSE_SIGNATURE_INVALID: 'RELAY_RESPONSE_SIGNATURE_INVALID',
+
+  // --- streamed responses (docs/streaming.md) ---
+  /** The stream's framing is broken (bad length prefix, oversized or empty frame). */
+  RELAY_STREAM_MALFORMED: 'RELAY_STREAM_MALFORMED',
+  /** A frame's payload hash is not the next link of the stream's hash chain. */
+  RELAY_STREAM_CHAIN_MISMATCH: 'RELAY_STREAM_CHAIN_MISMATCH',
+  /** A frame arrived after the final frame. */
+  RELAY_STREAM_AFTER_END: 'RELAY_STREAM_AFTER_END',
+  /** The stream ended without its signed final frame. */
+  RELAY_STREAM_TRUNCATED: 'RELAY_STREAM_TRUNCATED',
 } as const
 
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode]

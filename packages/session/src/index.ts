@@ -6,6 +6,16 @@ export {
 } from './errors.js'
 export { createGoRand, type GoRand } from './go-rand.js'
 export {
+  canonicalHeaderKey,
+  createPoktHttpRequest,
+  createPoktHttpResponse,
+  type HttpHeadersInit,
+  type HttpRequestParts,
+  type HttpResponseParts,
+  serializePoktHttpRequest,
+  serializePoktHttpResponse,
+} from './http.js'
+export {
   type HydratedSession,
   type HydrateSessionParameters,
   hydrateSession,
@@ -47,6 +57,51 @@ export {
   type UpdateRelayMiningDifficultyParameters,
   updateRelayMiningDifficulty,
 } from './relay-difficulty.js'
+export {
+  type BuildRelayRequestParameters,
+  buildRelayRequest,
+  getRelayRequestSignableBytesHash,
+  parseRelayRequest,
+  type SignRelayRequestParameters,
+  serializeRelayRequest,
+  signRelayRequest,
+  toSessionHeader,
+} from './relay-request.js'
+export {
+  type BuildRelayResponseParameters,
+  buildRelay,
+  buildRelayResponse,
+  getRelayResponseSignableBytesHash,
+  isSameSessionHeader,
+  parseRelayResponse,
+  type RelayResponseVerification,
+  serializeRelay,
+  serializeRelayResponse,
+  signRelayResponse,
+  type VerifyRelayResponseParameters,
+  verifyRelayResponse,
+} from './relay-response.js'
+export {
+  type CreateRelayStreamSignerParameters,
+  type CreateRelayStreamVerifierParameters,
+  createRelayStreamSigner,
+  createRelayStreamVerifier,
+  DEFAULT_MAX_STREAM_FRAME_SIZE,
+  encodeRelayStreamFrame,
+  getRelayStreamRoot,
+  nextRelayStreamLink,
+  type RelayStreamPart,
+  type RelayStreamSigner,
+  type RelayStreamVerifier,
+} from './relay-stream.js'
+export {
+  checkRelayRequestWellFormed,
+  checkRelayRewardEligibility,
+  type RelayRequestVerification,
+  type SessionForVerification,
+  type VerifyRelayRequestContext,
+  verifyRelayRequest,
+} from './relay-verify.js'
 export { readGoVarint, seededFloat64, seededInt63 } from './seeded-rand.js'
 export {
   getClaimWindowCloseHeight,

@@ -1,0 +1,115 @@
+import { createRingSigner, type RingSigner, serializeRingSignature } from '@decai/crypto'
+import {
+  clone,
+  create,
+  marshal,
+  type POKTHTTPRequest,
+  type RelayRequest,
+  RelayRequestMetadataSchema,
+  RelayRequestSchema,
+  type SessionHeader,
+  SessionHeaderSchema,
+  unmarshal,
+} from '@decai/protocol'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { SessionError } from './errors.js'
+import { serializePoktHttpRequest } from './http.js'
+import type { SessionHeaderFields } from './hydrate-session.js'
+
+export interface BuildRelayRequestParameters {
+  /** The session header as the chain returns it for the application, service and height. */
+  sessionHeader: SessionHeaderFields
+  /** The session supplier the relay is sent to. */
+  supplierOperatorAddress: string
+  /** The request: a `POKTHTTPRequest` (see `createPoktHttpRequest`) or its bytes. */
+  payload: POKTHTTPRequest | Uint8Array
+}
+
+/** Converts plain header fields into a `SessionHeader` message. */
+export function toSessionHeader(header: SessionHeaderFields): SessionHeader {
+  return create(SessionHeaderSchema, {
+    applicationAddress: header.applicationAddress,
+    serviceId: header.serviceId,
+    sessionId: header.sessionId,
+    sessionStartBlockHeight: header.sessionStartBlockHeight,
+    sessionEndBlockHeight: header.sessionEndBlockHeight,
+  })
+}
+
+/** An unsigned `RelayRequest`; sign it with {@link signRelayRequest}. */
+export function buildRelayRequest({
+  sessionHeader,
+  supplierOperatorAddress,
+  payload,
+}: BuildRelayRequestParameters): RelayRequest {
+  return create(RelayRequestSchema, {
+    meta: { sessionHeader: toSessionHeader(sessionHeader), supplierOperatorAddress },
+    payload: payload instanceof Uint8Array ? payload : serializePoktHttpRequest(payload),
+  })
+}
+
+/**
+ * What the ring signature signs: SHA-256 of the request's canonical bytes with the signature
+ * emptied (`RelayRequest.GetSignableBytesHash`). It covers the session header, the supplier
+ * address and the payload.
+ */
+export function getRelayRequestSignableBytesHash(request: RelayRequest): Uint8Array {
+  const unsigned = clone(RelayRequestSchema, request)
+  const meta = unsigned.meta ?? create(RelayRequestMetadataSchema)
+  meta.signature = new Uint8Array()
+  unsigned.meta = meta
+  return sha256(marshal(RelayRequestSchema, unsigned))
+}
+
+export interface SignRelayRequestParameters {
+  /**
+   * The application's key, or the key of a gateway the application delegates to; a
+   * `RingSigner` (from `createRingSigner`) reuses its precomputation across relays.
+   */
+  signer: Uint8Array | RingSigner
+  /**
+   * The application's ring at the session end height, as compressed public keys in ring
+   * order (`getRingAddresses` + `resolveRingPublicKeys` from `@decai/crypto`).
+   */
+  ring: readonly Uint8Array[]
+}
+
+/** Returns a copy of `request` carrying a ring signature over its signable bytes. */
+export function signRelayRequest(
+  request: RelayRequest,
+  { signer, ring }: SignRelayRequestParameters,
+): RelayRequest {
+  const hash = getRelayRequestSignableBytesHash(request)
+  let signature: Uint8Array
+  try {
+    const ringSigner = signer instanceof Uint8Array ? createRingSigner(signer) : signer
+    signature = serializeRingSignature(ringSigner.sign(hash, ring))
+  } catch (cause) {
+    throw new SessionError('RELAY_SIGNING_FAILED', 'Cannot ring-sign the relay request.', {
+      details: cause instanceof Error ? cause.message : String(cause),
+      cause,
+    })
+  }
+  const signed = clone(RelayRequestSchema, request)
+  const meta = signed.meta ?? create(RelayRequestMetadataSchema)
+  meta.signature = signature
+  signed.meta = meta
+  return signed
+}
+
+/** The request's wire bytes (the body of the HTTP POST to the supplier). */
+export function serializeRelayRequest(request: RelayRequest): Uint8Array {
+  return marshal(RelayRequestSchema, request)
+}
+
+/** Decodes a relay request; throws `RELAY_REQUEST_MALFORMED` on bytes that are not one. */
+export function parseRelayRequest(bytes: Uint8Array): RelayRequest {
+  try {
+    return unmarshal(RelayRequestSchema, bytes)
+  } catch (cause) {
+    throw new SessionError('RELAY_REQUEST_MALFORMED', 'Bytes are not a relay request.', {
+      details: cause instanceof Error ? cause.message : String(cause),
+      cause,
+    })
+  }
+}

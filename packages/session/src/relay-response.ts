@@ -1,0 +1,240 @@
+import { pubkeyToAddress, signSupplierPayload, verifySupplierSignature } from '@decai/crypto'
+import {
+  clone,
+  create,
+  marshal,
+  type POKTHTTPResponse,
+  type Relay,
+  type RelayRequest,
+  RelayRequestSchema,
+  type RelayResponse,
+  RelayResponseMetadataSchema,
+  RelayResponseSchema,
+  RelaySchema,
+  type SessionHeader,
+  unmarshal,
+} from '@decai/protocol'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { SessionError, type SessionErrorCode } from './errors.js'
+import { serializePoktHttpResponse } from './http.js'
+import type { SessionHeaderFields } from './hydrate-session.js'
+import { toSessionHeader } from './relay-request.js'
+
+export interface BuildRelayResponseParameters {
+  /** The request's session header, copied into the response. */
+  sessionHeader: SessionHeaderFields
+  /** The service's answer: a `POKTHTTPResponse` (see `createPoktHttpResponse`) or its bytes. */
+  payload: POKTHTTPResponse | Uint8Array
+}
+
+/**
+ * An unsigned `RelayResponse` with `payload_hash = SHA-256(payload)` set, as relay miners
+ * build it since v0.1.25; sign it with {@link signRelayResponse}.
+ */
+export function buildRelayResponse({
+  sessionHeader,
+  payload,
+}: BuildRelayResponseParameters): RelayResponse {
+  const bytes = payload instanceof Uint8Array ? payload : serializePoktHttpResponse(payload)
+  // UpdatePayloadHash refuses an empty payload; so does the relay miner.
+  if (bytes.length === 0)
+    throw new SessionError('RELAY_SIGNING_FAILED', 'A relay response payload cannot be empty.')
+  return create(RelayResponseSchema, {
+    meta: { sessionHeader: toSessionHeader(sessionHeader) },
+    payload: bytes,
+    payloadHash: sha256(bytes),
+  })
+}
+
+/**
+ * What the supplier signs: SHA-256 of the response's canonical bytes with the signature
+ * emptied and, when a payload hash is present, the payload emptied too
+ * (`RelayResponse.GetSignableBytesHash`).
+ */
+export function getRelayResponseSignableBytesHash(response: RelayResponse): Uint8Array {
+  const unsigned = clone(RelayResponseSchema, response)
+  const meta = unsigned.meta ?? create(RelayResponseMetadataSchema)
+  meta.supplierOperatorSignature = new Uint8Array()
+  unsigned.meta = meta
+  if (unsigned.payloadHash.length > 0) unsigned.payload = new Uint8Array()
+  return sha256(marshal(RelayResponseSchema, unsigned))
+}
+
+/** Returns a copy of `response` signed by the supplier operator key (64-byte low-S ECDSA). */
+export function signRelayResponse(response: RelayResponse, privateKey: Uint8Array): RelayResponse {
+  let signature: Uint8Array
+  try {
+    signature = signSupplierPayload(getRelayResponseSignableBytesHash(response), privateKey)
+  } catch (cause) {
+    throw new SessionError('RELAY_SIGNING_FAILED', 'Cannot sign the relay response.', {
+      details: cause instanceof Error ? cause.message : String(cause),
+      cause,
+    })
+  }
+  const signed = clone(RelayResponseSchema, response)
+  const meta = signed.meta ?? create(RelayResponseMetadataSchema)
+  meta.supplierOperatorSignature = signature
+  signed.meta = meta
+  return signed
+}
+
+/** The response's wire bytes (the HTTP response body). */
+export function serializeRelayResponse(response: RelayResponse): Uint8Array {
+  return marshal(RelayResponseSchema, response)
+}
+
+/** Decodes a relay response; throws `RELAY_RESPONSE_MALFORMED` on bytes that are not one. */
+export function parseRelayResponse(bytes: Uint8Array): RelayResponse {
+  try {
+    return unmarshal(RelayResponseSchema, bytes)
+  } catch (cause) {
+    throw new SessionError('RELAY_RESPONSE_MALFORMED', 'Bytes are not a relay response.', {
+      details: cause instanceof Error ? cause.message : String(cause),
+      cause,
+    })
+  }
+}
+
+/**
+ * The `Relay` a supplier mines: the signed request and the signed response with its payload
+ * dropped (the payload hash and signature still commit to it).
+ */
+export function buildRelay(request: RelayRequest, response: RelayResponse): Relay {
+  const res = clone(RelayResponseSchema, response)
+  if (res.payloadHash.length > 0) res.payload = new Uint8Array()
+  return create(RelaySchema, { req: clone(RelayRequestSchema, request), res })
+}
+
+/** Canonical bytes of {@link buildRelay}'s relay: the SMST value; SHA-256 of it is the key. */
+export function serializeRelay(request: RelayRequest, response: RelayResponse): Uint8Array {
+  return marshal(RelaySchema, buildRelay(request, response))
+}
+
+/** Field-by-field session header equality, as the relay miner and the chain compare them. */
+export function isSameSessionHeader(
+  a: SessionHeaderFields | SessionHeader | undefined,
+  b: SessionHeaderFields | SessionHeader | undefined,
+): boolean {
+  if (a === undefined || b === undefined) return false
+  return (
+    a.applicationAddress === b.applicationAddress &&
+    a.serviceId === b.serviceId &&
+    a.sessionId === b.sessionId &&
+    a.sessionStartBlockHeight === b.sessionStartBlockHeight &&
+    a.sessionEndBlockHeight === b.sessionEndBlockHeight
+  )
+}
+
+export interface VerifyRelayResponseParameters {
+  /** The session header of the request this answers. */
+  sessionHeader: SessionHeaderFields
+  /** The supplier the request was sent to (`meta.supplier_operator_address`). */
+  supplierOperatorAddress: string
+  /** That supplier operator's on-chain public key (33-byte compressed). */
+  supplierPublicKey: Uint8Array
+  /** Reject responses without a payload hash (default true; false accepts pre-v0.1.25). */
+  requirePayloadHash?: boolean
+}
+
+export type RelayResponseVerification =
+  | { ok: true; response: RelayResponse }
+  | { ok: false; error: SessionError }
+
+const fail = (code: SessionErrorCode, shortMessage: string, details?: string) => ({
+  ok: false as const,
+  error: new SessionError(code, shortMessage, details === undefined ? {} : { details }),
+})
+
+/**
+ * Verifies a relay response as an application or gateway must before using it: it answers
+ * this session, it is signed by the request's supplier, and the signature covers the payload.
+ * Never throws on bad input; each failure has its own code.
+ */
+export function verifyRelayResponse(
+  response: RelayResponse | Uint8Array,
+  parameters: VerifyRelayResponseParameters,
+): RelayResponseVerification {
+  let res: RelayResponse
+  try {
+    res = response instanceof Uint8Array ? parseRelayResponse(response) : response
+  } catch (e) {
+    return { ok: false, error: e as SessionError }
+  }
+  return checkResponse(res, parameters, (r) =>
+    r.payloadHash.length > 0 && !equalBytes(sha256(r.payload), r.payloadHash)
+      ? fail(
+          'RELAY_RESPONSE_PAYLOAD_HASH_MISMATCH',
+          'The payload hash is not SHA-256 of the payload.',
+        )
+      : undefined,
+  )
+}
+
+/** The checks shared by whole responses and stream frames; `checkHash` is the payload rule. */
+export function checkResponse(
+  res: RelayResponse,
+  {
+    sessionHeader,
+    supplierOperatorAddress,
+    supplierPublicKey,
+    requirePayloadHash = true,
+  }: VerifyRelayResponseParameters,
+  checkHash: (res: RelayResponse) => { ok: false; error: SessionError } | undefined,
+): RelayResponseVerification {
+  if (res.relayMinerError !== undefined)
+    return fail(
+      'RELAY_RESPONSE_MINER_ERROR',
+      'The relay miner returned an error.',
+      `${res.relayMinerError.codespace}/${res.relayMinerError.code}: ${res.relayMinerError.message || res.relayMinerError.description}`,
+    )
+  const header = res.meta?.sessionHeader
+  if (header === undefined)
+    return fail('RELAY_RESPONSE_MISSING_SESSION_HEADER', 'The response has no session header.')
+  if (!isSameSessionHeader(header, sessionHeader))
+    return fail(
+      'RELAY_RESPONSE_SESSION_HEADER_MISMATCH',
+      'The response is for another session.',
+      `session: ${header.sessionId}`,
+    )
+  const signature = res.meta?.supplierOperatorSignature ?? new Uint8Array()
+  if (signature.length === 0)
+    return fail('RELAY_RESPONSE_MISSING_SIGNATURE', 'The response is not signed.')
+  if (res.payloadHash.length === 0 && requirePayloadHash)
+    return fail('RELAY_RESPONSE_MISSING_PAYLOAD_HASH', 'The response has no payload hash.')
+  const hashFailure = checkHash(res)
+  if (hashFailure) return hashFailure
+  if (!isKeyOf(supplierPublicKey, supplierOperatorAddress))
+    return fail(
+      'RELAY_RESPONSE_SUPPLIER_KEY_MISMATCH',
+      'The public key is not the supplier operator key.',
+      `supplier: ${supplierOperatorAddress}`,
+    )
+  let valid = false
+  try {
+    valid = verifySupplierSignature(
+      signature,
+      getRelayResponseSignableBytesHash(res),
+      supplierPublicKey,
+    )
+  } catch {
+    valid = false
+  }
+  if (!valid)
+    return fail('RELAY_RESPONSE_SIGNATURE_INVALID', 'The supplier signature does not verify.')
+  return { ok: true, response: res }
+}
+
+function isKeyOf(publicKey: Uint8Array, address: string): boolean {
+  try {
+    return pubkeyToAddress(publicKey) === address
+  } catch {
+    return false
+  }
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
