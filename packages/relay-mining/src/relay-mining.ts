@@ -96,7 +96,8 @@ export type GetClaimedUpoktParameters = {
 /**
  * A claim's reward in uPOKT, exactly as poktroll's `GetClaimeduPOKT`:
  * floor(computeUnits × (2^256 − 1) / target × multiplier / granularity), in exact rational
- * arithmetic. The two params go through Go's int64 conversion, as upstream does.
+ * arithmetic. The two params go through Go's int64 conversion, as upstream does, and an amount
+ * that does not fit the chain's 256-bit integers is an error, as it is there.
  */
 export function getClaimedUpokt(parameters: GetClaimedUpoktParameters): bigint {
   const { computeUnits, target, computeUnitsToTokensMultiplier, computeUnitCostGranularity } =
@@ -117,7 +118,10 @@ export function getClaimedUpokt(parameters: GetClaimedUpoktParameters): bigint {
   // Upstream rejects a negative amount ("SHOULD NEVER HAPPEN"), reachable through the int64
   // conversion of a param above 2^63.
   if (numerator < 0n) throw invalid('The claimed amount is negative.')
-  return numerator / denominator
+  const upokt = numerator / denominator
+  // The chain's coin amount (cosmos math.Int) holds at most 256 bits; beyond that Go panics.
+  if (upokt > MAX_TARGET) throw invalid('The claimed amount exceeds 256 bits.')
+  return upokt
 }
 
 function reduce(numerator: bigint, denominator: bigint): Rational {
