@@ -122,7 +122,7 @@ const rootRefs: [string, TrieRef][] = [
   ['seeded-10000', { seeded: { seed: toHex(bytes(16)), n: 10000, phases: 3 } }],
   ['seeded-1000-inserts', { seeded: { seed: toHex(bytes(16)), n: 1000, phases: 1 } }],
 ]
-const refs = Object.fromEntries(rootRefs) as Record<string, TrieRef>
+const refs = new Map(rootRefs)
 
 write(
   'smst_roots',
@@ -141,10 +141,10 @@ write(
 // --- Closest proofs in gob --------------------------------------------------------------------
 
 const proofRefs: [string, TrieRef][] = [
-  ['one', refs['one'] as TrieRef],
-  ['ten-with-deletes', refs['ten-with-deletes'] as TrieRef],
+  ['one', refs.get('one') as TrieRef],
+  ['ten-with-deletes', refs.get('ten-with-deletes') as TrieRef],
   ['fifty-no-deletes', withRoots(randomOps(50, false))],
-  ['random-300', refs['random-300-0'] as TrieRef],
+  ['random-300', refs.get('random-300-0') as TrieRef],
   ['seeded-10000-replaced', { seeded: { seed: toHex(bytes(16)), n: 10000, phases: 2 } }],
   ['seeded-10000-deleted', { seeded: { seed: toHex(bytes(16)), n: 10000, phases: 3 } }],
 ]
