@@ -1,0 +1,369 @@
+import { toHex } from '@cosmjs/encoding'
+import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc'
+import type { QueryContext } from './abci-query.js'
+import { ChainError, isChainError } from './errors.js'
+import { parseHeight, toSafeHeight } from './heights.js'
+import { getWebsocketUrl } from './rpc.js'
+
+/** An ABCI event as CometBFT 0.38 reports it: attribute keys and values are plain strings. */
+export type ChainEvent = {
+  readonly type: string
+  readonly attributes: readonly { readonly key: string; readonly value: string }[]
+}
+
+/** A committed block. */
+export type ChainBlock = {
+  height: bigint
+  /** The block ID hash (what poktroll's `GetBlockHash` returns for this height). */
+  hash: Uint8Array
+  time: Date
+  chainId: string
+  appHash: Uint8Array
+  proposerAddress: Uint8Array
+  txs: Uint8Array[]
+}
+
+/** The latest committed height. */
+export async function getLatestHeight(ctx: QueryContext): Promise<bigint> {
+  const status = await ctx.comet.status()
+  return BigInt(status.syncInfo.latestBlockHeight)
+}
+
+/** The chain ID the node reports. */
+export async function getChainId(ctx: QueryContext): Promise<string> {
+  const status = await ctx.comet.status()
+  return status.nodeInfo.network
+}
+
+/**
+ * A block by height (the latest by default).
+ *
+ * @example const block = await client.getBlock({ height: 5n })
+ */
+export async function getBlock(
+  ctx: QueryContext,
+  parameters: { height?: bigint | undefined } = {},
+): Promise<ChainBlock> {
+  const height =
+    parameters.height === undefined ? undefined : toSafeHeight(parseHeight(parameters.height))
+  const res = await ctx.comet.block(height)
+  const { header, txs } = res.block
+  return {
+    height: BigInt(header.height),
+    hash: res.blockId.hash,
+    time: new Date(header.time.getTime()),
+    chainId: header.chainId,
+    appHash: header.appHash,
+    proposerAddress: header.proposerAddress,
+    txs: [...txs],
+  }
+}
+
+/**
+ * The block ID hash at a height: the seed poktroll mixes into session IDs and proof paths.
+ *
+ * @example const seed = await client.getBlockHash({ height: session.header.sessionStartBlockHeight })
+ */
+export async function getBlockHash(
+  ctx: QueryContext,
+  parameters: { height: bigint },
+): Promise<Uint8Array> {
+  return (await getBlock(ctx, parameters)).hash
+}
+
+/** The outcome of one transaction in a block. */
+export type TxExecution = {
+  code: number
+  codespace: string
+  log: string
+  gasWanted: bigint
+  gasUsed: bigint
+  events: ChainEvent[]
+}
+
+/** The results of executing a block: per-transaction outcomes and FinalizeBlock events. */
+export type BlockResults = {
+  height: bigint
+  txResults: TxExecution[]
+  /** Begin/end-block events: settlement (`EventClaimSettled`, ...) happens here. */
+  finalizeBlockEvents: ChainEvent[]
+}
+
+/** A block's execution results (`block_results`). */
+export async function getBlockResults(
+  ctx: QueryContext,
+  parameters: { height: bigint },
+): Promise<BlockResults> {
+  const res = await ctx.comet.blockResults(toSafeHeight(parseHeight(parameters.height)))
+  return {
+    height: BigInt(res.height),
+    txResults: res.results.map(toTxExecution),
+    finalizeBlockEvents: res.finalizeBlockEvents.map(copyEvent),
+  }
+}
+
+type CometTxData = {
+  readonly code: number
+  readonly codespace?: string | undefined
+  readonly log?: string | undefined
+  readonly gasWanted: bigint
+  readonly gasUsed: bigint
+  readonly events: readonly ChainEvent[]
+}
+
+export function toTxExecution(data: CometTxData): TxExecution {
+  return {
+    code: data.code,
+    codespace: data.codespace ?? '',
+    log: data.log ?? '',
+    gasWanted: data.gasWanted,
+    gasUsed: data.gasUsed,
+    events: data.events.map(copyEvent),
+  }
+}
+
+function copyEvent(event: ChainEvent): ChainEvent {
+  return {
+    type: event.type,
+    attributes: event.attributes.map(({ key, value }) => ({ key, value })),
+  }
+}
+
+/** A transaction included in a block. */
+export type IncludedTx = TxExecution & {
+  /** Uppercase hex, as CometBFT and explorers print it. */
+  hash: string
+  height: bigint
+  index: number
+  tx: Uint8Array
+}
+
+/**
+ * A transaction by hash, once included; `NOT_FOUND` while it is not (CometBFT keeps no record of
+ * pending or rejected transactions).
+ */
+export async function getTx(ctx: QueryContext, parameters: { hash: string }): Promise<IncludedTx> {
+  const hash = parameters.hash
+  if (!/^[0-9a-fA-F]{64}$/.test(hash)) {
+    throw new ChainError('INVALID_ARGUMENT', 'A transaction hash is 32 bytes of hex.', {
+      details: hash,
+    })
+  }
+  try {
+    const res = await ctx.comet.tx({ hash: fromHexBytes(hash) })
+    return {
+      ...toTxExecution(res.result),
+      hash: toHex(res.hash).toUpperCase(),
+      height: BigInt(res.height),
+      index: res.index,
+      tx: res.tx,
+    }
+  } catch (error) {
+    if (isChainError(error) && error.code === 'RPC_ERROR' && /not found/i.test(error.message)) {
+      throw new ChainError('NOT_FOUND', `Transaction ${hash.toUpperCase()} not found.`, {
+        cause: error,
+        txHash: hash.toUpperCase(),
+      })
+    }
+    throw error
+  }
+}
+
+function fromHexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return out
+}
+
+// --- Watching blocks ---------------------------------------------------------------------------
+
+export type WatchBlocksParameters = {
+  /** Called once per height, in order; the next call waits for a returned promise. */
+  onBlock: (block: ChainBlock) => void | Promise<void>
+  /** Errors that do not stop the watch (a failed poll, a dropped websocket, a throwing `onBlock`). */
+  onError?: ((error: ChainError) => void) | undefined
+  /** The first height to deliver; the next block to be committed by default. */
+  fromHeight?: bigint | undefined
+  /**
+   * `websocket` subscribes to `NewBlock`, `polling` asks for the latest height every
+   * `pollingInterval`; `auto` (the default) subscribes and falls back to polling when the socket
+   * fails, polling slowly meanwhile so that no height is missed.
+   */
+  transport?: 'auto' | 'websocket' | 'polling' | undefined
+  /** Milliseconds between polls; 1000 by default. */
+  pollingInterval?: number | undefined
+  signal?: AbortSignal | undefined
+}
+
+/**
+ * Calls `onBlock` for every new block, each height exactly once and in order, until the returned
+ * function is called or `signal` aborts.
+ *
+ * @example
+ * const unwatch = client.watchBlocks({ onBlock: (b) => console.log(b.height) })
+ * // later
+ * unwatch()
+ */
+export function watchBlocks(
+  ctx: QueryContext & { rpcUrl: string },
+  parameters: WatchBlocksParameters,
+): () => void {
+  const { onBlock, onError = () => {}, transport = 'auto', pollingInterval = 1000 } = parameters
+  let stopped = false
+  let next = parameters.fromHeight
+  let target = 0n
+  let pumping = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let socket: WebsocketClient | undefined
+  let socketHealthy = false
+  let unsubscribe = () => {}
+
+  const report = (error: unknown) => {
+    if (stopped) return
+    onError(
+      isChainError(error)
+        ? error
+        : new ChainError('NETWORK_ERROR', 'Watching blocks failed.', {
+            details: error instanceof Error ? error.message : String(error),
+            cause: error,
+          }),
+    )
+  }
+
+  // Delivers every height up to `target`, one at a time.
+  const pump = async () => {
+    if (pumping) return
+    pumping = true
+    try {
+      while (!stopped && next !== undefined && next <= target) {
+        const block = await getBlock(ctx, { height: next })
+        if (stopped) return
+        try {
+          await onBlock(block)
+        } catch (error) {
+          report(error)
+        }
+        next++
+      }
+    } catch (error) {
+      report(error)
+    } finally {
+      pumping = false
+    }
+  }
+
+  const advance = (height: bigint) => {
+    if (next === undefined) next = height
+    if (height > target) target = height
+    void pump()
+  }
+
+  const poll = async () => {
+    if (stopped) return
+    try {
+      const latest = await getLatestHeight(ctx)
+      // Without `fromHeight`, start after the block current when the watch began.
+      if (next === undefined) next = latest + 1n
+      advance(latest)
+    } catch (error) {
+      report(error)
+    }
+    if (stopped) return
+    const interval = transport === 'auto' && socketHealthy ? pollingInterval * 5 : pollingInterval
+    timer = setTimeout(poll, interval)
+  }
+
+  const subscribe = () => {
+    try {
+      socket = new WebsocketClient(getWebsocketUrl(ctx.rpcUrl), (error: unknown) => {
+        socketHealthy = false
+        report(error)
+      })
+      const stream = Comet38Client.create(socket).subscribeNewBlock()
+      socketHealthy = true
+      const listener = {
+        next: (event: { header: { height: number } }) => advance(BigInt(event.header.height)),
+        error: (error: unknown) => {
+          socketHealthy = false
+          report(error)
+        },
+        complete: () => {
+          socketHealthy = false
+        },
+      }
+      stream.addListener(listener)
+      unsubscribe = () => {
+        stream.removeListener(listener)
+        socket?.disconnect()
+      }
+    } catch (error) {
+      socketHealthy = false
+      report(error)
+    }
+  }
+
+  const stop = () => {
+    if (stopped) return
+    stopped = true
+    if (timer) clearTimeout(timer)
+    try {
+      unsubscribe()
+    } catch {
+      // A socket that never connected has nothing to close.
+    }
+  }
+
+  if (parameters.signal?.aborted) return stop
+  parameters.signal?.addEventListener('abort', stop, { once: true })
+  if (transport !== 'polling') subscribe()
+  if (transport !== 'websocket') void poll()
+  else if (next === undefined) {
+    // Websocket only: learn the starting height once.
+    getLatestHeight(ctx).then((latest) => {
+      if (next === undefined) next = latest + 1n
+    }, report)
+  }
+  return stop
+}
+
+/**
+ * Resolves with the block at `height` once it is committed.
+ *
+ * @example await client.waitForHeight({ height: session.header.sessionEndBlockHeight + 1n })
+ */
+export async function waitForHeight(
+  ctx: QueryContext,
+  parameters: {
+    height: bigint
+    timeout?: number | undefined
+    pollingInterval?: number | undefined
+    signal?: AbortSignal | undefined
+  },
+): Promise<ChainBlock> {
+  const { height, timeout = 60_000, pollingInterval = 250, signal } = parameters
+  const deadline = Date.now() + timeout
+  for (;;) {
+    if (signal?.aborted) throw new ChainError('ABORTED', 'Waiting for a height was aborted.')
+    const latest = await getLatestHeight(ctx)
+    if (latest >= height) return getBlock(ctx, { height })
+    if (Date.now() >= deadline) {
+      throw new ChainError('TIMEOUT', `Height ${height} was not reached in ${timeout} ms.`, {
+        details: `latest height ${latest}`,
+      })
+    }
+    await sleep(pollingInterval, signal)
+  }
+}
+
+/** Waits `ms` milliseconds, or less if `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
