@@ -1,6 +1,7 @@
-import { defineProject } from 'vitest/config'
+import { defineConfig } from 'vitest/config'
 
-export default defineProject({
+// defineConfig, not defineProject: fileParallelism is a run-level option.
+export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Real inference on 2 CPU cores: allow it time, one file at a time.

@@ -1,0 +1,111 @@
+/** Stable codes of every error the LLM server raises. Callers branch on these, never on text. */
+export const llmServerErrorCodes = {
+  /** The body is not valid JSON. */
+  INVALID_JSON: 'INVALID_JSON',
+  /** A parameter has the wrong type or is out of range. */
+  INVALID_PARAMETER: 'INVALID_PARAMETER',
+  /** A parameter or value is valid OpenAI but this server does not implement it. */
+  UNSUPPORTED_PARAMETER: 'UNSUPPORTED_PARAMETER',
+  /** The request names a model this server does not serve. */
+  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  /** Prompt plus requested completion do not fit the context window. */
+  CONTEXT_LENGTH_EXCEEDED: 'CONTEXT_LENGTH_EXCEEDED',
+  /** The body is larger than the configured limit. */
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  /** Every sequence is busy and the wait queue is full. Transient. */
+  OVERLOADED: 'OVERLOADED',
+  /** The request waited too long for a sequence or ran past its deadline. */
+  TIMEOUT: 'TIMEOUT',
+  /** The client went away (or the server is stopping); generation was stopped. */
+  ABORTED: 'ABORTED',
+  /** The endpoint is turned off (embeddings) or does not exist. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The model, the context or the binding failed. */
+  INTERNAL: 'INTERNAL',
+} as const
+
+export type LlmServerErrorCode = (typeof llmServerErrorCodes)[keyof typeof llmServerErrorCodes]
+
+export type LlmServerErrorParameters = {
+  details?: string | undefined
+  cause?: unknown
+  /** The request field at fault, reported as OpenAI's `param`. */
+  param?: string | undefined
+}
+
+/** The one error class of the LLM server; `toOpenAiError` turns it into the HTTP answer. */
+export class LlmServerError extends Error {
+  override readonly name = 'LlmServerError'
+  readonly code: LlmServerErrorCode
+  readonly shortMessage: string
+  readonly details: string | undefined
+  readonly param: string | undefined
+
+  constructor(
+    code: LlmServerErrorCode,
+    shortMessage: string,
+    parameters: LlmServerErrorParameters = {},
+  ) {
+    const { details, cause } = parameters
+    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
+    this.code = code
+    this.shortMessage = shortMessage
+    this.details = details
+    this.param = parameters.param
+  }
+}
+
+/** Shape check rather than `instanceof`, so it holds across duplicate copies of the module. */
+export function isLlmServerError(error: unknown): error is LlmServerError {
+  return (
+    error instanceof Error &&
+    error.name === 'LlmServerError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  )
+}
+
+/** The body OpenAI (and vLLM, llama-server) send with every error status. */
+export type OpenAiErrorBody = {
+  error: { message: string; type: string; code: string | null; param: string | null }
+}
+
+type HttpMapping = { status: number; type: string; code: string }
+
+// OpenAI's own `type` and `code` strings, so clients that branch on them keep working.
+const httpMappings: Record<LlmServerErrorCode, HttpMapping> = {
+  INVALID_JSON: { status: 400, type: 'invalid_request_error', code: 'invalid_json' },
+  INVALID_PARAMETER: { status: 400, type: 'invalid_request_error', code: 'invalid_value' },
+  UNSUPPORTED_PARAMETER: {
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'unsupported_parameter',
+  },
+  MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'model_not_found' },
+  CONTEXT_LENGTH_EXCEEDED: {
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'context_length_exceeded',
+  },
+  BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', code: 'request_too_large' },
+  OVERLOADED: { status: 503, type: 'server_error', code: 'server_overloaded' },
+  TIMEOUT: { status: 504, type: 'server_error', code: 'timeout' },
+  // 499 is nginx's "client closed request"; nobody reads it, but logs and metrics do.
+  ABORTED: { status: 499, type: 'server_error', code: 'request_aborted' },
+  NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'not_found' },
+  INTERNAL: { status: 500, type: 'server_error', code: 'internal_error' },
+}
+
+/** HTTP status and OpenAI error body for any thrown value. */
+export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody } {
+  const known = isLlmServerError(error)
+    ? error
+    : new LlmServerError('INTERNAL', 'Internal server error.', { cause: error })
+  const mapping = httpMappings[known.code]
+  const message = known.details ? `${known.shortMessage} ${known.details}` : known.shortMessage
+  return {
+    status: mapping.status,
+    body: {
+      error: { message, type: mapping.type, code: mapping.code, param: known.param ?? null },
+    },
+  }
+}
