@@ -36,6 +36,7 @@ export {
   getClaimRootSum,
   getProofRequirement,
   getProofRequirementSampleValue,
+  hashClaim,
   hashClaimBytes,
   ProofRequirementReason,
 } from './proof-requirement.js'

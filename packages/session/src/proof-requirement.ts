@@ -1,3 +1,4 @@
+import { type Claim, ClaimSchema, marshal } from '@decai/protocol'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes } from '@noble/hashes/utils.js'
 import { SessionError } from './errors.js'
@@ -41,6 +42,14 @@ export function getClaimRootCount(rootHash: Uint8Array): bigint {
 /** SHA-256 of a claim's canonical protobuf bytes (the bytes of `Claim`). */
 export function hashClaimBytes(claimBytes: Uint8Array): Uint8Array {
   return sha256(claimBytes)
+}
+
+/**
+ * `Claim.GetHash`: SHA-256 of the claim's canonical bytes. For the proof requirement, hash
+ * the claim as created (`proof_validation_status` PENDING_VALIDATION).
+ */
+export function hashClaim(claim: Claim): Uint8Array {
+  return sha256(marshal(ClaimSchema, claim))
 }
 
 export interface GetClaimedUpoktParameters {

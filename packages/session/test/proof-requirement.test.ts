@@ -1,3 +1,4 @@
+import { ClaimSchema, unmarshal } from '@decai/protocol'
 import { describe, expect, it } from 'vitest'
 import {
   getClaimedUpokt,
@@ -5,6 +6,7 @@ import {
   getClaimRootSum,
   getProofRequirement,
   getProofRequirementSampleValue,
+  hashClaim,
   hashClaimBytes,
   isSessionError,
 } from '../src/index.js'
@@ -68,6 +70,7 @@ describe('proof requirement (Go vectors)', () => {
       expect(String(claimedUpokt)).toBe(c.claimedUpokt)
       const claimHash = hashClaimBytes(hex(c.claim))
       expect(toHex(claimHash)).toBe(c.claimHash)
+      expect(toHex(hashClaim(unmarshal(ClaimSchema, hex(c.claim))))).toBe(c.claimHash)
       const seedBlockHash = hex(c.seedBlockHash)
       expect(getProofRequirementSampleValue(claimHash, seedBlockHash)).toBe(Number(c.sampleValue))
       const requirement = getProofRequirement({

@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import * as session from '../src/index.js'
+
+describe('public API', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(session).sort()).toMatchSnapshot()
+  })
+
+  it('has a test that expects every error code', () => {
+    const dir = new URL('.', import.meta.url)
+    const text = readdirSync(dir)
+      .filter((f) => f.endsWith('.test.ts') && f !== 'api.test.ts')
+      .map((f) => readFileSync(new URL(f, dir), 'utf8'))
+      .join('\n')
+    const untested = Object.values(session.SessionErrorCode).filter(
+      (code) => !text.includes(`'${code}'`),
+    )
+    expect(untested).toEqual([])
+  })
+
+  it('recognizes its errors by shape', () => {
+    const error = new session.SessionError('INVALID_PARAMS', 'Bad params.', { details: 'n = 0' })
+    expect(session.isSessionError(error)).toBe(true)
+    expect(session.isSessionError({ name: 'SessionError', code: 'INVALID_PARAMS' })).toBe(true)
+    expect(session.isSessionError({ name: 'SessionError', code: 'NOPE' })).toBe(false)
+    expect(session.isSessionError(new Error('x'))).toBe(false)
+    expect(error.message).toBe('Bad params.\n\nDetails: n = 0')
+    expect(error.shortMessage).toBe('Bad params.')
+  })
+})
