@@ -35,8 +35,8 @@ import {
   signRelayResponse,
 } from '../../src/index.js'
 
-const outDir = process.argv[2]
-if (!outDir) throw new Error('usage: produce.ts <outDir>')
+const outDir = process.argv[2] ?? ''
+if (outDir === '') throw new Error('usage: produce.ts <outDir>')
 mkdirSync(outDir, { recursive: true })
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
