@@ -13,7 +13,7 @@ import {
   waitForHeight,
   watchBlocks,
 } from './blocks.js'
-import { ChainError } from './errors.js'
+import { ChainError, isChainError } from './errors.js'
 import {
   type AddServiceParameters,
   type CreateClaimParameters,
@@ -75,6 +75,7 @@ import {
   simulateTransaction,
   type TransactionOptions,
   waitForTransaction,
+  withRetries,
 } from './send-transaction.js'
 import { createSequenceManager } from './sequence.js'
 import { getClaimSettlements } from './settlements.js'
@@ -144,7 +145,7 @@ export function createChainClient(parameters: CreateChainClientParameters): Chai
       details: rpcUrl,
     })
   }
-  const comet = Comet38Client.create(createHttpRpcClient(rpcUrl, options))
+  const comet = withTypedErrors(Comet38Client.create(createHttpRpcClient(rpcUrl, options)))
   const ctx: QueryContext & { rpcUrl: string } = { comet, rpcUrl }
   return {
     rpcUrl,
@@ -181,6 +182,28 @@ export function createChainClient(parameters: CreateChainClientParameters): Chai
     getClaimSettlements: (p) => getClaimSettlements(ctx, p),
     disconnect: () => comet.disconnect(),
   }
+}
+
+// cosmjs checks every response's shape and throws plain errors when one does not fit; callers of
+// this package only ever see ChainError.
+function withTypedErrors(comet: Comet38Client): Comet38Client {
+  return new Proxy(comet, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        const result = value.apply(target, args)
+        if (!(result instanceof Promise)) return result
+        return result.catch((error: unknown) => {
+          if (isChainError(error)) throw error
+          throw new ChainError('DECODE_FAILED', `Unexpected response to ${String(property)}.`, {
+            details: error instanceof Error ? error.message : String(error),
+            cause: error,
+          })
+        })
+      }
+    },
+  })
 }
 
 export type CreateSigningChainClientParameters = CreateChainClientParameters & {
@@ -273,6 +296,10 @@ export async function createSigningChainClient(
   }
   const chainId = parameters.chainId ?? (await client.getChainId())
   const address = account.address
+  const retry = {
+    attempts: parameters.retry?.attempts ?? 4,
+    delay: parameters.retry?.delay ?? 250,
+  }
   const ctx: SigningContext = {
     comet: client.comet,
     signer: parameters.signer,
@@ -281,11 +308,11 @@ export async function createSigningChainClient(
     chainId,
     gasPrice: parseGasPrice(parameters.gasPrice ?? '1upokt'),
     gasMultiplier: parameters.gasMultiplier ?? 1.5,
-    retry: { attempts: parameters.retry?.attempts ?? 4, delay: parameters.retry?.delay ?? 250 },
+    retry,
     inclusionTimeout: parameters.inclusionTimeout ?? 60_000,
     pollingInterval: parameters.pollingInterval ?? 250,
     sequences: createSequenceManager({
-      fetchAccount: () => client.getAccount({ address }),
+      fetchAccount: () => withRetries({ retry }, () => client.getAccount({ address })),
       keepsSequence,
     }),
   }

@@ -210,14 +210,16 @@ export function resolveKnownChainError(parameters: {
 function matchDescription(log: string, hint: readonly string[]): KnownChainError | undefined {
   const text = log
     // `%v` of a wrapped error appends where it was wrapped.
-    .replace(/\s*\[[^[\]]*\.go:\d+\]/g, '')
+    .replace(/ \[[^[\]]*\.go:\d+\]/g, '')
     .replace(/: unknown request$/, '')
     // What x/auth/tx's Simulate appends (v0.50+, and the older wording).
-    .replace(/\s*with gas used: '\d+'\s*$/i, '')
-    .replace(/\s*with gas wanted: '\d+' and gas used: '\d+'\s*$/i, '')
-    .trim()
+    .replace(/ with gas used: '\d+'$/i, '')
+    .replace(/ With gas wanted: '\d+' and gas used: '\d+' $/i, '')
+  const trimmed = text.trimEnd()
   for (const description of descriptions) {
-    if (!endsAtBoundary(text, description)) continue
+    // Some descriptions end in a space, which logs keep but transports may trim.
+    if (!endsAtBoundary(text, description) && !endsAtBoundary(trimmed, description.trimEnd()))
+      continue
     const candidates = byDescription.get(description) ?? []
     return candidates.find((c) => hint.includes(c.codespace)) ?? candidates[0]
   }
@@ -225,7 +227,7 @@ function matchDescription(log: string, hint: readonly string[]): KnownChainError
 }
 
 function endsAtBoundary(text: string, description: string): boolean {
-  if (!text.endsWith(description)) return false
+  if (description === '' || !text.endsWith(description)) return false
   const before = text.slice(0, text.length - description.length)
   return before === '' || before.endsWith(': ') || before.endsWith('desc = ')
 }
