@@ -518,11 +518,11 @@ export class Smst {
       const end = data[2] as number
       if (start === from && end > start) {
         const child = data.slice(3 + PATH_SIZE, 3 + PATH_SIZE + DIGEST_SIZE)
-        // Bits below `from` come from the walk, the chain's own bits from the record.
-        const branchPath = path.slice()
-        const extPath = data.subarray(3, 3 + PATH_SIZE)
-        for (let i = start; i < end; i++)
-          if (getBit(branchPath, i) !== getBit(extPath, i)) flipBit(branchPath, i)
+        // The record's path, with the bits above the chain taken from the walk (they agree in
+        // records this trie writes). Keeping the rest keeps proofs' SiblingData as it was.
+        const branchPath = data.slice(3, 3 + PATH_SIZE)
+        for (let i = 0; i < start; i++)
+          if (getBit(branchPath, i) !== getBit(path, i)) flipBit(branchPath, i)
         const inner = this.#get(child)
         if (inner[0] === INNER_PREFIX && inner.length === 1 + 2 * DIGEST_SIZE + META_SIZE) {
           const b = this.#readInner(inner, child, end, branchPath)

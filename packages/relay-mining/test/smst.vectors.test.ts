@@ -127,7 +127,7 @@ describe('tries from scripted operations', () => {
 
 describe('seeded tries (10,000 and 2,000 leaves with replacements and deletes)', () => {
   for (const s of vectors.seeded) {
-    it(s.name, () => {
+    it(s.name, { timeout: 30_000 }, () => {
       const trie = new Smst()
       buildSeeded(trie, s.trie, (phase) => expect(toHex(trie.root())).toBe(s.roots[phase - 1]))
       for (const c of s.closest) checkClosest(trie, c, false)

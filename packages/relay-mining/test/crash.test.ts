@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, expect, it } from 'vitest'
+import { Smst } from '../src/index.js'
+import { openSmstDatabase } from '../src/sqlite/index.js'
+import { crashOp } from './fixtures/crash-ops.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'smst-crash-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/**
+ * Runs the writer from op `start` and SIGKILLs it once it has acknowledged `killAfter` ops;
+ * returns how many ops (counted from 0) were acknowledged in total.
+ */
+function runAndKill(path: string, start: number, killAfter: number, interval: number) {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'fixtures/crash-writer.ts'),
+        path,
+        'session',
+        String(start),
+        String(interval),
+      ],
+      { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let acked = start
+    let buffered = ''
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    child.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString()
+      const lines = buffered.split('\n')
+      buffered = lines.pop() ?? ''
+      for (const line of lines) {
+        const i = Number(line.slice(4))
+        if (i !== acked) reject(new Error(`ack ${i} out of order, expected ${acked}`))
+        acked = i + 1
+      }
+      if (acked - start >= killAfter && child.exitCode === null) child.kill('SIGKILL')
+    })
+    child.on('close', (_code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`writer exited without being killed: ${stderr}`))
+      else resolve(acked)
+    })
+  })
+}
+
+function rootAfter(ops: number): string {
+  const trie = new Smst()
+  for (let i = 0; i < ops; i++) {
+    const op = crashOp(i)
+    if (op.op === 'update') trie.update(op.key, op.value, op.weight)
+    else trie.delete(op.key)
+  }
+  return Buffer.from(trie.root()).toString('hex')
+}
+
+it('loses no acknowledged update when the writer is killed at any moment', {
+  timeout: 60_000,
+}, async () => {
+  const path = join(dir, 'relays.sqlite')
+  let done = 0
+  // Small checkpoint intervals put many kills inside or next to a checkpoint transaction.
+  for (const [killAfter, interval] of [
+    [250, 40],
+    [400, 97],
+    [150, 13],
+    [600, 250],
+  ] as const) {
+    const acked = await runAndKill(path, done, killAfter, interval)
+    const db = openSmstDatabase(path)
+    const trie = db.openTrie('session')
+    const root = Buffer.from(trie.root()).toString('hex')
+    // Every acknowledged op is there; the one op in flight when the kill landed may be too.
+    const durable =
+      root === rootAfter(acked) ? acked : root === rootAfter(acked + 1) ? acked + 1 : -1
+    expect(durable, `after ${acked} acknowledged ops`).not.toBe(-1)
+    db.close()
+    done = durable
+  }
+  expect(done).toBeGreaterThan(1000)
+})
