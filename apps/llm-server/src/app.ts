@@ -79,6 +79,9 @@ export function createLlmApp(engine: LlmEngine, metrics: Metrics, options: LlmAp
     metrics.errors.inc({ code: body.error.code ?? 'unknown' })
     if (status >= 500 && !isLlmServerError(error))
       console.error('llm-server: internal error', error)
+    // The rest of an oversized body is never read, so this connection cannot carry another
+    // request; saying so keeps clients from reusing it.
+    if (status === 413) c.header('connection', 'close')
     return c.json(body, status as 500)
   })
 
@@ -325,9 +328,10 @@ export function createLlmApp(engine: LlmEngine, metrics: Metrics, options: LlmAp
         ? { index: 0, delta: { content: text }, logprobs: null, finish_reason: null }
         : { index: 0, text, logprobs: null, finish_reason: null }
 
+    // False once the stream is closed or the client cancelled it: nothing may be written then.
+    let open = true
     const body = new ReadableStream<Uint8Array>({
       start(stream) {
-        let open = true
         const write = (line: string) => {
           if (!open) return
           try {
@@ -382,6 +386,7 @@ export function createLlmApp(engine: LlmEngine, metrics: Metrics, options: LlmAp
         )
       },
       cancel() {
+        open = false
         controller.abort(clientDisconnected())
       },
     })

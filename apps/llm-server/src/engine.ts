@@ -163,7 +163,9 @@ export class LlmEngine {
       }
       return prompt as Token[]
     }
-    const tokens = this.model.tokenize(prompt, false)
+    // Special-token text such as `<|im_start|>` becomes the special token, as in vLLM and
+    // llama-server, so a hand-templated prompt matches the chat endpoint token for token.
+    const tokens = this.model.tokenize(prompt, true)
     const bos = this.model.tokens.bos
     if (this.model.tokens.shouldPrependBosToken && bos !== null && tokens[0] !== bos) {
       tokens.unshift(bos)
