@@ -5,6 +5,7 @@ package main
 // challenge chains and the negative cases, and poktroll's ring membership rule.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -697,6 +698,31 @@ func cryptoOneMemberSignature(m []byte, priv []byte) ([]byte, error) {
 	return out, nil
 }
 
+// checkCryptoRingVectorFields ties every committed field of a valid vector to its signature.
+func checkCryptoRingVectorFields(v cryptoRingSigVector) error {
+	sig := []byte(v.Signature)
+	n := len(v.Ring)
+	if len(sig) < 69+65*n || int(binary.BigEndian.Uint32(sig[:4])) != n || len(v.RingKeys) != n {
+		return fmt.Errorf("%s: ring size differs from the signature", v.Name)
+	}
+	if !bytes.Equal(v.KeyImage, sig[36:69]) {
+		return fmt.Errorf("%s: key image differs from the signature", v.Name)
+	}
+	for i := range v.Ring {
+		off := 69 + 65*i + 32
+		if !bytes.Equal(v.Ring[i], sig[off:off+33]) {
+			return fmt.Errorf("%s: ring member %d differs from the signature", v.Name, i)
+		}
+		if !bytes.Equal((&secp256k1.PrivKey{Key: v.RingKeys[i]}).PubKey().Bytes(), v.Ring[i]) {
+			return fmt.Errorf("%s: ring key %d does not match member %d", v.Name, i, i)
+		}
+	}
+	if v.SignerIndex < 0 || v.SignerIndex >= n || !bytes.Equal(v.SignerKey, v.RingKeys[v.SignerIndex]) {
+		return fmt.Errorf("%s: signer key is not the key at the signer index", v.Name)
+	}
+	return nil
+}
+
 func checkCryptoRingSignatures(committed []byte) error {
 	var f cryptoRingSigFile
 	if err := json.Unmarshal(committed, &f); err != nil {
@@ -710,6 +736,9 @@ func checkCryptoRingSignatures(committed []byte) error {
 		d, ok, _ := cryptoRingVerify(m, v.Signature)
 		if !d || !ok {
 			return fmt.Errorf("%s: does not verify", v.Name)
+		}
+		if err := checkCryptoRingVectorFields(v); err != nil {
+			return err
 		}
 		keys := map[string][]byte{}
 		for i, k := range v.RingKeys {

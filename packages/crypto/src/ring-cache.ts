@@ -4,6 +4,11 @@
 // signer's key image are the same for every relay. Decoding them (a square root each), hashing
 // them to the curve, and above all building fixed-base tables for them pays off from the second
 // relay on. Everything cached is public data: points and tables, never private keys.
+//
+// A table costs about 30 cold multiplications to build, so when the table budget is full a point
+// only takes over the least-used table if it is used clearly more often (counts are halved
+// periodically, so the measure follows recent traffic). Without that, a working set larger than
+// the budget would rebuild tables on nearly every use.
 
 import { CryptoError } from './errors.js'
 import { type Affine, buildTable, decodePoint, encodeCompressed, type FixedTable } from './point.js'
@@ -14,7 +19,7 @@ export type RingCacheOptions = {
   /** Decoded points kept (ring members, hash-to-curve points, key images). Default 4096. */
   maxPoints?: number
   /**
-   * Points with a fixed-base table (about 0.4 MB each) kept. A ring of two needs five: both
+   * Points with a fixed-base table (about 0.5 MB each) kept. A ring of two needs five: both
    * members, their hash-to-curve points and the signer's key image. Default 64.
    */
   maxTables?: number
@@ -82,45 +87,67 @@ export function internPoint(point: Affine): CachedPoint {
   return remember(points.get(key) ?? withTables.get(key) ?? new CachedPoint(key, point))
 }
 
+// Uses between two halvings of every use count.
+const AGING_PERIOD = 8192
+let usesSinceAging = 0
+
+function countUse(entry: CachedPoint): void {
+  entry.uses++
+  if (++usesSinceAging < AGING_PERIOD) return
+  usesSinceAging = 0
+  for (const e of points.values()) e.uses >>>= 1
+  for (const e of withTables.values()) e.uses >>>= 1
+}
+
 /** Counts a use of `entry` and returns its table once it has earned one. */
 export function useTable(entry: CachedPoint): FixedTable | undefined {
-  entry.uses++
-  if (entry.table !== undefined) {
-    withTables.delete(entry.key)
-    withTables.set(entry.key, entry)
-    return entry.table
-  }
-  if (
-    limits.precomputeAfter === 0 ||
-    limits.maxTables === 0 ||
-    entry.uses < limits.precomputeAfter
-  ) {
-    return undefined
+  countUse(entry)
+  if (entry.table !== undefined) return entry.table
+  const { precomputeAfter, maxTables } = limits
+  if (precomputeAfter === 0 || maxTables === 0 || entry.uses < precomputeAfter) return undefined
+  if (withTables.size < maxTables) return attachTable(entry)
+  const victim = leastUsedTable()
+  if (victim === undefined || entry.uses <= 2 * victim.uses + 1) return undefined
+  dropTable(victim)
+  return attachTable(entry)
+}
+
+/**
+ * Counts a use of `entry` and returns its table, building it now if missing: for points multiplied
+ * by secret scalars (which must not take the variable-time path) and for explicit warm-up.
+ */
+export function forceTable(entry: CachedPoint): FixedTable {
+  countUse(entry)
+  if (entry.table !== undefined) return entry.table
+  if (withTables.size >= Math.max(limits.maxTables, 1)) {
+    const victim = leastUsedTable()
+    if (victim !== undefined) dropTable(victim)
   }
   return attachTable(entry)
 }
 
-/** The table of `entry`, built now if missing (used for secret scalars and explicit warm-up). */
-export function forceTable(entry: CachedPoint): FixedTable {
-  return entry.table ?? attachTable(entry)
+function leastUsedTable(): CachedPoint | undefined {
+  let victim: CachedPoint | undefined
+  for (const e of withTables.values()) if (victim === undefined || e.uses < victim.uses) victim = e
+  return victim
+}
+
+function dropTable(entry: CachedPoint): void {
+  entry.table = undefined
+  withTables.delete(entry.key)
 }
 
 function attachTable(entry: CachedPoint): FixedTable {
   const table = buildTable(entry.point)
   entry.table = table
   withTables.set(entry.key, entry)
-  while (withTables.size > Math.max(limits.maxTables, 1)) {
-    const oldest = withTables.values().next().value
-    if (oldest === undefined || oldest === entry) break
-    oldest.table = undefined
-    withTables.delete(oldest.key)
-  }
   return table
 }
 
 /**
  * Sets the limits of the ring-signature caches (process-wide). Lowering a limit evicts at once.
- * Defaults: 4096 points, 64 tables, tables from the second use of a point.
+ * Defaults: 4096 points, 64 tables, tables from the second use of a point. A relayminer serving
+ * many applications should raise `maxTables` to about five per active application ring.
  */
 export function configureRingCache(options: RingCacheOptions): void {
   for (const name of ['maxPoints', 'maxTables', 'precomputeAfter'] as const) {
@@ -137,10 +164,9 @@ export function configureRingCache(options: RingCacheOptions): void {
     points.delete(oldest)
   }
   while (withTables.size > limits.maxTables) {
-    const oldest = withTables.values().next().value
-    if (oldest === undefined) break
-    oldest.table = undefined
-    withTables.delete(oldest.key)
+    const victim = leastUsedTable()
+    if (victim === undefined) break
+    dropTable(victim)
   }
 }
 

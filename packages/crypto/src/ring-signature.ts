@@ -378,6 +378,27 @@ function ringEntries(ring: readonly Uint8Array[]): CachedPoint[] {
  * few milliseconds once; each signature then costs about as much as a verification.
  */
 export function createRingSigner(privateKey: Uint8Array): RingSigner {
+  const signer = createTracedRingSigner(privateKey)
+  return {
+    publicKey: signer.publicKey,
+    keyImage: signer.keyImage,
+    sign: (message, ring) => signer.sign(message, ring),
+  }
+}
+
+/**
+ * `createRingSigner` whose `sign` can also report which chain steps went through decred's
+ * left-alignment (for conformance producers searching for the quirk).
+ */
+export function createTracedRingSigner(privateKey: Uint8Array): {
+  publicKey: Uint8Array
+  keyImage: Uint8Array
+  sign(
+    message: Uint8Array,
+    ring: readonly Uint8Array[],
+    trace?: { shiftedSteps: number[] },
+  ): RingSignature
+} {
   const x = parsePrivateKey(privateKey)
   const self = internPoint(mulBaseSecret(x))
   const hp = self.hashPoint()
@@ -385,7 +406,7 @@ export function createRingSigner(privateKey: Uint8Array): RingSigner {
   return {
     publicKey: self.bytes.slice(),
     keyImage: image.bytes.slice(),
-    sign(message, ring) {
+    sign(message, ring, trace) {
       assertMessage(message)
       const members = ringEntries(ring)
       // Like ring-go's (*Ring).Sign: the first position holding the signer's key.
@@ -394,8 +415,11 @@ export function createRingSigner(privateKey: Uint8Array): RingSigner {
         throw new CryptoError('SIGNER_NOT_IN_RING', "The signer's public key is not in the ring.")
       }
       for (;;) {
+        const steps: number[] = []
         try {
-          return signAt(message, members, j, x, hp, image)
+          const signature = signAt(message, members, j, x, hp, image, steps)
+          if (trace !== undefined) trace.shiftedSteps = steps.sort((a, b) => a - b)
+          return signature
         } catch (error) {
           // Go would panic on this challenge; a fresh nonce avoids it (about 2^-128 per step).
           if (isCryptoError(error) && error.code === 'CHALLENGE_OUT_OF_RANGE') continue
@@ -413,6 +437,7 @@ function signAt(
   x: bigint,
   hp: CachedPoint,
   image: CachedPoint,
+  shiftedSteps: number[],
 ): RingSignature {
   const n = ring.length
   const c: bigint[] = new Array(n)
@@ -423,20 +448,16 @@ function signAt(
   const [l, r] = [mulBaseSecret(u), mulSecret(forceTable(hp), u)]
   writeCompressed(l, buf, 32)
   writeCompressed(r, buf, 32 + POINT)
-  c[(j + 1) % n] = hashToScalar(buf).scalar
+  const first = hashToScalar(buf)
+  if (first.shifted) shiftedSteps.push(j)
+  c[(j + 1) % n] = first.scalar
   const imageTable = useTable(image)
   for (let t = 1; t < n; t++) {
     const i = (j + t) % n
     s[i] = randomScalar()
-    c[(i + 1) % n] = nextChallenge(
-      buf,
-      ring[i]!,
-      useTable(ring[i]!),
-      image,
-      imageTable,
-      c[i]!,
-      s[i]!,
-    ).scalar
+    const next = nextChallenge(buf, ring[i]!, useTable(ring[i]!), image, imageTable, c[i]!, s[i]!)
+    if (next.shifted) shiftedSteps.push(i)
+    c[(i + 1) % n] = next.scalar
   }
   s[j] = modN(u + N - modN(c[j]! * x))
   return {

@@ -1,0 +1,115 @@
+// `pnpm bench` in packages/crypto: times @decai/crypto against the Go reference in the same run
+// (ring-go v0.2.0 on the pure-Go decred backend, cosmos-sdk secp256k1), and prints ns/op side by
+// side with the ratio TypeScript / Go.
+//
+// The Go side is `tools/conformance/out/conformance bench -only crypto` (built here if missing).
+// Steady state is what a relay pays: the ring of a session is fixed, so ring members, their
+// hash-to-curve points and the key image have their tables (built during warm-up).
+
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  clearRingCache,
+  configureRingCache,
+  createRingSigner,
+  generatePrivateKey,
+  getPlaceholderRingKey,
+  getPublicKey,
+  ringSign,
+  ringVerify,
+  serializeRingSignature,
+  signSecp256k1,
+  verifySecp256k1,
+} from '../src/index.js'
+
+type Result = { name: string; ops: number; nsPerOp: number }
+
+// `--ms=N` sets the time per operation (default 1500 ms, as on the Go side).
+const MIN_MS = Number(process.argv.find((a) => a.startsWith('--ms='))?.slice(5) ?? 1500)
+
+function timeOp(name: string, op: (i: number) => void, minMs = MIN_MS): Result {
+  for (let i = 0; i < 10; i++) op(i)
+  let n = 0
+  const start = performance.now()
+  while (performance.now() - start < minMs) {
+    for (let j = 0; j < 16; j++) op(n++)
+  }
+  return { name, ops: n, nsPerOp: ((performance.now() - start) * 1e6) / n }
+}
+
+function runGo(): Result[] | string {
+  const harness = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/conformance')
+  const binary = join(harness, 'out/conformance')
+  try {
+    if (!existsSync(binary)) {
+      execFileSync('go', ['build', '-o', binary, '.'], {
+        cwd: harness,
+        stdio: 'inherit',
+        env: { ...process.env, CGO_ENABLED: '0' },
+      })
+    }
+    return JSON.parse(
+      execFileSync(binary, ['bench', '-only', 'crypto'], { encoding: 'utf8' }),
+    ) as Result[]
+  } catch (error) {
+    return `Go reference unavailable: ${(error as Error).message.split('\n')[0]}`
+  }
+}
+
+function runTs(): Result[] {
+  const app = generatePrivateKey()
+  // The common poktroll ring: an application without gateways, [placeholder, app].
+  const ring = [getPlaceholderRingKey().publicKey, getPublicKey(app)]
+  const signer = createRingSigner(app)
+  const messages = Array.from({ length: 64 }, () => crypto.getRandomValues(new Uint8Array(32)))
+  const signatures = messages.map((m) => serializeRingSignature(signer.sign(m, ring)))
+  const at = (i: number) => i % messages.length
+  const results = [
+    timeOp('ring-2 sign', (i) => serializeRingSignature(signer.sign(messages[at(i)]!, ring))),
+    timeOp('ring-2 verify', (i) => {
+      if (!ringVerify(signatures[at(i)]!, messages[at(i)]!))
+        throw new Error('ring-2 bench signature rejected')
+    }),
+  ]
+  const ecdsa = messages.map((m) => signSecp256k1(m, app))
+  const pub = getPublicKey(app)
+  results.push(
+    timeOp('ecdsa sign', (i) => signSecp256k1(messages[at(i)]!, app)),
+    timeOp('ecdsa verify', (i) => {
+      if (!verifySecp256k1(ecdsa[at(i)]!, messages[at(i)]!, pub))
+        throw new Error('ecdsa bench signature rejected')
+    }),
+  )
+  // Without any table: a ring seen for the first time (no Go counterpart; ring-go never caches).
+  configureRingCache({ precomputeAfter: 0 })
+  clearRingCache()
+  results.push(
+    timeOp('ring-2 verify, cold', (i) => {
+      if (!ringVerify(signatures[at(i)]!, messages[at(i)]!))
+        throw new Error('ring-2 bench signature rejected')
+    }),
+    timeOp('ring-2 sign, one-shot', (i) => ringSign(messages[at(i)]!, ring, app)),
+  )
+  configureRingCache({ precomputeAfter: 2 })
+  return results
+}
+
+const go = runGo()
+const ts = runTs()
+const fmt = (ns: number | undefined) => (ns === undefined ? '—' : `${(ns / 1000).toFixed(1)} µs`)
+const rows = ts.map((t) => {
+  const g = typeof go === 'string' ? undefined : go.find((x) => x.name === t.name)
+  return {
+    operation: t.name,
+    'TS ns/op': Math.round(t.nsPerOp),
+    'Go ns/op': g ? Math.round(g.nsPerOp) : '—',
+    'TS/Go': g ? Number((t.nsPerOp / g.nsPerOp).toFixed(2)) : '—',
+    TS: fmt(t.nsPerOp),
+    Go: fmt(g?.nsPerOp),
+  }
+})
+console.table(rows)
+if (typeof go === 'string') console.log(go)
+if (process.argv.includes('--json')) console.log(JSON.stringify({ ts, go }, null, 1))
