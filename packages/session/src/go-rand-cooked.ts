@@ -12,11 +12,28 @@ const STEPS = 7_800_000_000_000n
 const LIMB = 65536
 
 let cooked: BigInt64Array | undefined
+let words: { hi: Uint32Array; lo: Uint32Array } | undefined
 
 /** The rngCooked table (int64 values), derived on first use and then cached. */
 export function getRngCooked(): BigInt64Array {
   cooked ??= deriveRngCooked()
   return cooked
+}
+
+/** The same table as high and low 32-bit words, for arithmetic on plain numbers. */
+export function getRngCookedWords(): { hi: Uint32Array; lo: Uint32Array } {
+  if (words === undefined) {
+    const table = getRngCooked()
+    const hi = new Uint32Array(LEN)
+    const lo = new Uint32Array(LEN)
+    for (let i = 0; i < LEN; i++) {
+      const v = BigInt.asUintN(64, table[i]!)
+      hi[i] = Number(v >> 32n)
+      lo[i] = Number(v & 0xffffffffn)
+    }
+    words = { hi, lo }
+  }
+  return words
 }
 
 // Seeding of gen_cooked.go (differs from rng.go's Seed in the shifts and the missing XOR).

@@ -1,14 +1,16 @@
 import { SessionError } from './errors.js'
-import { getRngCooked } from './go-rand-cooked.js'
-import { toInt64, toUint64 } from './int64.js'
+import { getRngCookedWords } from './go-rand-cooked.js'
+import { toInt64 } from './int64.js'
 
 // A port of Go's math/rand (v1): rand.New(rand.NewSource(seed)) and the Rand methods the
-// protocol can reach. Same seed, same value stream, bit for bit.
+// protocol can reach. Same seed, same value stream, bit for bit. The 64-bit state words are
+// kept as high and low 32-bit halves so the generator runs on plain numbers.
 
 const RNG_LEN = 607
 const RNG_TAP = 273
 const INT32_MAX = 2147483647
 const INT63_MASK = (1n << 63n) - 1n
+const TWO_32 = 2 ** 32
 const TWO_63 = 2 ** 63
 
 /** Go's `*rand.Rand` over its default source. */
@@ -42,10 +44,33 @@ function seedrand(x: number): number {
 
 /** `rand.New(rand.NewSource(seed))`. */
 export function createGoRand(seed: bigint): GoRand {
-  // BigInt64Array stores wrap to int64 on assignment, like Go's int64 additions.
-  const vec = new BigInt64Array(RNG_LEN)
+  const vecHi = new Uint32Array(RNG_LEN)
+  const vecLo = new Uint32Array(RNG_LEN)
   let tap = 0
   let feed = RNG_LEN - RNG_TAP
+  // The high word of the last draw; its low word is `next`'s return value.
+  let hi = 0
+
+  // rngSource.Uint64: vec[feed] += vec[tap] (mod 2^64).
+  const next = (): number => {
+    if (--tap < 0) tap += RNG_LEN
+    if (--feed < 0) feed += RNG_LEN
+    const lo = vecLo[feed]! + vecLo[tap]!
+    const carry = lo >= TWO_32 ? 1 : 0
+    hi = (vecHi[feed]! + vecHi[tap]! + carry) >>> 0
+    vecHi[feed] = hi
+    vecLo[feed] = lo >>> 0
+    return lo >>> 0
+  }
+  // Int63 as a double: exact up to the one rounding Go's float64(int64) also does.
+  const int63Number = (): number => {
+    const lo = next()
+    return (hi & 0x7fffffff) * TWO_32 + lo
+  }
+  const int31 = (): number => {
+    next()
+    return hi & 0x7fffffff
+  }
 
   const rng: GoRand = {
     seed(s) {
@@ -54,29 +79,33 @@ export function createGoRand(seed: bigint): GoRand {
       let v = toInt64(s) % BigInt(INT32_MAX)
       if (v < 0n) v += BigInt(INT32_MAX)
       if (v === 0n) v = 89482311n
-      const cooked = getRngCooked()
+      const cooked = getRngCookedWords()
       let x = Number(v)
       for (let i = -20; i < RNG_LEN; i++) {
         x = seedrand(x)
         if (i < 0) continue
-        let u = BigInt(x) << 40n
-        x = seedrand(x)
-        u ^= BigInt(x) << 20n
-        x = seedrand(x)
-        u ^= BigInt(x)
-        vec[i] = u ^ cooked[i]!
+        // u = x1 << 40 ^ x2 << 20 ^ x3 in 64 bits, as high and low words.
+        const x1 = x
+        const x2 = seedrand(x1)
+        const x3 = seedrand(x2)
+        x = x3
+        vecHi[i] = ((x1 << 8) ^ (x2 >>> 12) ^ cooked.hi[i]!) >>> 0
+        vecLo[i] = ((x2 << 20) ^ x3 ^ cooked.lo[i]!) >>> 0
       }
     },
     uint64() {
-      if (--tap < 0) tap += RNG_LEN
-      if (--feed < 0) feed += RNG_LEN
-      const x = vec[feed]! + vec[tap]!
-      vec[feed] = x
-      return toUint64(x)
+      const lo = next()
+      return (BigInt(hi) << 32n) | BigInt(lo)
     },
-    int63: () => rng.uint64() & INT63_MASK,
-    uint32: () => Number(rng.int63() >> 31n),
-    int31: () => Number(rng.int63() >> 32n),
+    int63() {
+      const lo = next()
+      return (BigInt(hi & 0x7fffffff) << 32n) | BigInt(lo)
+    },
+    uint32() {
+      const lo = next()
+      return (hi & 0x7fffffff) * 2 + (lo >>> 31)
+    },
+    int31,
     int63n(n) {
       if (n <= 0n) throw invalid('int63n', n)
       if ((n & (n - 1n)) === 0n) return rng.int63() & (n - 1n)
@@ -87,10 +116,10 @@ export function createGoRand(seed: bigint): GoRand {
     },
     int31n(n) {
       if (!Number.isInteger(n) || n <= 0 || n > INT32_MAX) throw invalid('int31n', n)
-      if ((n & (n - 1)) === 0) return rng.int31() & (n - 1)
+      if ((n & (n - 1)) === 0) return int31() & (n - 1)
       const max = INT32_MAX - (2 ** 31 % n)
-      let v = rng.int31()
-      while (v > max) v = rng.int31()
+      let v = int31()
+      while (v > max) v = int31()
       return v % n
     },
     intn(n) {
@@ -99,9 +128,9 @@ export function createGoRand(seed: bigint): GoRand {
     },
     float64() {
       // Go 1 shipped float64(Int63()) / 2^63 and keeps that stream; a rounding up to 1 is
-      // drawn again. Number(bigint) rounds to nearest, ties to even, like Go's conversion.
+      // drawn again.
       for (;;) {
-        const f = Number(rng.int63()) / TWO_63
+        const f = int63Number() / TWO_63
         if (f !== 1) return f
       }
     },

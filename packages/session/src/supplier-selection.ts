@@ -1,5 +1,5 @@
 import { sha3_256 } from '@noble/hashes/sha3.js'
-import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { SessionError } from './errors.js'
 import { compareBytes, toInt64, toUint64 } from './int64.js'
 
@@ -20,15 +20,30 @@ export function isServiceConfigUpdateActive(
   return update.deactivationHeight === 0n || update.deactivationHeight > height
 }
 
+const DOT = Uint8Array.of(0x2e)
+
+// The preimage and the dot are absorbed once per session, then cloned for every candidate.
+const weightHasher = (preimage: Uint8Array) => sha3_256.create().update(preimage).update(DOT)
+
+function weigh(prefix: ReturnType<typeof weightHasher>, operatorAddress: string): bigint {
+  const hash = prefix.clone().update(utf8ToBytes(operatorAddress)).digest()
+  return new DataView(hash.buffer, hash.byteOffset, 8).getBigInt64(0, false)
+}
+
 /**
  * A candidate's sort weight: the first 8 bytes of SHA3-256(preimage ‖ "." ‖ operator), read
  * big-endian and reinterpreted as a signed int64, as the chain does.
  */
 export function getSupplierWeight(sessionIdPreimage: Uint8Array, operatorAddress: string): bigint {
-  const hash = sha3_256(
-    concatBytes(sessionIdPreimage, Uint8Array.of(0x2e), utf8ToBytes(operatorAddress)),
-  )
-  return new DataView(hash.buffer, hash.byteOffset, 8).getBigInt64(0, false)
+  return weigh(weightHasher(sessionIdPreimage), operatorAddress)
+}
+
+const NON_ASCII = /[\u0080-\uffff]/
+
+// Go compares UTF-8 bytes; for ASCII text JavaScript's string order is the same.
+function compareAddresses(a: string, b: string): number {
+  if (!NON_ASCII.test(a) && !NON_ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0
+  return compareBytes(utf8ToBytes(a), utf8ToBytes(b))
 }
 
 /**
@@ -41,10 +56,10 @@ export function sortServiceConfigUpdates<T extends ServiceConfigUpdateLike>(
   const keyed = updates.map((update) => ({
     update,
     height: toUint64(update.activationHeight),
-    address: utf8ToBytes(`${update.operatorAddress}/`),
+    key: `${update.operatorAddress}/`,
   }))
   keyed.sort((a, b) =>
-    a.height !== b.height ? (a.height < b.height ? -1 : 1) : compareBytes(a.address, b.address),
+    a.height !== b.height ? (a.height < b.height ? -1 : 1) : compareAddresses(a.key, b.key),
   )
   return keyed.map((k) => k.update)
 }
@@ -91,13 +106,14 @@ export function selectSessionSuppliers<T extends ServiceConfigUpdateLike>({
     })
   if (BigInt(active.length) < m) return active
 
+  const prefix = weightHasher(sessionIdPreimage)
   const weighted = active.map((update) => ({
     update,
-    weight: getSupplierWeight(sessionIdPreimage, update.operatorAddress),
-    address: utf8ToBytes(update.operatorAddress),
+    weight: weigh(prefix, update.operatorAddress),
   }))
-  weighted.sort((a, b) =>
-    a.weight !== b.weight ? (a.weight < b.weight ? -1 : 1) : compareBytes(a.address, b.address),
-  )
+  weighted.sort((a, b) => {
+    if (a.weight !== b.weight) return a.weight < b.weight ? -1 : 1
+    return compareAddresses(a.update.operatorAddress, b.update.operatorAddress)
+  })
   return weighted.slice(0, Number(m)).map((w) => w.update)
 }

@@ -40,7 +40,8 @@ const gridHeight = (p: SessionWindowParams) =>
     const anchor = p.sessionGridAnchorHeight ?? 0n
     const base = anchor > 0n ? anchor : 1n
     const n = p.numBlocksPerSession
-    return d >= 0n ? base + k * n + d : base + (k + 1n) * n + d
+    const h = d >= 0n ? base + k * n + d : base + (k + 1n) * n + d
+    return h < base ? base : h
   })
 
 const withHeight = windowParams.chain((p) => fc.tuple(fc.constant(p), gridHeight(p)))
