@@ -274,6 +274,31 @@ describe('watching blocks', () => {
     expect(seen[0]!.chainId).toBe('fake-chain')
   })
 
+  it('falls back to polling when the websocket cannot connect', async () => {
+    const { node, client } = await setup()
+    const errors: unknown[] = []
+    const seen: bigint[] = []
+    const start = BigInt(node.height + 1)
+    await new Promise<void>((resolve) => {
+      const unwatch = client.watchBlocks({
+        pollingInterval: 5,
+        fromHeight: start,
+        onError: (e) => errors.push(e),
+        onBlock: (block) => {
+          seen.push(block.height)
+          if (seen.length === 3) {
+            unwatch()
+            resolve()
+          }
+        },
+      })
+      stops.push(unwatch)
+      produceBlocks(node, 10)
+    })
+    expect(seen).toEqual([start, start + 1n, start + 2n])
+    expect(errors.every((e) => (e as { name?: string }).name === 'ChainError')).toBe(true)
+  })
+
   it('waits for a height', async () => {
     const { node, client } = await setup()
     produceBlocks(node, 5)
