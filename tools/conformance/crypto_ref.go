@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -20,7 +19,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	"github.com/cosmos/cosmos-sdk/types/bech32"
-	dlsecp "github.com/pokt-network/go-dleq/secp256k1"
 	dleqtypes "github.com/pokt-network/go-dleq/types"
 	"github.com/pokt-network/poktroll/pkg/client"
 	"github.com/pokt-network/poktroll/pkg/crypto/rings"
@@ -349,8 +347,3 @@ func cryptoCheckRingOrder(c cryptoRingCase, addrs []string) error {
 	}
 	return nil
 }
-
-func cryptoSha256(b []byte) [32]byte { return sha256.Sum256(b) }
-
-// Compile-time check that the harness links the decred (pure Go) backend, like poktroll releases.
-var _ = dlsecp.NewCurve

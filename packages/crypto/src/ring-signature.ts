@@ -167,7 +167,6 @@ function writeScalarChecked(value: unknown, out: Uint8Array, offset: number, wha
 // --- the challenge chain ---
 
 type Term = {
-  entry: CachedPoint | undefined
   point: Affine
   scalar: bigint
   table: ReturnType<typeof useTable>
@@ -206,13 +205,13 @@ function nextChallenge(
   const r = identity()
   accumulate(
     l,
-    { entry: member, point: member.point, scalar: c, table: memberTable },
-    { entry: undefined, point: G, scalar: s, table: baseTable() },
+    { point: member.point, scalar: c, table: memberTable },
+    { point: G, scalar: s, table: baseTable() },
   )
   accumulate(
     r,
-    { entry: image, point: image.point, scalar: c, table: imageTable },
-    { entry: hp, point: hp.point, scalar: s, table: useTable(hp) },
+    { point: image.point, scalar: c, table: imageTable },
+    { point: hp.point, scalar: s, table: useTable(hp) },
   )
   const [la, ra] = toAffineBatch([l, r])
   writeCompressed(la, buf, 32)
