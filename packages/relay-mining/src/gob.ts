@@ -45,13 +45,9 @@ const INNER_FIELDS = [
  * definitions, then the value.
  */
 export function encodeClosestProof(proof: CompactClosestProof): Uint8Array {
-  const out = new Writer()
-  out.message(-OUTER_ID, (w) =>
-    w.structType('SparseCompactMerkleClosestProof', OUTER_ID, OUTER_FIELDS),
-  )
-  out.message(-SLICE_ID, (w) => w.sliceType('[][]uint8', SLICE_ID, BYTES_ID))
-  out.message(-INNER_ID, (w) => w.structType('SparseCompactMerkleProof', INNER_ID, INNER_FIELDS))
-  out.message(OUTER_ID, (w) => {
+  const w = new Writer(TYPE_DEFINITIONS.length + 64 + estimateSize(proof))
+  w.bytes(TYPE_DEFINITIONS)
+  w.message(OUTER_ID, () => {
     const f = w.fields()
     f.bytes(0, proof.path)
     f.byteSlices(1, proof.flippedBits)
@@ -66,61 +62,110 @@ export function encodeClosestProof(proof: CompactClosestProof): Uint8Array {
       g.bytes(1, inner.nonMembershipLeafData)
       g.bytes(2, inner.bitMask)
       if (inner.numSideNodes !== 0) {
+        if (!Number.isSafeInteger(inner.numSideNodes))
+          throw new SmstError('INVALID_ARGUMENT', 'NumSideNodes must be an integer.')
         g.start(3)
-        w.int(BigInt(inner.numSideNodes))
+        w.int(inner.numSideNodes)
       }
       g.bytes(4, inner.siblingData)
       g.end()
     }
     f.end()
   })
-  return out.finish()
+  return w.finish()
 }
 
+function estimateSize(p: CompactClosestProof): number {
+  let n = p.path.length + p.depth.length + p.closestPath.length
+  n += p.closestValueHash?.length ?? 0
+  for (const b of p.flippedBits) n += b.length + 9
+  const inner = p.closestProof
+  if (inner) {
+    for (const node of inner.sideNodes) n += node.length + 9
+    n += inner.bitMask.length + (inner.siblingData?.length ?? 0)
+    n += inner.nonMembershipLeafData?.length ?? 0
+  }
+  return n + 16 * 9
+}
+
+/** A growable byte buffer with gob's integer and struct encodings. */
 class Writer {
-  #bytes: number[] = []
+  #buf: Uint8Array
+  #pos = 0
+
+  constructor(size = 256) {
+    this.#buf = new Uint8Array(size)
+  }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.#bytes)
+    return this.#buf.slice(0, this.#pos)
   }
 
-  message(typeId: number, body: (w: Writer) => void): void {
-    const w = new Writer()
-    w.int(BigInt(typeId))
-    body(w)
-    this.uint(BigInt(w.#bytes.length))
-    for (const b of w.#bytes) this.#bytes.push(b)
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return
+    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#pos + n))
+    next.set(this.#buf.subarray(0, this.#pos))
+    this.#buf = next
   }
 
-  uint(value: bigint): void {
-    if (value < 128n) {
-      this.#bytes.push(Number(value))
+  #byte(b: number): void {
+    this.#ensure(1)
+    this.#buf[this.#pos++] = b
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.#ensure(bytes.length)
+    this.#buf.set(bytes, this.#pos)
+    this.#pos += bytes.length
+  }
+
+  /** `uint(length) ‖ int(typeId) ‖ body`: the body is written, then moved to make room. */
+  message(typeId: number, body: () => void): void {
+    const start = this.#pos
+    this.int(typeId)
+    body()
+    const length = this.#pos - start
+    const prefix = uintSize(length)
+    this.#ensure(prefix)
+    this.#buf.copyWithin(start + prefix, start, this.#pos)
+    this.#pos = start
+    this.uint(length)
+    this.#pos = start + prefix + length
+  }
+
+  /** Values here are lengths, counts, field deltas and type ids: safe integers. */
+  uint(value: number): void {
+    if (value < 128) {
+      this.#byte(value)
       return
     }
-    const be: number[] = []
-    for (let v = value; v > 0n; v >>= 8n) be.unshift(Number(v & 0xffn))
-    this.#bytes.push(256 - be.length, ...be)
+    const n = uintSize(value) - 1
+    this.#ensure(n + 1)
+    this.#buf[this.#pos] = 256 - n
+    for (let i = n, v = value; i >= 1; i--, v = Math.floor(v / 256))
+      this.#buf[this.#pos + i] = v % 256
+    this.#pos += n + 1
   }
 
-  int(value: bigint): void {
-    this.uint(value < 0n ? ((-value - 1n) << 1n) | 1n : value << 1n)
+  int(value: number): void {
+    this.uint(value < 0 ? (-value - 1) * 2 + 1 : value * 2)
   }
 
   raw(bytes: Uint8Array): void {
-    this.uint(BigInt(bytes.length))
-    for (let i = 0; i < bytes.length; i++) this.#bytes.push(bytes[i] as number)
+    this.uint(bytes.length)
+    this.bytes(bytes)
   }
 
   /** A struct value: fields are written in increasing order as deltas from the previous one. */
   fields() {
     let last = -1
     const start = (field: number) => {
-      this.uint(BigInt(field - last))
+      this.uint(field - last)
       last = field
     }
     return {
       start,
-      end: () => this.#bytes.push(0),
+      end: () => this.#byte(0),
       bytes: (field: number, value: Uint8Array | undefined) => {
         if (value === undefined || value.length === 0) return
         start(field)
@@ -129,7 +174,7 @@ class Writer {
       byteSlices: (field: number, values: Uint8Array[]) => {
         if (values.length === 0) return
         start(field)
-        this.uint(BigInt(values.length))
+        this.uint(values.length)
         for (const v of values) this.raw(v)
       },
     }
@@ -143,13 +188,13 @@ class Writer {
     st.start(0)
     this.commonType(name, id)
     st.start(1)
-    this.uint(BigInt(fields.length))
+    this.uint(fields.length)
     for (const [fieldName, fieldId] of fields) {
       const ft = this.fields()
       ft.start(0)
       this.raw(ascii(fieldName))
       ft.start(1)
-      this.int(BigInt(fieldId))
+      this.int(fieldId)
       ft.end()
     }
     st.end()
@@ -164,7 +209,7 @@ class Writer {
     sl.start(0)
     this.commonType(name, id)
     sl.start(1)
-    this.int(BigInt(elem))
+    this.int(elem)
     sl.end()
     wire.end()
   }
@@ -174,10 +219,29 @@ class Writer {
     ct.start(0)
     this.raw(ascii(name))
     ct.start(1)
-    this.int(BigInt(id))
+    this.int(id)
     ct.end()
   }
 }
+
+/** Bytes gob takes for an unsigned integer. */
+function uintSize(value: number): number {
+  if (value < 128) return 1
+  let n = 1
+  for (let v = value; v >= 256; v = Math.floor(v / 256)) n++
+  return n + 1
+}
+
+/** The type definitions every proof stream starts with; they never change. */
+const TYPE_DEFINITIONS: Uint8Array = (() => {
+  const w = new Writer()
+  w.message(-OUTER_ID, () =>
+    w.structType('SparseCompactMerkleClosestProof', OUTER_ID, OUTER_FIELDS),
+  )
+  w.message(-SLICE_ID, () => w.sliceType('[][]uint8', SLICE_ID, BYTES_ID))
+  w.message(-INNER_ID, () => w.structType('SparseCompactMerkleProof', INNER_ID, INNER_FIELDS))
+  return w.finish()
+})()
 
 function ascii(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0))
@@ -227,19 +291,22 @@ export function decodeClosestProof(bytes: Uint8Array): CompactClosestProof {
 }
 
 function decodeStream(bytes: Uint8Array): CompactClosestProof {
-  const stream = new Reader(bytes, 0, bytes.length)
-  const types = new Map<number, WireType>()
+  // Streams from smt (in a fresh process) and from `encodeClosestProof` start with the same
+  // type definitions; parse them once.
+  const canonical = startsWith(bytes, TYPE_DEFINITIONS)
+  const stream = new Reader(bytes, canonical ? TYPE_DEFINITIONS.length : 0, bytes.length)
+  const types = new Map<number, WireType>(canonical ? canonicalTypes() : [])
   while (!stream.done()) {
     const length = stream.length()
     if (length === 0) throw gobError('empty message', stream.pos)
     const msg = stream.sub(length)
     const id = msg.int()
-    if (id < 0n) {
+    if (id < 0) {
       const typeId = -id
-      if (typeId < BigInt(FIRST_USER_ID) || typeId > 0x7fffffffn)
+      if (typeId < FIRST_USER_ID || typeId > 0x7fffffff)
         throw gobError(`type id ${typeId} is reserved or out of range`, msg.pos)
-      if (types.has(Number(typeId))) throw gobError(`type ${typeId} defined twice`, msg.pos)
-      types.set(Number(typeId), readWireType(msg))
+      if (types.has(typeId)) throw gobError(`type ${typeId} defined twice`, msg.pos)
+      types.set(typeId, readWireType(msg))
       msg.expectEnd('type definition')
       continue
     }
@@ -254,14 +321,36 @@ function decodeStream(bytes: Uint8Array): CompactClosestProof {
 
 type FieldMap = Map<number, { name: string; kind: FieldKind; id: number }>
 
+let parsedTypes: [number, WireType][] | undefined
+
+/** The wire types of `TYPE_DEFINITIONS`, parsed by the general path once. */
+function canonicalTypes(): [number, WireType][] {
+  if (parsedTypes === undefined) {
+    const types: [number, WireType][] = []
+    const r = new Reader(TYPE_DEFINITIONS, 0, TYPE_DEFINITIONS.length)
+    while (!r.done()) {
+      const msg = r.sub(r.length())
+      types.push([-msg.int(), readWireType(msg)])
+    }
+    parsedTypes = types
+  }
+  return parsedTypes
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false
+  return true
+}
+
 /** Resolves a struct type id to its fields, checking every field's name and type. */
 function structFields(
   types: Map<number, WireType>,
-  id: bigint,
+  id: number,
   kinds: Record<string, FieldKind>,
   pos: number,
 ): FieldMap {
-  const wire = id <= 0x7fffffffn ? types.get(Number(id)) : undefined
+  const wire = types.get(id)
   if (wire === undefined || wire.kind !== 'struct')
     throw gobError(`type ${id} is not a defined struct`, pos)
   const fields: FieldMap = new Map()
@@ -317,7 +406,7 @@ function readOuter(r: Reader, types: Map<number, WireType>, fields: FieldMap): C
         proof.closestValueHash = nilIfEmpty(r.bytes())
         break
       case 'ClosestProof':
-        proof.closestProof = readInner(r, structFields(types, BigInt(field.id), INNER_KINDS, r.pos))
+        proof.closestProof = readInner(r, structFields(types, field.id, INNER_KINDS, r.pos))
         break
     }
   })
@@ -343,13 +432,9 @@ function readInner(r: Reader, fields: FieldMap): CompactProof {
       case 'BitMask':
         proof.bitMask = r.bytes()
         break
-      case 'NumSideNodes': {
-        const n = r.int()
-        if (n < BigInt(Number.MIN_SAFE_INTEGER) || n > BigInt(Number.MAX_SAFE_INTEGER))
-          throw gobError(`NumSideNodes ${n} out of range`, r.pos)
-        proof.numSideNodes = Number(n)
+      case 'NumSideNodes':
+        proof.numSideNodes = r.int()
         break
-      }
       case 'SiblingData':
         proof.siblingData = nilIfEmpty(r.bytes())
         break
@@ -367,11 +452,11 @@ function readStruct(
   let fieldNum = -1
   for (;;) {
     const delta = r.uint()
-    if (delta === 0n) return
-    const next = BigInt(fieldNum) + delta
-    const field = next <= 0xffffn ? fields.get(Number(next)) : undefined
+    if (delta === 0) return
+    const next = fieldNum + delta
+    const field = fields.get(next)
     if (field === undefined) throw gobError(`field number ${next} out of range`, r.pos)
-    fieldNum = Number(next)
+    fieldNum = next
     onField(field)
   }
 }
@@ -382,12 +467,12 @@ function readWireType(r: Reader): WireType {
   let fieldNum = -1
   for (;;) {
     const delta = r.uint()
-    if (delta === 0n) break
-    const next = BigInt(fieldNum) + delta
-    if (wire !== undefined || (next !== 1n && next !== 2n))
+    if (delta === 0) break
+    const next = fieldNum + delta
+    if (wire !== undefined || (next !== 1 && next !== 2))
       throw gobError('only one slice or struct type per definition is supported', r.pos)
-    fieldNum = Number(next)
-    wire = next === 1n ? readSliceType(r) : readStructType(r)
+    fieldNum = next
+    wire = next === 1 ? readSliceType(r) : readStructType(r)
   }
   if (wire === undefined) throw gobError('empty type definition', r.pos)
   return wire
@@ -433,8 +518,8 @@ function readCommonType(r: Reader): void {
 
 function typeIdFrom(r: Reader): number {
   const id = r.int()
-  if (id < 0n || id > 0x7fffffffn) throw gobError(`type id ${id} out of range`, r.pos)
-  return Number(id)
+  if (id < 0 || id > 0x7fffffff) throw gobError(`type id ${id} out of range`, r.pos)
+  return id
 }
 
 /** A struct of `numFields` fields whose values the callback reads. */
@@ -442,10 +527,10 @@ function readPlainStruct(r: Reader, numFields: number, onField: (field: number) 
   let fieldNum = -1
   for (;;) {
     const delta = r.uint()
-    if (delta === 0n) return
-    const next = BigInt(fieldNum) + delta
-    if (next >= BigInt(numFields)) throw gobError(`field number ${next} out of range`, r.pos)
-    fieldNum = Number(next)
+    if (delta === 0) return
+    const next = fieldNum + delta
+    if (next >= numFields) throw gobError(`field number ${next} out of range`, r.pos)
+    fieldNum = next
     onField(fieldNum)
   }
 }
@@ -489,30 +574,37 @@ class Reader {
     return this.#bytes[this.#pos++] as number
   }
 
-  uint(): bigint {
+  /**
+   * An unsigned integer. Exact below 2^53; larger values (at least 7 bytes) only ever fail the
+   * callers' range checks, so an approximation is enough for them.
+   */
+  uint(): number {
     const first = this.#byte()
-    if (first < 128) return BigInt(first)
+    if (first < 128) return first
     const n = 256 - first
     if (n > 8) throw gobError('integer longer than 8 bytes', this.#pos - 1)
-    let v = 0n
-    for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(this.#byte())
+    const lead = this.#byte()
     // Go writes the shortest form; anything else is not from a gob encoder.
-    if (v < 128n || v >> BigInt(8 * (n - 1)) === 0n)
-      throw gobError('integer not minimally encoded', this.#pos - n - 1)
+    if (lead === 0 || (n === 1 && lead < 128))
+      throw gobError('integer not minimally encoded', this.#pos - 2)
+    let v = lead
+    for (let i = 1; i < n; i++) v = v * 256 + this.#byte()
     return v
   }
 
-  int(): bigint {
+  /** A signed integer; only small ones (type ids, NumSideNodes) mean anything here. */
+  int(): number {
     const u = this.uint()
-    return (u & 1n) === 1n ? -(u >> 1n) - 1n : u >> 1n
+    if (u > Number.MAX_SAFE_INTEGER) throw gobError('integer out of range', this.#pos)
+    return u % 2 === 1 ? -(u - 1) / 2 - 1 : u / 2
   }
 
   /** A length that must fit in what is left of this reader. */
   length(): number {
     const at = this.#pos
     const n = this.uint()
-    if (n > BigInt(this.#end - this.#pos)) throw gobError(`length ${n} past the end of data`, at)
-    return Number(n)
+    if (n > this.#end - this.#pos) throw gobError(`length ${n} past the end of data`, at)
+    return n
   }
 
   /** An element count; every element takes at least one byte. */

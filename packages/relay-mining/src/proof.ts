@@ -2,6 +2,7 @@ import { equalBytes, flipBit, getBit, isZero, readU64, setBit } from './bytes.js
 import { SmstError } from './errors.js'
 import {
   DIGEST_SIZE,
+  digestInner,
   digestPreimage,
   EXTENSION_PREFIX,
   encodeInner,
@@ -207,8 +208,9 @@ function verifySumProof(proof: ClosestProof): Uint8Array | undefined {
   }
   const n = sideNodes.length
   for (let i = 0; i < n; i++) {
+    // Both are 48 bytes here (h is a digest; side nodes are cut or padded as Go copies them).
     const node = fixSize(sideNodes[i] as Uint8Array)
-    h = digestPreimage(getBit(path, n - 1 - i) === 0 ? encodeInner(h, node) : encodeInner(node, h))
+    h = getBit(path, n - 1 - i) === 0 ? digestInner(h, node) : digestInner(node, h)
   }
   return h
 }

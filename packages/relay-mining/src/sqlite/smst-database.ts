@@ -158,9 +158,23 @@ export class SmstDatabase {
   }
 }
 
-type Statements = ReturnType<typeof prepare>
+type Statements = Record<
+  | 'findTrie'
+  | 'createTrie'
+  | 'listTries'
+  | 'setRoot'
+  | 'deleteTrie'
+  | 'getNode'
+  | 'setNode'
+  | 'deleteNode'
+  | 'deleteNodes'
+  | 'appendLog'
+  | 'readLog'
+  | 'deleteLog',
+  Database.Statement
+>
 
-function prepare(db: Database.Database) {
+function prepare(db: Database.Database): Statements {
   return {
     findTrie: db.prepare('SELECT id, root FROM smst_tries WHERE name = ?'),
     createTrie: db.prepare('INSERT INTO smst_tries (name, root) VALUES (?, ?)'),
@@ -216,6 +230,9 @@ export class DurableSmst {
   readonly #smst: Smst
   readonly #options: { checkpointInterval: number; maxLoadedNodes: number }
   readonly #onClose: () => void
+  // Transactions are built once: better-sqlite3 wraps each in a function worth reusing.
+  readonly #appendMany: (list: SmstUpdate[], first: number) => void
+  readonly #fold: (seq: number) => void
   #seq = 0
   #pending = 0
   #broken: unknown
@@ -236,6 +253,16 @@ export class DurableSmst {
     this.#options = options
     this.#onClose = onClose
     this.#smst = new Smst({ store: new SqliteNodeStore(statements, id), root })
+    this.#appendMany = db.transaction((list: SmstUpdate[], first: number) => {
+      list.forEach((u, i) => {
+        statements.appendLog.run(id, first + i, u.key, u.value, u64Bytes(u.weight))
+      })
+    })
+    this.#fold = db.transaction((seq: number) => {
+      this.#smst.commit()
+      statements.setRoot.run(this.#smst.root(), id)
+      statements.deleteLog.run(id, seq)
+    })
     for (const row of statements.readLog.iterate(id) as Iterable<LogRow>) {
       if (row.value === null) this.#smst.delete(row.key)
       else this.#smst.update(row.key, row.value, readU64(row.weight as Uint8Array, 0))
@@ -246,7 +273,14 @@ export class DurableSmst {
 
   /** Inserts or replaces the leaf for `key`; durable when it returns. */
   update(key: Uint8Array, value: Uint8Array, weight: bigint): void {
-    this.updateMany([{ key, value, weight }])
+    this.#assertUsable()
+    const u = { key, value, weight }
+    assertUpdate(u)
+    // One statement outside a transaction commits by itself.
+    storeCall(() => this.#s.appendLog.run(this.#id, this.#seq + 1, key, value, u64Bytes(weight)))
+    this.#seq++
+    this.#apply(() => this.#smst.update(key, value, weight))
+    this.#afterChanges(1)
   }
 
   /** Applies several updates in one transaction: all are durable when it returns, or none. */
@@ -254,19 +288,16 @@ export class DurableSmst {
     this.#assertUsable()
     const list = [...updates]
     for (const u of list) assertUpdate(u)
-    const first = this.#seq + 1
-    storeCall(() =>
-      this.#db.transaction(() => {
-        list.forEach((u, i) => {
-          this.#s.appendLog.run(this.#id, first + i, u.key, u.value, u64Bytes(u.weight))
-        })
-      })(),
-    )
+    storeCall(() => this.#appendMany(list, this.#seq + 1))
     this.#seq += list.length
     this.#apply(() => {
       for (const u of list) this.#smst.update(u.key, u.value, u.weight)
     })
-    this.#pending += list.length
+    this.#afterChanges(list.length)
+  }
+
+  #afterChanges(n: number): void {
+    this.#pending += n
     if (this.#pending >= this.#options.checkpointInterval) this.checkpoint()
   }
 
@@ -277,8 +308,7 @@ export class DurableSmst {
     storeCall(() => this.#s.appendLog.run(this.#id, this.#seq + 1, key, null, null))
     this.#seq++
     this.#apply(() => this.#smst.delete(key))
-    this.#pending++
-    if (this.#pending >= this.#options.checkpointInterval) this.checkpoint()
+    this.#afterChanges(1)
     return true
   }
 
@@ -315,14 +345,7 @@ export class DurableSmst {
   checkpoint(): void {
     this.#assertUsable()
     if (this.#pending === 0) return
-    const seq = this.#seq
-    this.#apply(() =>
-      this.#db.transaction(() => {
-        this.#smst.commit()
-        this.#s.setRoot.run(this.#smst.root(), this.#id)
-        this.#s.deleteLog.run(this.#id, seq)
-      })(),
-    )
+    this.#apply(() => this.#fold(this.#seq))
     this.#pending = 0
     if (this.#smst.loadedNodes > this.#options.maxLoadedNodes) this.#smst.evict()
   }
