@@ -113,6 +113,9 @@ function pendingEntries(
  * (a re-delegated gateway that is also pending appears twice).
  */
 export function getRingAddresses(parameters: RingAddressParameters): string[] {
+  if (typeof parameters !== 'object' || parameters === null) {
+    throw new CryptoError('INVALID_INPUT', 'Expected the ring parameters as an object.')
+  }
   const { appAddress, delegateeGatewayAddresses, pendingUndelegations, sessionEndHeight } =
     parameters
   if (typeof appAddress !== 'string' || !Array.isArray(delegateeGatewayAddresses)) {

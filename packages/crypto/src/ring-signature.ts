@@ -139,6 +139,9 @@ export function deserializeRingSignature(
 
 /** Encodes a ring signature in ring-go's wire format (69 + 65n bytes). */
 export function serializeRingSignature(signature: RingSignature): Uint8Array {
+  if (typeof signature !== 'object' || signature === null) {
+    throw new CryptoError('INVALID_INPUT', 'Expected a ring signature object.')
+  }
   const { ring, responses, challenge, keyImage } = signature
   if (!Array.isArray(ring) || !Array.isArray(responses) || ring.length !== responses.length) {
     throw new CryptoError('INVALID_INPUT', 'Ring and responses must be arrays of equal length.')
@@ -256,6 +259,7 @@ function toParsed(
 ): ParsedSignature | undefined {
   try {
     if (isBytes(signature)) return parse(signature, options)
+    if (typeof signature !== 'object' || signature === null) return undefined
     const { ring, responses, challenge, keyImage } = signature
     if (!Array.isArray(ring) || !Array.isArray(responses) || ring.length !== responses.length)
       return undefined

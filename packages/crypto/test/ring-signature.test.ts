@@ -149,6 +149,10 @@ describe('ring signature wire format', () => {
       ),
       { numRuns: 150 },
     )
+    for (const junk of [undefined, null, 42, 'ab', {}, { ring: [], responses: [] }]) {
+      expect(ringVerify(junk as unknown as Uint8Array, message)).toBe(false)
+      expect(verifyRingMembership(junk as unknown as Uint8Array, [])).toBe(false)
+    }
   })
 })
 
