@@ -82,6 +82,7 @@ export function createLlmApp(engine: LlmEngine, metrics: Metrics, options: LlmAp
     // The rest of an oversized body is never read, so this connection cannot carry another
     // request; saying so keeps clients from reusing it.
     if (status === 413) c.header('connection', 'close')
+    if (status === 503) c.header('retry-after', '1')
     return c.json(body, status as 500)
   })
 

@@ -12,9 +12,9 @@ export const llmServerErrorCodes = {
   CONTEXT_LENGTH_EXCEEDED: 'CONTEXT_LENGTH_EXCEEDED',
   /** The body is larger than the configured limit. */
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  /** Every sequence is busy and the wait queue is full. Transient. */
+  /** Every sequence is busy and the wait queue is full, or the wait was too long. Transient. */
   OVERLOADED: 'OVERLOADED',
-  /** The request waited too long for a sequence or ran past its deadline. */
+  /** The request ran past its deadline (queueing included). */
   TIMEOUT: 'TIMEOUT',
   /** The client went away (or the server is stopping); generation was stopped. */
   ABORTED: 'ABORTED',

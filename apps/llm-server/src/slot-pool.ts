@@ -9,7 +9,7 @@ export type Lease<T> = {
 export type SlotPoolOptions = {
   /** Requests allowed to wait for a free item; one more is refused with OVERLOADED. */
   maxQueue: number
-  /** How long a request may wait before it is refused with TIMEOUT. */
+  /** How long a request may wait before it is refused with OVERLOADED. */
   queueTimeoutMs: number
 }
 
@@ -79,8 +79,9 @@ export class SlotPool<T> {
       const timer = setTimeout(
         () =>
           leave(
-            new LlmServerError('TIMEOUT', 'Timed out waiting for a free sequence.', {
-              details: `waited ${this.#options.queueTimeoutMs} ms`,
+            // Still overload, not a slow generation: a 503 the client may retry.
+            new LlmServerError('OVERLOADED', 'The server is busy; retry later.', {
+              details: `No sequence became free within ${this.#options.queueTimeoutMs} ms.`,
             }),
           ),
         this.#options.queueTimeoutMs,

@@ -410,6 +410,26 @@ describe('one sequence: abort, overload, timeout', () => {
     expect(next.choices[0]?.message.content?.length).toBeGreaterThan(0)
   })
 
+  it('stops a non-streaming generation when its client goes away', async () => {
+    const before = await metric(single, 'llm_generations_aborted_total')
+    const controller = new AbortController()
+    const pending = singleClient.chat.completions.create(
+      { model: single.modelName, ...long } as ChatCompletionCreateParamsNonStreaming & Extra,
+      { signal: controller.signal },
+    )
+    await waitFor(
+      async () => (await metric(single, 'llm_sequences_busy')) === 1,
+      'generation to start',
+    )
+    controller.abort()
+    await expect(pending).rejects.toThrow()
+    await waitFor(
+      async () => (await metric(single, 'llm_generations_aborted_total')) === before + 1,
+      'the abort to be counted',
+    )
+    expect(await metric(single, 'llm_sequences_busy')).toBe(0)
+  })
+
   it('answers 503 when the sequence is busy and the queue is full', async () => {
     const holder = new AbortController()
     const running = await singleClient.chat.completions.create(
@@ -438,6 +458,7 @@ describe('one sequence: abort, overload, timeout', () => {
     )
     expect(refused.status).toBe(503)
     expect(refused.type).toBe('server_error')
+    expect(refused.headers?.get('retry-after')).toBe('1')
     holder.abort()
     await iterator.next().catch(() => undefined)
     expect((await queued).choices[0]?.message.content?.length).toBeGreaterThan(0)

@@ -33,7 +33,7 @@ describe('SlotPool', () => {
   it('times out and aborts queued requests without leaking the item', async () => {
     const pool = new SlotPool([1], { maxQueue: 5, queueTimeoutMs: 20 })
     const held = await pool.acquire()
-    expect(await codeOf(pool.acquire())).toBe('TIMEOUT')
+    expect(await codeOf(pool.acquire())).toBe('OVERLOADED')
     const controller = new AbortController()
     const waiting = pool.acquire(controller.signal)
     controller.abort()
