@@ -215,20 +215,12 @@ func genSmstVerify(r *rand.Rand, tries map[string]*smt.SMST) ([]smstVerifyVec, e
 	c.ClosestProof.BitMask = append(c.ClosestProof.BitMask, 0)
 	add("compact/bit-mask-too-long", "", trie, marshal(c), root)
 	{
-		// Mask bits past NumSideNodes count as placeholders, so the side nodes run out: a panic.
+		// Mask bits past NumSideNodes count as placeholders, so the side nodes run out: with 9
+		// side nodes and mask bits 9..15 set, 2 side nodes pass the count check but 9 are read.
 		c = fresh()
-		n := c.ClosestProof.NumSideNodes
-		c.ClosestProof.NumSideNodes = n - n%8 + 1
-		c.ClosestProof.BitMask = c.ClosestProof.BitMask[:(c.ClosestProof.NumSideNodes+7)/8]
-		last := len(c.ClosestProof.BitMask) - 1
-		c.ClosestProof.BitMask[last] = 0x7f
-		need := c.ClosestProof.NumSideNodes - popcount(c.ClosestProof.BitMask)
-		if need < 0 {
-			need = 0
-		}
-		if need <= len(c.ClosestProof.SideNodes) {
-			c.ClosestProof.SideNodes = c.ClosestProof.SideNodes[:need]
-		}
+		c.ClosestProof.NumSideNodes = 9
+		c.ClosestProof.BitMask = []byte{0x00, 0x7f}
+		c.ClosestProof.SideNodes = [][]byte{root, root}
 		add("compact/mask-bits-past-the-end", "Go indexes past the side nodes and panics", trie, marshal(c), root)
 	}
 

@@ -166,6 +166,14 @@ func genSmst(r *rand.Rand) (any, error) {
 		return nil, err
 	}
 
+	// A leaf with an empty value and weight 0 is stored as 16 bytes whose sum is 0: its own
+	// closest proof then reads as a non-membership proof and does not verify.
+	zero := []smstOp{upd([]byte("zero"), nil, 0), upd([]byte("one"), []byte("1"), 1), upd([]byte("empty"), nil, 5)}
+	if err := addTrie("empty-value-weight-zero", "Go cannot prove the (\"zero\", \"\", 0) leaf", zero,
+		[][]byte{leafPath([]byte("zero")), leafPath([]byte("empty")), leafPath([]byte("one"))}); err != nil {
+		return nil, err
+	}
+
 	// Everything deleted again: back to the empty root.
 	gone := []smstOp{upd([]byte("x"), []byte("1"), 1), upd([]byte("y"), []byte("2"), 2), upd([]byte("z"), []byte("3"), 3),
 		del([]byte("y"), true), del([]byte("x"), true), del([]byte("z"), true)}

@@ -30,6 +30,8 @@ export {
   type MineRelayParameters,
   mineRelay,
   type Rational,
+  type VerifyMinedRelayProofParameters,
+  verifyMinedRelayProof,
 } from './relay-mining.js'
 export { getRootCount, getRootSum } from './root.js'
 export { Smst, type SmstEntry, type SmstOptions } from './trie.js'

@@ -1,7 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { bytesToBigInt, compareBytes, isU64 } from './bytes.js'
+import { bytesToBigInt, compareBytes, equalBytes, isU64 } from './bytes.js'
 import { SmstError } from './errors.js'
+import { type ClosestProof, verifyClosestProof } from './proof.js'
 
 /** An exact, reduced fraction with a positive denominator (Go's `big.Rat`). */
 export type Rational = { numerator: bigint; denominator: bigint }
@@ -122,6 +123,41 @@ export function getClaimedUpokt(parameters: GetClaimedUpoktParameters): bigint {
   // The chain's coin amount (cosmos math.Int) holds at most 256 bits; beyond that Go panics.
   if (upokt > MAX_TARGET) throw invalid('The claimed amount exceeds 256 bits.')
   return upokt
+}
+
+export type VerifyMinedRelayProofParameters = {
+  /** The decompacted closest proof (`decompactClosestProof(decodeClosestProof(bytes))`). */
+  proof: ClosestProof
+  /** The claim's 48-byte root. */
+  root: Uint8Array
+  /** The expected proof path, `getProofPath(seed block hash, session ID)`. */
+  path: Uint8Array
+  /** The service's 32-byte difficulty target at session start. */
+  target: Uint8Array
+  /** Also require the proven leaf to be the closest one (see `verifyClosestProof`). */
+  strict?: boolean
+}
+
+/**
+ * The relay-mining part of the chain's proof validation (poktroll `proof_validation.go`): the
+ * proof is for the expected path, it carries a non-empty relay whose hash meets the target,
+ * and it verifies against the claim root. The relay's contents and signatures are not checked
+ * here. Returns `false` for anything the chain would reject on these grounds; never throws.
+ */
+export function verifyMinedRelayProof(parameters: VerifyMinedRelayProofParameters): boolean {
+  const { proof, root, path, target, strict = false } = parameters
+  try {
+    if (!equalBytes(proof.path, path)) return false
+    const value = proof.closestValueHash
+    // The relay is the stored value without weight and count; an empty one does not unmarshal
+    // into a relay that passes validation.
+    if (value === undefined || value.length <= 16) return false
+    if (target.length !== TARGET_SIZE) return false
+    if (!isRelayMinable(getRelayHash(value.subarray(0, value.length - 16)), target)) return false
+    return verifyClosestProof(proof, root, { strict })
+  } catch {
+    return false
+  }
 }
 
 function reduce(numerator: bigint, denominator: bigint): Rational {

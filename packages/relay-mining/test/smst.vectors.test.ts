@@ -22,6 +22,7 @@ import {
 type ClosestVec = {
   path: string
   goPanics?: boolean
+  unprovable?: boolean
   flippedBits: number[] | null
   depth: number
   closestPath: string
@@ -64,8 +65,9 @@ const vectors = readVectors<Vectors>('smst.json')
 function checkClosest(trie: Smst, v: ClosestVec, exactSiblingData: boolean): void {
   const root = trie.root()
   const proof = trie.proveClosest(fromHex(v.path))
-  expect(verifyClosestProof(proof, root)).toBe(true)
-  expect(verifyClosestProof(proof, root, { strict: true })).toBe(true)
+  // Go cannot verify its own proof of an empty-valued, zero-weight leaf; neither can we.
+  expect(verifyClosestProof(proof, root)).toBe(!v.unprovable)
+  expect(verifyClosestProof(proof, root, { strict: true })).toBe(!v.unprovable)
   if (v.goPanics) return // smt panics here; ours still proves and verifies
   expect(proof.flippedBits).toEqual(v.flippedBits ?? [])
   expect(proof.depth).toBe(v.depth)
@@ -85,8 +87,8 @@ function checkClosest(trie: Smst, v: ClosestVec, exactSiblingData: boolean): voi
   const decoded = decodeClosestProof(fromHex(v.gob))
   expect(toHex(encodeClosestProof(decoded))).toBe(v.gob)
   const fromGo = decompactClosestProof(decoded)
-  expect(verifyClosestProof(fromGo, root)).toBe(true)
-  expect(verifyClosestProof(fromGo, root, { strict: true })).toBe(true)
+  expect(verifyClosestProof(fromGo, root)).toBe(!v.unprovable)
+  expect(verifyClosestProof(fromGo, root, { strict: true })).toBe(!v.unprovable)
   expectSameProof(fromGo, proof)
 }
 
