@@ -184,7 +184,21 @@ describe('gob decoder and verifier under random input', () => {
   })
 })
 
-type Mutation = Record<string, unknown>
+type Mutation = {
+  depth?: Uint8Array
+  flippedBits?: Uint8Array[]
+  path?: Uint8Array
+  closestPath?: Uint8Array
+  closestValueHash?: Uint8Array | undefined
+  nonMembershipLeafData?: Uint8Array | undefined
+  siblingData?: Uint8Array | undefined
+  numSideNodes?: number
+  bitMask?: Uint8Array
+  sideNode?: [number, Uint8Array]
+  drop?: number
+  otherProof?: number
+  depthZero?: boolean
+}
 
 function applyMutation(c: CompactClosestProof, m: Mutation): void {
   const inner = c.closestProof
