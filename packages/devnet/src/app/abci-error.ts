@@ -1,0 +1,81 @@
+// Errors as the Cosmos SDK reports them over ABCI: a codespace, a code and a log line. poktroll's
+// message servers wrap their registered errors in gRPC statuses, which the SDK cannot map to a
+// code, so those transactions fail with codespace "undefined" and code 1 while the registered
+// error survives in the log. Both shapes are reproduced here because clients parse them.
+
+/** gRPC status codes the chain's handlers use. */
+export type GrpcCode =
+  | 'InvalidArgument'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'PermissionDenied'
+  | 'FailedPrecondition'
+  | 'Internal'
+  | 'Unauthenticated'
+  | 'Unimplemented'
+
+/** An error as the SDK encodes it into an ABCI response. */
+export class AbciError extends Error {
+  override readonly name = 'AbciError'
+  readonly codespace: string
+  readonly code: number
+  /** The `log` of the ABCI response: Go's `err.Error()`. */
+  readonly log: string
+  /** Set when the error is a gRPC status (the desc part of the log). */
+  readonly grpc: { code: GrpcCode; desc: string } | undefined
+
+  constructor(
+    codespace: string,
+    code: number,
+    log: string,
+    grpc?: { code: GrpcCode; desc: string } | undefined,
+  ) {
+    super(log)
+    this.codespace = codespace
+    this.code = code
+    this.log = log
+    this.grpc = grpc
+  }
+
+  /** `errorsmod.Wrap(err, msg)`: same code, `msg: err` as text. */
+  wrap(message: string): AbciError {
+    return new AbciError(this.codespace, this.code, `${message}: ${this.log}`, this.grpc)
+  }
+}
+
+/** A registered error (`errorsmod.Register`): wrapping it yields `msg: description`. */
+export class RegisteredError {
+  constructor(
+    readonly codespace: string,
+    readonly code: number,
+    readonly description: string,
+  ) {}
+
+  /** The bare error, whose text is its description. */
+  error(): AbciError {
+    return new AbciError(this.codespace, this.code, this.description)
+  }
+
+  wrap(message: string): AbciError {
+    return new AbciError(this.codespace, this.code, `${message}: ${this.description}`)
+  }
+
+  is(error: unknown): boolean {
+    return (
+      error instanceof AbciError && error.codespace === this.codespace && error.code === this.code
+    )
+  }
+}
+
+/** `status.Error(code, inner.Error())` as returned by a poktroll handler. */
+export function grpcError(code: GrpcCode, inner: AbciError | string): AbciError {
+  const desc = typeof inner === 'string' ? inner : inner.log
+  return new AbciError('undefined', 1, `rpc error: code = ${code} desc = ${desc}`, { code, desc })
+}
+
+/** Any thrown value as an ABCI error; unexpected exceptions become the SDK's internal error. */
+export function toAbciError(error: unknown): AbciError {
+  if (error instanceof AbciError) return error
+  const text = error instanceof Error ? error.message : String(error)
+  return new AbciError('undefined', 1, text)
+}

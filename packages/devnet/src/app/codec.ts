@@ -1,0 +1,149 @@
+import { decodeAddress, encodeAddress } from '@decai/crypto'
+import { create, type DescMessage, type MessageShape, marshal, unmarshal } from '@decai/protocol'
+import { type Coin, CoinSchema } from '@decai/protocol/gen/cosmos/base/v1beta1/coin_pb'
+import { AbciError } from './abci-error.js'
+import { sdkErrors } from './chain-errors.js'
+import { type Any, AnySchema, signerFieldNames } from './proto-options.js'
+
+export const BECH32_PREFIX = 'pokt'
+export const DENOM = 'upokt'
+
+/** Any with the Cosmos type URL and canonical bytes. */
+export function toAny<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Any {
+  return create(AnySchema, {
+    typeUrl: `/${schema.typeName}`,
+    value: marshal(schema, message),
+  }) as Any
+}
+
+export function encode<Desc extends DescMessage>(
+  schema: Desc,
+  message: MessageShape<Desc>,
+): Uint8Array {
+  return marshal(schema, message)
+}
+
+export function decode<Desc extends DescMessage>(
+  schema: Desc,
+  bytes: Uint8Array,
+): MessageShape<Desc> {
+  return unmarshal(schema, bytes)
+}
+
+/** The signer addresses of a message, from its `cosmos.msg.v1.signer` option. */
+export function getMsgSigners(schema: DescMessage, message: Record<string, unknown>): string[] {
+  const out: string[] = []
+  for (const name of signerFieldNames(schema)) {
+    const field = schema.fields.find((f) => f.name === name)
+    if (!field) continue
+    const value = message[field.localName]
+    if (typeof value === 'string') out.push(value)
+  }
+  return out
+}
+
+/** `sdk.AccAddressFromBech32`: the address bytes, or an invalid-address error. */
+export function addressBytes(address: string): Uint8Array {
+  if (address.trim() === '') throw new AbciError('sdk', 7, 'empty address string is not allowed')
+  try {
+    return decodeAddress(address, BECH32_PREFIX).bytes
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw sdkErrors.invalidAddress.wrap(`decoding bech32 failed: ${reason}`)
+  }
+}
+
+/** Whether `address` parses as a `pokt1…` account address. */
+export function isValidAddress(address: string): boolean {
+  try {
+    addressBytes(address)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function bech32Address(bytes: Uint8Array, prefix = BECH32_PREFIX): string {
+  return encodeAddress(bytes, prefix)
+}
+
+/** A coin with a bigint amount. */
+export type Amount = { denom: string; amount: bigint }
+
+const DENOM_RE = /^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/
+
+/** `Coin.Validate()`-like check of a protobuf coin; the parsed amount, or undefined. */
+export function parseCoin(coin: Coin | undefined): Amount | undefined {
+  if (!coin) return undefined
+  if (!DENOM_RE.test(coin.denom)) return undefined
+  if (!/^-?\d+$/.test(coin.amount)) return undefined
+  const amount = BigInt(coin.amount)
+  if (amount < 0n) return undefined
+  return { denom: coin.denom, amount }
+}
+
+export function coin(amount: bigint, denom = DENOM): Coin {
+  return create(CoinSchema, { denom, amount: amount.toString() })
+}
+
+/** `Coin.String()`: amount then denom. */
+export function coinString(c: Amount | Coin): string {
+  return `${typeof c.amount === 'bigint' ? c.amount : BigInt(c.amount || '0')}${c.denom}`
+}
+
+/** `Coins.String()`: comma-joined; empty for none. */
+export function coinsString(coins: readonly (Amount | Coin)[]): string {
+  return coins.map(coinString).join(',')
+}
+
+/**
+ * `Coins.IsValid()`: sorted by denom, no duplicates, all positive, valid denoms. Returns the
+ * parsed list, or undefined when invalid.
+ */
+export function parseCoins(coins: readonly Coin[]): Amount[] | undefined {
+  const out: Amount[] = []
+  for (const c of coins) {
+    const parsed = parseCoin(c)
+    if (!parsed || parsed.amount <= 0n) return undefined
+    const prev = out[out.length - 1]
+    if (prev && prev.denom >= parsed.denom) return undefined
+    out.push(parsed)
+  }
+  return out
+}
+
+export function hexUpper(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += b.toString(16).padStart(2, '0')
+  return s.toUpperCase()
+}
+
+export function hexLower(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += b.toString(16).padStart(2, '0')
+  return s
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  const clean = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex
+  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) throw new Error(`bad hex: ${hex}`)
+  const out = new Uint8Array(clean.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(2 * i, 2 * i + 2), 16)
+  return out
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}

@@ -1,0 +1,208 @@
+import { create } from '@decai/protocol'
+import {
+  EventGatewayStakedSchema,
+  EventGatewayUnbondingBeginSchema,
+  EventGatewayUnbondingCanceledSchema,
+  EventGatewayUnbondingEndSchema,
+} from '@decai/protocol/gen/pocket/gateway/event_pb'
+import {
+  type MsgStakeGateway,
+  MsgStakeGatewayResponseSchema,
+  type MsgUnstakeGateway,
+  MsgUnstakeGatewayResponseSchema,
+} from '@decai/protocol/gen/pocket/gateway/tx_pb'
+import { type Gateway, GatewaySchema } from '@decai/protocol/gen/pocket/gateway/types_pb'
+import { getSessionEndHeight, isSessionEndHeight } from '@decai/session'
+import { textKey } from '../../store/keys.js'
+import { prefixEntries } from '../../store/kv-store.js'
+import { grpcError } from '../abci-error.js'
+import { gatewayErrors } from '../chain-errors.js'
+import { addressBytes, coinString, decode, encode, isValidAddress } from '../codec.js'
+import type { Context } from '../context.js'
+import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from './bank.js'
+import { coinAmount, getParams, getSharedParams, sessionParams } from './params.js'
+import { errorText, positiveUpoktProblem } from './validation.js'
+
+const GATEWAY_PREFIX = 'Gateway/address/'
+const gatewayKey = (address: string) => `${GATEWAY_PREFIX}${textKey(address)}/`
+
+export function getGateway(ctx: Context, address: string): Gateway | undefined {
+  const raw = ctx.store('gateway').get(gatewayKey(address))
+  return raw ? decode(GatewaySchema, raw) : undefined
+}
+
+export function setGateway(ctx: Context, gateway: Gateway): void {
+  ctx.store('gateway').set(gatewayKey(gateway.address), encode(GatewaySchema, gateway))
+}
+
+export function removeGateway(ctx: Context, address: string): void {
+  ctx.store('gateway').delete(gatewayKey(address))
+}
+
+export function getAllGateways(ctx: Context): Gateway[] {
+  return prefixEntries(ctx.store('gateway'), GATEWAY_PREFIX).map(([, v]) =>
+    decode(GatewaySchema, v),
+  )
+}
+
+export const isGatewayUnbonding = (g: Gateway) => g.unstakeSessionEndHeight !== 0n
+
+export function isGatewayActive(g: Gateway, height: bigint): boolean {
+  return !isGatewayUnbonding(g) || height <= g.unstakeSessionEndHeight
+}
+
+function unbondingEndHeight(ctx: Context, g: Gateway): bigint {
+  const p = getSharedParams(ctx)
+  return g.unstakeSessionEndHeight + p.gatewayUnbondingPeriodSessions * p.numBlocksPerSession
+}
+
+/** The gateway as events carry it: without its metadata card. */
+const forEvent = (g: Gateway): Gateway => create(GatewaySchema, { ...g, metadata: undefined })
+
+export function validateMsgStakeGateway(msg: MsgStakeGateway): void {
+  if (!isValidAddress(msg.address)) {
+    throw gatewayErrors.invalidAddress.wrap(`invalid gateway address ${msg.address}`)
+  }
+  if (!msg.stake) throw gatewayErrors.invalidStake.wrap('nil gateway stake')
+  const problem = positiveUpoktProblem(msg.stake)
+  if (problem) {
+    if (problem.includes('<= 0')) {
+      throw gatewayErrors.invalidStake.wrap(
+        `invalid stake amount for gateway: ${coinString(msg.stake)} <= 0`,
+      )
+    }
+    if (problem.includes('denom')) {
+      throw gatewayErrors.invalidStake.wrap(
+        `invalid stake amount denom for gateway ${coinString(msg.stake)}`,
+      )
+    }
+    throw gatewayErrors.invalidStake.wrap(`invalid gateway stake ${coinString(msg.stake)}`)
+  }
+}
+
+export function validateMsgUnstakeGateway(msg: MsgUnstakeGateway): void {
+  if (!isValidAddress(msg.address)) {
+    throw gatewayErrors.invalidAddress.wrap(`invalid gateway address ${msg.address}`)
+  }
+}
+
+/** x/gateway `MsgServer.StakeGateway`: create, or raise the stake (cancelling an unstake). */
+export function handleMsgStakeGateway(ctx: Context, msg: MsgStakeGateway) {
+  try {
+    validateMsgStakeGateway(msg)
+  } catch (error) {
+    throw grpcError('InvalidArgument', errorText(error))
+  }
+  const stake = coinAmount(msg.stake)
+  let gateway = getGateway(ctx, msg.address)
+  let escrow: bigint
+  let wasUnbonding = false
+  if (!gateway) {
+    gateway = create(GatewaySchema, { address: msg.address, stake: msg.stake })
+    escrow = stake
+  } else {
+    const current = coinAmount(gateway.stake)
+    if (stake <= current) {
+      throw grpcError(
+        'InvalidArgument',
+        gatewayErrors.invalidStake.wrap(
+          `stake amount ${coinString(msg.stake!)} must be higher than previous stake amount ${current}upokt`,
+        ),
+      )
+    }
+    gateway.stake = msg.stake
+    escrow = stake - current
+    if (isGatewayUnbonding(gateway)) {
+      wasUnbonding = true
+      gateway.unstakeSessionEndHeight = 0n
+    }
+  }
+  const minStake = coinAmount(getParams(ctx, 'gateway').minStake)
+  if (stake < minStake) {
+    throw grpcError(
+      'InvalidArgument',
+      gatewayErrors.invalidStake.wrap(
+        `gateway "${msg.address}" must stake at least ${minStake}upokt`,
+      ),
+    )
+  }
+  try {
+    sendCoinsFromAccountToModule(ctx, addressBytes(msg.address), 'gateway', [
+      { denom: 'upokt', amount: escrow },
+    ])
+  } catch (error) {
+    throw grpcError('Internal', errorText(error))
+  }
+  setGateway(ctx, gateway)
+  const sessionEndHeight = getSessionEndHeight(sessionParams(ctx), ctx.height)
+  if (wasUnbonding) {
+    ctx.events.emitTyped(
+      EventGatewayUnbondingCanceledSchema,
+      create(EventGatewayUnbondingCanceledSchema, {
+        gateway: forEvent(gateway),
+        sessionEndHeight,
+      }),
+    )
+  }
+  ctx.events.emitTyped(
+    EventGatewayStakedSchema,
+    create(EventGatewayStakedSchema, {
+      gateway: forEvent(gateway),
+      sessionEndHeight,
+    }),
+  )
+  return create(MsgStakeGatewayResponseSchema)
+}
+
+/** x/gateway `MsgServer.UnstakeGateway`: unbonds at the end of the current session. */
+export function handleMsgUnstakeGateway(ctx: Context, msg: MsgUnstakeGateway) {
+  try {
+    validateMsgUnstakeGateway(msg)
+  } catch (error) {
+    throw grpcError('InvalidArgument', errorText(error))
+  }
+  const gateway = getGateway(ctx, msg.address)
+  if (!gateway)
+    throw grpcError('NotFound', gatewayErrors.notFound.wrap(`gateway with address ${msg.address}`))
+  if (isGatewayUnbonding(gateway)) {
+    throw grpcError(
+      'FailedPrecondition',
+      gatewayErrors.isUnstaking.wrap(`gateway with address "${msg.address}"`),
+    )
+  }
+  const sessionEndHeight = getSessionEndHeight(sessionParams(ctx), ctx.height)
+  gateway.unstakeSessionEndHeight = BigInt.asUintN(64, sessionEndHeight)
+  setGateway(ctx, gateway)
+  ctx.events.emitTyped(
+    EventGatewayUnbondingBeginSchema,
+    create(EventGatewayUnbondingBeginSchema, {
+      gateway: forEvent(gateway),
+      sessionEndHeight,
+      unbondingEndHeight: unbondingEndHeight(ctx, gateway),
+    }),
+  )
+  return create(MsgUnstakeGatewayResponseSchema)
+}
+
+/** x/gateway EndBlocker: at a session end, return the stakes whose unbonding is over. */
+export function endBlockGateway(ctx: Context): void {
+  const params = sessionParams(ctx)
+  if (!isSessionEndHeight(params, ctx.height)) return
+  for (const gateway of getAllGateways(ctx)) {
+    if (!isGatewayUnbonding(gateway)) continue
+    const end = unbondingEndHeight(ctx, gateway)
+    if (end > ctx.height) continue
+    sendCoinsFromModuleToAccount(ctx, 'gateway', addressBytes(gateway.address), [
+      { denom: 'upokt', amount: coinAmount(gateway.stake) },
+    ])
+    removeGateway(ctx, gateway.address)
+    ctx.events.emitTyped(
+      EventGatewayUnbondingEndSchema,
+      create(EventGatewayUnbondingEndSchema, {
+        gateway: forEvent(gateway),
+        sessionEndHeight: getSessionEndHeight(params, ctx.height),
+        unbondingEndHeight: end,
+      }),
+    )
+  }
+}

@@ -1,0 +1,247 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { addressBytes, bech32Address } from './app/codec.js'
+import type { ChainInfo } from './app/context.js'
+import { initGenesis } from './app/genesis.js'
+import {
+  type DevnetConfig,
+  genesisDigest,
+  loadConfigFile,
+  type ResolvedGenesis,
+  resolveGenesis,
+  withDefaults,
+} from './config.js'
+import { DevnetError } from './errors.js'
+import { ChainStore } from './node/chain-store.js'
+import { Node } from './node/node.js'
+import { b64, consensusParamsJson, hex, rfc3339 } from './rpc/comet-json.js'
+import type { RpcContext } from './rpc/methods.js'
+import { type RpcServer, startRpcServer } from './rpc/server.js'
+
+export type StartDevnetOptions = {
+  /** A config object, or the path of a YAML/JSON config file. */
+  config?: DevnetConfig | string
+  /** RPC host (default 127.0.0.1). */
+  host?: string
+  /** RPC port (default 26657; 0 picks a free port). */
+  port?: number
+  /** Overrides the config's block time; 0 produces blocks only on demand. */
+  blockTimeMs?: number
+  /** Overrides the config's data directory; `:memory:` keeps nothing. */
+  dataDir?: string
+  /** How long `broadcast_tx_commit` waits for inclusion (default 10 s). */
+  commitTimeoutMs?: number
+  /** Called with block production errors (default: printed to stderr). */
+  onError?: (error: unknown) => void
+}
+
+/** A funded account of the devnet; TEST keys are public, never hold real funds with them. */
+export type DevnetAccount = {
+  name: string
+  address: string
+  balance: bigint
+  /** Hex private key, for accounts derived from a mnemonic. */
+  privateKey?: string
+  mnemonic?: string
+  /** HD index under `m/44'/118'/0'/0/`. */
+  index?: number
+}
+
+/** A running devnet. */
+export type Devnet = {
+  rpcUrl: string
+  wsUrl: string
+  chainId: string
+  accounts: DevnetAccount[]
+  /** The resolved genesis (params, actors) the chain started from. */
+  genesis: ResolvedGenesis
+  /** The latest committed height. */
+  readonly height: bigint
+  /** The app hash after the latest block (the next header's `app_hash`). */
+  readonly appHash: Uint8Array
+  /** Produces `count` blocks now and returns the new height. */
+  produceBlocks(count?: number): Promise<bigint>
+  /** Resolves once the chain reaches `height` (blocks come from the timer or `produceBlocks`). */
+  waitForHeight(height: bigint, timeoutMs?: number): Promise<void>
+  /** The node behind the RPC, for advanced use in tests. */
+  node: Node
+  stop(): Promise<void>
+}
+
+function chainInfo(genesis: ResolvedGenesis): ChainInfo {
+  const consensusPubKey = sha256(
+    new TextEncoder().encode(`decai-devnet/validator/${genesis.chainId}`),
+  )
+  return {
+    chainId: genesis.chainId,
+    validator: {
+      consensusPubKey,
+      consensusAddress: sha256(consensusPubKey).slice(0, 20),
+      operatorAddress: bech32Address(addressBytes(genesis.validator.address), 'poktvaloper'),
+      accountAddress: genesis.validator.address,
+      bondedTokens: genesis.validator.stake,
+      commissionRate: genesis.validator.commissionRate,
+    },
+  }
+}
+
+/**
+ * Starts a devnet in this process: the chain (from its store, or from genesis), block
+ * production on a timer (or on demand), and the CometBFT RPC.
+ *
+ * @example
+ * const devnet = await startDevnet({ port: 0, blockTimeMs: 0 })
+ * await devnet.produceBlocks(4)
+ * await devnet.stop()
+ */
+export async function startDevnet(options: StartDevnetOptions = {}): Promise<Devnet> {
+  const raw =
+    typeof options.config === 'string' ? loadConfigFile(options.config) : (options.config ?? {})
+  const config = withDefaults(raw)
+  const genesis = resolveGenesis(config)
+  const blockTimeMs = options.blockTimeMs ?? config.blockTimeMs ?? 1000
+  const dataDir = options.dataDir ?? config.dataDir ?? ':memory:'
+  let dbPath = ':memory:'
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true })
+    dbPath = join(dataDir, 'devnet.sqlite')
+  }
+  const store = new ChainStore(dbPath)
+  const chain = chainInfo(genesis)
+  let node: Node
+  try {
+    node = new Node({
+      chain,
+      store,
+      genesis: (ctx) => initGenesis(ctx, genesis),
+      genesisTimeMs: Date.now(),
+      genesisDigest: genesisDigest(genesis),
+    })
+  } catch (error) {
+    store.close()
+    throw error
+  }
+
+  const host = options.host ?? config.rpc?.host ?? '127.0.0.1'
+  const port = options.port ?? config.rpc?.port ?? 26657
+  const nodeId = Buffer.from(
+    sha256(new TextEncoder().encode(`decai-devnet/node/${genesis.chainId}`)).slice(0, 20),
+  ).toString('hex')
+  const ctx: RpcContext = {
+    node,
+    nodeId,
+    listenAddress: 'tcp://0.0.0.0:26656',
+    rpcAddress: `tcp://${host}:${port}`,
+    commitTimeoutMs: options.commitTimeoutMs ?? 10_000,
+    genesis: () =>
+      genesisJson(genesis, chain, Number(store.getMeta('genesis_time_ms') ?? Date.now())),
+  }
+  let server: RpcServer
+  try {
+    server = await startRpcServer(ctx, host, port)
+  } catch (error) {
+    store.close()
+    throw error
+  }
+  ctx.rpcAddress = `tcp://${host}:${server.port}`
+
+  const onError = options.onError ?? ((error: unknown) => console.error('[devnet]', error))
+  let timer: NodeJS.Timeout | undefined
+  if (blockTimeMs > 0) {
+    timer = setInterval(() => {
+      try {
+        node.produceBlock()
+      } catch (error) {
+        onError(error)
+      }
+    }, blockTimeMs)
+  }
+  let stopped = false
+
+  const accounts: DevnetAccount[] = genesis.accounts.map((a) => {
+    const out: DevnetAccount = { name: a.name, address: a.address, balance: a.balance }
+    if (a.privateKey) out.privateKey = Buffer.from(a.privateKey).toString('hex')
+    if (a.mnemonic) out.mnemonic = a.mnemonic
+    if (a.index !== undefined) out.index = a.index
+    return out
+  })
+
+  const devnet: Devnet = {
+    rpcUrl: server.url,
+    wsUrl: server.url.replace(/^http/, 'ws'),
+    chainId: genesis.chainId,
+    accounts,
+    genesis,
+    node,
+    get height() {
+      return node.height
+    },
+    get appHash() {
+      return node.app.last.appHash
+    },
+    async produceBlocks(count = 1) {
+      if (stopped) throw new DevnetError('STOPPED', 'The devnet is stopped.')
+      for (let i = 0; i < count; i++) node.produceBlock()
+      return node.height
+    },
+    waitForHeight(height, timeoutMs = 60_000) {
+      if (node.height >= height) return Promise.resolve()
+      return new Promise((resolve, reject) => {
+        const onBlock = () => {
+          if (node.height < height) return
+          clearTimeout(t)
+          node.off('block', onBlock)
+          resolve()
+        }
+        const t = setTimeout(() => {
+          node.off('block', onBlock)
+          reject(
+            new DevnetError('BLOCK_FAILED', `Height ${height} not reached in ${timeoutMs} ms.`),
+          )
+        }, timeoutMs)
+        node.on('block', onBlock)
+      })
+    },
+    async stop() {
+      if (stopped) return
+      stopped = true
+      if (timer) clearInterval(timer)
+      await server.close()
+      store.close()
+    },
+  }
+  return devnet
+}
+
+function genesisJson(genesis: ResolvedGenesis, chain: ChainInfo, timeMs: number) {
+  return {
+    genesis_time: rfc3339({
+      seconds: BigInt(Math.floor(timeMs / 1000)),
+      nanos: (timeMs % 1000) * 1e6,
+    }),
+    chain_id: genesis.chainId,
+    initial_height: '1',
+    consensus_params: consensusParamsJson(),
+    validators: [
+      {
+        address: hex(chain.validator.consensusAddress),
+        pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(chain.validator.consensusPubKey) },
+        power: '10',
+        name: 'decai-devnet',
+      },
+    ],
+    app_hash: '',
+    app_state: {
+      accounts: genesis.accounts.map((a) => ({
+        name: a.name,
+        address: a.address,
+        balance: a.balance.toString(),
+      })),
+      services: genesis.services.map((s) => ({
+        ...s,
+        computeUnitsPerRelay: s.computeUnitsPerRelay.toString(),
+      })),
+    },
+  }
+}

@@ -1,0 +1,27 @@
+import { getAddress, getPublicKey, privateKeyFromMnemonic } from '@decai/crypto'
+
+/**
+ * The devnet's fixed, public TEST mnemonic (the one Anvil and Hardhat use). Keys derived from
+ * it are known to everyone: never send real funds to them.
+ */
+export const TEST_MNEMONIC = 'test test test test test test test test test test test junk'
+
+/** Cosmos HD path of account `index` (coin type 118, as `pocketd keys add` uses). */
+export function testKeyPath(index: number): string {
+  return `m/44'/118'/0'/0/${index}`
+}
+
+export type DerivedKey = { privateKey: Uint8Array; publicKey: Uint8Array; address: string }
+
+const cache = new Map<string, DerivedKey>()
+
+/** A key from a mnemonic and account index; memoized, since seed derivation is slow. */
+export function deriveKey(mnemonic: string, index: number): DerivedKey {
+  const id = `${mnemonic}\u0000${index}`
+  const cached = cache.get(id)
+  if (cached) return cached
+  const privateKey = privateKeyFromMnemonic(mnemonic, { path: testKeyPath(index) })
+  const key = { privateKey, publicKey: getPublicKey(privateKey), address: getAddress(privateKey) }
+  cache.set(id, key)
+  return key
+}
