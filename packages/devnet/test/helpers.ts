@@ -61,7 +61,7 @@ export async function query<Req extends DescMessage, Res extends DescMessage>(
 ): Promise<MessageShape<Res> | QueryFailure> {
   const data = Buffer.from(marshal(requestSchema, create(requestSchema, request))).toString('hex')
   const result = await rpc(url, 'abci_query', { path, data })
-  const response = result.response as {
+  const response = (result as { response: unknown }).response as {
     code: number
     codespace: string
     log: string
@@ -236,8 +236,8 @@ export async function deliver(devnet: Devnet, tx: Uint8Array): Promise<TxOutcome
   const result = await rpc(devnet.rpcUrl, 'tx', {
     hash: Buffer.from(check.hash, 'hex').toString('base64'),
   })
-  const r = result.tx_result as TxOutcome
-  return { ...r, height: result.height as string, hash: check.hash }
+  const { tx_result: r, height } = result as { tx_result: TxOutcome; height: string }
+  return { ...r, height, hash: check.hash }
 }
 
 /** Fails the test unless the transaction succeeded. */

@@ -147,3 +147,8 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   }
   return out
 }
+
+/** The smaller of two bigints (Math.min takes numbers only). */
+export function minBigint(a: bigint, b: bigint): bigint {
+  return a < b ? a : b
+}

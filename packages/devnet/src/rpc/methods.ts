@@ -1,3 +1,4 @@
+import { minBigint } from '../app/codec.js'
 import { isDevnetError } from '../errors.js'
 import type { Node } from '../node/node.js'
 import { VOTING_POWER } from '../node/node.js'
@@ -32,6 +33,17 @@ export const internalError = (data: string) => new RpcError(-32603, 'Internal er
 export const invalidParams = (data: string) => new RpcError(-32602, 'Invalid params', data)
 
 export type Params = Record<string, unknown>
+
+/** A named param (params are an open record). */
+export function param(params: Params, name: string): unknown {
+  return params[name]
+}
+
+/** A string param, '' when absent. */
+export function stringParam(params: Params, name: string): string {
+  const value = params[name]
+  return typeof value === 'string' ? value : ''
+}
 
 export type RpcContext = {
   node: Node
@@ -94,7 +106,7 @@ function validatorJson(ctx: RpcContext) {
 }
 
 async function broadcast(ctx: RpcContext, params: Params) {
-  const tx = bytesParam(params.tx, 'tx')
+  const tx = bytesParam(param(params, 'tx'), 'tx')
   try {
     return ctx.node.submitTx(tx)
   } catch (error) {
@@ -113,7 +125,7 @@ function checkJson(check: TxRecord['result'], hash: Uint8Array) {
 }
 
 function searchTxs(ctx: RpcContext, params: Params) {
-  const query = typeof params.query === 'string' ? params.query : ''
+  const query = stringParam(params, 'query')
   let conditions: ReturnType<typeof parseQuery>
   try {
     conditions = parseQuery(query)
@@ -131,9 +143,9 @@ function searchTxs(ctx: RpcContext, params: Params) {
       if (matchesQuery(conditions, txEventValues(record))) matches.push(record)
     }
   }
-  if (params.order_by === 'desc') matches.reverse()
-  const perPage = Math.min(Math.max(Number(params.per_page ?? 30) || 30, 1), 100)
-  const page = Math.max(Number(params.page ?? 1) || 1, 1)
+  if (param(params, 'order_by') === 'desc') matches.reverse()
+  const perPage = Math.min(Math.max(Number(param(params, 'per_page') ?? 30) || 30, 1), 100)
+  const page = Math.max(Number(param(params, 'page') ?? 1) || 1, 1)
   const pages = Math.max(Math.ceil(matches.length / perPage), 1)
   if (page > pages) throw internalError(`page should be within [1, ${pages}] range, given ${page}`)
   const slice = matches.slice((page - 1) * perPage, page * perPage)
@@ -184,8 +196,8 @@ export const methods: Record<string, Method> = {
   }),
 
   abci_query: (ctx, params) => {
-    const path = typeof params.path === 'string' ? params.path : ''
-    const data = hexParam(params.data)
+    const path = stringParam(params, 'path')
+    const data = hexParam(param(params, 'data'))
     const height = optionalHeight(params) ?? 0n
     const r = ctx.node.app.query(path, data, height)
     return {
@@ -209,7 +221,7 @@ export const methods: Record<string, Method> = {
   },
 
   block_by_hash: (ctx, params) => {
-    const height = ctx.node.store.getBlockHeightByHash(bytesParam(params.hash, 'hash'))
+    const height = ctx.node.store.getBlockHeightByHash(bytesParam(param(params, 'hash'), 'hash'))
     if (height === undefined)
       return { block_id: { hash: '', parts: { total: 0, hash: '' } }, block: null }
     const block = ctx.node.getBlock(height)!
@@ -251,7 +263,7 @@ export const methods: Record<string, Method> = {
   blockchain: (ctx, params) => {
     const latest = ctx.node.height
     const max = optionalHeight(params, 'maxHeight') ?? latest
-    const top = Math.min(max, latest)
+    const top = minBigint(max, latest)
     const minParam = optionalHeight(params, 'minHeight') ?? 1n
     const min = top - 19n > minParam ? top - 19n : minParam
     const metas = []
@@ -359,7 +371,7 @@ export const methods: Record<string, Method> = {
   },
 
   tx: (ctx, params) => {
-    const hash = bytesParam(params.hash, 'hash')
+    const hash = bytesParam(param(params, 'hash'), 'hash')
     const record = ctx.node.getTx(hash)
     if (!record) throw internalError(`tx (${hex(hash)}) not found`)
     return txJson(record)
@@ -369,7 +381,7 @@ export const methods: Record<string, Method> = {
 
   /** Devnet extension: produce `count` blocks now (for `blockTimeMs: 0` test setups). */
   devnet_produce_blocks: (ctx, params) => {
-    const count = Number(params.count ?? 1)
+    const count = Number(param(params, 'count') ?? 1)
     if (!Number.isInteger(count) || count < 1 || count > 10_000)
       throw invalidParams('count must be 1..10000')
     for (let i = 0; i < count; i++) ctx.node.produceBlock()

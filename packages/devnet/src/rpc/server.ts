@@ -17,7 +17,14 @@ import {
   txEventValues,
   txResultJson,
 } from './comet-json.js'
-import { internalError, methods, type Params, type RpcContext, RpcError } from './methods.js'
+import {
+  internalError,
+  methods,
+  type Params,
+  type RpcContext,
+  RpcError,
+  stringParam,
+} from './methods.js'
 import { type Condition, matchesQuery, parseQuery } from './query-language.js'
 
 type JsonRpcRequest = { jsonrpc?: string; id?: unknown; method?: unknown; params?: unknown }
@@ -112,7 +119,7 @@ class Client {
       }
     })()
     if (method === 'subscribe') {
-      const query = typeof params.query === 'string' ? params.query : ''
+      const query = stringParam(params, 'query')
       try {
         this.subscriptions.set(query, { id: request.id, query, conditions: parseQuery(query) })
         this.send({ jsonrpc: '2.0', id: request.id, result: {} })
@@ -124,7 +131,7 @@ class Client {
       return
     }
     if (method === 'unsubscribe') {
-      const query = typeof params.query === 'string' ? params.query : ''
+      const query = stringParam(params, 'query')
       if (!this.subscriptions.delete(query)) {
         this.send(errorResponse(request.id, internalError('subscription not found')))
         return

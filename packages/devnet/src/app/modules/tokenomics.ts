@@ -54,7 +54,7 @@ import {
   updateRelayMiningDifficulty,
 } from '@decai/session'
 import { tokenomicsErrors } from '../chain-errors.js'
-import { addressBytes, coin, coinString, DENOM } from '../codec.js'
+import { addressBytes, coin, coinString, DENOM, minBigint } from '../codec.js'
 import type { Context } from '../context.js'
 import { floatToRat, formatFloat, mulCeil, mulFloor, type Rat } from '../rational.js'
 import { getApplication, getApplicationUnbondingEndHeight, setApplication } from './application.js'
@@ -192,7 +192,7 @@ class SettlementContext {
     let spendLimitExceeded = false
     const limit = coinAmount(application.perSessionSpendLimit)
     if (limit > 0n) {
-      const perSession = Math.min(limit, stake / pending)
+      const perSession = minBigint(limit, stake / pending)
       const limitFloor = perSession / numSuppliers
       if (limitFloor < floor) {
         floor = limitFloor
