@@ -133,7 +133,9 @@ export function signerOf(devnet: Devnet, name: string): Signer {
   }
 }
 
-export type AnyMsg = { schema: DescMessage; value: MessageInitShape<DescMessage> }
+export type AnyMsg =
+  | { schema: DescMessage; value: MessageInitShape<DescMessage> }
+  | { typeUrl: string; bytes: Uint8Array }
 
 export function msg<D extends DescMessage>(schema: D, value: MessageInitShape<D>): AnyMsg {
   return { schema, value: value as MessageInitShape<DescMessage> }
@@ -164,10 +166,11 @@ export async function signTx(
     accountNumber ??= info.accountNumber
   }
   const body = create(TxBodySchema, {
-    messages: msgs.map((m) => ({
-      typeUrl: `/${m.schema.typeName}`,
-      value: marshal(m.schema, create(m.schema, m.value)),
-    })),
+    messages: msgs.map((m) =>
+      'typeUrl' in m
+        ? { typeUrl: m.typeUrl, value: m.bytes }
+        : { typeUrl: `/${m.schema.typeName}`, value: marshal(m.schema, create(m.schema, m.value)) },
+    ),
     memo: options.memo ?? '',
   })
   const authInfo = create(AuthInfoSchema, {
