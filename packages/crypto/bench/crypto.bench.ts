@@ -28,10 +28,10 @@ type Result = { name: string; ops: number; nsPerOp: number }
 
 const flag = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
-// Time per operation and round (the Go side uses 1500 ms), and rounds: Go and TypeScript alternate
+// Time per operation and round (the Go side times 1500 ms), and rounds: Go and TypeScript alternate
 // and the fastest round of each is kept, which resists load from other processes.
-const MIN_MS = flag('ms', 1500)
-const ROUNDS = flag('rounds', 3)
+const MIN_MS = flag('ms', 1000)
+const ROUNDS = flag('rounds', 5)
 
 function timeOp(name: string, op: (i: number) => void, minMs = MIN_MS): Result {
   for (let i = 0; i < 10; i++) op(i)
