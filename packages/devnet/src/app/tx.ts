@@ -16,13 +16,14 @@ import { BranchStoreSet, GasStoreSet } from '../store/multi-store.js'
 import { AbciError, toAbciError } from './abci-error.js'
 import { sdkErrors } from './chain-errors.js'
 import {
+  type Amount,
   addressBytes,
   bytesEqual,
   coinsString,
   decode,
   encode,
   getMsgSigners,
-  parseCoins,
+  parseCoin,
   toAny,
 } from './codec.js'
 import { Context } from './context.js'
@@ -141,9 +142,13 @@ function runAnte(ctx: Context, tx: DecodedTx, txBytes: Uint8Array, simulate: boo
   if (fee.gasLimit > MAX_GAS_WANTED) {
     throw sdkErrors.invalidRequest.wrap(`invalid gas supplied; ${fee.gasLimit} > ${MAX_GAS_WANTED}`)
   }
-  const feeCoins = fee.amount.length === 0 ? [] : parseCoins(fee.amount)
-  if (feeCoins === undefined)
+  // Zero fee coins are valid (cosmjs sends "0upokt" at a zero gas price); only non-zero ones
+  // are deducted.
+  const parsedFee = fee.amount.map(parseCoin)
+  if (parsedFee.some((c) => c === undefined)) {
     throw sdkErrors.insufficientFee.wrap(`invalid fee provided: ${coinsString(fee.amount)}`)
+  }
+  const feeCoins = (parsedFee as Amount[]).filter((c) => c.amount > 0n)
   if (fee.payer !== '') addressBytes(fee.payer)
   if (tx.signatures.length === 0) throw sdkErrors.noSignatures.error()
   if (tx.signatures.length !== tx.signers.length) {
