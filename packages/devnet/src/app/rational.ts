@@ -67,3 +67,15 @@ export function formatFloat(x: number): string {
   }
   return `${neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}`
 }
+
+/** Go's `%v` of a float64 (`FormatFloat(f, 'g', -1, 64)`): exponent form below 1e-4 or from 1e6. */
+export function goFormatG(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x)
+  const [mantissa, expText] = x.toExponential().split('e') as [string, string]
+  const exp = Number(expText)
+  if (exp < -4 || exp >= 6) {
+    const sign = exp < 0 ? '-' : '+'
+    return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`
+  }
+  return String(x)
+}

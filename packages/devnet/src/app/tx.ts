@@ -133,6 +133,29 @@ function decodePubKey(any: TxBody['messages'][number] | undefined): Uint8Array |
 }
 
 /**
+ * SIGN_MODE_DIRECT verification of signer `index`: secp256k1 over the SignDoc of the raw body and
+ * auth info bytes, the chain ID and the signer's account number.
+ */
+export function verifyDirectSignature(
+  tx: Pick<DecodedTx, 'bodyBytes' | 'authInfoBytes' | 'signatures'>,
+  index: number,
+  chainId: string,
+  accountNumber: bigint,
+  publicKey: Uint8Array,
+): boolean {
+  const signBytes = encode(
+    SignDocSchema,
+    create(SignDocSchema, {
+      bodyBytes: tx.bodyBytes,
+      authInfoBytes: tx.authInfoBytes,
+      chainId,
+      accountNumber,
+    }),
+  )
+  return verifySecp256k1(tx.signatures[index] ?? new Uint8Array(), signBytes, publicKey)
+}
+
+/**
  * The SDK's default ante handler chain, in order: tx validation, timeout, memo, tx-size gas,
  * fee deduction, public keys, signature count and gas, signature verification, sequences.
  */
@@ -253,18 +276,9 @@ function runAnte(ctx: Context, tx: DecodedTx, txBytes: Uint8Array, simulate: boo
     if (simulate) return
     const accountNumber = account.base.accountNumber
     const mode = info?.modeInfo?.sum.case === 'single' ? info.modeInfo.sum.value.mode : undefined
-    const signBytes = encode(
-      SignDocSchema,
-      create(SignDocSchema, {
-        bodyBytes: tx.bodyBytes,
-        authInfoBytes: tx.authInfoBytes,
-        chainId: ctx.chain.chainId,
-        accountNumber,
-      }),
-    )
     const ok =
       mode === SignMode.DIRECT &&
-      verifySecp256k1(tx.signatures[i] ?? new Uint8Array(), signBytes, key!)
+      verifyDirectSignature(tx, i, ctx.chain.chainId, accountNumber, key!)
     if (!ok) {
       const reason =
         mode === SignMode.DIRECT

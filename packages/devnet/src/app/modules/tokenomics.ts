@@ -56,7 +56,8 @@ import {
 import { tokenomicsErrors } from '../chain-errors.js'
 import { addressBytes, coin, coinString, DENOM, minBigint } from '../codec.js'
 import type { Context } from '../context.js'
-import { floatToRat, formatFloat, mulCeil, mulFloor, type Rat } from '../rational.js'
+import type { EventManager } from '../events.js'
+import { floatToRat, formatFloat, goFormatG, mulCeil, mulFloor, type Rat } from '../rational.js'
 import { getApplication, getApplicationUnbondingEndHeight, setApplication } from './application.js'
 import {
   burnCoins,
@@ -285,7 +286,7 @@ function shareholderAmounts(revShares: ServiceRevenueShare[], amount: bigint): M
 
 /** `distributeSupplierRewardsToShareholders` (with the owner fallback for a bad config). */
 function distributeToShareholders(
-  ctx: Context,
+  events: EventManager,
   result: ClaimSettlementResult,
   opReason: Op,
   supplier: Supplier,
@@ -303,7 +304,7 @@ function distributeToShareholders(
     shares = shareholderAmounts(config.revShare, amount)
   } catch (error) {
     modToAcct(result, opReason, 'supplier', supplier.ownerAddress, amount)
-    ctx.events.emitTyped(
+    events.emitTyped(
       EventSupplierRevShareFallbackDistributionSchema,
       create(EventSupplierRevShareFallbackDistributionSchema, {
         supplierOperatorAddress: supplier.operatorAddress,
@@ -325,8 +326,15 @@ function distributeToShareholders(
   }
 }
 
-type TlmContext = {
-  sctx: SettlementContext
+/** What the token logic modules read and write for one claim (`TLMContext`). */
+export type TlmContext = {
+  params: TokenomicsParams
+  /** `global_inflation_per_claim` as an exact rational. */
+  gi: Rat
+  /** Proposer shares, batched per settlement reason for the block. */
+  validatorRewards: Map<Op, bigint>
+  events: EventManager
+  /** The (possibly capped) settlement amount, uPOKT. */
   settlement: bigint
   result: ClaimSettlementResult
   service: Service
@@ -334,26 +342,34 @@ type TlmContext = {
   supplier: Supplier
 }
 
-function subtractStake(app: Application, amount: bigint): void {
-  const stake = coinAmount(app.stake)
-  if (stake < amount) {
+/** `Stake.SafeSub` for RelayBurnEqualsMint, with its wrapped error. */
+function burnFromStake(app: Application, amount: bigint): void {
+  const after = coinAmount(app.stake) - amount
+  if (after < 0n) {
     throw tokenomicsErrors.applicationNewStakeInvalid.wrap(
-      `application "${app.address}" stake cannot be reduced to a negative amount ${stake - amount}upokt`,
+      `application "${app.address}" stake cannot be reduced to a negative amount ${after}upokt`,
     )
   }
-  app.stake = coin(stake - amount)
+  app.stake = coin(after)
+}
+
+/** `Stake.SafeSub` for the reimbursement request, whose error is SafeSub's own. */
+function chargeStake(app: Application, amount: bigint): void {
+  const after = coinAmount(app.stake) - amount
+  if (after < 0n) throw new Error(`negative coin amount: ${after}upokt`)
+  app.stake = coin(after)
 }
 
 /** TLM RelayBurnEqualsMint: burn the settlement from the app, mint and split it. */
-function tlmRelayBurnEqualsMint(ctx: Context, t: TlmContext): void {
-  const { sctx, settlement, result, service, application, supplier } = t
+function tlmRelayBurnEqualsMint(t: TlmContext): void {
+  const { settlement, result, service, application, supplier } = t
   burn(result, Op.TLM_RELAY_BURN_EQUALS_MINT_APPLICATION_STAKE_BURN, 'application', settlement)
-  subtractStake(application, settlement)
+  burnFromStake(application, settlement)
 
-  const minted = mulFloor(settlement, floatToRat(sctx.tokenomics.mintRatio))
+  const minted = mulFloor(settlement, floatToRat(t.params.mintRatio))
   if (minted === 0n) {
     throw tokenomicsErrors.tlmInternal.wrap(
-      `mint amount truncated to zero for settlement ${settlement} with mint_ratio ${sctx.tokenomics.mintRatio}`,
+      `mint amount truncated to zero for settlement ${settlement} with mint_ratio ${goFormatG(t.params.mintRatio)}`,
     )
   }
   mint(
@@ -363,7 +379,7 @@ function tlmRelayBurnEqualsMint(ctx: Context, t: TlmContext): void {
     minted,
   )
 
-  const dist = sctx.tokenomics.mintEqualsBurnClaimDistribution
+  const dist = t.params.mintEqualsBurnClaimDistribution
   const supplierAmount = mulFloor(minted, floatToRat(dist?.supplier ?? 0))
   const proposerAmount = mulFloor(minted, floatToRat(dist?.proposer ?? 0))
   const ownerAmount = mulFloor(minted, floatToRat(dist?.sourceOwner ?? 0))
@@ -373,11 +389,11 @@ function tlmRelayBurnEqualsMint(ctx: Context, t: TlmContext): void {
   if (supplierAmount !== 0n) {
     const reason = Op.TLM_RELAY_BURN_EQUALS_MINT_SUPPLIER_SHAREHOLDER_REWARD_DISTRIBUTION
     modToMod(result, reason, 'tokenomics', 'supplier', supplierAmount)
-    distributeToShareholders(ctx, result, reason, supplier, service.id, supplierAmount)
+    distributeToShareholders(t.events, result, reason, supplier, service.id, supplierAmount)
   }
   if (proposerAmount !== 0n)
     addValidatorReward(
-      sctx,
+      t,
       Op.TLM_RELAY_BURN_EQUALS_MINT_VALIDATOR_REWARD_DISTRIBUTION,
       proposerAmount,
     )
@@ -395,7 +411,7 @@ function tlmRelayBurnEqualsMint(ctx: Context, t: TlmContext): void {
       result,
       Op.TLM_RELAY_BURN_EQUALS_MINT_DAO_REWARD_DISTRIBUTION,
       'tokenomics',
-      sctx.tokenomics.daoRewardAddress,
+      t.params.daoRewardAddress,
       daoAmount,
     )
   }
@@ -410,18 +426,18 @@ function tlmRelayBurnEqualsMint(ctx: Context, t: TlmContext): void {
   }
 }
 
-function addValidatorReward(sctx: SettlementContext, reason: Op, amount: bigint): void {
-  sctx.validatorRewards.set(reason, (sctx.validatorRewards.get(reason) ?? 0n) + amount)
+function addValidatorReward(t: TlmContext, reason: Op, amount: bigint): void {
+  t.validatorRewards.set(reason, (t.validatorRewards.get(reason) ?? 0n) + amount)
 }
 
 /** TLM GlobalMint: mint ceil(settlement × inflation) and split it by the allocation percentages. */
-function tlmGlobalMint(ctx: Context, t: TlmContext): void {
-  const { sctx, settlement, result, service, application, supplier } = t
-  if (sctx.tokenomics.globalInflationPerClaim === 0) return
-  const inflation = mulCeil(settlement, sctx.gi)
+function tlmGlobalMint(t: TlmContext): void {
+  const { settlement, result, service, application, supplier } = t
+  if (t.params.globalInflationPerClaim === 0) return
+  const inflation = mulCeil(settlement, t.gi)
   if (inflation === 0n) throw tokenomicsErrors.coinIsZero.wrap('newMintCoin cannot be zero')
   mint(result, Op.TLM_GLOBAL_MINT_INFLATION, 'tokenomics', inflation)
-  const alloc = sctx.tokenomics.mintAllocationPercentages
+  const alloc = t.params.mintAllocationPercentages
   const supplierAmount = mulFloor(inflation, floatToRat(alloc?.supplier ?? 0))
   const appAmount = mulFloor(inflation, floatToRat(alloc?.application ?? 0))
   const ownerAmount = mulFloor(inflation, floatToRat(alloc?.sourceOwner ?? 0))
@@ -436,7 +452,7 @@ function tlmGlobalMint(ctx: Context, t: TlmContext): void {
       supplierAmount,
     )
     distributeToShareholders(
-      ctx,
+      t.events,
       result,
       Op.TLM_GLOBAL_MINT_SUPPLIER_SHAREHOLDER_REWARD_DISTRIBUTION,
       supplier,
@@ -463,26 +479,26 @@ function tlmGlobalMint(ctx: Context, t: TlmContext): void {
     )
   }
   if (proposerAmount !== 0n)
-    addValidatorReward(sctx, Op.TLM_GLOBAL_MINT_VALIDATOR_REWARD_DISTRIBUTION, proposerAmount)
+    addValidatorReward(t, Op.TLM_GLOBAL_MINT_VALIDATOR_REWARD_DISTRIBUTION, proposerAmount)
   const daoAmount = inflation - supplierAmount - appAmount - ownerAmount - proposerAmount
   if (daoAmount !== 0n) {
     modToAcct(
       result,
       Op.TLM_GLOBAL_MINT_DAO_REWARD_DISTRIBUTION,
       'tokenomics',
-      sctx.tokenomics.daoRewardAddress,
+      t.params.daoRewardAddress,
       daoAmount,
     )
   }
 }
 
 /** TLM GlobalMintReimbursementRequest: the application pays the inflation, escrowed to the DAO. */
-function tlmReimbursementRequest(ctx: Context, t: TlmContext): void {
-  const { sctx, settlement, result, service, application, supplier } = t
-  if (sctx.tokenomics.globalInflationPerClaim === 0) return
-  const inflation = mulCeil(settlement, sctx.gi)
+function tlmReimbursementRequest(t: TlmContext): void {
+  const { settlement, result, service, application, supplier } = t
+  if (t.params.globalInflationPerClaim === 0) return
+  const inflation = mulCeil(settlement, t.gi)
   if (inflation === 0n) throw tokenomicsErrors.coinIsZero.error()
-  subtractStake(application, inflation)
+  chargeStake(application, inflation)
   modToMod(
     result,
     Op.TLM_GLOBAL_MINT_REIMBURSEMENT_REQUEST_ESCROW_MODULE_TRANSFER,
@@ -494,10 +510,10 @@ function tlmReimbursementRequest(ctx: Context, t: TlmContext): void {
     result,
     Op.TLM_GLOBAL_MINT_REIMBURSEMENT_REQUEST_ESCROW_DAO_TRANSFER,
     'tokenomics',
-    sctx.tokenomics.daoRewardAddress,
+    t.params.daoRewardAddress,
     inflation,
   )
-  ctx.events.emitTyped(
+  t.events.emitTyped(
     EventApplicationReimbursementRequestSchema,
     create(EventApplicationReimbursementRequestSchema, {
       applicationAddr: application.address,
@@ -555,6 +571,27 @@ function ensureClaimAmountLimits(
   return maxSettlement
 }
 
+const tokenLogicModules = [
+  ['TLMRelayBurnEqualsMint', tlmRelayBurnEqualsMint],
+  ['TLMGlobalMint', tlmGlobalMint],
+  ['TLMGlobalMintReimbursementRequest', tlmReimbursementRequest],
+] as const
+
+/**
+ * Runs poktroll's default token logic modules in order (RelayBurnEqualsMint, GlobalMint,
+ * GlobalMintReimbursementRequest) on one claim's settlement, queueing its operations in
+ * `t.result` and lowering the application's stake.
+ */
+export function runTokenLogicModules(t: TlmContext): void {
+  for (const [name, tlm] of tokenLogicModules) {
+    try {
+      tlm(t)
+    } catch (error) {
+      throw tokenomicsErrors.processingTlm.wrap(`TLM "${name}": ${errorText(error)}`)
+    }
+  }
+}
+
 /** `ProcessTokenLogicModules`: validates the claim, caps it, runs the three TLMs. */
 function processTokenLogicModules(
   ctx: Context,
@@ -587,14 +624,17 @@ function processTokenLogicModules(
   const budget = sctx.budget(header.applicationAddress, header.sessionId)
   const settlement = ensureClaimAmountLimits(ctx, sctx, claim, claimed, budget)
   if (settlement === 0n) return settlement
-  const t: TlmContext = { sctx, settlement, result, service, application, supplier }
-  for (const tlm of [tlmRelayBurnEqualsMint, tlmGlobalMint, tlmReimbursementRequest]) {
-    try {
-      tlm(ctx, t)
-    } catch (error) {
-      throw tokenomicsErrors.processingTlm.wrap(`TLM "${tlm.name}": ${errorText(error)}`)
-    }
-  }
+  runTokenLogicModules({
+    params: sctx.tokenomics,
+    gi: sctx.gi,
+    validatorRewards: sctx.validatorRewards,
+    events: ctx.events,
+    settlement,
+    result,
+    service,
+    application,
+    supplier,
+  })
   const minStake = coinAmount(getParams(ctx, 'application').minStake)
   if (coinAmount(application.stake) < minStake) {
     const params = sessionParams(ctx)
