@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -126,5 +126,41 @@ describe('durable SQLite tries', { timeout: 30_000 }, () => {
     const again = openSmstDatabase(path)
     expect(again.openTrie('s').count()).toBe(2n)
     again.close()
+  })
+
+  it('drops a torn log record at reopen and keeps appending after it', () => {
+    const path = newPath()
+    let db = openSmstDatabase(path)
+    const trie = db.openTrie('s')
+    fill(trie, 0, 20)
+    const expected = hex(trie.root())
+    // A record the writer did not finish: a length, then the process died.
+    const [log] = readdirSync(`${path}.logs`)
+    const file = join(`${path}.logs`, log as string)
+    const size = statSync(file).size
+    appendFileSync(file, Uint8Array.of(0, 0, 1, 0, 0, 0, 0, 3, 1, 2))
+    db = openSmstDatabase(path)
+    const again = db.openTrie('s')
+    expect(hex(again.root())).toBe(expected)
+    expect(statSync(file).size).toBe(size)
+    fill(again, 20, 30)
+    db = openSmstDatabase(path)
+    const memory = new Smst()
+    fill(memory, 0, 30)
+    expect(hex(db.openTrie('s').root())).toBe(hex(memory.root()))
+    db.close()
+  })
+
+  it('rotates logs at checkpoints and removes them with the trie', () => {
+    const path = newPath()
+    const db = openSmstDatabase(path, { checkpointInterval: 10 })
+    const trie = db.openTrie('s')
+    fill(trie, 0, 35)
+    expect(readdirSync(`${path}.logs`)).toHaveLength(1)
+    trie.close()
+    db.deleteTrie('s')
+    expect(readdirSync(`${path}.logs`)).toHaveLength(0)
+    expect(() => openSmstDatabase(':memory:')).toThrow()
+    db.close()
   })
 })

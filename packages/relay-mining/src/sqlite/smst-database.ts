@@ -1,34 +1,37 @@
 import Database from 'better-sqlite3'
-import { isU64, readU64, u64Bytes } from '../bytes.js'
+import { isU64 } from '../bytes.js'
 import { isSmstError, SmstError } from '../errors.js'
 import type { NodeStore, NodeStoreBatch } from '../node-store.js'
 import type { ClosestProof } from '../proof.js'
 import { Smst, type SmstEntry } from '../trie.js'
+import { type LogOp, UpdateLog } from './update-log.js'
 
-// One SQLite file holds any number of tries (one per session), in three tables:
-//   smst_tries  name → committed root
+// One SQLite file holds any number of tries (one per session):
+//   smst_tries  name → committed root and current log generation
 //   smst_nodes  (trie, digest) → serialized node, the layout of smt's MapStore
-//   smst_log    (trie, seq) → an update or delete not yet folded into the nodes
+// and the directory `<database>.logs` holds one append-only update log per trie
+// (update-log.ts).
 //
-// An update is durable once its log row is committed; that commit is all `update` waits for.
-// Every `checkpointInterval` log rows, one transaction writes the changed nodes, deletes the
-// orphaned ones, records the new root and empties the log. Reopening a trie starts from its
-// committed root, reads nodes lazily, and replays the log.
+// A change is durable once its log record is written; that write is all `update` waits for.
+// Every `checkpointInterval` changes, one SQLite transaction writes the changed nodes, deletes
+// the orphaned ones, and records the new root and the next log generation; the old log file is
+// then deleted. Reopening a trie starts from its committed root, reads nodes lazily, and
+// replays its current log.
 
 export type OpenSmstDatabaseOptions = {
   /**
-   * SQLite's `synchronous` setting (the database runs in WAL mode).
-   * - `'normal'` (default): an acknowledged update survives the process being killed at any
+   * - `'normal'` (default): an acknowledged change survives the process being killed at any
    *   moment; a power loss or OS crash may lose the last ones.
-   * - `'full'`: the log is fsynced on every commit, so acknowledged updates also survive power
-   *   loss, at a large cost per update (batch them with `updateMany`).
+   * - `'full'`: every log write is followed by fdatasync (and SQLite runs with
+   *   `synchronous = FULL`), so acknowledged changes also survive power loss, at a large cost
+   *   per call: batch with `updateMany`.
    */
   synchronous?: 'normal' | 'full'
   /**
    * Changes after which a trie folds its log into its stored nodes. Between checkpoints the
-   * changed part of the trie is in memory (about 1 KB per changed leaf) and a reopen replays
-   * the log. Each checkpoint rewrites the upper levels of the trie, so fewer are cheaper.
-   * Default 100,000: a session of that many relays is written once.
+   * changed part of the trie is held in memory (about 1 KB per changed leaf) and a reopen
+   * replays the log; each checkpoint rewrites the upper levels of the trie, so fewer are
+   * cheaper. Default 100,000: a session of that many relays is written once.
    */
   checkpointInterval?: number
   /**
@@ -42,9 +45,10 @@ export type SmstUpdate = { key: Uint8Array; value: Uint8Array; weight: bigint }
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS smst_tries (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL UNIQUE,
-  root BLOB NOT NULL
+  root BLOB NOT NULL,
+  log_generation INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS smst_nodes (
   trie INTEGER NOT NULL,
@@ -52,20 +56,20 @@ CREATE TABLE IF NOT EXISTS smst_nodes (
   node BLOB NOT NULL,
   PRIMARY KEY (trie, digest)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS smst_log (
-  trie INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  key BLOB NOT NULL,
-  value BLOB,
-  weight BLOB,
-  PRIMARY KEY (trie, seq)
-) WITHOUT ROWID;
 `
 
 const EMPTY_ROOT = new Uint8Array(48)
 
+type Settings = {
+  logDir: string
+  fsync: boolean
+  checkpointInterval: number
+  maxLoadedNodes: number
+}
+
 /**
- * Opens (or creates) a database of durable tries.
+ * Opens (or creates) a database of durable tries at `path` (a file; its update logs go in the
+ * directory `<path>.logs`).
  *
  * @example
  * const db = openSmstDatabase('relays.sqlite')
@@ -77,11 +81,19 @@ export function openSmstDatabase(
   path: string,
   options: OpenSmstDatabaseOptions = {},
 ): SmstDatabase {
+  if (typeof path !== 'string' || path === '' || path === ':memory:')
+    throw new SmstError('INVALID_ARGUMENT', 'The trie database needs a file path.')
+  const settings: Settings = {
+    logDir: `${path}.logs`,
+    fsync: options.synchronous === 'full',
+    checkpointInterval: positive(options.checkpointInterval, 100_000, 'checkpointInterval'),
+    maxLoadedNodes: positive(options.maxLoadedNodes, 1_000_000, 'maxLoadedNodes'),
+  }
   let db: Database.Database
   try {
     db = new Database(path)
     db.pragma('journal_mode = WAL')
-    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    db.pragma(`synchronous = ${settings.fsync ? 'FULL' : 'NORMAL'}`)
     // A 64 MB page cache, and fewer WAL checkpoints (each one syncs the database file).
     db.pragma('cache_size = -65536')
     db.pragma('wal_autocheckpoint = 10000')
@@ -89,23 +101,20 @@ export function openSmstDatabase(
   } catch (cause) {
     throw new SmstError('STORE_FAILED', 'Cannot open the trie database.', { details: path, cause })
   }
-  return new SmstDatabase(db, options)
+  return new SmstDatabase(db, settings)
 }
 
 /** A database of durable tries; see `openSmstDatabase`. One process writes it at a time. */
 export class SmstDatabase {
   readonly #db: Database.Database
-  readonly #options: Required<Omit<OpenSmstDatabaseOptions, 'synchronous'>>
+  readonly #settings: Settings
   readonly #open = new Map<string, DurableSmst>()
   readonly #statements: Statements
 
   /** @internal Use `openSmstDatabase`. */
-  constructor(db: Database.Database, options: OpenSmstDatabaseOptions) {
+  constructor(db: Database.Database, settings: Settings) {
     this.#db = db
-    this.#options = {
-      checkpointInterval: positive(options.checkpointInterval, 100_000, 'checkpointInterval'),
-      maxLoadedNodes: positive(options.maxLoadedNodes, 1_000_000, 'maxLoadedNodes'),
-    }
+    this.#settings = settings
     this.#statements = prepare(db)
   }
 
@@ -116,14 +125,14 @@ export class SmstDatabase {
     if (open) return open
     const trie = storeCall(() => {
       const s = this.#statements
-      let row = s.findTrie.get(name) as { id: number; root: Uint8Array } | undefined
+      let row = s.findTrie.get(name) as TrieRow | undefined
       if (!row) {
         s.createTrie.run(name, EMPTY_ROOT)
-        row = s.findTrie.get(name) as { id: number; root: Uint8Array }
+        row = s.findTrie.get(name) as TrieRow
+        // A new id never had a log, but clear the directory of strays all the same.
+        UpdateLog.remove(this.#settings.logDir, row.id)
       }
-      return new DurableSmst(this.#db, s, row.id, row.root, this.#options, () =>
-        this.#open.delete(name),
-      )
+      return new DurableSmst(this.#db, s, row, this.#settings, () => this.#open.delete(name))
     })
     this.#open.set(name, trie)
     return trie
@@ -143,15 +152,15 @@ export class SmstDatabase {
     if (this.#open.has(name))
       throw new SmstError('INVALID_ARGUMENT', 'Close the trie before deleting it.')
     const s = this.#statements
-    storeCall(() =>
+    storeCall(() => {
+      const row = s.findTrie.get(name) as TrieRow | undefined
+      if (!row) return
       this.#db.transaction(() => {
-        const row = s.findTrie.get(name) as { id: number } | undefined
-        if (!row) return
         s.deleteNodes.run(row.id)
-        s.deleteLog.run(row.id, Number.MAX_SAFE_INTEGER)
         s.deleteTrie.run(row.id)
-      })(),
-    )
+      })()
+      UpdateLog.remove(this.#settings.logDir, row.id)
+    })
   }
 
   /** Checkpoints and closes every open trie, then the database. */
@@ -166,6 +175,8 @@ export class SmstDatabase {
   }
 }
 
+type TrieRow = { id: number; root: Uint8Array; log_generation: number }
+
 type Statements = Record<
   | 'findTrie'
   | 'createTrie'
@@ -175,29 +186,21 @@ type Statements = Record<
   | 'getNode'
   | 'setNode'
   | 'deleteNode'
-  | 'deleteNodes'
-  | 'appendLog'
-  | 'readLog'
-  | 'deleteLog',
+  | 'deleteNodes',
   Database.Statement
 >
 
 function prepare(db: Database.Database): Statements {
   return {
-    findTrie: db.prepare('SELECT id, root FROM smst_tries WHERE name = ?'),
+    findTrie: db.prepare('SELECT id, root, log_generation FROM smst_tries WHERE name = ?'),
     createTrie: db.prepare('INSERT INTO smst_tries (name, root) VALUES (?, ?)'),
     listTries: db.prepare('SELECT name FROM smst_tries ORDER BY name'),
-    setRoot: db.prepare('UPDATE smst_tries SET root = ? WHERE id = ?'),
+    setRoot: db.prepare('UPDATE smst_tries SET root = ?, log_generation = ? WHERE id = ?'),
     deleteTrie: db.prepare('DELETE FROM smst_tries WHERE id = ?'),
     getNode: db.prepare('SELECT node FROM smst_nodes WHERE trie = ? AND digest = ?').pluck(),
     setNode: db.prepare('INSERT OR REPLACE INTO smst_nodes (trie, digest, node) VALUES (?, ?, ?)'),
     deleteNode: db.prepare('DELETE FROM smst_nodes WHERE trie = ? AND digest = ?'),
     deleteNodes: db.prepare('DELETE FROM smst_nodes WHERE trie = ?'),
-    appendLog: db.prepare(
-      'INSERT INTO smst_log (trie, seq, key, value, weight) VALUES (?, ?, ?, ?, ?)',
-    ),
-    readLog: db.prepare('SELECT seq, key, value, weight FROM smst_log WHERE trie = ? ORDER BY seq'),
-    deleteLog: db.prepare('DELETE FROM smst_log WHERE trie = ? AND seq <= ?'),
   }
 }
 
@@ -224,24 +227,23 @@ class SqliteNodeStore implements NodeStore {
 }
 
 /**
- * A sparse Merkle sum trie stored in SQLite. Same hashing, roots and proofs as `Smst`.
+ * A sparse Merkle sum trie stored durably. Same hashing, roots and proofs as `Smst`.
  *
- * Acknowledgement: once `update`, `updateMany` or `delete` returns, the change is committed to
- * the database and survives the process being killed (and, with `synchronous: 'full'`, power
- * loss); reopening the trie restores exactly the acknowledged changes. A change whose call was
- * interrupted by the crash may or may not be there, never partly.
+ * Acknowledgement: once `update`, `updateMany` or `delete` returns, the change is written to
+ * the trie's log and survives the process being killed (and, with `synchronous: 'full'`, power
+ * loss); reopening the trie restores exactly the acknowledged changes. A call interrupted by
+ * the crash may or may not have taken effect, never partly (an `updateMany` batch is one log
+ * record).
  */
 export class DurableSmst {
   readonly #db: Database.Database
-  readonly #s: Statements
-  readonly #id: number
   readonly #smst: Smst
-  readonly #options: { checkpointInterval: number; maxLoadedNodes: number }
+  readonly #log: UpdateLog
+  readonly #settings: Settings
   readonly #onClose: () => void
-  // Transactions are built once: better-sqlite3 wraps each in a function worth reusing.
-  readonly #appendMany: (list: SmstUpdate[], first: number) => void
-  readonly #fold: (seq: number) => void
-  #seq = 0
+  // Built once: better-sqlite3 wraps each transaction in a function worth reusing.
+  readonly #fold: (generation: number) => void
+  #generation: number
   #pending = 0
   #broken: unknown
   #closed = false
@@ -250,73 +252,53 @@ export class DurableSmst {
   constructor(
     db: Database.Database,
     statements: Statements,
-    id: number,
-    root: Uint8Array,
-    options: { checkpointInterval: number; maxLoadedNodes: number },
+    row: TrieRow,
+    settings: Settings,
     onClose: () => void,
   ) {
     this.#db = db
-    this.#s = statements
-    this.#id = id
-    this.#options = options
+    this.#settings = settings
     this.#onClose = onClose
-    this.#smst = new Smst({ store: new SqliteNodeStore(statements, id), root })
-    this.#appendMany = db.transaction((list: SmstUpdate[], first: number) => {
-      list.forEach((u, i) => {
-        statements.appendLog.run(id, first + i, u.key, u.value, u64Bytes(u.weight))
-      })
-    })
-    this.#fold = db.transaction((seq: number) => {
+    this.#generation = row.log_generation
+    this.#smst = new Smst({ store: new SqliteNodeStore(statements, row.id), root: row.root })
+    this.#fold = db.transaction((generation: number) => {
       this.#smst.commit()
-      statements.setRoot.run(this.#smst.root(), id)
-      statements.deleteLog.run(id, seq)
+      statements.setRoot.run(this.#smst.root(), generation, row.id)
     })
-    for (const row of statements.readLog.iterate(id) as Iterable<LogRow>) {
-      if (row.value === null) this.#smst.delete(row.key)
-      else this.#smst.update(row.key, row.value, readU64(row.weight as Uint8Array, 0))
-      this.#seq = row.seq
-      this.#pending++
+    this.#log = new UpdateLog(settings.logDir, row.id, row.log_generation, settings.fsync)
+    try {
+      const ops = this.#log.replay()
+      for (const op of ops) this.#applyOp(op)
+      // What the replay left to fold in counts toward the next checkpoint.
+      this.#pending = ops.length
+    } catch (error) {
+      this.#log.close()
+      throw error
     }
   }
 
   /** Inserts or replaces the leaf for `key`; durable when it returns. */
   update(key: Uint8Array, value: Uint8Array, weight: bigint): void {
-    this.#assertUsable()
-    const u = { key, value, weight }
-    assertUpdate(u)
-    // One statement outside a transaction commits by itself.
-    storeCall(() => this.#s.appendLog.run(this.#id, this.#seq + 1, key, value, u64Bytes(weight)))
-    this.#seq++
-    this.#apply(() => this.#smst.update(key, value, weight))
-    this.#afterChanges(1)
+    this.updateMany([{ key, value, weight }])
   }
 
-  /** Applies several updates in one transaction: all are durable when it returns, or none. */
+  /** Applies several updates as one log record: all are durable when it returns, or none. */
   updateMany(updates: Iterable<SmstUpdate>): void {
     this.#assertUsable()
-    const list = [...updates]
-    for (const u of list) assertUpdate(u)
-    storeCall(() => this.#appendMany(list, this.#seq + 1))
-    this.#seq += list.length
-    this.#apply(() => {
-      for (const u of list) this.#smst.update(u.key, u.value, u.weight)
-    })
-    this.#afterChanges(list.length)
-  }
-
-  #afterChanges(n: number): void {
-    this.#pending += n
-    if (this.#pending >= this.#options.checkpointInterval) this.checkpoint()
+    const ops: LogOp[] = []
+    for (const u of updates) {
+      assertUpdate(u)
+      ops.push({ op: 'update', key: u.key, value: u.value, weight: u.weight })
+    }
+    if (ops.length === 0) return
+    this.#write(ops)
   }
 
   /** Removes the leaf for `key`; returns whether there was one. Durable when it returns. */
   delete(key: Uint8Array): boolean {
     this.#assertUsable()
     if (this.get(key) === undefined) return false
-    storeCall(() => this.#s.appendLog.run(this.#id, this.#seq + 1, key, null, null))
-    this.#seq++
-    this.#apply(() => this.#smst.delete(key))
-    this.#afterChanges(1)
+    this.#write([{ op: 'delete', key }])
     return true
   }
 
@@ -347,15 +329,22 @@ export class DurableSmst {
   }
 
   /**
-   * Folds the log into the stored nodes in one transaction. Runs by itself every
-   * `checkpointInterval` changes; calling it early only shortens the next reopen.
+   * Folds the log into the stored nodes. Runs by itself every `checkpointInterval` changes;
+   * calling it early only shortens the next reopen.
    */
   checkpoint(): void {
     this.#assertUsable()
     if (this.#pending === 0) return
-    this.#apply(() => this.#fold(this.#seq))
+    const next = this.#generation + 1
+    this.#apply(() => {
+      this.#fold(next)
+      // Committed: the new generation is current. The old log is now redundant (replaying it
+      // onto the new root would change nothing), so losing the rotation is harmless.
+      this.#generation = next
+      this.#log.rotate(next)
+    })
     this.#pending = 0
-    if (this.#smst.loadedNodes > this.#options.maxLoadedNodes) this.#smst.evict()
+    if (this.#smst.loadedNodes > this.#settings.maxLoadedNodes) this.#smst.evict()
   }
 
   /** Checkpoints and closes this trie (the database stays open). */
@@ -363,20 +352,36 @@ export class DurableSmst {
     if (this.#closed) return
     if (this.#broken === undefined && this.#db.open) this.checkpoint()
     this.#closed = true
+    this.#log.close()
     this.#onClose()
   }
 
+  /** Logs, then applies: a change is in memory only once it is durable. */
+  #write(ops: LogOp[]): void {
+    storeCall(() => this.#log.append(ops))
+    this.#apply(() => {
+      for (const op of ops) this.#applyOp(op)
+    })
+    this.#pending += ops.length
+    if (this.#pending >= this.#settings.checkpointInterval) this.checkpoint()
+  }
+
+  #applyOp(op: LogOp): void {
+    if (op.op === 'update') this.#smst.update(op.key, op.value, op.weight)
+    else this.#smst.delete(op.key)
+  }
+
   #assertUsable(): void {
-    if (this.#closed || !this.#db.open) throw new SmstError('CLOSED', 'The trie is closed.')
     if (this.#broken !== undefined)
       throw new SmstError('CLOSED', 'An earlier store failure left the trie unusable; reopen it.', {
         cause: this.#broken,
       })
+    if (this.#closed || !this.#db.open) throw new SmstError('CLOSED', 'The trie is closed.')
   }
 
   /**
-   * Runs a step on the in-memory trie. If it fails after the log was written, memory and
-   * database may disagree, so the trie refuses further use; reopening replays the log.
+   * Runs a step on the in-memory trie or the database. If it fails after the log was written,
+   * memory and storage may disagree, so the trie refuses further use; reopening replays the log.
    */
   #apply<T>(step: () => T): T {
     try {
@@ -384,6 +389,10 @@ export class DurableSmst {
     } catch (error) {
       if (isSmstError(error) && error.code === 'INVALID_ARGUMENT') throw error
       this.#broken = error
+      this.#closed = true
+      try {
+        this.#log.close()
+      } catch {}
       this.#onClose()
       throw isSmstError(error)
         ? error
@@ -391,8 +400,6 @@ export class DurableSmst {
     }
   }
 }
-
-type LogRow = { seq: number; key: Uint8Array; value: Uint8Array | null; weight: Uint8Array | null }
 
 function assertUpdate(u: SmstUpdate): void {
   if (!(u.key instanceof Uint8Array) || !(u.value instanceof Uint8Array))
