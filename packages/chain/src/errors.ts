@@ -12,7 +12,7 @@ export const chainErrorCodes = {
   RPC_ERROR: 'RPC_ERROR',
   /** A response could not be decoded into the expected message. */
   DECODE_FAILED: 'DECODE_FAILED',
-  /** The queried object does not exist (sdk/38, gRPC NotFound). */
+  /** The queried object does not exist (sdk/22 "key not found", sdk/38, gRPC NotFound). */
   NOT_FOUND: 'NOT_FOUND',
   /** A query failed on the chain for another reason; see `codespace`, `abciCode`, `log`. */
   QUERY_FAILED: 'QUERY_FAILED',
@@ -238,6 +238,7 @@ const sdkCodes: Record<number, ChainErrorCode> = {
   11: 'OUT_OF_GAS',
   13: 'INSUFFICIENT_FEE',
   20: 'MEMPOOL_FULL',
+  22: 'NOT_FOUND',
   32: 'SEQUENCE_MISMATCH',
   38: 'NOT_FOUND',
 }
@@ -286,8 +287,10 @@ export function createQueryError(parameters: {
   height?: bigint | undefined
 }): ChainError {
   const knownError = resolveKnownChainError(parameters)
+  // gRPC NotFound becomes sdk/22 ("key not found") over abci_query; sdk/38 is "not found".
   const notFound =
-    (parameters.codespace === 'sdk' && parameters.abciCode === 38) ||
+    (parameters.codespace === 'sdk' &&
+      (parameters.abciCode === 22 || parameters.abciCode === 38)) ||
     /rpc error: code = NotFound/.test(parameters.log ?? '')
   return new ChainError(
     notFound ? 'NOT_FOUND' : 'QUERY_FAILED',

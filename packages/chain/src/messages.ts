@@ -132,10 +132,14 @@ export function encodeUnstakeGateway(signer: string): EncodedMessage {
 }
 
 export type StakeSupplierParameters = {
+  /** The stake in upokt, paid by the signer. */
   stake: bigint
-  /** The owner, who receives the stake back (the signer by default). */
+  /** The owner, who gets the stake back when unstaking (the signer by default). */
   ownerAddress?: string | undefined
-  /** The operator, who signs relays and claims (the signer by default). */
+  /**
+   * The operator, who signs relays and claims (the signer by default). Only the operator may set
+   * `services`; an owner signing for another operator can change the stake only.
+   */
   operatorAddress?: string | undefined
   /**
    * The services with their endpoints. A service without `revShare` pays 100% to the owner, as

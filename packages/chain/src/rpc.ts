@@ -21,19 +21,29 @@ export type HttpRpcClientOptions = {
 export function createHttpRpcClient(url: string, options: HttpRpcClientOptions = {}): RpcClient {
   const { timeout = 30_000, headers = {} } = options
   const doFetch = options.fetch ?? globalThis.fetch
+  const post = (request: JsonRpcRequest) =>
+    doFetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify(request),
+      signal: AbortSignal.timeout(timeout),
+    })
   return {
     disconnect: () => {},
     execute: async (request: JsonRpcRequest): Promise<JsonRpcSuccessResponse> => {
       let response: Response
       try {
-        response = await doFetch(url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...headers },
-          body: JSON.stringify(request),
-          signal: AbortSignal.timeout(timeout),
-        })
+        response = await post(request)
       } catch (cause) {
-        throw toTransportError(cause, request.method, url)
+        const error = toTransportError(cause, request.method, url)
+        // A pooled keep-alive connection the node has closed (after a restart, say) fails once;
+        // reads are safe to send again at once. Broadcasts are retried by the sending pipeline.
+        if (error.code !== 'NETWORK_ERROR' || request.method.startsWith('broadcast_')) throw error
+        try {
+          response = await post(request)
+        } catch (again) {
+          throw toTransportError(again, request.method, url)
+        }
       }
       let body: unknown
       try {

@@ -112,10 +112,11 @@ describe('ChainError', () => {
     const error = createQueryError({
       path: '/pocket.application.Query/Application',
       codespace: 'sdk',
-      abciCode: 38,
+      abciCode: 22,
       log: 'rpc error: code = NotFound desc = application not found: key not found',
     })
     expect(error.code).toBe('NOT_FOUND')
+    expect(error.knownError).toEqual(knownChainErrors.sdk.ErrKeyNotFound)
     expect(createQueryError({ path: '/x', codespace: 'sdk', abciCode: 18, log: 'bad' }).code).toBe(
       'QUERY_FAILED',
     )

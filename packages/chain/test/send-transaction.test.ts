@@ -216,7 +216,7 @@ describe('queries through the same transport', () => {
     await expect(client.getAccount({ address: 'pokt1nobody' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       codespace: 'sdk',
-      abciCode: 38,
+      abciCode: 22,
     })
     await expect(client.getService({ id: 'x' })).rejects.toMatchObject({ code: 'QUERY_FAILED' })
   })

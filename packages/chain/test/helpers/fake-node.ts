@@ -252,7 +252,7 @@ export function createFakeNode(options: { chainId?: string } = {}) {
           if (!account) {
             return {
               response: {
-                code: 38,
+                code: 22,
                 codespace: 'sdk',
                 log: `rpc error: code = NotFound desc = account ${address} not found: key not found`,
               },

@@ -56,40 +56,54 @@ async function connectPocketd(): Promise<Backend> {
   }
 }
 
-// The devnet's options and handle, as far as these tests rely on them.
+// What these tests use of the devnet's handle (`startDevnet` from @decai/devnet).
 type DevnetHandle = {
   rpcUrl: string
-  accounts: readonly { address: string; privateKey?: string | Uint8Array; mnemonic?: string }[]
+  accounts: readonly { name: string; address: string; privateKey?: string; mnemonic?: string }[]
   stop(): Promise<void>
+}
+type StartDevnet = (options: {
+  config?: { params?: Record<string, Record<string, unknown>> }
+  port?: number
+  blockTimeMs?: number
+  dataDir?: string
+  onError?: (error: unknown) => void
+}) => Promise<DevnetHandle>
+
+// poktroll's default session and window lengths (the devnet's own defaults are shorter): at
+// 200 ms blocks a window lasts most of a second, room enough for a test step.
+const devnetConfig = {
+  params: {
+    shared: {
+      numBlocksPerSession: '10',
+      gracePeriodEndOffsetBlocks: '1',
+      claimWindowOpenOffsetBlocks: '1',
+      claimWindowCloseOffsetBlocks: '4',
+      proofWindowOpenOffsetBlocks: '0',
+      proofWindowCloseOffsetBlocks: '4',
+    },
+  },
 }
 
 async function startEmbeddedDevnet(): Promise<Backend> {
-  const devnet = (await import('@decai/devnet')) as unknown as {
-    startDevnet(options: Record<string, unknown>): Promise<DevnetHandle>
-  }
+  const { startDevnet } = (await import('@decai/devnet')) as { startDevnet?: StartDevnet }
+  if (!startDevnet) throw new Error('@decai/devnet does not export startDevnet')
   const dataDir = mkdtempSync(join(tmpdir(), 'decai-chain-it-'))
-  const options = {
-    dataDir,
-    rpcPort: 0,
-    // Blocks on a short timer: transactions are included while the tests wait, as on a chain.
-    blockTime: Number(process.env['DEVNET_BLOCK_TIME'] ?? 100),
-  }
-  let handle = await devnet.startDevnet(options)
-  const faucet = handle.accounts[0]
+  // Blocks on a short timer: transactions are included while the tests wait, as on a chain.
+  const blockTimeMs = Number(process.env['DEVNET_BLOCK_TIME_MS'] ?? 200)
+  let handle = await startDevnet({ config: devnetConfig, port: 0, blockTimeMs, dataDir })
+  const faucet = handle.accounts.find((a) => a.name === 'faucet') ?? handle.accounts[0]
   if (!faucet) throw new Error('the devnet has no funded account')
-  const faucetKey = toPrivateKey(faucet)
   const backend: Backend = {
     kind: 'devnet',
     rpcUrl: handle.rpcUrl,
     client: createChainClient({ rpcUrl: handle.rpcUrl }),
     gasPrice: '0upokt',
-    faucetKey,
+    faucetKey: toPrivateKey(faucet),
     restart: async () => {
       await handle.stop()
-      handle = await devnet.startDevnet({
-        ...options,
-        rpcPort: Number(new URL(backend.rpcUrl).port),
-      })
+      const port = Number(new URL(backend.rpcUrl).port)
+      handle = await startDevnet({ config: devnetConfig, port, blockTimeMs, dataDir })
     },
     stop: async () => {
       await handle.stop()
@@ -100,8 +114,7 @@ async function startEmbeddedDevnet(): Promise<Backend> {
 }
 
 function toPrivateKey(account: DevnetHandle['accounts'][number]): Uint8Array {
-  if (account.privateKey instanceof Uint8Array) return account.privateKey
-  if (typeof account.privateKey === 'string') {
+  if (account.privateKey) {
     return Uint8Array.from(account.privateKey.replace(/^0x/, '').match(/../g)!, (b) =>
       Number.parseInt(b, 16),
     )

@@ -89,8 +89,8 @@ beforeAll(async () => {
     app: appStake + fees,
     gateway: gatewayStake + fees,
     sup1: supplierFunds,
-    sup2Owner: supplierFunds,
-    sup2Op: fees,
+    sup2Owner: 1n,
+    sup2Op: supplierFunds,
     holder: 1n,
     sup3: supplierFunds,
   })
@@ -108,7 +108,7 @@ describe('a service, its actors and their session', () => {
   it('registers a service owned by its creator', async () => {
     const tx = await actors.owner.client.addService({
       id: serviceId,
-      name: 'LLM inference (integration test)',
+      name: 'LLM inference',
       computeUnitsPerRelay: cupr,
     })
     expect(tx.code).toBe(0)
@@ -126,10 +126,11 @@ describe('a service, its actors and their session', () => {
         stake: supplierStake,
         services: [{ serviceId, endpoints: endpoint(8001) }],
       }),
-      // An owner staking for a separate operator, sharing revenue 70/30.
-      actors.sup2Owner.client.stakeSupplier({
+      // An operator staking for a separate owner (only the operator may set services; the owner
+      // gets the stake back), sharing revenue 70/30.
+      actors.sup2Op.client.stakeSupplier({
         stake: supplierStake,
-        operatorAddress: actors.sup2Op.address,
+        ownerAddress: actors.sup2Owner.address,
         services: [
           {
             serviceId,
@@ -154,10 +155,8 @@ describe('a service, its actors and their session', () => {
     expect(sup2.ownerAddress).toBe(actors.sup2Owner.address)
     const gateways = await client().getGateways()
     expect(gateways.map((g) => g.address)).toContain(actors.gateway.address)
-    const suppliers = await client().getSuppliers({ serviceId })
-    expect(suppliers.map((s) => s.operatorAddress).sort()).toEqual(
-      [actors.sup1.address, actors.sup2Op.address, actors.sup3.address].sort(),
-    )
+    // Staked for the service from the next session on: not listed for it yet.
+    expect(await client().getSuppliers({ serviceId })).toEqual([])
   })
 })
 
@@ -380,15 +379,22 @@ describe('a session of relays, claimed, proven and settled', () => {
     const watched = [actors.owner, actors.sup1, actors.sup2Owner, actors.holder, actors.sup3].map(
       (a) => a.address,
     )
-    for (const address of [...watched, tokenomics.daoRewardAddress]) {
-      before.set(address, await client().getBalance({ address }))
-    }
-    const app = await client().getApplication({ address: actors.app.address })
+    // Balances and stakes just before settlement, all read within the same block or two (queries
+    // read the latest state, so the snapshot must not straddle the settlement block).
+    const settlementHeight = getSettlementHeight(windows(), header.sessionEndBlockHeight)
+    const addresses = [...watched, tokenomics.daoRewardAddress]
+    const [balances, app, sup3] = await Promise.all([
+      Promise.all(addresses.map((address) => client().getBalance({ address }))),
+      client().getApplication({ address: actors.app.address }),
+      client().getSupplier({ operatorAddress: actors.sup3.address }),
+    ])
+    expect(await client().getLatestHeight()).toBeLessThan(settlementHeight)
+    addresses.forEach((address, i) => {
+      before.set(address, balances[i]!)
+    })
     stakesBefore.set('app', parseCoinAmount(app.stake?.amount ?? '').amount)
-    const sup3 = await client().getSupplier({ operatorAddress: actors.sup3.address })
     stakesBefore.set('sup3', parseCoinAmount(sup3.stake?.amount ?? '').amount)
 
-    const settlementHeight = getSettlementHeight(windows(), header.sessionEndBlockHeight)
     await waitForHeight(settlementHeight + 1n)
     settlements = await client().getClaimSettlements({
       fromHeight: proofOpen,
