@@ -73,7 +73,9 @@ function integer(name: string, text: string): number {
 async function main(): Promise<void> {
   let options: StartLlmServerOptions
   try {
-    options = parseOptions(process.argv.slice(2))
+    const args = process.argv.slice(2)
+    // `pnpm start -- --port 1` passes the separator through; it is not an argument.
+    options = parseOptions(args[0] === '--' ? args.slice(1) : args)
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`)
     process.exit(2)
