@@ -241,9 +241,11 @@ describe('bad transactions', () => {
     const checked = validity.finalize_block_events.find(
       (e) => e.type === 'pocket.proof.EventProofValidityChecked',
     )!
-    const attrs = Object.fromEntries(checked.attributes.map((a) => [a.key, a.value]))
-    expect(attrs['claim_proof_status_int']).toBe('2')
-    expect(attrs['failure_reason']).toContain('does not match one expected by the onchain protocol')
+    const attrs = new Map(checked.attributes.map((a) => [a.key, a.value]))
+    expect(attrs.get('claim_proof_status_int')).toBe('2')
+    expect(attrs.get('failure_reason')).toContain(
+      'does not match one expected by the onchain protocol',
+    )
 
     const stakeBefore = await getBalance(devnet.rpcUrl, actors.supplier1.address)
     await advanceTo(devnet, end + 6n)

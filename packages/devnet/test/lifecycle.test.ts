@@ -122,8 +122,10 @@ describe('a full session: stake, relay, claim, prove, settle', () => {
     )
     expect(created.height).toBe('10')
     const claimEvent = eventAttributes(created.events, 'pocket.proof.EventClaimCreated')!
-    expect(claimEvent['num_relays']).toBe('"5"')
-    expect(claimEvent['claimed_upokt']).toBe(`"${expectedSettlement(5n).claimed}upokt"`)
+    expect(claimEvent).toMatchObject({
+      num_relays: '"5"',
+      claimed_upokt: `"${expectedSettlement(5n).claimed}upokt"`,
+    })
     await mustDeliver(devnet, await claimTx(devnet, actors.supplier2, header, tree2.root()))
 
     await advanceTo(devnet, 11n)
@@ -181,12 +183,14 @@ describe('a full session: stake, relay, claim, prove, settle', () => {
             ),
           )!
           .attributes.map((a) => [a.key, a.value]),
-      )
+      ) as Record<string, string> & { reward_distribution?: string }
     const s1 = bySupplier(actors.supplier1.address)
-    expect(s1['claimed_upokt']).toBe(`"${e1.claimed}upokt"`)
-    expect(s1['settled_upokt']).toBe(`"${e1.claimed}upokt"`)
-    expect(s1['proof_requirement_int']).toBe('2')
-    const distribution = JSON.parse(s1['reward_distribution']!) as Record<string, string>
+    expect(s1).toMatchObject({
+      claimed_upokt: `"${e1.claimed}upokt"`,
+      settled_upokt: `"${e1.claimed}upokt"`,
+      proof_requirement_int: '2',
+    })
+    const distribution = JSON.parse(s1.reward_distribution ?? '{}') as Record<string, string>
     const [s1Owner, s1Holder] = revShare(e1.supplierShare)
     const [g1Owner, g1Holder] = revShare(e1.globalSupplier)
     expect(distribution[actors.owner.address]).toBe(`${e1.owner + e1.globalOwner}upokt`)
