@@ -49,13 +49,18 @@ function best(name: string, ops: number, runs: number, work: () => void): Result
   return { name, opsPerSec: (ops / fastest) * 1000 }
 }
 
-/** Repeats `op` for about a second after a warm-up. */
+/** Repeats `op` for about half a second after a warm-up; the best of three such windows. */
 function rate(name: string, op: (i: number) => void): Result {
   for (let i = 0; i < 200; i++) op(i)
+  let bestRate = 0
   let n = 0
-  const start = performance.now()
-  while (performance.now() - start < 1000) for (let j = 0; j < 64; j++) op(n++)
-  return { name, opsPerSec: (n / (performance.now() - start)) * 1000 }
+  for (let w = 0; w < 3; w++) {
+    const start = performance.now()
+    let done = 0
+    while (performance.now() - start < 500) for (let j = 0; j < 64; j++, done++) op(n++)
+    bestRate = Math.max(bestRate, (done / (performance.now() - start)) * 1000)
+  }
+  return { name, opsPerSec: bestRate }
 }
 
 function proofRates(prefix: string, trie: Smst | DurableSmst): Result[] {
@@ -93,36 +98,46 @@ function goResults(): Map<string, number> {
   return new Map(results.map((r) => [r.name.replace(/^smst\//, ''), r.opsPerSec]))
 }
 
-// --- Run --------------------------------------------------------------------------------------
+// --- Run ---------------------------------------------------------------------------------------
 
-const go = goResults()
-const memory: Result[] = [
-  best('update', LEAVES, 3, () => fill(new Smst())),
-  best('update+root', LEAVES, 3, () => {
-    const trie = new Smst()
-    fill(trie)
-    trie.root()
-  }),
-]
+// The machine may be shared: every figure is the best of several runs, and the in-memory
+// TypeScript and Go runs alternate, three rounds, each side keeping its best.
+const go = new Map<string, number>()
+const memoryBest = new Map<string, number>()
+for (let round = 0; round < 3; round++) {
+  for (const [name, v] of goResults()) go.set(name, Math.max(v, go.get(name) ?? 0))
+  for (const r of [
+    best('update', LEAVES, 2, () => fill(new Smst())),
+    best('update+root', LEAVES, 2, () => {
+      const trie = new Smst()
+      fill(trie)
+      trie.root()
+    }),
+  ])
+    memoryBest.set(r.name, Math.max(r.opsPerSec, memoryBest.get(r.name) ?? 0))
+}
+const memory: Result[] = [...memoryBest].map(([name, opsPerSec]) => ({ name, opsPerSec }))
 const memoryTrie = new Smst()
 fill(memoryTrie)
 memory.push(...proofRates('memory', memoryTrie).map((r) => ({ ...r, name: r.name.slice(7) })))
 
 const dir = mkdtempSync(join(tmpdir(), 'smst-bench-'))
 const durable: Result[] = []
+let runs = 0
 try {
-  const single = openSmstDatabase(join(dir, 'single.sqlite'))
   durable.push(
-    best('durable update (1 per transaction) + root', LEAVES, 1, () => {
-      const trie = single.openTrie('s')
+    best('durable update (one call per relay) + root', LEAVES, 2, () => {
+      const db = openSmstDatabase(join(dir, `single-${runs++}.sqlite`))
+      const trie = db.openTrie('s')
       fill(trie)
       trie.root()
+      db.close()
     }),
   )
-  const batched = openSmstDatabase(join(dir, 'batched.sqlite'))
   durable.push(
-    best('durable updateMany (100 per transaction) + root', LEAVES, 1, () => {
-      const trie = batched.openTrie('s')
+    best('durable updateMany (100 per call) + root', LEAVES, 2, () => {
+      const db = openSmstDatabase(join(dir, `batched-${runs++}.sqlite`))
+      const trie = db.openTrie('s')
       for (let i = 0; i < LEAVES; i += 100) {
         const batch = []
         for (let j = i; j < i + 100; j++)
@@ -130,12 +145,11 @@ try {
         trie.updateMany(batch)
       }
       trie.root()
+      db.close()
     }),
   )
-  single.close()
-  batched.close()
   // Reopened: nodes come from SQLite on demand.
-  const reopened = openSmstDatabase(join(dir, 'single.sqlite'), { maxLoadedNodes: 1 })
+  const reopened = openSmstDatabase(join(dir, 'single-0.sqlite'), { maxLoadedNodes: 1 })
   durable.push(...proofRates('durable (reopened)', reopened.openTrie('s')))
   reopened.close()
 } finally {
@@ -155,5 +169,5 @@ for (const r of memory) {
 }
 for (const r of durable) console.log(`${r.name.padEnd(48)}${fmt(r.opsPerSec)}`)
 console.log(
-  '\nGo: smt with simplemap (in memory, nothing persisted). "update" defers hashing to the root;\n"update+root" includes it. Proofs: ProveClosest + compaction + gob; verify: gob decode +\ndecompaction + VerifyClosestProof.',
+  '\nGo: smt with simplemap (in memory, nothing persisted). "update" defers hashing to the root;\n"update+root" includes it. Proofs: ProveClosest + compaction + gob; verify: gob decode +\ndecompaction + VerifyClosestProof. Durable: SQLite nodes + append-only log, synchronous\n"normal"; the 100,000th change triggers the checkpoint, included in the timing.',
 )

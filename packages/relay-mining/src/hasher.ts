@@ -54,7 +54,8 @@ export function digestLeaf(path: Uint8Array, value: Uint8Array): Uint8Array {
   leafScratch.set(value, 1 + path.length)
   const out = new Uint8Array(DIGEST_SIZE)
   sha256Into(leafScratch, size, out, 0)
-  out.set(value.subarray(value.length - META_SIZE), HASH_SIZE)
+  for (let i = 0, v = value.length - META_SIZE; i < META_SIZE; i++)
+    out[HASH_SIZE + i] = value[v + i] as number
   return out
 }
 
@@ -88,7 +89,7 @@ export function digestInner(left: Uint8Array, right: Uint8Array): Uint8Array {
   addU64Into(left, HASH_SIZE + 8, right, HASH_SIZE + 8, buf, 105)
   const out = new Uint8Array(DIGEST_SIZE)
   sha256Into(buf, buf.length, out, 0)
-  out.set(buf.subarray(97), HASH_SIZE)
+  for (let i = 0; i < META_SIZE; i++) out[HASH_SIZE + i] = buf[97 + i] as number
   return out
 }
 
