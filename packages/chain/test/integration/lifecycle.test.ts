@@ -7,6 +7,7 @@ import {
   getNextSessionStartHeight,
   getProofRequirementSeedHeight,
   getProofWindowOpenHeight,
+  getSessionEndHeight,
   getSessionId,
   getSettlementHeight,
   type SessionWindowParams,
@@ -492,5 +493,41 @@ describe('a session of relays, claimed, proven and settled', () => {
 
   it('leaves no claim behind', async () => {
     expect(await client().getClaims({ sessionId: header.sessionId })).toEqual([])
+  })
+})
+
+describe('the remaining transactions', () => {
+  it('transfers the service, undelegates and unstakes everyone', async () => {
+    const { owner, app, gateway, sup1, sup2Op, sup3, holder } = actors
+    await owner.client.transferService({ serviceId, newOwnerAddress: holder.address })
+    expect((await client().getService({ id: serviceId })).ownerAddress).toBe(holder.address)
+
+    await app.client.undelegateFromGateway({ gatewayAddress: gateway.address })
+    const undelegated = await client().getApplication({ address: app.address })
+    expect(undelegated.delegateeGatewayAddresses).toEqual([])
+    // Kept for the rings of sessions that end after the undelegation.
+    expect(
+      Object.values(undelegated.pendingUndelegations).flatMap((l) => l.gatewayAddresses),
+    ).toEqual([gateway.address])
+
+    const [a, g, ...suppliers] = await Promise.all([
+      app.client.unstakeApplication(),
+      gateway.client.unstakeGateway(),
+      sup1.client.unstakeSupplier(),
+      sup2Op.client.unstakeSupplier(),
+      sup3.client.unstakeSupplier(),
+    ])
+    // Each unbonds from the end of the session its transaction landed in.
+    const sessionEnd = (tx: { height: bigint }) => getSessionEndHeight(windows(), tx.height)
+    expect((await client().getApplication({ address: app.address })).unstakeSessionEndHeight).toBe(
+      sessionEnd(a!),
+    )
+    expect((await client().getGateway({ address: gateway.address })).unstakeSessionEndHeight).toBe(
+      sessionEnd(g!),
+    )
+    for (const [i, s] of [sup1, sup2Op, sup3].entries()) {
+      const supplier = await client().getSupplier({ operatorAddress: s.address })
+      expect(supplier.unstakeSessionEndHeight).toBe(sessionEnd(suppliers[i]!))
+    }
   })
 })
