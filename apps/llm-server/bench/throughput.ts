@@ -9,7 +9,10 @@ import OpenAI from 'openai'
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions'
 import { ensureModel, startLlmServer } from '../src/index.js'
 
+const argv = process.argv.slice(2)
 const { values } = parseArgs({
+  // `pnpm bench -- --threads 1` passes the separator through.
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     threads: { type: 'string', default: '1,2' },
     tokens: { type: 'string', default: '128' },
