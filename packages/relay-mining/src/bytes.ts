@@ -17,6 +17,14 @@ export function setBit(bytes: Uint8Array, i: number): void {
   bytes[i >> 3] = (bytes[i >> 3] as number) | (1 << (7 - (i & 7)))
 }
 
+/**
+ * A plain Uint8Array copy of `bytes[start..end)`. Not `slice()`: on a Node Buffer that is a
+ * view, and callers' arrays must never be aliased (or flipped in place).
+ */
+export function copy(bytes: Uint8Array, start?: number, end?: number): Uint8Array {
+  return new Uint8Array(bytes.subarray(start, end))
+}
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false

@@ -6,6 +6,7 @@
 // Integers are variable length: below 128 one byte, otherwise a negated byte count followed by
 // the big-endian bytes. Signed integers are zig-zag encoded. Structs are (field delta, value)
 // pairs ending with a zero delta; zero-valued fields are left out.
+import { copy } from './bytes.js'
 import { isSmstError, SmstError } from './errors.js'
 import type { CompactClosestProof, CompactProof } from './proof.js'
 
@@ -614,7 +615,7 @@ class Reader {
 
   bytes(): Uint8Array {
     const n = this.length()
-    const out = this.#bytes.slice(this.#pos, this.#pos + n)
+    const out = copy(this.#bytes, this.#pos, this.#pos + n)
     this.#pos += n
     return out
   }

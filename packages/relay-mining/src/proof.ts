@@ -1,4 +1,4 @@
-import { equalBytes, flipBit, getBit, isZero, readU64, setBit } from './bytes.js'
+import { copy, equalBytes, flipBit, getBit, isZero, readU64, setBit } from './bytes.js'
 import { SmstError } from './errors.js'
 import {
   DIGEST_SIZE,
@@ -224,7 +224,7 @@ function closestProofProblem(proof: ClosestProof): string | undefined {
   if (!Number.isInteger(proof.depth) || proof.depth < 0 || proof.depth > MAX_DEPTH) return 'depth'
   for (const b of proof.flippedBits)
     if (!Number.isInteger(b) || b < 0 || b > proof.depth) return 'flipped bit range'
-  const working = proof.path.slice()
+  const working = copy(proof.path)
   for (const b of proof.flippedBits) {
     if (b >= MAX_DEPTH) return 'flipped bit past the path' // index out of range in Go
     flipBit(working, b)

@@ -1,4 +1,5 @@
 import {
+  copy,
   equalBytes,
   firstDifferentBit,
   flipBit,
@@ -103,7 +104,7 @@ export class Smst {
       throw new SmstError('INVALID_ARGUMENT', 'Root must be 48 bytes.')
     if (equalBytes(root, PLACEHOLDER)) return
     if (!this.#store) throw new SmstError('INVALID_ARGUMENT', 'Reopening a root needs a store.')
-    this.#root = { kind: 2, digest: root.slice() }
+    this.#root = { kind: 2, digest: copy(root) }
   }
 
   /** Inserts or replaces the leaf for `key`. */
@@ -217,7 +218,7 @@ export class Smst {
     if (this.#root === undefined) {
       // smt's answer for an empty trie: the placeholder as path, bit 0 "flipped".
       return {
-        path: path.slice(),
+        path: copy(path),
         flippedBits: [0],
         depth: 0,
         closestPath: PLACEHOLDER.slice(),
@@ -225,7 +226,7 @@ export class Smst {
         closestProof: { sideNodes: [], nonMembershipLeafData: undefined, siblingData: undefined },
       }
     }
-    const working = path.slice()
+    const working = copy(path)
     const flippedBits: number[] = []
     const sides: Uint8Array[] = []
     let sibling: { node: Node; from: number; path: Uint8Array } | undefined
@@ -267,7 +268,7 @@ export class Smst {
       siblingData = this.#encode(s, sibling.from)
     }
     return {
-      path: path.slice(),
+      path: copy(path),
       flippedBits,
       depth: sides.length,
       closestPath: leaf.path.slice(),
@@ -504,8 +505,8 @@ export class Smst {
     if (data[0] === LEAF_PREFIX && data.length >= 1 + PATH_SIZE + META_SIZE) {
       return {
         kind: 0,
-        path: data.slice(1, 1 + PATH_SIZE),
-        value: data.slice(1 + PATH_SIZE),
+        path: copy(data, 1, 1 + PATH_SIZE),
+        value: copy(data, 1 + PATH_SIZE),
         digest,
         persisted: true,
       }
@@ -517,10 +518,10 @@ export class Smst {
       const start = data[1] as number
       const end = data[2] as number
       if (start === from && end > start) {
-        const child = data.slice(3 + PATH_SIZE, 3 + PATH_SIZE + DIGEST_SIZE)
+        const child = copy(data, 3 + PATH_SIZE, 3 + PATH_SIZE + DIGEST_SIZE)
         // The record's path, with the bits above the chain taken from the walk (they agree in
         // records this trie writes). Keeping the rest keeps proofs' SiblingData as it was.
-        const branchPath = data.slice(3, 3 + PATH_SIZE)
+        const branchPath = copy(data, 3, 3 + PATH_SIZE)
         for (let i = 0; i < start; i++)
           if (getBit(branchPath, i) !== getBit(path, i)) flipBit(branchPath, i)
         const inner = this.#get(child)
@@ -539,8 +540,8 @@ export class Smst {
   }
 
   #readInner(data: Uint8Array, digest: Uint8Array, bit: number, path: Uint8Array): Branch {
-    const left = data.slice(1, 1 + DIGEST_SIZE)
-    const right = data.slice(1 + DIGEST_SIZE, 1 + 2 * DIGEST_SIZE)
+    const left = copy(data, 1, 1 + DIGEST_SIZE)
+    const right = copy(data, 1 + DIGEST_SIZE, 1 + 2 * DIGEST_SIZE)
     // This trie never stores an inner node with an empty side (that is an extension's job).
     if (equalBytes(left, PLACEHOLDER) || equalBytes(right, PLACEHOLDER) || bit >= MAX_DEPTH)
       throw new SmstError('STORE_FAILED', 'A stored inner node is not canonical.', {

@@ -2,6 +2,10 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  compactClosestProof,
+  decodeClosestProof,
+  decompactClosestProof,
+  encodeClosestProof,
   isSmstError,
   MemoryNodeStore,
   type NodeStore,
@@ -137,6 +141,27 @@ describe('Smst', () => {
     expect(errorCode(() => new Smst({ store: corrupt, root: trie.root() }).get(key(1)))).toBe(
       'STORE_FAILED',
     )
+  })
+
+  it('never aliases or mutates Node Buffers it is given', () => {
+    const trie = new Smst()
+    for (let i = 0; i < 50; i++) trie.update(Buffer.from(key(i)), Buffer.from([i]), 1n)
+    // A path whose walk flips bits (of its working copy).
+    let seed = 0
+    while (trie.proveClosest(nobleSha256(Uint8Array.of(seed))).flippedBits.length === 0) seed++
+    const path = Buffer.from(nobleSha256(Uint8Array.of(seed)))
+    const before = hex(path)
+    const proof = trie.proveClosest(path)
+    expect(proof.flippedBits.length).toBeGreaterThan(0)
+    expect(hex(path)).toBe(before)
+    const gob = Buffer.from(encodeClosestProof(compactClosestProof(proof)))
+    const decoded = decodeClosestProof(gob)
+    expect(Buffer.isBuffer(decoded.path)).toBe(false)
+    gob.fill(0)
+    const again = decompactClosestProof(decoded)
+    const withBuffers = { ...again, path: Buffer.from(again.path) }
+    expect(verifyClosestProof(withBuffers, trie.root(), { strict: true })).toBe(true)
+    expect(hex(withBuffers.path)).toBe(before)
   })
 
   it('formats errors with their details', () => {
