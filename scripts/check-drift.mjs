@@ -12,7 +12,9 @@ const drift = execFileSync('git', ['status', '--porcelain', '--', 'packages/*/sr
   encoding: 'utf8',
 })
 if (drift.trim()) {
-  console.error(`Generated code differs from the committed files (run \`pnpm generate\`):\n${drift}`)
+  console.error(
+    `Generated code differs from the committed files (run \`pnpm generate\`):\n${drift}`,
+  )
   process.exit(1)
 }
 console.log('generated code matches its inputs')

@@ -14,9 +14,20 @@ const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' })
 const dir = mkdtempSync(join(tmpdir(), 'decai-pack-'))
 try {
   execFileSync('pnpm', ['pack', '--pack-destination', dir], { stdio: 'ignore' })
-  const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')))
+  const tarball = join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith('.tgz')),
+  )
   run('pnpm', ['exec', 'publint', '--strict', tarball])
-  run('pnpm', ['exec', 'attw', tarball, '--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm'])
+  run('pnpm', [
+    'exec',
+    'attw',
+    tarball,
+    '--profile',
+    'node16',
+    '--ignore-rules',
+    'cjs-resolves-to-esm',
+  ])
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
