@@ -3,7 +3,9 @@
 // thousands of small node preimages per second; the general-purpose hasher spends most of its
 // time creating and finalizing hasher objects for them. Checked against @noble/hashes in tests.
 
-const K = new Uint32Array([
+// Int32Array rather than Uint32Array: V8 keeps int32 values unboxed, while uint32 values of
+// 2^31 and above become doubles.
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -14,8 +16,8 @@ const K = new Uint32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ])
 
-const W = new Uint32Array(64)
-const H = new Uint32Array(8)
+const W = new Int32Array(64)
+const H = new Int32Array(8)
 /** The last one or two blocks, with padding and length. */
 const tail = new Uint8Array(128)
 
@@ -57,20 +59,21 @@ export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, offse
 }
 
 function compress(block: Uint8Array, p: number): void {
+  const w = W
   for (let i = 0; i < 16; i++) {
     const o = p + 4 * i
-    W[i] =
+    w[i] =
       ((block[o] as number) << 24) |
       ((block[o + 1] as number) << 16) |
       ((block[o + 2] as number) << 8) |
       (block[o + 3] as number)
   }
   for (let i = 16; i < 64; i++) {
-    const w15 = W[i - 15] as number
-    const w2 = W[i - 2] as number
+    const w15 = w[i - 15] as number
+    const w2 = w[i - 2] as number
     const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3)
     const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10)
-    W[i] = ((W[i - 16] as number) + s0 + (W[i - 7] as number) + s1) | 0
+    w[i] = ((w[i - 16] as number) + s0 + (w[i - 7] as number) + s1) | 0
   }
   let a = H[0] as number
   let b = H[1] as number
@@ -83,7 +86,7 @@ function compress(block: Uint8Array, p: number): void {
   for (let i = 0; i < 64; i++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
     const ch = (e & f) ^ (~e & g)
-    const t1 = (h + S1 + ch + (K[i] as number) + (W[i] as number)) | 0
+    const t1 = (h + S1 + ch + (K[i] as number) + (w[i] as number)) | 0
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
     const maj = (a & b) ^ (a & c) ^ (b & c)
     const t2 = (S0 + maj) | 0
