@@ -1,11 +1,21 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // One file per subpath export; `relay-mining-sqlite` is the Node-only `./relay-mining/sqlite`.
+  entry: [
+    'src/index.ts',
+    'src/protocol.ts',
+    'src/crypto.ts',
+    'src/session.ts',
+    'src/relay-mining.ts',
+    'src/relay-mining-sqlite.ts',
+    'src/chain.ts',
+  ],
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { composite: false } },
   tsconfig: 'tsconfig.build.json',
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  external: ['better-sqlite3'],
 })

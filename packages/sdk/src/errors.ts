@@ -1,0 +1,83 @@
+/** Stable codes of every error the application client raises. Branch on these, never on text. */
+export const sdkErrorCodes = {
+  /** An argument has the wrong type or shape (no key, bad URL, unknown service, ...). */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** The chain could not be asked for the session, the ring or a supplier's key (see `cause`). */
+  CHAIN_QUERY_FAILED: 'CHAIN_QUERY_FAILED',
+  /** The session has no supplier with an endpoint for the service. */
+  NO_SUPPLIERS: 'NO_SUPPLIERS',
+  /** A supplier could not be reached, or its HTTP answer was not a relay response. */
+  SUPPLIER_UNREACHABLE: 'SUPPLIER_UNREACHABLE',
+  /** A supplier's relay response (or a stream frame) failed verification (see `cause`). */
+  RESPONSE_INVALID: 'RESPONSE_INVALID',
+  /** The relay miner answered with an error instead of the service's response. */
+  RELAY_MINER_ERROR: 'RELAY_MINER_ERROR',
+  /** The service behind a supplier answered with a server error (5xx or 429). */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** Every attempted supplier failed; `attempts` says how each one did. */
+  ALL_SUPPLIERS_FAILED: 'ALL_SUPPLIERS_FAILED',
+  /** The service answered with an error status (verified): `status` and `body` hold it. */
+  API_ERROR: 'API_ERROR',
+  /** A streamed answer reported an error part-way, or ended before it was complete. */
+  STREAM_ERROR: 'STREAM_ERROR',
+  /** The service's answer is not the JSON the call expects. */
+  INVALID_RESPONSE_BODY: 'INVALID_RESPONSE_BODY',
+  /** No answer within the attempt's timeout. */
+  TIMEOUT: 'TIMEOUT',
+  /** The caller aborted the request. */
+  ABORTED: 'ABORTED',
+} as const
+
+export type SdkErrorCode = (typeof sdkErrorCodes)[keyof typeof sdkErrorCodes]
+
+/** How one supplier attempt of a relay failed. */
+export type RelayAttemptFailure = {
+  supplierOperatorAddress: string
+  url: string
+  code: SdkErrorCode
+  message: string
+  /** The service's HTTP status, when it answered with a server error. */
+  status?: number
+}
+
+export type SdkErrorParameters = {
+  details?: string | undefined
+  cause?: unknown
+  /** The HTTP status of the service's answer, for `API_ERROR` and `SERVICE_UNAVAILABLE`. */
+  status?: number | undefined
+  /** The service's parsed error body (OpenAI shape: `{ error: { message, type, code } }`). */
+  body?: unknown
+  /** Each failed supplier attempt, for `ALL_SUPPLIERS_FAILED`. */
+  attempts?: readonly RelayAttemptFailure[] | undefined
+}
+
+/** The one error class of `@decai/sdk`'s application client; branch on `code`. */
+export class SdkError extends Error {
+  override readonly name = 'SdkError'
+  readonly code: SdkErrorCode
+  readonly shortMessage: string
+  readonly details: string | undefined
+  readonly status: number | undefined
+  readonly body: unknown
+  readonly attempts: readonly RelayAttemptFailure[]
+
+  constructor(code: SdkErrorCode, shortMessage: string, parameters: SdkErrorParameters = {}) {
+    const { details, cause, status, body, attempts = [] } = parameters
+    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
+    this.code = code
+    this.shortMessage = shortMessage
+    this.details = details
+    this.status = status
+    this.body = body
+    this.attempts = attempts
+  }
+}
+
+/** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
+export function isSdkError(error: unknown): error is SdkError {
+  return (
+    error instanceof Error &&
+    error.name === 'SdkError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  )
+}

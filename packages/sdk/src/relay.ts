@@ -1,0 +1,212 @@
+import {
+  type POKTHTTPResponse,
+  POKTHTTPResponseSchema,
+  type RelayRequest,
+  unmarshal,
+} from '@decai/protocol'
+import {
+  createRelayStreamVerifier,
+  isSessionError,
+  type RelayStreamPart,
+  serializeRelayRequest,
+  verifyRelayResponse,
+} from '@decai/session'
+import { SdkError, type SdkErrorCode } from './errors.js'
+import type { SessionSupplier } from './session-state.js'
+
+/** The HTTP header that offers a supplier the signed streaming format (`pokt-relay-stream/v1`). */
+export const RELAY_STREAM_HEADER = 'Pokt-Relay-Stream'
+/** The content type of a signed stream, as the supplier answers it. */
+export const RELAY_STREAM_CONTENT_TYPE = 'application/x-pokt-relay-stream'
+
+/** The service's answer, verified: the head at once, the body as it arrives (each part verified). */
+export type VerifiedAnswer = {
+  status: number
+  headers: Headers
+  body: ReadableStream<Uint8Array> | null
+  /** Whether the supplier streamed signed frames (else one signed response). */
+  streamed: boolean
+}
+
+export type SendRelayParameters = {
+  fetch: typeof fetch
+  request: RelayRequest
+  supplier: SessionSupplier
+  supplierPublicKey: Uint8Array
+  signal: AbortSignal
+}
+
+const fail = (code: SdkErrorCode, shortMessage: string, details?: string, cause?: unknown) =>
+  new SdkError(code, shortMessage, { details, cause })
+
+/**
+ * Sends one signed relay to one supplier and verifies its answer: a single signed
+ * `RelayResponse`, or signed stream frames when the supplier streams. Resolves once the head is
+ * verified; throws an `SdkError` for anything that should make the caller try another supplier.
+ */
+export async function sendRelay(parameters: SendRelayParameters): Promise<VerifiedAnswer> {
+  const { request, supplier, supplierPublicKey, signal } = parameters
+  const response = await parameters.fetch(supplier.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/octet-stream', [RELAY_STREAM_HEADER]: 'v1' },
+    body: serializeRelayRequest(request) as Uint8Array<ArrayBuffer>,
+    signal,
+  })
+  const type = response.headers.get('content-type') ?? ''
+  if (type.toLowerCase().startsWith(RELAY_STREAM_CONTENT_TYPE) && response.body !== null) {
+    return readStream(response.body, parameters)
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  const verified = verifyRelayResponse(bytes, {
+    sessionHeader: request.meta!.sessionHeader!,
+    supplierOperatorAddress: supplier.operatorAddress,
+    supplierPublicKey,
+  })
+  if (!verified.ok) {
+    const { error } = verified
+    if (error.code === 'RELAY_RESPONSE_MINER_ERROR')
+      throw fail('RELAY_MINER_ERROR', 'The relay miner refused the relay.', error.details, error)
+    if (error.code === 'RELAY_RESPONSE_MALFORMED')
+      throw fail(
+        'SUPPLIER_UNREACHABLE',
+        'The supplier did not answer with a relay response.',
+        `HTTP ${response.status} from ${supplier.url}`,
+        error,
+      )
+    throw fail('RESPONSE_INVALID', 'The relay response does not verify.', error.message, error)
+  }
+  const head = parseHead(verified.response.payload)
+  return {
+    status: head.statusCode,
+    headers: toHeaders(head),
+    body: toBodyStream(head.bodyBz),
+    streamed: false,
+  }
+}
+
+function parseHead(payload: Uint8Array): POKTHTTPResponse {
+  let head: POKTHTTPResponse
+  try {
+    head = unmarshal(POKTHTTPResponseSchema, payload)
+  } catch (cause) {
+    throw fail('RESPONSE_INVALID', 'The relay payload is not an HTTP response.', undefined, cause)
+  }
+  if (head.statusCode < 200 || head.statusCode > 599)
+    throw fail('RESPONSE_INVALID', 'The relayed HTTP status is out of range.', `${head.statusCode}`)
+  return head
+}
+
+function toHeaders(head: POKTHTTPResponse): Headers {
+  const headers = new Headers()
+  for (const { key, values } of Object.values(head.header)) {
+    for (const value of values) {
+      try {
+        headers.append(key, value)
+      } catch {
+        // A header a browser or Node refuses to carry (invalid bytes) is dropped, not fatal.
+      }
+    }
+  }
+  return headers
+}
+
+function toBodyStream(bytes: Uint8Array): ReadableStream<Uint8Array> | null {
+  if (bytes.length === 0) return null
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes)
+      controller.close()
+    },
+  })
+}
+
+const streamFailure = (error: unknown): SdkError => {
+  if (error instanceof SdkError) return error
+  if (isSessionError(error)) {
+    if (error.code === 'RELAY_STREAM_TRUNCATED')
+      return fail('STREAM_ERROR', 'The stream ended before its final frame.', error.details, error)
+    if (error.code === 'RELAY_RESPONSE_MINER_ERROR')
+      return fail('RELAY_MINER_ERROR', 'The relay miner refused the relay.', error.details, error)
+    return fail('RESPONSE_INVALID', 'A stream frame does not verify.', error.message, error)
+  }
+  return error as SdkError
+}
+
+/**
+ * Verifies a signed stream frame by frame. The head is awaited here (a bad head means another
+ * supplier may be tried); the returned body releases each data frame only once verified and
+ * errors with an `SdkError` if a later frame is bad or the stream is cut short.
+ */
+async function readStream(
+  source: ReadableStream<Uint8Array>,
+  { request, supplier, supplierPublicKey }: SendRelayParameters,
+): Promise<VerifiedAnswer> {
+  const reader = source.getReader()
+  const verifier = createRelayStreamVerifier({
+    request,
+    supplierOperatorAddress: supplier.operatorAddress,
+    supplierPublicKey,
+  })
+  const queued: Uint8Array[] = []
+  let head: POKTHTTPResponse | undefined
+  let ended = false
+
+  // Reads transport chunks until at least one verified part is available.
+  const readParts = async (): Promise<RelayStreamPart[]> => {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) {
+        verifier.finish()
+        return []
+      }
+      const parts = verifier.push(value)
+      if (parts.length > 0) return parts
+    }
+  }
+  const take = (parts: RelayStreamPart[]) => {
+    for (const part of parts) {
+      if (part.kind === 'head') head = part.response
+      else if (part.kind === 'data') queued.push(part.bytes)
+      else ended = true
+    }
+  }
+
+  try {
+    while (head === undefined) take(await readParts())
+  } catch (error) {
+    reader.cancel().catch(() => {})
+    throw streamFailure(error)
+  }
+  const first = head
+  if (first.statusCode < 200 || first.statusCode > 599) {
+    reader.cancel().catch(() => {})
+    throw fail(
+      'RESPONSE_INVALID',
+      'The relayed HTTP status is out of range.',
+      `${first.statusCode}`,
+    )
+  }
+  if (first.bodyBz.length > 0) queued.unshift(first.bodyBz)
+
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        while (queued.length === 0 && !ended) take(await readParts())
+      } catch (error) {
+        reader.cancel().catch(() => {})
+        controller.error(streamFailure(error))
+        return
+      }
+      const next = queued.shift()
+      if (next !== undefined) controller.enqueue(next)
+      else {
+        controller.close()
+        reader.cancel().catch(() => {})
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  })
+  return { status: first.statusCode, headers: toHeaders(first), body, streamed: true }
+}

@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import * as chain from '@decai/chain'
+import * as crypto from '@decai/crypto'
+import * as protocol from '@decai/protocol'
+import * as relayMining from '@decai/relay-mining'
+import * as session from '@decai/session'
+import { describe, expect, it } from 'vitest'
+import * as sdkChain from '../src/chain.js'
+import * as sdkCrypto from '../src/crypto.js'
+import * as api from '../src/index.js'
+import * as sdkProtocol from '../src/protocol.js'
+import * as sdkRelayMining from '../src/relay-mining.js'
+import * as sdkSession from '../src/session.js'
+
+const names = (module: object) => Object.keys(module).sort()
+
+describe('public API', () => {
+  it('each subpath re-exports its package unchanged', () => {
+    expect(names(sdkProtocol)).toEqual(names(protocol))
+    expect(names(sdkCrypto)).toEqual(names(crypto))
+    expect(names(sdkSession)).toEqual(names(session))
+    expect(names(sdkRelayMining)).toEqual(names(relayMining))
+    expect(names(sdkChain)).toEqual(names(chain))
+  })
+
+  it('the main entry has every package value, with clashes resolved on purpose', () => {
+    const own = new Set(Object.keys(api))
+    const missing = [protocol, crypto, session, relayMining, chain]
+      .flatMap((m) => Object.keys(m))
+      .filter((name) => !own.has(name))
+    expect(missing).toEqual([])
+    // The protocol's enum (what claims and events carry), the session package's string names.
+    expect(api.ProofRequirementReason).toBe(protocol.ProofRequirementReason)
+    expect(api.ProofRequirementReasonName).toBe(session.ProofRequirementReason)
+    // The session package's forms of the claim-value and difficulty helpers.
+    expect(api.getClaimedUpokt).toBe(session.getClaimedUpokt)
+    expect(api.getRelayDifficultyMultiplier).toBe(session.getRelayDifficultyMultiplier)
+    expect(api.getRelayDifficultyProbability).toBe(session.getRelayDifficultyProbability)
+  })
+
+  it('the application client exports', () => {
+    const fromPackages = new Set(
+      [protocol, crypto, session, relayMining, chain].flatMap((m) => Object.keys(m)),
+    )
+    expect(names(api).filter((n) => !fromPackages.has(n))).toMatchInlineSnapshot(`
+      [
+        "ProofRequirementReasonName",
+        "RELAY_STREAM_CONTENT_TYPE",
+        "RELAY_STREAM_HEADER",
+        "SdkError",
+        "createClient",
+        "isSdkError",
+        "readServerSentEvents",
+        "sdkErrorCodes",
+      ]
+    `)
+  })
+})
+
+describe('browser safety', () => {
+  it('uses no Node-only module in the main entry', () => {
+    const dir = join(import.meta.dirname, '../src')
+    const offenders = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && f !== 'relay-mining-sqlite.ts')
+      .filter((f) => /from ['"]node:|require\(/.test(readFileSync(join(dir, f), 'utf8')))
+    expect(offenders).toEqual([])
+  })
+
+  it('bundles createClient for the browser', async () => {
+    const require = createRequire(createRequire(import.meta.url).resolve('tsup'))
+    // esbuild comes with tsup; only its `build` is used.
+    const esbuild = require('esbuild') as {
+      build(options: object): Promise<{ errors: unknown[]; outputFiles: { text: string }[] }>
+    }
+    const result = await esbuild.build({
+      stdin: {
+        contents: "export { createClient } from './src/index.ts'",
+        resolveDir: join(import.meta.dirname, '..'),
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    })
+    expect(result.errors).toEqual([])
+    expect(result.outputFiles[0]!.text).not.toMatch(/@cosmjs/)
+  })
+})

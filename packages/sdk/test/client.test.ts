@@ -1,0 +1,189 @@
+// The application client against the devnet and supplier-like relay handlers (test/helpers):
+// sessions from the chain, ring-signed relays the handler verifies, signed answers and streams
+// verified by the client, failover between the session's suppliers.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type ClientEvent, createClient, isSdkError, type SdkError } from '../src/index.js'
+import {
+  type FakeBackend,
+  SERVICE_ID,
+  startFakeBackend,
+  startTestNetwork,
+  type TestNetwork,
+} from './helpers/network.js'
+
+let backend: FakeBackend
+let net: TestNetwork
+
+beforeAll(async () => {
+  backend = await startFakeBackend()
+  net = await startTestNetwork([{ backendUrl: backend.url }, { backendUrl: backend.url }])
+  await net.waitForSuppliers()
+}, 60_000)
+
+afterAll(async () => {
+  await net?.stop()
+  await backend?.stop()
+})
+
+afterEach(() => {
+  for (const s of net.suppliers) s.mode = 'ok'
+  backend.status = 200
+  vi.restoreAllMocks()
+})
+
+const messages = [{ role: 'user' as const, content: 'What is the capital of France?' }]
+
+const newClient = (events: ClientEvent[] = []) =>
+  createClient({
+    chain: net.devnet.rpcUrl,
+    key: net.appKey,
+    service: SERVICE_ID,
+    failureCooldownMs: 0,
+    onEvent: (e) => events.push(e),
+  })
+
+async function expectError(promise: Promise<unknown>): Promise<SdkError> {
+  try {
+    await promise
+  } catch (error) {
+    if (isSdkError(error)) return error
+    throw error
+  }
+  throw new Error('expected an SdkError')
+}
+
+describe('createClient', () => {
+  it('reads the session and sends a verified, non-streamed chat completion', async () => {
+    const events: ClientEvent[] = []
+    const client = newClient(events)
+    expect(client.applicationAddress).toBe(net.appAddress)
+    const session = await client.getSession()
+    expect(session.suppliers.map((s) => s.operatorAddress).sort()).toEqual(
+      net.suppliers.map((s) => s.operatorAddress).sort(),
+    )
+    const completion = await client.chat.completions.create({ messages, max_tokens: 8 })
+    expect(completion.choices[0]?.message.content).toBe('Paris is the capital.')
+    expect(completion.usage?.total_tokens).toBe(8)
+    expect(events.map((e) => e.type)).toEqual(['session', 'attempt'])
+    for (const s of net.suppliers) expect(s.rejected).toEqual([])
+  })
+
+  it('streams chunks, each verified as its signed frame arrives', async () => {
+    const client = newClient()
+    const stream = await client.chat.completions.create({ messages, stream: true })
+    expect(stream.response.relay.streamed).toBe(true)
+    const parts: string[] = []
+    for await (const chunk of stream) parts.push(chunk.choices[0]?.delta.content ?? '')
+    expect(parts.join('')).toBe('Paris is the capital.')
+  })
+
+  it('relays any HTTP request with fetch', async () => {
+    const client = newClient()
+    const response = await client.fetch('/v1/models')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(net.suppliers.map((s) => s.operatorAddress)).toContain(
+      response.relay.supplierOperatorAddress,
+    )
+    expect(((await response.json()) as { data: { id: string }[] }).data[0]?.id).toBe('fake')
+    const models = await client.models.list()
+    expect(models.data.map((m) => m.id)).toEqual(['fake'])
+  })
+
+  it.each([
+    ['down', 'SUPPLIER_UNREACHABLE'],
+    ['bad-signature', 'RESPONSE_INVALID'],
+    ['miner-error', 'RELAY_MINER_ERROR'],
+  ] as const)('fails over from a supplier that is %s', async (mode, code) => {
+    const [broken, good] = net.suppliers as [
+      TestNetwork['suppliers'][0],
+      TestNetwork['suppliers'][0],
+    ]
+    broken.mode = mode
+    const events: ClientEvent[] = []
+    const client = newClient(events)
+    const session = await client.getSession()
+    // Shuffle order follows Math.random: make the broken supplier come first.
+    const brokenFirst = session.suppliers[0]?.operatorAddress === broken.operatorAddress
+    vi.spyOn(Math, 'random').mockReturnValue(brokenFirst ? 0.99 : 0)
+    const stream = await client.chat.completions.create({ messages, stream: true })
+    let text = ''
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+    expect(text).toBe('Paris is the capital.')
+    expect(stream.response.relay.supplierOperatorAddress).toBe(good.operatorAddress)
+    expect(stream.response.relay.failures).toEqual([
+      expect.objectContaining({ supplierOperatorAddress: broken.operatorAddress, code }),
+    ])
+    expect(events.filter((e) => e.type === 'failover')).toHaveLength(1)
+  })
+
+  it('fails over when the service behind a supplier answers 5xx', async () => {
+    backend.status = 503
+    const client = newClient()
+    const error = await expectError(client.chat.completions.create({ messages }))
+    expect(error.code).toBe('ALL_SUPPLIERS_FAILED')
+    expect(error.attempts.map((a) => a.code)).toEqual([
+      'SERVICE_UNAVAILABLE',
+      'SERVICE_UNAVAILABLE',
+    ])
+    expect(error.status).toBe(503)
+  })
+
+  it('returns the service’s 4xx as an API error without failing over', async () => {
+    backend.status = 400
+    const events: ClientEvent[] = []
+    const client = newClient(events)
+    const error = await expectError(client.chat.completions.create({ messages }))
+    expect(error.code).toBe('API_ERROR')
+    expect(error.status).toBe(400)
+    expect(error.body).toEqual({ error: { message: 'fake 400', type: 'test', code: null } })
+    expect(events.filter((e) => e.type === 'attempt')).toHaveLength(1)
+  })
+
+  // Once verified tokens have been handed out, a bad frame cannot fail over: the stream errors.
+  it('errors a stream whose frames stop before the end, or do not verify', async () => {
+    for (const mode of ['truncate', 'tamper'] as const) {
+      for (const s of net.suppliers) s.mode = mode
+      const client = newClient()
+      const stream = await client.chat.completions.create({ messages, stream: true })
+      const read = async () => {
+        for await (const _ of stream) {
+          // drain
+        }
+      }
+      const error = await expectError(read())
+      expect(error.code).toBe(mode === 'truncate' ? 'STREAM_ERROR' : 'RESPONSE_INVALID')
+    }
+  })
+
+  it('reports every supplier failing', async () => {
+    for (const s of net.suppliers) s.mode = 'down'
+    const client = newClient()
+    const error = await expectError(client.chat.completions.create({ messages }))
+    expect(error.code).toBe('ALL_SUPPLIERS_FAILED')
+    expect(error.attempts).toHaveLength(2)
+  })
+
+  it('follows the chain into the next session', async () => {
+    const client = newClient()
+    const first = await client.chat.completions.create({ messages })
+    const before = (await client.getSession()).header!
+    await net.devnet.waitForHeight(before.sessionEndBlockHeight + 2n, 10_000)
+    await new Promise((r) => setTimeout(r, 1100)) // past the height cache
+    const after = (await client.getSession()).header!
+    expect(after.sessionId).not.toBe(before.sessionId)
+    expect(after.sessionStartBlockHeight).toBeGreaterThan(before.sessionEndBlockHeight)
+    const second = await client.chat.completions.create({ messages })
+    expect(second.choices[0]?.message.content).toBe(first.choices[0]?.message.content)
+  })
+
+  it('rejects bad arguments with typed errors', () => {
+    expect(() => createClient({ chain: 'ftp://x', key: net.appKey, service: SERVICE_ID })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+    expect(() => createClient({ chain: net.devnet.rpcUrl, key: net.appKey, service: '' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+  })
+})
