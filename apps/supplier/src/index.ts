@@ -1,1 +1,29 @@
-export {}
+// @decai/supplier: a relay-miner sidecar in front of an OpenAI-compatible LLM server.
+
+export {
+  type ConfigIssue,
+  getConfigIssues,
+  getOperatorKey,
+  loadSupplierConfig,
+  parseSupplierConfig,
+  type ServiceConfig,
+  type SupplierConfig,
+  type SupplierConfigInput,
+} from './config.js'
+export {
+  isSupplierError,
+  SupplierError,
+  type SupplierErrorCode,
+  type SupplierErrorParameters,
+  supplierErrorCodes,
+} from './errors.js'
+export { createLogger, type Logger, type LogLevel } from './logger.js'
+export {
+  createRelayMinerError,
+  getRelayMinerErrorKind,
+  type RelayMinerErrorKind,
+  relayMinerErrors,
+} from './relay-errors.js'
+export { RELAY_STREAM_CONTENT_TYPE, RELAY_STREAM_HEADER } from './relay-server.js'
+export type { SessionRecord, SessionState } from './session-store.js'
+export { type StartSupplierOptions, type Supplier, startSupplier } from './supplier.js'

@@ -1,0 +1,63 @@
+/** Stable codes of {@link SupplierError}; callers branch on these, never on message text. */
+export const supplierErrorCodes = {
+  /** The config file is missing, unreadable, not YAML, or a field is invalid (`details` names it). */
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  /** The chain could not be reached or answered something unusable at startup. */
+  CHAIN_UNAVAILABLE: 'CHAIN_UNAVAILABLE',
+  /** A listener could not be opened (address in use, permission). */
+  LISTEN_FAILED: 'LISTEN_FAILED',
+  /** The durable store (SQLite, trie logs) failed; nothing was acknowledged. */
+  STORE_FAILED: 'STORE_FAILED',
+  /** The supplier was stopped. */
+  STOPPED: 'STOPPED',
+  /** The backend did not answer within the service's timeout. */
+  BACKEND_TIMEOUT: 'BACKEND_TIMEOUT',
+  /** The backend refused the connection (or its host does not resolve). */
+  BACKEND_UNREACHABLE: 'BACKEND_UNREACHABLE',
+  /** The backend connection failed, or the backend died before the end of its answer. */
+  BACKEND_FAILED: 'BACKEND_FAILED',
+  /** The backend's answer exceeds the service's `maxResponseBytes`. */
+  BACKEND_RESPONSE_TOO_LARGE: 'BACKEND_RESPONSE_TOO_LARGE',
+  /** The client went away before the answer was complete. */
+  CLIENT_GONE: 'CLIENT_GONE',
+} as const
+
+export type SupplierErrorCode = (typeof supplierErrorCodes)[keyof typeof supplierErrorCodes]
+
+export type SupplierErrorParameters = {
+  details?: string | undefined
+  cause?: unknown
+}
+
+/** The one error class of the supplier app. */
+export class SupplierError extends Error {
+  override readonly name = 'SupplierError' as const
+  readonly code: SupplierErrorCode
+  readonly shortMessage: string
+  readonly details: string | undefined
+
+  constructor(
+    code: SupplierErrorCode,
+    shortMessage: string,
+    options: SupplierErrorParameters = {},
+  ) {
+    super(
+      options.details === undefined
+        ? shortMessage
+        : `${shortMessage}\n\nDetails: ${options.details}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    )
+    this.code = code
+    this.shortMessage = shortMessage
+    this.details = options.details
+  }
+}
+
+const codes = new Set<string>(Object.values(supplierErrorCodes))
+
+/** Shape check (not `instanceof`), so it holds across duplicate copies of the module. */
+export function isSupplierError(e: unknown): e is SupplierError {
+  if (typeof e !== 'object' || e === null) return false
+  const { name, code } = e as { name?: unknown; code?: unknown }
+  return name === 'SupplierError' && typeof code === 'string' && codes.has(code)
+}

@@ -1,0 +1,290 @@
+import type { AddressInfo } from 'node:net'
+import { createChainClient, createPrivateKeySigner, createSigningChainClient } from '@decai/chain'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { createBackendAgent } from './backend.js'
+import { createChainView } from './chain-view.js'
+import {
+  getOperatorKey,
+  loadSupplierConfig,
+  parseSupplierConfig,
+  type SupplierConfig,
+  type SupplierConfigInput,
+} from './config.js'
+import { SupplierError } from './errors.js'
+import { createLifecycle } from './lifecycle.js'
+import { createLogger, type Logger } from './logger.js'
+import { createSupplierMetrics, Gauge } from './metrics.js'
+import { RelayMeter } from './rate-limit.js'
+import { createRelayApp, type ServedService } from './relay-server.js'
+import {
+  openSessionStore,
+  type SessionRecord,
+  type SessionState,
+  terminalStates,
+} from './session-store.js'
+
+export type StartSupplierOptions = {
+  /** Where structured logs go (default: JSON lines on stdout at the config's level). */
+  logger?: Logger
+}
+
+/** A running supplier. */
+export type Supplier = {
+  /** The relay endpoint (stake this URL on chain): POST a serialized `RelayRequest` to it. */
+  readonly url: string
+  /** Origin of `/metrics`, `/healthz` and `/sessions`; undefined when turned off. */
+  readonly metricsUrl: string | undefined
+  /** The operator address relays are signed as (and claims sent from). */
+  readonly operatorAddress: string
+  /** The operator's compressed public key (what clients verify responses with). */
+  readonly publicKey: Uint8Array
+  /** The validated config, defaults applied. */
+  readonly config: SupplierConfig
+  /** The latest block height seen. */
+  readonly height: bigint
+  /** Every session on record (lifecycle state, root, metering). */
+  listSessions(): SessionRecord[]
+  /** One session's record. */
+  getSession(sessionId: string): SessionRecord | undefined
+  /**
+   * The relay stored under `relayHash` in a session's trie (its serialized `Relay`), while the
+   * trie exists (until the session settles or fails).
+   */
+  getMinedRelay(sessionId: string, relayHash: Uint8Array): Uint8Array | undefined
+  /** The Prometheus text of `/metrics`. */
+  renderMetrics(): string
+  /** Resolves once the claim/proof steps started so far have finished. */
+  idle(): Promise<void>
+  /** Stops serving, finishes lifecycle steps in flight (bounded), closes the store. Idempotent. */
+  stop(): Promise<void>
+}
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':')
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) }
+}
+
+function listen(
+  app: Hono,
+  address: string,
+): Promise<{ server: ReturnType<typeof serve>; url: string }> {
+  const { host, port } = splitHostPort(address)
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
+      server.off('error', onError)
+      const h = host.includes(':') ? `[${host}]` : host
+      resolve({ server, url: `http://${h}:${info.port}` })
+    })
+    const onError = (cause: unknown) =>
+      reject(
+        new SupplierError('LISTEN_FAILED', `Cannot listen on ${address}.`, {
+          details: cause instanceof Error ? cause.message : String(cause),
+          cause,
+        }),
+      )
+    server.once('error', onError)
+  })
+}
+
+function closeServer(server: ReturnType<typeof serve>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    if ('closeAllConnections' in server) server.closeAllConnections()
+  })
+}
+
+/**
+ * Starts a supplier: reads its config, connects to the chain, opens its storage, serves relays
+ * and metrics, and follows blocks to claim and prove its sessions.
+ *
+ * @example
+ * const supplier = await startSupplier({ configPath: 'supplier.yaml' })
+ * // supplier.url: stake it as the service endpoint; gateways POST relays to it
+ * await supplier.stop()
+ */
+export async function startSupplier(
+  input: SupplierConfigInput | { configPath: string },
+  options: StartSupplierOptions = {},
+): Promise<Supplier> {
+  const config =
+    'configPath' in input ? loadSupplierConfig(input.configPath) : parseSupplierConfig(input)
+  const logger = options.logger ?? createLogger({ level: config.log.level })
+  const key = getOperatorKey(config)
+  const operatorAddress = key.address
+
+  const client = createChainClient({ rpcUrl: config.chain.rpcUrl })
+  let height: bigint
+  let signer: Awaited<ReturnType<typeof createSigningChainClient>>
+  try {
+    height = await client.getLatestHeight()
+    signer = await createSigningChainClient({
+      rpcUrl: config.chain.rpcUrl,
+      signer: createPrivateKeySigner(key.privateKey),
+      gasPrice: config.chain.gasPrice,
+      pollingInterval: Math.min(250, config.chain.pollingInterval),
+    })
+  } catch (cause) {
+    throw new SupplierError(
+      'CHAIN_UNAVAILABLE',
+      `Cannot reach the chain at ${config.chain.rpcUrl}.`,
+      {
+        details: cause instanceof Error ? cause.message : String(cause),
+        cause,
+      },
+    )
+  }
+  if (key.keyAddress !== operatorAddress)
+    logger.warn('the signing key is not the operator key: every response will fail verification', {
+      operator: operatorAddress,
+      key: key.keyAddress,
+    })
+
+  const store = openSessionStore(config.storage.dir, { synchronous: config.storage.synchronous })
+  const chain = createChainView(client, height)
+  const metrics = createSupplierMetrics()
+  const meter = new RelayMeter()
+  const lifecycle = createLifecycle({
+    store,
+    chain,
+    signer,
+    operatorAddress,
+    meter,
+    metrics,
+    logger,
+    keepBlocks: config.sessions.keepBlocks,
+  })
+  const services = new Map<string, ServedService>(
+    config.services.map((s) => [
+      s.id,
+      { config: s, agent: createBackendAgent(s.backendUrl, s.maxConcurrency) },
+    ]),
+  )
+  const inFlight = { count: 0 }
+  metrics.register(
+    new Gauge('supplier_block_height', 'Latest block seen.', () => Number(chain.height)),
+  )
+  metrics.register(
+    new Gauge('supplier_relays_in_flight', 'Relays being served.', () => inFlight.count),
+  )
+  metrics.register(
+    new Gauge('supplier_sessions', 'Sessions on record, by lifecycle state.', () => {
+      const counts = new Map<SessionState, number>()
+      for (const s of store.listSessions()) counts.set(s.state, (counts.get(s.state) ?? 0) + 1)
+      return [...counts].map(([state, value]) => ({ labels: { state }, value }))
+    }),
+  )
+
+  const relayApp = createRelayApp({
+    operatorAddress,
+    privateKey: key.privateKey,
+    services,
+    chain,
+    store,
+    meter,
+    rateLimit: config.rateLimit.enabled,
+    metrics,
+    logger,
+    isSealed: lifecycle.isSealed,
+    inFlight,
+  })
+
+  let lastBlockAt = Date.now()
+  const metricsApp = new Hono()
+  metricsApp.get('/metrics', (c) =>
+    c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  )
+  metricsApp.get('/healthz', (c) =>
+    c.json({
+      status: 'ok',
+      operatorAddress,
+      height: chain.height.toString(),
+      lastBlockAgeMs: Date.now() - lastBlockAt,
+      relaysInFlight: inFlight.count,
+      services: config.services.map((s) => s.id),
+    }),
+  )
+  metricsApp.get('/sessions', (c) =>
+    c.json(
+      store.listSessions().map((s) => ({
+        ...s,
+        sessionStartHeight: s.sessionStartHeight.toString(),
+        sessionEndHeight: s.sessionEndHeight.toString(),
+        rootHash: s.rootHash ? Buffer.from(s.rootHash).toString('hex') : undefined,
+        settledUpokt: s.settledUpokt?.toString(),
+        updatedHeight: s.updatedHeight.toString(),
+      })),
+    ),
+  )
+
+  let relayServer: Awaited<ReturnType<typeof listen>>
+  let metricsServer: Awaited<ReturnType<typeof listen>> | undefined
+  try {
+    relayServer = await listen(relayApp, config.listenAddress)
+    if (config.metricsAddress !== false)
+      metricsServer = await listen(metricsApp, config.metricsAddress)
+  } catch (error) {
+    store.close()
+    throw error
+  }
+
+  const unwatch = client.watchBlocks({
+    fromHeight: height + 1n,
+    transport: config.chain.blocks,
+    pollingInterval: config.chain.pollingInterval,
+    onBlock: (block) => {
+      lastBlockAt = Date.now()
+      chain.setHeight(block.height)
+      lifecycle.onBlock(block.height)
+    },
+    onError: (error) => {
+      metrics.errors.inc({ component: 'blocks' })
+      logger.debug('block watch error', { error })
+    },
+  })
+  // Resume whatever a previous run left mid-way.
+  lifecycle.onBlock(height)
+  logger.info('supplier started', {
+    url: relayServer.url,
+    metricsUrl: metricsServer?.url,
+    operatorAddress,
+    height,
+    services: config.services.map((s) => ({ id: s.id, backendUrl: s.backendUrl })),
+  })
+
+  let stopping: Promise<void> | undefined
+  return {
+    url: relayServer.url,
+    metricsUrl: metricsServer?.url,
+    operatorAddress,
+    publicKey: key.publicKey,
+    config,
+    get height() {
+      return chain.height
+    },
+    listSessions: () => store.listSessions(),
+    getSession: (sessionId) => store.getSession(sessionId, operatorAddress),
+    getMinedRelay: (sessionId, relayHash) => {
+      const state = store.getSession(sessionId, operatorAddress)?.state
+      if (state === undefined || terminalStates.includes(state)) return undefined
+      return store.getRelay(operatorAddress, sessionId, relayHash)?.value
+    },
+    renderMetrics: () => metrics.render(),
+    idle: () => lifecycle.idle(),
+    stop() {
+      stopping ??= (async () => {
+        unwatch()
+        await Promise.all([
+          closeServer(relayServer.server),
+          metricsServer ? closeServer(metricsServer.server) : undefined,
+        ])
+        // A claim or proof in flight may wait for a block; give it a moment, no more.
+        await Promise.race([lifecycle.stop(), new Promise((r) => setTimeout(r, 5000).unref())])
+        for (const s of services.values()) s.agent.destroy()
+        store.close()
+        logger.info('supplier stopped', { operatorAddress })
+      })()
+      return stopping
+    },
+  }
+}
