@@ -1,0 +1,168 @@
+/** Stable codes of every error the gateway raises. Callers branch on these, never on text. */
+export const gatewayErrorCodes = {
+  // --- the client's request ---
+  /** No API key in `Authorization: Bearer …`. */
+  MISSING_API_KEY: 'MISSING_API_KEY',
+  /** The API key is unknown, revoked or expired. */
+  INVALID_API_KEY: 'INVALID_API_KEY',
+  /** The admin token is missing or wrong. */
+  INVALID_ADMIN_TOKEN: 'INVALID_ADMIN_TOKEN',
+  /** The key may not use this model. */
+  MODEL_NOT_ALLOWED: 'MODEL_NOT_ALLOWED',
+  /** The body is not JSON (`Content-Type` must be `application/json`). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  /** The body is not a JSON object. */
+  INVALID_JSON: 'INVALID_JSON',
+  /** A required field is missing or has the wrong type. */
+  INVALID_PARAMETER: 'INVALID_PARAMETER',
+  /** The body is larger than `limits.maxBodyBytes`. */
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  /** No configured or discovered model has this name (or the model lacks this endpoint). */
+  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  /** Unknown route. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** Known route, other method. */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** The key's requests-per-minute limit is reached. */
+  RATE_LIMIT_REQUESTS: 'RATE_LIMIT_REQUESTS',
+  /** The key's tokens-per-minute limit is reached. */
+  RATE_LIMIT_TOKENS: 'RATE_LIMIT_TOKENS',
+  /** The key has spent its budget. */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+
+  // --- the network behind the gateway ---
+  /** No application configured for the service, or none staked for it on chain. */
+  NO_APPLICATION: 'NO_APPLICATION',
+  /** The session (or the chain) could not be read. */
+  SESSION_UNAVAILABLE: 'SESSION_UNAVAILABLE',
+  /** The session has no supplier the gateway may use right now. */
+  NO_SUPPLIERS: 'NO_SUPPLIERS',
+  /** Every attempt failed (the last failure is the cause). */
+  UPSTREAM_FAILED: 'UPSTREAM_FAILED',
+  /** The supplier stopped after part of a streamed answer had reached the client. */
+  UPSTREAM_INTERRUPTED: 'UPSTREAM_INTERRUPTED',
+  /** No first token, or no next chunk, within the configured time. */
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+
+  // --- setup and internals ---
+  /** The config file or object is invalid. */
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  /** A key-store operation failed (unknown key ID, bad limits). */
+  KEY_STORE: 'KEY_STORE',
+  /** The gateway is shutting down. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** Anything else. */
+  INTERNAL: 'INTERNAL',
+} as const
+
+export type GatewayErrorCode = (typeof gatewayErrorCodes)[keyof typeof gatewayErrorCodes]
+
+export type GatewayErrorParameters = {
+  details?: string | undefined
+  cause?: unknown
+  /** The request field at fault, reported as OpenAI's `param`. */
+  param?: string | undefined
+  /** Seconds a client should wait before retrying (`Retry-After`). */
+  retryAfter?: number | undefined
+}
+
+/** The one error class of the gateway; `toOpenAiError` turns it into the HTTP answer. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError'
+  readonly code: GatewayErrorCode
+  readonly shortMessage: string
+  readonly details: string | undefined
+  readonly param: string | undefined
+  readonly retryAfter: number | undefined
+
+  constructor(
+    code: GatewayErrorCode,
+    shortMessage: string,
+    parameters: GatewayErrorParameters = {},
+  ) {
+    const { details, cause } = parameters
+    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
+    this.code = code
+    this.shortMessage = shortMessage
+    this.details = details
+    this.param = parameters.param
+    this.retryAfter = parameters.retryAfter
+  }
+}
+
+/** Shape check rather than `instanceof`, so it holds across duplicate copies of the module. */
+export function isGatewayError(error: unknown): error is GatewayError {
+  return (
+    error instanceof Error &&
+    error.name === 'GatewayError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  )
+}
+
+/** The body OpenAI sends with every error status. */
+export type OpenAiErrorBody = {
+  error: { message: string; type: string; code: string | null; param: string | null }
+}
+
+type HttpMapping = { status: number; type: string; code: string }
+
+// OpenAI's own `type` and `code` strings where OpenAI has one, so clients that branch on them
+// (the official SDKs map status codes to exception classes) keep working.
+const httpMappings: Record<GatewayErrorCode, HttpMapping> = {
+  MISSING_API_KEY: { status: 401, type: 'invalid_request_error', code: 'missing_api_key' },
+  INVALID_API_KEY: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key' },
+  INVALID_ADMIN_TOKEN: {
+    status: 401,
+    type: 'invalid_request_error',
+    code: 'invalid_admin_token',
+  },
+  MODEL_NOT_ALLOWED: { status: 403, type: 'permission_error', code: 'model_not_allowed' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    type: 'invalid_request_error',
+    code: 'unsupported_media_type',
+  },
+  INVALID_JSON: { status: 400, type: 'invalid_request_error', code: 'invalid_json' },
+  INVALID_PARAMETER: { status: 400, type: 'invalid_request_error', code: 'invalid_value' },
+  BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', code: 'request_too_large' },
+  MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'model_not_found' },
+  NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'not_found' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    type: 'invalid_request_error',
+    code: 'method_not_allowed',
+  },
+  RATE_LIMIT_REQUESTS: { status: 429, type: 'requests', code: 'rate_limit_exceeded' },
+  RATE_LIMIT_TOKENS: { status: 429, type: 'tokens', code: 'rate_limit_exceeded' },
+  BUDGET_EXCEEDED: { status: 429, type: 'insufficient_quota', code: 'insufficient_quota' },
+  NO_APPLICATION: { status: 503, type: 'server_error', code: 'no_application' },
+  SESSION_UNAVAILABLE: { status: 503, type: 'server_error', code: 'session_unavailable' },
+  NO_SUPPLIERS: { status: 503, type: 'server_error', code: 'no_suppliers' },
+  UPSTREAM_FAILED: { status: 502, type: 'server_error', code: 'upstream_failed' },
+  UPSTREAM_INTERRUPTED: { status: 502, type: 'server_error', code: 'upstream_interrupted' },
+  UPSTREAM_TIMEOUT: { status: 504, type: 'server_error', code: 'timeout' },
+  INVALID_CONFIG: { status: 500, type: 'server_error', code: 'invalid_config' },
+  KEY_STORE: { status: 400, type: 'invalid_request_error', code: 'key_store_error' },
+  SHUTTING_DOWN: { status: 503, type: 'server_error', code: 'shutting_down' },
+  INTERNAL: { status: 500, type: 'server_error', code: 'internal_error' },
+}
+
+/** HTTP status and OpenAI error body for any thrown value. */
+export function toOpenAiError(error: unknown): {
+  status: number
+  body: OpenAiErrorBody
+  retryAfter: number | undefined
+} {
+  const known = isGatewayError(error)
+    ? error
+    : new GatewayError('INTERNAL', 'Internal server error.', { cause: error })
+  const mapping = httpMappings[known.code]
+  const message = known.details ? `${known.shortMessage} ${known.details}` : known.shortMessage
+  return {
+    status: mapping.status,
+    body: {
+      error: { message, type: mapping.type, code: mapping.code, param: known.param ?? null },
+    },
+    retryAfter: known.retryAfter,
+  }
+}

@@ -1,0 +1,224 @@
+import type { AddressInfo } from 'node:net'
+import { createChainClient } from '@decai/chain'
+import {
+  configureRingCache,
+  createRingSigner,
+  getPublicKey,
+  privateKeyFromHex,
+  privateKeyFromMnemonic,
+  pubkeyToAddress,
+} from '@decai/crypto'
+import { serve } from '@hono/node-server'
+import { createGatewayApp } from './app.js'
+import { ChainView } from './chain-view.js'
+import {
+  type GatewayConfig,
+  type GatewayConfigInput,
+  loadGatewayConfig,
+  parseGatewayConfig,
+} from './config.js'
+import { type ApiKeyRecord, type CreateApiKeyParameters, KeyStore } from './key-store.js'
+import { createLogger, type Logger } from './logger.js'
+import { CallbackGauge, GatewayMetrics } from './metrics.js'
+import { ModelCatalog } from './models.js'
+import { RateLimiter } from './rate-limiter.js'
+import { RelayExecutor } from './relay-executor.js'
+import { SupplierRouter } from './supplier-router.js'
+
+export type StartGatewayOptions = {
+  /** Replaces the JSON-lines logger built from `log.level`. */
+  logger?: Logger
+}
+
+/** A running gateway. */
+export type Gateway = {
+  /** Origin, e.g. `http://127.0.0.1:3069`. */
+  readonly url: string
+  /** `${url}/v1`: the `baseURL` for OpenAI clients. */
+  readonly baseUrl: string
+  readonly port: number
+  /** The gateway's on-chain address (its key signs relays for delegating applications). */
+  readonly address: string
+  readonly config: GatewayConfig
+  /** Creates an API key; the secret (`key`) is returned only here. */
+  createApiKey(parameters?: CreateApiKeyParameters): { key: string; record: ApiKeyRecord }
+  revokeApiKey(id: string): ApiKeyRecord
+  readonly keys: KeyStore
+  readonly metrics: GatewayMetrics
+  readonly router: SupplierRouter
+  readonly chain: ChainView
+  /** Stops accepting requests, ends streams in flight, closes the store. Idempotent. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the gateway from a config object, or from a YAML/JSON file (`{ configPath }`), and
+ * resolves once it listens and has read the chain (or logged why it could not).
+ *
+ * @example
+ * const gateway = await startGateway({ gateway: { privateKey }, models: [{ name: 'smollm2-135m-instruct', serviceId: 'llm' }] })
+ * const { key } = gateway.createApiKey({ name: 'alice', rpm: 60 })
+ * // new OpenAI({ baseURL: gateway.baseUrl, apiKey: key })
+ */
+export async function startGateway(
+  input: GatewayConfigInput | { configPath: string },
+  options: StartGatewayOptions = {},
+): Promise<Gateway> {
+  const config =
+    'configPath' in input && typeof input.configPath === 'string'
+      ? loadGatewayConfig(input.configPath)
+      : parseGatewayConfig(input)
+  const logger = options.logger ?? createLogger({ level: config.log.level })
+  const privateKey = config.gateway.privateKey
+    ? privateKeyFromHex(config.gateway.privateKey)
+    : privateKeyFromMnemonic(config.gateway.mnemonic!)
+  const publicKey = getPublicKey(privateKey)
+  const address = pubkeyToAddress(publicKey)
+  // One ring per (application, session) in use, each needing a few tables for fast signing.
+  configureRingCache({ maxTables: 256 })
+  const signer = createRingSigner(privateKey)
+
+  const metrics = new GatewayMetrics()
+  const client = createChainClient({ rpcUrl: config.chain.rpcUrl })
+  const view = new ChainView({
+    client,
+    gatewayAddress: address,
+    gatewayPublicKey: publicKey,
+    applications: config.applications,
+    blockTransport: config.chain.blockTransport,
+    pollingIntervalMs: config.chain.pollingIntervalMs,
+    refreshMs: config.discovery.refreshMs,
+    logger,
+    metrics,
+  })
+  const catalog = new ModelCatalog(config.models)
+  const router = new SupplierRouter(config.routing)
+  router.onCooldown = (serviceId, supplier, reason, ms) => {
+    metrics.cooldowns.inc({ service: serviceId, supplier, reason })
+    logger.warn('supplier in cooldown', { service: serviceId, supplier, reason, ms })
+  }
+  metrics.addGauge(
+    new CallbackGauge('decai_gateway_supplier_score', 'Routing score per supplier.', () =>
+      router.snapshot().map((s) => ({
+        labels: { service: s.serviceId, supplier: s.supplier },
+        value: Number(s.score.toFixed(6)),
+      })),
+    ),
+  )
+  metrics.addGauge(
+    new CallbackGauge(
+      'decai_gateway_supplier_state',
+      'Supplier state: 0 healthy, 1 probation, 2 cooldown.',
+      () =>
+        router.snapshot().map((s) => ({
+          labels: { service: s.serviceId, supplier: s.supplier },
+          value: s.state === 'healthy' ? 0 : s.state === 'probation' ? 1 : 2,
+        })),
+    ),
+  )
+  metrics.addGauge(
+    new CallbackGauge(
+      'decai_gateway_supplier_ttft_seconds',
+      'Moving average of time to first token per supplier.',
+      () =>
+        router
+          .snapshot()
+          .filter((s) => s.ttftMs !== null)
+          .map((s) => ({
+            labels: { service: s.serviceId, supplier: s.supplier },
+            value: s.ttftMs! / 1000,
+          })),
+    ),
+  )
+  metrics.addGauge(
+    new CallbackGauge('decai_gateway_chain_height', 'Latest block height seen.', () => [
+      { labels: {}, value: Number(view.height) },
+    ]),
+  )
+
+  const store = new KeyStore(config.store.path)
+  const limiter = new RateLimiter()
+  const executor = new RelayExecutor({ view, router, signer, config, metrics, logger })
+  let stopping = false
+  const app = createGatewayApp({
+    config,
+    store,
+    limiter,
+    catalog,
+    view,
+    router,
+    executor,
+    metrics,
+    logger,
+    isStopping: () => stopping,
+  })
+
+  await view.start()
+  catalog.updateFromServices(view.services.values())
+  const catalogTimer = setInterval(
+    () => catalog.updateFromServices(view.services.values()),
+    config.discovery.refreshMs,
+  )
+  catalogTimer.unref()
+
+  let server: ReturnType<typeof serve>
+  let port: number
+  try {
+    ;({ server, port } = await listen(app.fetch, config.listen.port, config.listen.host))
+  } catch (error) {
+    clearInterval(catalogTimer)
+    view.stop()
+    store.close()
+    throw error
+  }
+  const host = config.listen.host
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  logger.info('gateway listening', {
+    url,
+    gateway: address,
+    applications: view.applications.map((a) => a.address),
+    models: catalog.all().map((m) => m.name),
+  })
+
+  let stopped: Promise<void> | undefined
+  return {
+    url,
+    baseUrl: `${url}/v1`,
+    port,
+    address,
+    config,
+    keys: store,
+    metrics,
+    router,
+    chain: view,
+    createApiKey: (parameters) => store.create(parameters),
+    revokeApiKey: (id) => store.revoke(id),
+    stop() {
+      stopped ??= (async () => {
+        stopping = true
+        clearInterval(catalogTimer)
+        view.stop()
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        if ('closeAllConnections' in server) server.closeAllConnections()
+        await closed
+        client.disconnect()
+        store.close()
+      })()
+      return stopped
+    },
+  }
+}
+
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+): Promise<{ server: ReturnType<typeof serve>; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
+      server.off('error', reject)
+      resolve({ server, port: info.port })
+    })
+    server.once('error', reject)
+  })
+}

@@ -1,0 +1,340 @@
+// Supplier choice by measured quality. Per supplier and service the router keeps moving
+// averages of success, time to first token (TTFT), decode speed and latency, counts recent
+// errors and requests in flight, and moves suppliers between three states:
+//
+//   healthy ──(N failures in a row, or one bad signature)──► cooldown ──(time)──► probation
+//      ▲                                                                             │
+//      └──────────────────────(M successes)──────────────────────────────────────────┘
+//                             (a failure on probation: cooldown again, twice as long)
+//
+// Suppliers in cooldown get no traffic; on probation they get a small share. Among the rest the
+// best score wins; a supplier never measured is tried first (exploration), and a small share of
+// requests goes to a random eligible supplier so that scores keep being refreshed.
+
+export type FailureReason =
+  | 'connect'
+  | 'http_status'
+  | 'miner_error'
+  | 'session'
+  | 'bad_signature'
+  | 'malformed'
+  | 'truncated'
+  | 'timeout'
+  | 'upstream_status'
+
+/** Failures that prove the supplier misbehaves rather than struggles: cooldown at once. */
+const criticalReasons: ReadonlySet<FailureReason> = new Set(['bad_signature', 'malformed'])
+
+export type SupplierState = 'healthy' | 'cooldown' | 'probation'
+
+export type RouterOptions = {
+  explorationRate: number
+  failureThreshold: number
+  cooldownMs: number
+  maxCooldownMs: number
+  badSignatureCooldownMs: number
+  probationRate: number
+  probationSuccesses: number
+}
+
+export type SupplierSnapshot = {
+  serviceId: string
+  supplier: string
+  state: SupplierState
+  score: number
+  samples: number
+  successRate: number
+  ttftMs: number | null
+  tokensPerSecond: number | null
+  latencyMs: number | null
+  inFlight: number
+  consecutiveFailures: number
+  recentErrors: number
+  cooldownUntil: number | null
+  lastError: FailureReason | null
+}
+
+type Stats = {
+  serviceId: string
+  supplier: string
+  samples: number
+  success: number
+  ttftMs: number | undefined
+  tps: number | undefined
+  latencyMs: number | undefined
+  inFlight: number
+  consecutiveFailures: number
+  errors: number[]
+  state: SupplierState
+  cooldownUntil: number
+  cooldowns: number
+  probationOk: number
+  lastError: FailureReason | null
+}
+
+const SUCCESS_ALPHA = 0.2
+const TIMING_ALPHA = 0.3
+const RECENT_ERROR_WINDOW_MS = 60_000
+/** Observations before a supplier counts as measured. */
+const MIN_SAMPLES = 2
+
+type Priors = { ttftMs: number | undefined; tps: number | undefined; latencyMs: number | undefined }
+
+const ewma = (previous: number | undefined, value: number, alpha: number) =>
+  previous === undefined ? value : previous + alpha * (value - previous)
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export class SupplierRouter {
+  readonly #stats = new Map<string, Stats>()
+  readonly #options: RouterOptions
+  readonly #now: () => number
+  readonly #random: () => number
+  /** Called when a supplier enters cooldown (metrics, logs). */
+  onCooldown:
+    | ((serviceId: string, supplier: string, reason: FailureReason, ms: number) => void)
+    | undefined
+
+  constructor(
+    options: RouterOptions,
+    { now = Date.now, random = Math.random }: { now?: () => number; random?: () => number } = {},
+  ) {
+    this.#options = options
+    this.#now = now
+    this.#random = random
+  }
+
+  #get(serviceId: string, supplier: string): Stats {
+    const key = `${serviceId}\u0000${supplier}`
+    let s = this.#stats.get(key)
+    if (!s) {
+      s = {
+        serviceId,
+        supplier,
+        samples: 0,
+        success: 1,
+        ttftMs: undefined,
+        tps: undefined,
+        latencyMs: undefined,
+        inFlight: 0,
+        consecutiveFailures: 0,
+        errors: [],
+        state: 'healthy',
+        cooldownUntil: 0,
+        cooldowns: 0,
+        probationOk: 0,
+        lastError: null,
+      }
+      this.#stats.set(key, s)
+    }
+    return s
+  }
+
+  #refresh(s: Stats, now: number): void {
+    if (s.state === 'cooldown' && now >= s.cooldownUntil) {
+      s.state = 'probation'
+      s.probationOk = 0
+    }
+    while (s.errors.length > 0 && s.errors[0]! < now - RECENT_ERROR_WINDOW_MS) s.errors.shift()
+  }
+
+  /** The state of a supplier now. */
+  state(serviceId: string, supplier: string): SupplierState {
+    const s = this.#get(serviceId, supplier)
+    this.#refresh(s, this.#now())
+    return s.state
+  }
+
+  #priors(serviceId: string): Priors {
+    const ttfts: number[] = []
+    const tpss: number[] = []
+    const latencies: number[] = []
+    for (const s of this.#stats.values()) {
+      if (s.serviceId !== serviceId || s.state !== 'healthy') continue
+      if (s.ttftMs !== undefined) ttfts.push(s.ttftMs)
+      if (s.tps !== undefined) tpss.push(s.tps)
+      if (s.latencyMs !== undefined) latencies.push(s.latencyMs)
+    }
+    return { ttftMs: median(ttfts), tps: median(tpss), latencyMs: median(latencies) }
+  }
+
+  // Each figure relative to the service's typical supplier, so the score does not depend on
+  // prompt sizes or hardware generations; an unmeasured figure counts as typical.
+  #score(s: Stats, priors: Priors): number {
+    const relative = (value: number | undefined, typical: number | undefined) =>
+      value === undefined || typical === undefined ? 0.5 : typical / (typical + value)
+    const latency =
+      s.ttftMs !== undefined
+        ? relative(s.ttftMs, priors.ttftMs)
+        : relative(s.latencyMs, priors.latencyMs)
+    const speed =
+      s.tps !== undefined && priors.tps !== undefined ? s.tps / (s.tps + priors.tps) : 0.5
+    const reliability = s.success ** 3 / (1 + 0.5 * s.errors.length)
+    return (reliability * latency * (0.5 + speed)) / (1 + 0.5 * s.inFlight)
+  }
+
+  /**
+   * Picks a supplier among `candidates` (operator addresses), skipping `exclude`. Returns
+   * undefined when there is none at all; suppliers in cooldown are chosen only when nothing
+   * else is left (the one whose cooldown ends first).
+   */
+  select(
+    serviceId: string,
+    candidates: readonly string[],
+    exclude: ReadonlySet<string> = new Set(),
+  ): string | undefined {
+    const now = this.#now()
+    const open = candidates.filter((c) => !exclude.has(c)).map((c) => this.#get(serviceId, c))
+    if (open.length === 0) return undefined
+    for (const s of open) this.#refresh(s, now)
+    const healthy = open.filter((s) => s.state === 'healthy')
+    const probation = open.filter((s) => s.state === 'probation')
+    let pool = healthy
+    if (
+      probation.length > 0 &&
+      (healthy.length === 0 || this.#random() < this.#options.probationRate)
+    )
+      pool = probation
+    if (pool.length === 0) {
+      const cooling = open.filter((s) => s.state === 'cooldown')
+      cooling.sort((a, b) => a.cooldownUntil - b.cooldownUntil)
+      return cooling[0]?.supplier
+    }
+    if (this.#random() < this.#options.explorationRate)
+      return pool[Math.floor(this.#random() * pool.length)]!.supplier
+    const fresh = pool.filter((s) => s.samples < MIN_SAMPLES && s.inFlight === 0)
+    if (fresh.length > 0) return fresh[Math.floor(this.#random() * fresh.length)]!.supplier
+    const priors = this.#priors(serviceId)
+    let best: Stats | undefined
+    let bestScore = -1
+    for (const s of pool) {
+      const score = this.#score(s, priors)
+      if (score > bestScore || (score === bestScore && this.#random() < 0.5)) {
+        best = s
+        bestScore = score
+      }
+    }
+    return best?.supplier
+  }
+
+  /** A relay goes out to the supplier. */
+  started(serviceId: string, supplier: string): void {
+    this.#get(serviceId, supplier).inFlight++
+  }
+
+  /** The supplier answered correctly; `ttftMs`/`tokensPerSecond` for streams, `latencyMs` always. */
+  succeeded(
+    serviceId: string,
+    supplier: string,
+    timing: {
+      ttftMs?: number | undefined
+      tokensPerSecond?: number | undefined
+      latencyMs?: number | undefined
+    },
+  ): void {
+    const s = this.#get(serviceId, supplier)
+    this.#refresh(s, this.#now())
+    s.inFlight = Math.max(0, s.inFlight - 1)
+    s.samples++
+    s.success = ewma(s.success, 1, SUCCESS_ALPHA)
+    s.consecutiveFailures = 0
+    if (timing.ttftMs !== undefined) s.ttftMs = ewma(s.ttftMs, timing.ttftMs, TIMING_ALPHA)
+    if (timing.tokensPerSecond !== undefined && Number.isFinite(timing.tokensPerSecond))
+      s.tps = ewma(s.tps, timing.tokensPerSecond, TIMING_ALPHA)
+    if (timing.latencyMs !== undefined)
+      s.latencyMs = ewma(s.latencyMs, timing.latencyMs, TIMING_ALPHA)
+    if (s.state === 'probation' && ++s.probationOk >= this.#options.probationSuccesses) {
+      s.state = 'healthy'
+      s.cooldowns = 0
+    }
+  }
+
+  /** The supplier failed this relay. */
+  failed(serviceId: string, supplier: string, reason: FailureReason): void {
+    const now = this.#now()
+    const s = this.#get(serviceId, supplier)
+    this.#refresh(s, now)
+    s.inFlight = Math.max(0, s.inFlight - 1)
+    s.samples++
+    s.success = ewma(s.success, 0, SUCCESS_ALPHA)
+    s.consecutiveFailures++
+    s.errors.push(now)
+    s.lastError = reason
+    if (criticalReasons.has(reason))
+      this.#cooldown(s, now, reason, this.#options.badSignatureCooldownMs)
+    else if (s.state === 'probation' || s.consecutiveFailures >= this.#options.failureThreshold)
+      this.#cooldown(s, now, reason, this.#options.cooldownMs)
+  }
+
+  /**
+   * The relay was abandoned without a verdict: the client left, or another attempt won a hedge.
+   * `waitedMs`, when given, is how long the supplier had not produced its first token: a lower
+   * bound of its TTFT, counted so that slow suppliers lose rank even when never waited for.
+   */
+  cancelled(serviceId: string, supplier: string, waitedMs?: number): void {
+    const s = this.#get(serviceId, supplier)
+    s.inFlight = Math.max(0, s.inFlight - 1)
+    if (waitedMs !== undefined) {
+      s.samples++
+      s.ttftMs = Math.max(ewma(s.ttftMs, waitedMs, TIMING_ALPHA), s.ttftMs ?? 0)
+    }
+  }
+
+  #cooldown(s: Stats, now: number, reason: FailureReason, baseMs: number): void {
+    const ms = Math.min(baseMs * 2 ** s.cooldowns, Math.max(this.#options.maxCooldownMs, baseMs))
+    s.state = 'cooldown'
+    s.cooldownUntil = now + ms
+    s.cooldowns++
+    s.consecutiveFailures = 0
+    this.onCooldown?.(s.serviceId, s.supplier, reason, ms)
+  }
+
+  /** Typical TTFT of the service's healthy suppliers (ms), for the hedge delay. */
+  typicalTtftMs(serviceId: string): number | undefined {
+    const values: number[] = []
+    for (const s of this.#stats.values())
+      if (s.serviceId === serviceId && s.state === 'healthy' && s.ttftMs !== undefined)
+        values.push(s.ttftMs)
+    return median(values)
+  }
+
+  /** Typical whole-answer latency (ms) of non-streamed requests, for their hedge delay. */
+  typicalLatencyMs(serviceId: string): number | undefined {
+    const values: number[] = []
+    for (const s of this.#stats.values())
+      if (s.serviceId === serviceId && s.state === 'healthy' && s.latencyMs !== undefined)
+        values.push(s.latencyMs)
+    return median(values)
+  }
+
+  /** Every supplier's figures, for `/metrics` and the admin API. */
+  snapshot(): SupplierSnapshot[] {
+    const now = this.#now()
+    const out: SupplierSnapshot[] = []
+    for (const s of this.#stats.values()) {
+      this.#refresh(s, now)
+      out.push({
+        serviceId: s.serviceId,
+        supplier: s.supplier,
+        state: s.state,
+        score: this.#score(s, this.#priors(s.serviceId)),
+        samples: s.samples,
+        successRate: s.success,
+        ttftMs: s.ttftMs ?? null,
+        tokensPerSecond: s.tps ?? null,
+        latencyMs: s.latencyMs ?? null,
+        inFlight: s.inFlight,
+        consecutiveFailures: s.consecutiveFailures,
+        recentErrors: s.errors.length,
+        cooldownUntil: s.state === 'cooldown' ? s.cooldownUntil : null,
+        lastError: s.lastError,
+      })
+    }
+    return out
+  }
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest'
+import { type RouterOptions, SupplierRouter } from '../src/supplier-router.js'
+
+const options: RouterOptions = {
+  explorationRate: 0,
+  failureThreshold: 3,
+  cooldownMs: 1000,
+  maxCooldownMs: 8000,
+  badSignatureCooldownMs: 5000,
+  probationRate: 0.1,
+  probationSuccesses: 2,
+}
+
+function setup(overrides: Partial<RouterOptions> = {}, randomValues?: number[]) {
+  let now = 0
+  let i = 0
+  const random = () => (randomValues ? randomValues[i++ % randomValues.length]! : 0.5)
+  const router = new SupplierRouter({ ...options, ...overrides }, { now: () => now, random })
+  return { router, advance: (ms: number) => (now += ms) }
+}
+
+/** Feeds `n` successful streamed relays with the given TTFT. */
+function serve(router: SupplierRouter, supplier: string, ttftMs: number, n = 3, tps = 20) {
+  for (let i = 0; i < n; i++) {
+    router.started('llm', supplier)
+    router.succeeded('llm', supplier, { ttftMs, tokensPerSecond: tps })
+  }
+}
+
+describe('SupplierRouter', () => {
+  it('tries unmeasured suppliers first, then prefers the fastest first token', () => {
+    const { router } = setup()
+    const picked = new Set<string>()
+    for (let i = 0; i < 4; i++) {
+      const s = router.select('llm', ['a', 'b'])!
+      picked.add(s)
+      router.started('llm', s)
+      router.succeeded('llm', s, { ttftMs: s === 'a' ? 900 : 100, tokensPerSecond: 20 })
+    }
+    expect(picked).toEqual(new Set(['a', 'b']))
+    for (let i = 0; i < 10; i++) expect(router.select('llm', ['a', 'b'])).toBe('b')
+  })
+
+  it('prefers higher decode speed at equal first-token time', () => {
+    const { router } = setup()
+    serve(router, 'slow', 200, 3, 5)
+    serve(router, 'fast', 200, 3, 50)
+    expect(router.select('llm', ['slow', 'fast'])).toBe('fast')
+  })
+
+  it('spreads load by requests in flight', () => {
+    const { router } = setup()
+    serve(router, 'a', 100)
+    serve(router, 'b', 120)
+    expect(router.select('llm', ['a', 'b'])).toBe('a')
+    router.started('llm', 'a')
+    router.started('llm', 'a')
+    expect(router.select('llm', ['a', 'b'])).toBe('b')
+  })
+
+  it('puts a supplier in cooldown after consecutive failures, then on probation', () => {
+    const { router, advance } = setup()
+    const cooled: string[] = []
+    router.onCooldown = (_, supplier, reason, ms) => cooled.push(`${supplier}:${reason}:${ms}`)
+    serve(router, 'a', 100)
+    serve(router, 'b', 100)
+    for (let i = 0; i < 3; i++) {
+      router.started('llm', 'a')
+      router.failed('llm', 'a', 'connect')
+    }
+    expect(cooled).toEqual(['a:connect:1000'])
+    expect(router.state('llm', 'a')).toBe('cooldown')
+    for (let i = 0; i < 5; i++) expect(router.select('llm', ['a', 'b'])).toBe('b')
+    // Nothing else left: the cooling supplier is still better than nothing.
+    expect(router.select('llm', ['a'])).toBe('a')
+    advance(1000)
+    expect(router.state('llm', 'a')).toBe('probation')
+    // Probation: a small share only (random 0.5 > 0.1 here), all of it when alone.
+    expect(router.select('llm', ['a', 'b'])).toBe('b')
+    expect(router.select('llm', ['a'])).toBe('a')
+    // A failure on probation: cooldown again, twice as long.
+    router.started('llm', 'a')
+    router.failed('llm', 'a', 'timeout')
+    expect(cooled.at(-1)).toBe('a:timeout:2000')
+    advance(2000)
+    for (let i = 0; i < 2; i++) {
+      router.started('llm', 'a')
+      router.succeeded('llm', 'a', { ttftMs: 100 })
+    }
+    expect(router.state('llm', 'a')).toBe('healthy')
+  })
+
+  it('cools a supplier down at once for a bad signature', () => {
+    const { router } = setup()
+    router.started('llm', 'evil')
+    router.failed('llm', 'evil', 'bad_signature')
+    expect(router.state('llm', 'evil')).toBe('cooldown')
+    expect(router.snapshot()[0]).toMatchObject({ supplier: 'evil', lastError: 'bad_signature' })
+  })
+
+  it('gives probation suppliers their share', () => {
+    const { router, advance } = setup({}, [0.05])
+    serve(router, 'b', 100)
+    router.started('llm', 'a')
+    router.failed('llm', 'a', 'bad_signature')
+    advance(5000)
+    expect(router.select('llm', ['a', 'b'])).toBe('a')
+  })
+
+  it('explores at the configured rate', () => {
+    const { router } = setup({ explorationRate: 0.2 }, [0.1, 0.99])
+    serve(router, 'a', 100)
+    serve(router, 'b', 2000)
+    // random 0.1 < 0.2: explore, index floor(0.99 * 2) = 1 → b.
+    expect(router.select('llm', ['a', 'b'])).toBe('b')
+  })
+
+  it('counts a lost hedge as a lower bound of the TTFT', () => {
+    const { router } = setup()
+    serve(router, 'a', 100)
+    serve(router, 'b', 120)
+    router.started('llm', 'a')
+    router.cancelled('llm', 'a', 5000)
+    expect(router.select('llm', ['a', 'b'])).toBe('b')
+    expect(router.typicalTtftMs('llm')).toBeGreaterThan(100)
+  })
+
+  it('skips excluded suppliers and returns undefined when none is left', () => {
+    const { router } = setup()
+    expect(router.select('llm', ['a'], new Set(['a']))).toBeUndefined()
+    expect(router.select('llm', [])).toBeUndefined()
+  })
+})
