@@ -53,6 +53,8 @@ export type Devnet = {
   rpcUrl: string
   wsUrl: string
   chainId: string
+  /** Milliseconds between blocks; 0 when blocks come only on request. */
+  blockTimeMs: number
   accounts: DevnetAccount[]
   /** The resolved genesis (params, actors) the chain started from. */
   genesis: ResolvedGenesis
@@ -62,6 +64,8 @@ export type Devnet = {
   readonly appHash: Uint8Array
   /** Produces `count` blocks now and returns the new height. */
   produceBlocks(count?: number): Promise<bigint>
+  /** Produces one block now and returns its height. */
+  produceBlock(): Promise<bigint>
   /** Resolves once the chain reaches `height` (blocks come from the timer or `produceBlocks`). */
   waitForHeight(height: bigint, timeoutMs?: number): Promise<void>
   /** The node behind the RPC, for advanced use in tests. */
@@ -171,6 +175,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     rpcUrl: server.url,
     wsUrl: server.url.replace(/^http/, 'ws'),
     chainId: genesis.chainId,
+    blockTimeMs,
     accounts,
     genesis,
     node,
@@ -184,6 +189,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       if (stopped) throw new DevnetError('STOPPED', 'The devnet is stopped.')
       for (let i = 0; i < count; i++) node.produceBlock()
       return node.height
+    },
+    produceBlock() {
+      return devnet.produceBlocks(1)
     },
     waitForHeight(height, timeoutMs = 60_000) {
       if (node.height >= height) return Promise.resolve()

@@ -1,1 +1,37 @@
-export {}
+// @decai/devnet: an embedded POKT Shannon chain in one Node process (the network's "Anvil"),
+// speaking CometBFT JSON-RPC with poktroll v0.1.35's module logic.
+
+export {
+  type DevnetCliOptions,
+  devnetUsage,
+  formatDevnetBanner,
+  runDevnetCli,
+} from './cli/run-cli.js'
+export {
+  type AccountConfig,
+  type AmountInput,
+  type ApplicationConfig,
+  type DevnetConfig,
+  defaultAccounts,
+  defaultParamOverrides,
+  type GatewayConfig,
+  loadConfigFile,
+  parseAmount,
+  type ResolvedAccount,
+  type ResolvedGenesis,
+  resolveGenesis,
+  type ServiceConfig,
+  type SupplierConfig,
+  type SupplierServiceInput,
+} from './config.js'
+export { type Devnet, type DevnetAccount, type StartDevnetOptions, startDevnet } from './devnet.js'
+export {
+  DevnetError,
+  type DevnetErrorCode,
+  type DevnetErrorParameters,
+  devnetErrorCodes,
+  isDevnetError,
+} from './errors.js'
+export { type DerivedKey, deriveKey, TEST_MNEMONIC, testKeyPath } from './keys.js'
+export type { Node as DevnetNode } from './node/node.js'
+export type { StoredBlock, TxRecord } from './node/types.js'
