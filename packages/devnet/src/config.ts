@@ -280,10 +280,8 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
   const defaults = defaultModuleParams()
   const dao = accounts.find((a) => a.name === 'dao')
   if (dao) defaults.tokenomics.daoRewardAddress = dao.address
-  const params = mergeParams(
-    { ...defaultParamOverrides, ...(config.params ?? {}) } as DevnetConfig['params'],
-    defaults,
-  )
+  // Field by field: a config setting one shared param keeps the devnet's short sessions.
+  const params = mergeParams(config.params, mergeParams(defaultParamOverrides, defaults))
 
   const validatorName = config.validator?.account ?? 'validator'
   const validatorAccount = accounts.find((a) => a.name === validatorName) ?? accounts[0]
