@@ -1,6 +1,6 @@
-// Relay signable bytes and signature checks the proof module runs at proof validation.
-// TODO(@decai/session): these belong in the session package's relay build/verify helpers; kept
-// private here until it exports them.
+// The relay signature checks the proof module runs at proof validation, against chain state
+// (the application's ring and the operator's account key), with poktroll's error codes. The
+// signable bytes come from @decai/session.
 
 import {
   deserializeRingSignature,
@@ -10,16 +10,8 @@ import {
   verifyRingMembership,
   verifySecp256k1,
 } from '@decai/crypto'
-import { clone, create, marshal } from '@decai/protocol'
-import {
-  type RelayRequest,
-  RelayRequestMetadataSchema,
-  RelayRequestSchema,
-  type RelayResponse,
-  RelayResponseMetadataSchema,
-  RelayResponseSchema,
-} from '@decai/protocol/gen/pocket/service/relay_pb'
-import { sha256 } from '@noble/hashes/sha2.js'
+import type { RelayRequest, RelayResponse } from '@decai/protocol/gen/pocket/service/relay_pb'
+import { getRelayRequestSignableBytesHash, getRelayResponseSignableBytesHash } from '@decai/session'
 import { RegisteredError } from './abci-error.js'
 import type { Context } from './context.js'
 import { getApplication } from './modules/application.js'
@@ -30,26 +22,6 @@ const ringErrors = {
   invalidRelayRequestSignature: new RegisteredError('rings', 3, 'invalid relay request signature'),
 }
 const serviceInvalidRelayResponse = new RegisteredError('service', 1110, 'invalid relay response')
-
-/** `RelayRequest.GetSignableBytesHash`: SHA-256 of the request with its signature cleared. */
-export function getRelayRequestSignableHash(req: RelayRequest): Uint8Array {
-  const copy = clone(RelayRequestSchema, req)
-  copy.meta ??= create(RelayRequestMetadataSchema)
-  copy.meta.signature = new Uint8Array()
-  return sha256(marshal(RelayRequestSchema, copy))
-}
-
-/**
- * `RelayResponse.GetSignableBytesHash`: SHA-256 of the response with the supplier signature
- * cleared, and the payload too when its hash is present.
- */
-export function getRelayResponseSignableHash(res: RelayResponse): Uint8Array {
-  const copy = clone(RelayResponseSchema, res)
-  copy.meta ??= create(RelayResponseMetadataSchema)
-  copy.meta.supplierOperatorSignature = new Uint8Array()
-  if (copy.payloadHash.length > 0) copy.payload = new Uint8Array()
-  return sha256(marshal(RelayResponseSchema, copy))
-}
 
 /**
  * `ringClient.VerifyRelayRequestSignature`: the signature's ring must be a subset of the
@@ -97,7 +69,7 @@ export function verifyRelayRequestSignature(ctx: Context, req: RelayRequest): vo
       `ring signature in the relay request does not match the expected one for the app ${appAddress}`,
     )
   }
-  if (!ringVerify(signature, getRelayRequestSignableHash(req))) {
+  if (!ringVerify(signature, getRelayRequestSignableBytesHash(req))) {
     throw ringErrors.invalidRelayRequestSignature.wrap('invalid relay request signature or bytes')
   }
 }
@@ -105,7 +77,7 @@ export function verifyRelayRequestSignature(ctx: Context, req: RelayRequest): vo
 /** `RelayResponse.VerifySupplierOperatorSignature` against the operator's account key. */
 export function verifySupplierSignature(res: RelayResponse, publicKey: Uint8Array): void {
   const signature = res.meta?.supplierOperatorSignature ?? new Uint8Array()
-  if (!verifySecp256k1(signature, getRelayResponseSignableHash(res), publicKey)) {
+  if (!verifySecp256k1(signature, getRelayResponseSignableBytesHash(res), publicKey)) {
     throw serviceInvalidRelayResponse.wrap('invalid signature')
   }
 }
