@@ -31,7 +31,6 @@ import type { ServiceConfig } from './config.js'
 import { isSupplierError, SupplierError } from './errors.js'
 import type { Logger } from './logger.js'
 import {
-  concat,
   createSseMeter,
   prepareMeteredRequest,
   readJsonUsage,
@@ -155,11 +154,41 @@ function failureOf(error: SupplierError): [RelayMinerErrorKind, string] {
   }
 }
 
+/** The POST body, or `undefined` past `limit` bytes (read no further than that). */
 async function readRequestBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN)
   if (declared > limit) return undefined
-  const body = new Uint8Array(await request.arrayBuffer())
-  return body.length > limit ? undefined : body
+  // With a declared length the server's fast path reads the body directly.
+  if (Number.isSafeInteger(declared)) {
+    const body = new Uint8Array(await request.arrayBuffer())
+    return body.length > limit ? undefined : body
+  }
+  if (!request.body) return new Uint8Array()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = request.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.length
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      return undefined
+    }
+    chunks.push(value)
+  }
+  return concatAll(chunks, size)
+}
+
+function concatAll(chunks: Uint8Array[], size?: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(size ?? chunks.reduce((n, c) => n + c.length, 0))
+  let offset = 0
+  for (const c of chunks) {
+    out.set(c, offset)
+    offset += c.length
+  }
+  return out
 }
 
 async function serveRelay(
@@ -545,7 +574,7 @@ async function bufferRelay(relay: RelayInFlight, isSse: boolean): Promise<Respon
     clearTimeout(relay.deadline)
   }
   const backendEnded = performance.now()
-  const body = chunks.length === 1 ? chunks[0]! : chunks.reduce(concat, new Uint8Array())
+  const body = concatAll(chunks)
   const modified = sse !== undefined && body.length !== received
   const headers = modified
     ? backend.headers.filter(([n]) => n.toLowerCase() !== 'content-length')

@@ -40,6 +40,9 @@ export type ChainOptions = {
   appStake?: bigint
   computeUnitsPerRelay?: number
   dataDir?: string
+  /** More services and applications staked at genesis. */
+  services?: NonNullable<DevnetConfig['services']>
+  applications?: NonNullable<DevnetConfig['applications']>
 }
 
 /** A devnet with the service, the application and `supplier1` staked from genesis. */
@@ -61,6 +64,7 @@ export function startChain(options: ChainOptions = {}): Promise<Devnet> {
           computeUnitsPerRelay: options.computeUnitsPerRelay ?? 10,
           owner: 'owner',
         },
+        ...(options.services ?? []),
       ],
       applications: [
         {
@@ -69,6 +73,7 @@ export function startChain(options: ChainOptions = {}): Promise<Devnet> {
           serviceId: SERVICE_ID,
         },
         { address: 'user2', stake: '1000000', serviceId: SERVICE_ID },
+        ...(options.applications ?? []),
       ],
       suppliers: [
         {

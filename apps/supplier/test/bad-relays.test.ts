@@ -1,0 +1,338 @@
+// Bad relays: every verification failure is answered with the RelayMinerError poktroll's
+// RelayMiner replies with (codespace, code, description), as an unsigned RelayResponse with
+// the request's session header; nothing reaches the backend and nothing is mined. Also the
+// rate limit by application stake, with the real model answering the relays it allows.
+import { hexToBytes } from '@decai/crypto'
+import type { Devnet } from '@decai/devnet'
+import { type LlmServer, startLlmServer } from '@decai/llm-server'
+import { clone, type RelayRequest, RelayRequestSchema } from '@decai/protocol'
+import {
+  buildRelayRequest,
+  createPoktHttpRequest,
+  parseRelayResponse,
+  serializeRelayRequest,
+  signRelayRequest,
+  verifyRelayResponse,
+} from '@decai/session'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { relayMinerErrors, type Supplier, startSupplier } from '../src/index.js'
+import { AppClient, account, chatBody, SERVICE_ID, startChain, supplierConfig } from './helpers.js'
+
+let devnet: Devnet
+let llm: LlmServer
+let supplier: Supplier
+let app: AppClient
+
+// 200,000 compute units per relay at 42 uPOKT each: 9.24 POKT per relay in stake terms, so
+// the 100 POKT application can pay this supplier 5 relays per session, the 1 POKT one none.
+const CUPR = 200_000
+
+beforeAll(async () => {
+  ;[devnet, llm] = await Promise.all([
+    startChain({
+      computeUnitsPerRelay: CUPR,
+      services: [{ id: 'other', name: 'Other', computeUnitsPerRelay: 1, owner: 'owner' }],
+      applications: [{ address: 'user1', stake: '1000000', serviceId: 'other' }],
+    }),
+    startLlmServer({ port: 0, threads: 1, parallel: 2, embeddings: false }),
+  ])
+  // Sessions of 4 blocks: start in the third session so that the first one has expired.
+  await devnet.produceBlocks(9)
+  supplier = await startSupplier(
+    supplierConfig(devnet, llm.url, { service: { maxRequestBytes: '64KiB' } }),
+  )
+  app = new AppClient(
+    devnet,
+    account(devnet, 'application'),
+    supplier.operatorAddress,
+    supplier.publicKey,
+  )
+})
+
+afterAll(async () => {
+  await supplier?.stop()
+  await Promise.all([llm?.stop(), devnet?.stop()])
+})
+
+async function post(bytes: Uint8Array) {
+  const res = await fetch(supplier.url, { method: 'POST', body: bytes as Uint8Array<ArrayBuffer> })
+  expect(res.status).toBe(200)
+  return parseRelayResponse(new Uint8Array(await res.arrayBuffer()))
+}
+
+type Kind = keyof typeof relayMinerErrors
+
+async function expectMinerError(request: RelayRequest | Uint8Array, kind: Kind) {
+  const bytes = request instanceof Uint8Array ? request : serializeRelayRequest(request)
+  const response = await post(bytes)
+  const expected = relayMinerErrors[kind]
+  expect(response.relayMinerError).toMatchObject({
+    codespace: expected.codespace,
+    code: expected.code,
+    description: expected.description,
+  })
+  expect(response.relayMinerError!.message).toContain(expected.description)
+  expect(new TextDecoder().decode(response.payload)).toBe(response.relayMinerError!.message)
+  expect(response.meta?.supplierOperatorSignature.length ?? 0).toBe(0)
+  if (!(request instanceof Uint8Array) && request.meta?.sessionHeader)
+    expect(response.meta?.sessionHeader).toEqual(request.meta.sessionHeader)
+  return response
+}
+
+const payload = () =>
+  createPoktHttpRequest({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(chatBody('Hi', { max_tokens: 2 })),
+  })
+
+/** A request with an arbitrary header, ring-signed by `signer` with `ring`. */
+async function signed(
+  header: Parameters<typeof buildRelayRequest>[0]['sessionHeader'],
+  options: { supplier?: string; signer?: Uint8Array; ringOf?: AppClient } = {},
+) {
+  const ringHeader = await app.session()
+  return signRelayRequest(
+    buildRelayRequest({
+      sessionHeader: header,
+      supplierOperatorAddress: options.supplier ?? supplier.operatorAddress,
+      payload: payload(),
+    }),
+    {
+      signer: options.signer ?? app.app.privateKey,
+      ring: await (options.ringOf ?? app).ring({ ...ringHeader, ...header } as never),
+    },
+  )
+}
+
+describe('malformed requests (RelayRequest.ValidateBasic)', () => {
+  it('bytes that are not a RelayRequest: relayer_proxy/14, empty session header', async () => {
+    const response = await expectMinerError(hexToBytes('ffffffff0102'), 'unmarshalingRelayRequest')
+    expect(response.meta?.sessionHeader).toMatchObject({ serviceId: '', sessionId: '' })
+  })
+
+  it('each ValidateBasic failure: service/1111', async () => {
+    const good = await app.signRelay({ path: '/v1/chat/completions', body: chatBody('Hi') })
+    const variants: ((r: RelayRequest) => void)[] = [
+      (r) => {
+        r.meta!.sessionHeader = undefined
+      },
+      (r) => {
+        r.meta!.sessionHeader!.applicationAddress = 'cosmos1notpokt'
+      },
+      (r) => {
+        r.meta!.sessionHeader!.sessionId = ''
+      },
+      (r) => {
+        r.meta!.sessionHeader!.serviceId = 'bad service!'
+      },
+      (r) => {
+        r.meta!.sessionHeader!.sessionStartBlockHeight = 0n
+      },
+      (r) => {
+        r.meta!.signature = new Uint8Array()
+      },
+      (r) => {
+        r.meta!.supplierOperatorAddress = ''
+      },
+    ]
+    for (const mutate of variants) {
+      const request = clone(RelayRequestSchema, good)
+      mutate(request)
+      await expectMinerError(request, 'serviceInvalidRelayRequest')
+    }
+  })
+
+  it('a body over the service limit: relayer_proxy/11', async () => {
+    await expectMinerError(new Uint8Array(70 * 1024), 'maxBodyExceeded')
+  })
+})
+
+describe('requests this supplier does not serve', () => {
+  it('another supplier: relayer_proxy/9', async () => {
+    const header = await app.session()
+    const request = await signed(header, { supplier: account(devnet, 'supplier2').address })
+    await expectMinerError(request, 'supplierNotReachable')
+  })
+
+  it('a service without a backend here: relayer_proxy/3', async () => {
+    const header = await app.session()
+    await expectMinerError(
+      await signed({ ...header, serviceId: 'nope' }),
+      'serviceEndpointNotHandled',
+    )
+  })
+})
+
+describe('signature and ring (poktroll ring client)', () => {
+  it('an application unknown to the chain: rings/2', async () => {
+    const header = await app.session()
+    const faucet = account(devnet, 'faucet')
+    const request = buildRelayRequest({
+      sessionHeader: { ...header, applicationAddress: faucet.address },
+      supplierOperatorAddress: supplier.operatorAddress,
+      payload: payload(),
+    })
+    // A well-formed ring signature: what fails is finding the application's ring.
+    request.meta!.signature = (await signed(header)).meta!.signature
+    await expectMinerError(request, 'ringInvalidRelayRequest')
+  })
+
+  it('bytes that are not a ring signature: rings/3', async () => {
+    const request = await app.signRelay({ path: '/v1/chat/completions', body: chatBody('Hi') })
+    request.meta!.signature = new Uint8Array(10).fill(7)
+    await expectMinerError(request, 'ringInvalidSignature')
+  })
+
+  it("a ring that is not the application's: rings/3", async () => {
+    const header = await app.session()
+    const other = new AppClient(
+      devnet,
+      account(devnet, 'user2'),
+      supplier.operatorAddress,
+      supplier.publicKey,
+    )
+    const request = await signed(header, { signer: other.app.privateKey, ringOf: other })
+    await expectMinerError(request, 'ringInvalidSignature')
+  })
+
+  it('a payload changed after signing: rings/3', async () => {
+    const request = await app.signRelay({ path: '/v1/chat/completions', body: chatBody('Hi') })
+    request.payload = new TextEncoder().encode('{"tampered":true}')
+    await expectMinerError(request, 'ringInvalidSignature')
+  })
+})
+
+describe('session (poktroll relay authenticator)', () => {
+  it('a session past its grace period: relay_authenticator/1', async () => {
+    const old = await app.client.getSession({
+      applicationAddress: app.app.address,
+      serviceId: SERVICE_ID,
+      height: 1n,
+    })
+    await expectMinerError(await signed(old.header!), 'authInvalidSession')
+  })
+
+  it('a session ID that is not the chain’s: relay_authenticator/1', async () => {
+    const header = await app.session()
+    await expectMinerError(
+      await signed({ ...header, sessionId: 'ab'.repeat(32) }),
+      'authInvalidSession',
+    )
+  })
+
+  it('the right ID with another end height: relay_authenticator/1', async () => {
+    const header = await app.session()
+    const request = await signed({
+      ...header,
+      sessionEndBlockHeight: header.sessionEndBlockHeight + 1n,
+    })
+    await expectMinerError(request, 'authInvalidSession')
+  })
+
+  it('an application not staked for the service: relay_authenticator/1', async () => {
+    const header = await app.session()
+    const user1 = new AppClient(
+      devnet,
+      account(devnet, 'user1'),
+      supplier.operatorAddress,
+      supplier.publicKey,
+    )
+    const request = await signed(
+      { ...header, applicationAddress: user1.app.address },
+      { signer: user1.app.privateKey, ringOf: user1 },
+    )
+    await expectMinerError(request, 'authInvalidSession')
+  })
+
+  it('a supplier of this relay miner that is not in the session: relay_authenticator/2', async () => {
+    // supplier2 holds no stake: its key is served here but the chain never puts it in a session.
+    const supplier2 = account(devnet, 'supplier2')
+    const other = await startSupplier(
+      supplierConfig(devnet, llm.url, {
+        operator: { privateKey: Buffer.from(supplier2.privateKey).toString('hex') },
+      }),
+    )
+    try {
+      const header = await app.session()
+      const request = await signed(header, { supplier: supplier2.address })
+      const res = await fetch(other.url, {
+        method: 'POST',
+        body: serializeRelayRequest(request) as Uint8Array<ArrayBuffer>,
+      })
+      const response = parseRelayResponse(new Uint8Array(await res.arrayBuffer()))
+      expect(response.relayMinerError).toMatchObject({ codespace: 'relay_authenticator', code: 2 })
+    } finally {
+      await other.stop()
+    }
+  })
+})
+
+describe('rate limiting by application stake', () => {
+  it('refuses an application whose stake cannot pay one relay: relayer_proxy/7', async () => {
+    const poor = new AppClient(
+      devnet,
+      account(devnet, 'user2'),
+      supplier.operatorAddress,
+      supplier.publicKey,
+    )
+    const request = await poor.signRelay({ path: '/v1/chat/completions', body: chatBody('Hi') })
+    const response = await expectMinerError(request, 'rateLimited')
+    // The client sees it as what it is.
+    const verified = verifyRelayResponse(
+      await fetch(supplier.url, {
+        method: 'POST',
+        body: serializeRelayRequest(request) as Uint8Array<ArrayBuffer>,
+      }).then(async (r) => new Uint8Array(await r.arrayBuffer())),
+      {
+        sessionHeader: request.meta!.sessionHeader!,
+        supplierOperatorAddress: supplier.operatorAddress,
+        supplierPublicKey: supplier.publicKey,
+      },
+    )
+    expect(!verified.ok && verified.error.code).toBe('RELAY_RESPONSE_MINER_ERROR')
+    expect(response.relayMinerError!.message).toMatch(/spent its stake/)
+  })
+
+  it('serves what the stake pays for this session (5 relays), then refuses', async () => {
+    const header = await app.session()
+    const results = []
+    for (let i = 0; i < 6; i++) {
+      const request = await app.signRelay(
+        { path: '/v1/chat/completions', body: chatBody(`Say ${i}`, { max_tokens: 2 }) },
+        header,
+      )
+      results.push(await app.send(supplier.url, request))
+    }
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, true, true, false])
+    const last = results[5]!
+    expect(!last.ok && last.minerError).toMatchObject({ codespace: 'relayer_proxy', code: 7 })
+    expect(supplier.getSession(header.sessionId)).toMatchObject({ relaysServed: 5, relaysMined: 5 })
+  })
+
+  it('counts every refusal by reason, and none of them reached the backend', async () => {
+    const metrics = supplier.renderMetrics()
+    for (const reason of [
+      'RELAY_REQUEST_MALFORMED',
+      'RELAY_REQUEST_MISSING_SESSION_HEADER',
+      'RELAY_UNKNOWN_SUPPLIER',
+      'UNKNOWN_SERVICE',
+      'RELAY_RING_UNAVAILABLE',
+      'RELAY_SIGNATURE_MALFORMED',
+      'RELAY_RING_MISMATCH',
+      'RELAY_SIGNATURE_INVALID',
+      'RELAY_SESSION_EXPIRED',
+      'RELAY_SESSION_ID_MISMATCH',
+      'RELAY_SESSION_HEADER_MISMATCH',
+      'RELAY_SESSION_UNAVAILABLE',
+      'RATE_LIMITED',
+      'REQUEST_TOO_LARGE',
+    ])
+      expect(metrics).toMatch(
+        new RegExp(`supplier_relays_rejected_total\\{[^}]*reason="${reason}"`),
+      )
+    expect(metrics).not.toMatch(/supplier_relays_failed_total\{/)
+    expect(metrics).toMatch(/supplier_relays_served_total\{service="llm",mode="buffered"\} 5/)
+  })
+})
