@@ -128,7 +128,7 @@ export const gatewayConfigSchema = z
     routing: z
       .object({
         /** Suppliers tried per request, hedges included. */
-        maxAttempts: z.number().int().min(1).max(10).default(3),
+        maxAttempts: z.number().int().min(1).max(10).default(4),
         /** Send a second request when the first token is late (before any byte reached the client). */
         hedge: z.boolean().default(true),
         /** The first-token delay after which a hedge goes out, when nothing is measured yet. */

@@ -503,7 +503,9 @@ class RequestRun {
         details: `service ${this.#serviceId}`,
       })
     const deadline = this.#p.receivedAt + config.timeouts.requestMs
-    let hedgeFired = false
+    // A hedge goes out once the first token is this late; when a hedge fails while the slow
+    // attempt is still waiting, the next one goes out at once.
+    const hedgeDueAt = this.#active[0]!.startedAt + this.#hedgeDelay()
     for (;;) {
       if (this.#active.length === 0) {
         if (!this.#canStart() || !this.#startAttempt(false)) throw this.#exhausted()
@@ -514,14 +516,19 @@ class RequestRun {
         continue
       }
       const now = performance.now()
+      let hedgeArmed = config.routing.hedge && this.#active.length === 1 && this.#canStart()
+      if (hedgeArmed && now >= hedgeDueAt) {
+        const hedge = this.#startAttempt(true)
+        if (hedge) {
+          this.#hedge = hedge
+          continue
+        }
+        hedgeArmed = false
+      }
       const timers: ReturnType<typeof setTimeout>[] = []
       const waits: Promise<Wake>[] = this.#active.map((a) => a.next)
       waits.push(this.#clientGone, timer(deadline - now, { kind: 'deadline' as const }, timers))
-      const primary = this.#active[0]!
-      if (config.routing.hedge && !hedgeFired && this.#active.length === 1 && this.#canStart())
-        waits.push(
-          timer(primary.startedAt + this.#hedgeDelay() - now, { kind: 'hedge' as const }, timers),
-        )
+      if (hedgeArmed) waits.push(timer(hedgeDueAt - now, { kind: 'hedge' as const }, timers))
       for (const a of this.#active)
         waits.push(
           timer(
@@ -547,12 +554,8 @@ class RequestRun {
           for (const a of [...this.#active])
             await this.#fail(a, new AttemptFailure('timeout', 'Request deadline.'))
           throw new GatewayError('UPSTREAM_TIMEOUT', 'No supplier answered in time.')
-        case 'hedge': {
-          hedgeFired = true
-          const hedge = this.#startAttempt(true)
-          if (hedge) this.#hedge = hedge
+        case 'hedge':
           continue
-        }
         case 'timeout':
           await this.#fail(wake.attempt, new AttemptFailure('timeout', 'No first token in time.'))
           continue

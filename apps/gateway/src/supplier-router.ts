@@ -60,6 +60,8 @@ type Stats = {
   samples: number
   success: number
   ttftMs: number | undefined
+  /** TTFT of answered relays only (no lower bounds from lost hedges): what "on time" means. */
+  answeredTtftMs: number | undefined
   tps: number | undefined
   latencyMs: number | undefined
   inFlight: number
@@ -119,6 +121,7 @@ export class SupplierRouter {
         samples: 0,
         success: 1,
         ttftMs: undefined,
+        answeredTtftMs: undefined,
         tps: undefined,
         latencyMs: undefined,
         inFlight: 0,
@@ -243,7 +246,10 @@ export class SupplierRouter {
     s.samples++
     s.success = ewma(s.success, 1, SUCCESS_ALPHA)
     s.consecutiveFailures = 0
-    if (timing.ttftMs !== undefined) s.ttftMs = ewma(s.ttftMs, timing.ttftMs, TIMING_ALPHA)
+    if (timing.ttftMs !== undefined) {
+      s.ttftMs = ewma(s.ttftMs, timing.ttftMs, TIMING_ALPHA)
+      s.answeredTtftMs = ewma(s.answeredTtftMs, timing.ttftMs, TIMING_ALPHA)
+    }
     if (timing.tokensPerSecond !== undefined && Number.isFinite(timing.tokensPerSecond))
       s.tps = ewma(s.tps, timing.tokensPerSecond, TIMING_ALPHA)
     if (timing.latencyMs !== undefined)
@@ -294,12 +300,12 @@ export class SupplierRouter {
     this.onCooldown?.(s.serviceId, s.supplier, reason, ms)
   }
 
-  /** Typical TTFT of the service's healthy suppliers (ms), for the hedge delay. */
+  /** Typical TTFT of answered relays of the service's healthy suppliers (ms), for the hedge delay. */
   typicalTtftMs(serviceId: string): number | undefined {
     const values: number[] = []
     for (const s of this.#stats.values())
-      if (s.serviceId === serviceId && s.state === 'healthy' && s.ttftMs !== undefined)
-        values.push(s.ttftMs)
+      if (s.serviceId === serviceId && s.state === 'healthy' && s.answeredTtftMs !== undefined)
+        values.push(s.answeredTtftMs)
     return median(values)
   }
 
