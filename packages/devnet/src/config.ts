@@ -301,7 +301,7 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
     return value
   }
 
-  return {
+  const resolved: ResolvedGenesis = {
     chainId: config.chainId!,
     accounts,
     params,
@@ -339,6 +339,34 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
       }
     }),
     publishPubKeys: config.publishPubKeys ?? true,
+  }
+  checkGenesisActors(resolved)
+  return resolved
+}
+
+/** The references between genesis actors that the chain would otherwise reject later. */
+function checkGenesisActors(genesis: ResolvedGenesis): void {
+  const services = new Set(genesis.services.map((s) => s.id))
+  if (services.size !== genesis.services.length) throw invalid('service IDs must be unique')
+  const gateways = new Set(genesis.gateways.map((g) => g.address))
+  for (const app of genesis.applications) {
+    if (!services.has(app.serviceId))
+      throw invalid(`application ${app.address}: unknown service "${app.serviceId}"`)
+    for (const g of app.gateways) {
+      if (!gateways.has(g)) throw invalid(`application ${app.address}: ${g} is not a gateway`)
+    }
+  }
+  for (const supplier of genesis.suppliers) {
+    for (const svc of supplier.services) {
+      if (!services.has(svc.serviceId))
+        throw invalid(`supplier ${supplier.operatorAddress}: unknown service "${svc.serviceId}"`)
+      const total = svc.revShare.reduce((n, r) => n + r.revSharePercentage, 0n)
+      if (total !== 100n) {
+        throw invalid(
+          `supplier ${supplier.operatorAddress}: rev shares of "${svc.serviceId}" sum to ${total}, not 100`,
+        )
+      }
+    }
   }
 }
 
