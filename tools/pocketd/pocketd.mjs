@@ -7,6 +7,9 @@
 //   node tools/pocketd/pocketd.mjs start [--home DIR] [--port 26757] [--reset] [--foreground]
 //   node tools/pocketd/pocketd.mjs stop  [--home DIR]
 //   node tools/pocketd/pocketd.mjs smoke [--port 26857] [--keep]
+//   node tools/pocketd/pocketd.mjs interop [--port 26957]
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { buildPocketd } from './lib/build.mjs'
 import { isPocketdError, PocketdError } from './lib/process.mjs'
@@ -20,13 +23,14 @@ import {
   stopPocketdHome,
 } from './localnet.mjs'
 
-const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke> [options]
+const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop> [options]
   build  [--force]                       build (or reuse) the cached binary; prints its path
   init   [--home DIR] [--block-time T]   fresh home with TEST keys and genesis
   start  [--home DIR] [--port N] [--reset] [--block-time T] [--foreground]
                                          start the node, wait for blocks, print JSON
   stop   [--home DIR]                    stop the node started by \`start\`
-  smoke  [--port N] [--keep]             build, init, start, txs and queries, stop`
+  smoke  [--port N] [--keep]             build, init, start, txs and queries, stop
+  interop [--port N]                     our SDK's relays through poktroll's RelayMiner, settled`
 
 const options = {
   home: { type: 'string' },
@@ -90,11 +94,27 @@ async function main() {
       process.exitCode = failed > 0 ? 1 : 0
       return
     }
+    case 'interop': {
+      const port = parsePort(values.port, 26957)
+      process.exitCode = await runInterop(port)
+      return
+    }
     default:
       throw new PocketdError('INVALID_ARGUMENT', `Unknown command "${command}".`, {
         details: USAGE,
       })
   }
+}
+
+/** The interop check is TypeScript (it uses the packages' sources): run it with tsx. */
+function runInterop(port) {
+  const script = fileURLToPath(new URL('relayminer-interop.ts', import.meta.url))
+  const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
+  const child = spawn(tsx, [script], {
+    stdio: 'inherit',
+    env: { ...process.env, POCKETD_INTEROP_PORT: String(port) },
+  })
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
 }
 
 function parsePort(text, fallback) {

@@ -1,0 +1,473 @@
+// Interop with poktroll's own RelayMiner on pocketd: relays built and ring-signed by our SDK
+// (@decai/session, @decai/crypto) go to `pocketd relayminer start`; its signed responses must
+// verify with our code, and the claim and proof it submits must be accepted and settled by
+// pocketd for the amount our formulas give. Also times the RelayMiner's overhead per relay.
+//
+//   pnpm pocketd interop            (or: pnpm exec tsx tools/pocketd/relayminer-interop.ts)
+//
+// Prints "N passed, M failed"; exits non-zero on any failure.
+import { spawn } from 'node:child_process'
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage } from 'node:http'
+import { join } from 'node:path'
+import {
+  createChainClient,
+  createPrivateKeySigner,
+  createSigningChainClient,
+  EventProofSubmittedSchema,
+  findEvents,
+  type SigningChainClient,
+} from '../../packages/chain/src/index.js'
+import {
+  getPublicKey,
+  getRingAddresses,
+  resolveRingPublicKeys,
+} from '../../packages/crypto/src/index.js'
+import {
+  fromBinary,
+  POKTHTTPResponseSchema,
+  ProofRequirementReason,
+} from '../../packages/protocol/src/index.js'
+import {
+  buildRelayRequest,
+  createPoktHttpRequest,
+  getClaimedUpokt,
+  getClaimRootCount,
+  getClaimRootSum,
+  serializeRelayRequest,
+  signRelayRequest,
+  verifyRelayResponse,
+} from '../../packages/session/src/index.js'
+import { CHAIN_ID, getPorts, type PocketdNode, startPocketd } from './localnet.mjs'
+
+const SERVICE_ID = 'interop'
+// Ten relays of 100,000 compute units claim 42 POKT, above the 20 POKT proof requirement
+// threshold: the RelayMiner must submit a proof, whatever the proof request probability.
+const COMPUTE_UNITS_PER_RELAY = 100_000n
+const RELAYS = 10
+const TIMED_RELAYS = 40
+const POKT = 1_000_000n
+
+type Check = (name: string, body: () => Promise<string | undefined>) => Promise<boolean>
+
+async function main(): Promise<number> {
+  const port = Number(process.env['POCKETD_INTEROP_PORT'] ?? 26957)
+  const results = { passed: 0, failed: 0 }
+  const check: Check = async (name, body) => {
+    const started = Date.now()
+    try {
+      const note = await body()
+      results.passed++
+      console.log(`ok   ${name}${note ? ` (${note})` : ''} [${Date.now() - started} ms]`)
+      return true
+    } catch (error) {
+      results.failed++
+      console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
+      return false
+    }
+  }
+
+  // One-second blocks: a session (4 blocks) must hold the timed relays too.
+  const node = await startPocketd({ port, blockTime: '1s' })
+  const backend = await startBackend()
+  let relayMiner: { stop(): Promise<void>; url: string } | undefined
+  try {
+    const client = createChainClient({ rpcUrl: node.rpcUrl })
+    const actor = async (name: string) => {
+      const account = node.accounts.find((a) => a.name === name)
+      if (!account) throw new Error(`no account ${name}`)
+      const key = Uint8Array.from(Buffer.from(account.privateKey, 'hex'))
+      const signing = await createSigningChainClient({
+        rpcUrl: node.rpcUrl,
+        signer: createPrivateKeySigner(key),
+        gasPrice: '0upokt',
+        pollingInterval: 100,
+      })
+      return { key, address: account.address, client: signing }
+    }
+    const [owner, app, gateway, supplier] = (await Promise.all(
+      ['owner', 'application', 'gateway', 'supplier1'].map(actor),
+    )) as [Actor, Actor, Actor, Actor]
+    const relayMinerPort = port + 10
+
+    const staked = await check(
+      'service, gateway, application (delegating), supplier staked with our SDK',
+      async () => {
+        await owner.client.addService({
+          id: SERVICE_ID,
+          name: 'Interop',
+          computeUnitsPerRelay: COMPUTE_UNITS_PER_RELAY,
+        })
+        await Promise.all([
+          gateway.client.stakeGateway({ stake: 100n * POKT }),
+          app.client.stakeApplication({ stake: 100_000n * POKT, serviceIds: [SERVICE_ID] }),
+          supplier.client.stakeSupplier({
+            stake: 1_000n * POKT,
+            services: [
+              {
+                serviceId: SERVICE_ID,
+                endpoints: [{ url: `http://127.0.0.1:${relayMinerPort}`, rpcType: 3 }],
+              },
+            ],
+          }),
+        ])
+        await app.client.delegateToGateway({ gatewayAddress: gateway.address })
+        return undefined
+      },
+    )
+    if (!staked) return report(results)
+
+    const started = await check("poktroll's RelayMiner starts for the supplier", async () => {
+      relayMiner = await startRelayMiner(node, {
+        supplierKey: 'supplier1',
+        listenPort: relayMinerPort,
+        backendUrl: backend.url,
+      })
+      return relayMiner.url
+    })
+    if (!started || !relayMiner) return report(results)
+    const relayMinerUrl = relayMiner.url
+
+    // The first session that includes the supplier, caught at its start so all relays fit.
+    let header: SessionHeaderFields | undefined
+    await check('a session starts with the supplier in it', async () => {
+      header = await waitForSessionWithSupplier(client, app.address, supplier.address)
+      return `session ${header.sessionStartBlockHeight}-${header.sessionEndBlockHeight}`
+    })
+    if (!header) return report(results)
+    const session = header
+
+    const application = await client.getApplication({ address: app.address })
+    const ring = await resolveRingPublicKeys(
+      getRingAddresses({
+        appAddress: application.address,
+        delegateeGatewayAddresses: application.delegateeGatewayAddresses,
+        pendingUndelegations: application.pendingUndelegations,
+        sessionEndHeight: session.sessionEndBlockHeight,
+      }),
+      async (address) => {
+        const { publicKey } = await client.getAccount({ address })
+        if (!publicKey) throw new Error(`${address} has no public key on chain`)
+        return publicKey
+      },
+    )
+    const supplierPublicKey = getPublicKey(supplier.key)
+    const relay = (i: number) =>
+      serializeRelayRequest(
+        signRelayRequest(
+          buildRelayRequest({
+            sessionHeader: session,
+            supplierOperatorAddress: supplier.address,
+            payload: createPoktHttpRequest({
+              method: 'POST',
+              url: `/v1/chat/completions?n=${i}`,
+              headers: { 'content-type': 'application/json', 'x-decai-relay': [`${i}`, 'second'] },
+              body: JSON.stringify({ prompt: `relay ${i}` }),
+            }),
+          }),
+          { signer: gateway.key, ring },
+        ),
+      )
+
+    const timings: number[] = []
+    await check(
+      `${RELAYS + TIMED_RELAYS} relays ring-signed by the gateway, answered and signed by the RelayMiner`,
+      async () => {
+        const requests = Array.from({ length: RELAYS + TIMED_RELAYS }, (_, i) => relay(i))
+        for (const [i, body] of requests.entries()) {
+          const t0 = performance.now()
+          // fetch wants an ArrayBuffer-backed view.
+          const response = await fetch(relayMinerUrl, {
+            method: 'POST',
+            body: new Uint8Array(body),
+          })
+          const bytes = new Uint8Array(await response.arrayBuffer())
+          timings.push(performance.now() - t0)
+          if (response.status !== 200)
+            throw new Error(
+              `relay ${i}: HTTP ${response.status}: ${new TextDecoder().decode(bytes)}`,
+            )
+          const verified = verifyRelayResponse(bytes, {
+            sessionHeader: session,
+            supplierOperatorAddress: supplier.address,
+            supplierPublicKey,
+          })
+          if (!verified.ok) throw new Error(`relay ${i}: ${verified.error.message}`)
+          // The backend echoes what it received: the RelayMiner decoded our POKTHTTPRequest (the
+          // shannon-sdk stand-in) and re-encoded the backend's POKTHTTPResponse.
+          const http = fromBinary(POKTHTTPResponseSchema, verified.response.payload)
+          const echo = JSON.parse(new TextDecoder().decode(http.bodyBz))
+          if (http.statusCode !== 200)
+            throw new Error(`relay ${i}: backend status ${http.statusCode}`)
+          if (echo.url !== `/v1/chat/completions?n=${i}`)
+            throw new Error(`relay ${i}: backend saw ${echo.url}`)
+          if (echo.body !== JSON.stringify({ prompt: `relay ${i}` }))
+            throw new Error(`relay ${i}: body ${echo.body}`)
+          if (JSON.stringify(echo.relayHeader) !== JSON.stringify([`${i}`, 'second'])) {
+            throw new Error(`relay ${i}: headers ${JSON.stringify(echo.relayHeader)}`)
+          }
+          if (http.header['X-Decai-Backend']?.values[0] !== 'yes')
+            throw new Error(`relay ${i}: response headers lost`)
+        }
+        const latest = await client.getLatestHeight()
+        if (latest > session.sessionEndBlockHeight + 1n) {
+          throw new Error(`relays took until height ${latest}, past the session's grace period`)
+        }
+        return undefined
+      },
+    )
+
+    await check('overhead of the RelayMiner per relay (benchmark)', async () => {
+      const direct: number[] = []
+      for (let i = 0; i < TIMED_RELAYS; i++) {
+        const t0 = performance.now()
+        const response = await fetch(`${backend.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: `direct ${i}` }),
+        })
+        await response.arrayBuffer()
+        direct.push(performance.now() - t0)
+      }
+      const through = median(timings.slice(RELAYS))
+      const straight = median(direct)
+      return `median ${through.toFixed(2)} ms through the RelayMiner, ${straight.toFixed(2)} ms to the backend directly: overhead ${(through - straight).toFixed(2)} ms`
+    })
+
+    const shared = await client.getParams({ module: 'shared' })
+    const difficulty = await client.getRelayMiningDifficulty({
+      serviceId: SERVICE_ID,
+      height: session.sessionStartBlockHeight,
+    })
+    const totalRelays = BigInt(RELAYS + TIMED_RELAYS)
+    const expectedUpokt = getClaimedUpokt({
+      numClaimedComputeUnits: totalRelays * COMPUTE_UNITS_PER_RELAY,
+      targetHash: difficulty.targetHash,
+      computeUnitsToTokensMultiplier: shared.computeUnitsToTokensMultiplier,
+      computeUnitCostGranularity: shared.computeUnitCostGranularity,
+    })
+
+    await check('the RelayMiner claims every relay; pocketd accepts the claim', async () => {
+      const claim = await poll(60_000, () =>
+        client
+          .getClaim({ sessionId: session.sessionId, supplierOperatorAddress: supplier.address })
+          .catch(() => undefined),
+      )
+      const count = getClaimRootCount(claim.rootHash)
+      const sum = getClaimRootSum(claim.rootHash)
+      if (count !== totalRelays) throw new Error(`claimed ${count} relays, sent ${totalRelays}`)
+      if (sum !== totalRelays * COMPUTE_UNITS_PER_RELAY)
+        throw new Error(`claimed ${sum} compute units`)
+      return `${count} relays, ${sum} compute units`
+    })
+
+    await check('the RelayMiner proves the claim; pocketd accepts the proof', async () => {
+      // Settlement deletes the proof, so look for the event of its transaction instead.
+      let height = session.sessionEndBlockHeight
+      const found = await poll(60_000, async () => {
+        // block_results of the newest height can lag /status for a moment: stop one short.
+        for (const latest = await client.getLatestHeight(); height < latest; height++) {
+          const results = await client.getBlockResults({ height })
+          for (const tx of results.txResults) {
+            if (tx.code !== 0) continue
+            const ours = findEvents(tx.events, EventProofSubmittedSchema).find(
+              (e) =>
+                e.supplierOperatorAddress === supplier.address &&
+                e.applicationAddress === session.applicationAddress &&
+                e.serviceId === SERVICE_ID &&
+                e.sessionEndBlockHeight === session.sessionEndBlockHeight,
+            )
+            if (ours) return { height, event: ours }
+          }
+        }
+        return undefined
+      })
+      return `height ${found.height}, ${found.event.numRelays} relays`
+    })
+
+    await check('pocketd settles the claim for the amount our formulas give', async () => {
+      const fromHeight = session.sessionEndBlockHeight
+      const settlement = await poll(90_000, async () => {
+        const settlements = await client.getClaimSettlements({ fromHeight, serviceId: SERVICE_ID })
+        return settlements.find((s) => s.sessionId === session.sessionId)
+      })
+      const expiredSettlement = settlement.status !== 'settled'
+      if (expiredSettlement) throw new Error(`the claim expired (${settlement.expirationReason})`)
+      if (settlement.proofRequirement !== ProofRequirementReason.THRESHOLD) {
+        throw new Error(
+          `proof requirement ${proofReasonName(settlement.proofRequirement)}, expected THRESHOLD`,
+        )
+      }
+      if (settlement.claimedUpokt !== expectedUpokt || settlement.settledUpokt !== expectedUpokt) {
+        throw new Error(
+          `claimed ${settlement.claimedUpokt}, settled ${settlement.settledUpokt} upokt; expected ${expectedUpokt}`,
+        )
+      }
+      return `${settlement.numRelays} relays, ${settlement.settledUpokt} upokt, proof requirement ${proofReasonName(settlement.proofRequirement)}, height ${settlement.height}`
+    })
+  } finally {
+    await relayMiner?.stop()
+    backend.close()
+    await node.stop()
+  }
+  return report(results)
+}
+
+type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
+type SessionHeaderFields = {
+  applicationAddress: string
+  serviceId: string
+  sessionId: string
+  sessionStartBlockHeight: bigint
+  sessionEndBlockHeight: bigint
+}
+
+function report({ passed, failed }: { passed: number; failed: number }): number {
+  console.log(`${passed} passed, ${failed} failed`)
+  return failed
+}
+
+/** A JSON backend that echoes the request it got and sets a response header. */
+async function startBackend(): Promise<{ url: string; close(): void }> {
+  const server = createServer(async (request: IncomingMessage, response) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of request) chunks.push(chunk as Buffer)
+    response.setHeader('content-type', 'application/json')
+    response.setHeader('x-decai-backend', 'yes')
+    response.end(
+      JSON.stringify({
+        url: request.url,
+        body: Buffer.concat(chunks).toString('utf8'),
+        relayHeader: request.headersDistinct['x-decai-relay'] ?? [],
+      }),
+    )
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('no backend address')
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() }
+}
+
+async function startRelayMiner(
+  node: PocketdNode,
+  options: { supplierKey: string; listenPort: number; backendUrl: string },
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const ports = getPorts(Number(new URL(node.rpcUrl).port))
+  const metricsPort = options.listenPort + 1
+  const config = join(node.home, 'relayminer-interop.yaml')
+  writeFileSync(
+    config,
+    [
+      `default_signing_key_names: [${options.supplierKey}]`,
+      `smt_store_path: ${join(node.home, 'smt-interop')}`,
+      'metrics:',
+      '  enabled: true',
+      `  addr: 127.0.0.1:${metricsPort}`,
+      'pocket_node:',
+      `  query_node_rpc_url: tcp://127.0.0.1:${ports.rpc}`,
+      `  query_node_grpc_url: tcp://127.0.0.1:${ports.grpc}`,
+      `  tx_node_rpc_url: tcp://127.0.0.1:${ports.rpc}`,
+      'suppliers:',
+      `  - service_id: ${SERVICE_ID}`,
+      `    listen_url: http://127.0.0.1:${options.listenPort}`,
+      '    service_config:',
+      `      backend_url: ${options.backendUrl}`,
+      '',
+    ].join('\n'),
+  )
+  const logFile = join(node.home, 'relayminer-interop.log')
+  const log = openSync(logFile, 'a')
+  const child = spawn(
+    node.binary,
+    [
+      'relayminer',
+      'start',
+      '--config',
+      config,
+      '--home',
+      node.home,
+      '--keyring-backend',
+      'test',
+      '--chain-id',
+      CHAIN_ID,
+    ],
+    { stdio: ['ignore', log, log] },
+  )
+  closeSync(log)
+  let exited = false
+  child.on('exit', () => {
+    exited = true
+  })
+  const stop = async () => {
+    if (exited) return
+    child.kill('SIGTERM')
+    await Promise.race([new Promise((resolve) => child.on('exit', resolve)), sleep(10_000)])
+    if (!exited) child.kill('SIGKILL')
+  }
+  const tail = () => readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n')
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    if (exited) throw new Error(`the RelayMiner exited:\n${tail()}`)
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined)
+    if (metrics?.ok) return { url: `http://127.0.0.1:${options.listenPort}`, stop }
+    await sleep(250)
+  }
+  await stop()
+  throw new Error(`the RelayMiner did not start within 60 s:\n${tail()}`)
+}
+
+/** Waits for a session start at which the supplier is in the application's session. */
+async function waitForSessionWithSupplier(
+  client: ReturnType<typeof createChainClient>,
+  applicationAddress: string,
+  supplierAddress: string,
+): Promise<SessionHeaderFields> {
+  let lastStart = -1n
+  for (let waited = 0; waited < 60_000; waited += 100) {
+    const height = await client.getLatestHeight()
+    const session = await client
+      .getSession({ applicationAddress, serviceId: SERVICE_ID, height })
+      .catch(() => undefined)
+    const header = session?.header
+    if (header && session.suppliers.some((s) => s.operatorAddress === supplierAddress)) {
+      // Skip a session already under way: catch the next one at its first block.
+      if (
+        lastStart >= 0n &&
+        header.sessionStartBlockHeight !== lastStart &&
+        height === header.sessionStartBlockHeight
+      ) {
+        return header
+      }
+      if (lastStart < 0n) lastStart = header.sessionStartBlockHeight
+    }
+    await sleep(100)
+  }
+  throw new Error('the supplier never appeared at a session start')
+}
+
+async function poll<T>(timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const value = await attempt()
+    if (value !== undefined) return value
+    await sleep(250)
+  }
+  throw new Error(`not within ${timeoutMs / 1000} s`)
+}
+
+function proofReasonName(reason: ProofRequirementReason): string {
+  return ProofRequirementReason[reason] ?? String(reason)
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+main().then(
+  (failed) => process.exit(failed > 0 ? 1 : 0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
