@@ -27,7 +27,7 @@ import {
   patchRelayerCommands,
   SHANNON_SDK_MODULE,
 } from './patches.mjs'
-import { PocketdError, run } from './process.mjs'
+import { PocketdError, run, sleep } from './process.mjs'
 
 const PROTOBUF_GO = 'google.golang.org/protobuf/cmd/protoc-gen-go'
 
@@ -54,7 +54,41 @@ export async function buildPocketd(options = {}) {
     linkCurrent(binary)
     return binary
   }
+  mkdirSync(cacheDir, { recursive: true })
+  const release = await lockBuild(cacheDir, log)
+  try {
+    // Another process may have built it while this one waited.
+    if (existsSync(binary) && !options.force) return binary
+    return await compile({ binary, cacheDir, env, goVersion, key, log })
+  } finally {
+    release()
+  }
+}
 
+/**
+ * One build at a time per cache directory (parallel test workers may all ask): an exclusive
+ * lock directory; a lock older than an hour is taken to be left by a killed build.
+ */
+async function lockBuild(cacheDir, log) {
+  const lock = join(cacheDir, 'build.lock')
+  for (let logged = false; ; ) {
+    try {
+      mkdirSync(lock)
+      return () => rmSync(lock, { recursive: true, force: true })
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error
+      if (Date.now() - statSync(lock).mtimeMs > 3_600_000) {
+        rmSync(lock, { recursive: true, force: true })
+        continue
+      }
+      if (!logged) log('pocketd: waiting for another build to finish')
+      logged = true
+      await sleep(2_000)
+    }
+  }
+}
+
+async function compile({ binary, cacheDir, env, goVersion, key, log }) {
   const started = Date.now()
   const srcDir = join(cacheDir, 'src')
   rmSync(srcDir, { recursive: true, force: true })
