@@ -1,17 +1,21 @@
 // @decai/protocol: POKT Shannon protocol types (poktroll v0.1.35) with gogoproto-exact encoding.
 // Every generated module is also importable on its own: `@decai/protocol/gen/pocket/<module>/<file>_pb`.
 
-export type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf'
+export type { DescField, DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf'
 export {
   clone,
   create,
   equals,
   fromBinary,
   fromJson,
+  getOption,
+  hasOption,
   isMessage,
+  ScalarType,
   toBinary,
   toJson,
 } from '@bufbuild/protobuf'
+export { type Any, AnySchema } from '@bufbuild/protobuf/wkt'
 export {
   type CosmjsGeneratedType,
   getTypeUrl,

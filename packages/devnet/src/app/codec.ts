@@ -1,9 +1,17 @@
 import { decodeAddress, encodeAddress } from '@decai/crypto'
-import { create, type DescMessage, type MessageShape, marshal, unmarshal } from '@decai/protocol'
+import {
+  type Any,
+  AnySchema,
+  create,
+  type DescMessage,
+  type MessageShape,
+  marshal,
+  unmarshal,
+} from '@decai/protocol'
 import { type Coin, CoinSchema } from '@decai/protocol/gen/cosmos/base/v1beta1/coin_pb'
 import { AbciError } from './abci-error.js'
 import { sdkErrors } from './chain-errors.js'
-import { type Any, AnySchema, signerFieldNames } from './proto-options.js'
+import { signerFieldNames } from './proto-options.js'
 
 export const BECH32_PREFIX = 'pokt'
 export const DENOM = 'upokt'

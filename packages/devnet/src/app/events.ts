@@ -1,5 +1,6 @@
 import type { DescMessage, MessageShape } from '@decai/protocol'
-import { type DescField, hasCustomType, isNonNullable, Scalar } from './proto-options.js'
+import { type DescField, ScalarType } from '@decai/protocol'
+import { hasCustomType, isNonNullable } from './proto-options.js'
 
 /** An ABCI event attribute; `index` is what CometBFT indexes for `tx_search`. */
 export type EventAttribute = { key: string; value: string; index: boolean }
@@ -73,7 +74,7 @@ function fieldJson(m: Fields, field: DescField): string {
     }
     case 'map': {
       const map = (value as Record<string, unknown> | undefined) ?? {}
-      const numeric = field.mapKey !== Scalar.STRING && field.mapKey !== Scalar.BOOL
+      const numeric = field.mapKey !== ScalarType.STRING && field.mapKey !== ScalarType.BOOL
       const keys = Object.keys(map).sort((a, b) => {
         if (numeric) {
           const x = BigInt(a)
@@ -97,25 +98,25 @@ function fieldJson(m: Fields, field: DescField): string {
 
 function scalarJson(type: number, value: unknown, isCustomType: boolean): string {
   switch (type) {
-    case Scalar.STRING:
+    case ScalarType.STRING:
       // A zero cosmossdk.io/math.Int (the Coin amount's custom type) marshals as "0".
       if (isCustomType && (value === '' || value === undefined)) return '"0"'
       return goJsonString((value as string | undefined) ?? '')
-    case Scalar.BYTES: {
+    case ScalarType.BYTES: {
       // A nil Go slice marshals as null.
       const bytes = (value as Uint8Array | undefined) ?? new Uint8Array()
       return bytes.length === 0 ? 'null' : JSON.stringify(Buffer.from(bytes).toString('base64'))
     }
-    case Scalar.BOOL:
+    case ScalarType.BOOL:
       return value ? 'true' : 'false'
-    case Scalar.INT64:
-    case Scalar.UINT64:
-    case Scalar.SINT64:
-    case Scalar.FIXED64:
-    case Scalar.SFIXED64:
+    case ScalarType.INT64:
+    case ScalarType.UINT64:
+    case ScalarType.SINT64:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
       return `"${BigInt((value as bigint | undefined) ?? 0n)}"`
-    case Scalar.DOUBLE:
-    case Scalar.FLOAT:
+    case ScalarType.DOUBLE:
+    case ScalarType.FLOAT:
       return goFloat((value as number | undefined) ?? 0)
     default:
       return String(value ?? 0)

@@ -1,8 +1,7 @@
 // A minimal protobuf wire reader for the SDK's transaction decoding checks (ADR-027 ordering,
 // unknown-field rejection), which need the raw field layout rather than a decoded message.
 
-import type { DescMessage } from '@decai/protocol'
-import type { DescField } from './proto-options.js'
+import type { DescField, DescMessage } from '@decai/protocol'
 
 export type WireField = {
   no: number

@@ -1,4 +1,4 @@
-import { create } from '@decai/protocol'
+import { type Any, AnySchema, create } from '@decai/protocol'
 import {
   type BaseAccount,
   BaseAccountSchema,
@@ -10,7 +10,6 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { be64, bytesToKey, keyToBytes } from '../../store/keys.js'
 import { addressBytes, bech32Address, decode, encode, toAny } from '../codec.js'
 import type { Context } from '../context.js'
-import { type Any, AnySchema } from '../proto-options.js'
 
 /** x/auth params (defaults; the devnet does not govern them). */
 export const authParams = {
