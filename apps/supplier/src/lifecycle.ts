@@ -5,7 +5,7 @@ import {
   knownChainErrors,
   type SigningChainClient,
 } from '@decai/chain'
-import type { Claim } from '@decai/protocol'
+import { type Claim, ClaimProofStatus } from '@decai/protocol'
 import {
   compactClosestProof,
   encodeClosestProof,
@@ -126,14 +126,22 @@ export function createLifecycle(p: LifecycleParameters) {
     }
   }
 
-  const hasProof = async (r: SessionRecord): Promise<boolean> => {
+  /**
+   * Whether the chain has this session's proof. A validated proof is removed from the store
+   * (the claim's status then says VALIDATED or INVALID); a settled claim is gone altogether.
+   */
+  const findProof = async (r: SessionRecord): Promise<'none' | 'found' | 'invalid' | 'gone'> => {
     try {
       await chain.client.getProof({ sessionId: r.sessionId, supplierOperatorAddress: supplier })
-      return true
+      return 'found'
     } catch (error) {
-      if (isNotFound(error)) return false
-      throw error
+      if (!isNotFound(error)) throw error
     }
+    const claim = await findClaim(r)
+    if (!claim) return 'gone'
+    if (claim.proofValidationStatus === ClaimProofStatus.VALIDATED) return 'found'
+    if (claim.proofValidationStatus === ClaimProofStatus.INVALID) return 'invalid'
+    return 'none'
   }
 
   const claim = async (record: SessionRecord, w: SessionWindows, height: bigint) => {
@@ -243,7 +251,14 @@ export function createLifecycle(p: LifecycleParameters) {
   }
 
   const submitProof = async (r: SessionRecord, w: SessionWindows, height: bigint) => {
-    if (await hasProof(r)) {
+    const existing = await findProof(r)
+    if (existing === 'invalid') {
+      finish(r, 'proving', 'proof_failed', { error: 'the chain found the proof invalid' })
+      metrics.proofs.inc({ result: 'invalid' })
+      return
+    }
+    if (existing !== 'none') {
+      // Found (or already settled: the settlement event tells how it ended).
       store.transition(r.sessionId, supplier, 'proving', 'proved', { updatedHeight: height })
       metrics.proofs.inc({ result: 'found' })
       return
@@ -319,6 +334,7 @@ export function createLifecycle(p: LifecycleParameters) {
   }
 
   const step = async (record: SessionRecord, height: bigint) => {
+    logger.debug('session step', { session: record.sessionId, state: record.state, height })
     const w = getSessionWindows(
       await chain.getSharedParams(record.sessionEndHeight),
       record.sessionEndHeight,
@@ -394,6 +410,10 @@ export function createLifecycle(p: LifecycleParameters) {
     },
     isSealed(sessionId: string): boolean {
       return sealed.has(sessionId)
+    },
+    /** Whether a step is in progress (possibly waiting for its transaction to be included). */
+    get busy(): boolean {
+      return running !== undefined || tasks.size > 0
     },
     /** Resolves when every started step has finished. */
     async idle(): Promise<void> {

@@ -43,6 +43,8 @@ export type Supplier = {
   readonly config: SupplierConfig
   /** The latest block height seen. */
   readonly height: bigint
+  /** Whether claim/proof steps are in progress (possibly waiting for a block to include them). */
+  readonly busy: boolean
   /** Every session on record (lifecycle state, root, metering). */
   listSessions(): SessionRecord[]
   /** One session's record. */
@@ -233,6 +235,7 @@ export async function startSupplier(
     transport: config.chain.blocks,
     pollingInterval: config.chain.pollingInterval,
     onBlock: (block) => {
+      logger.debug('new block', { height: block.height })
       lastBlockAt = Date.now()
       chain.setHeight(block.height)
       lifecycle.onBlock(block.height)
@@ -261,6 +264,9 @@ export async function startSupplier(
     config,
     get height() {
       return chain.height
+    },
+    get busy() {
+      return lifecycle.busy
     },
     listSessions: () => store.listSessions(),
     getSession: (sessionId) => store.getSession(sessionId, operatorAddress),

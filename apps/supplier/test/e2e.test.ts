@@ -106,7 +106,9 @@ describe('relays served by the real model', () => {
     const chain = app.client
     const before = await chain.getBalance({ address: supplier.operatorAddress })
 
-    await driveUntil(devnet, () => supplier.getSession(sessionId)?.state === 'claimed')
+    await driveUntil(devnet, () => supplier.getSession(sessionId)?.state === 'claimed', {
+      suppliers: [supplier],
+    })
     const record = supplier.getSession(sessionId)!
     const claim = await chain.getClaim({
       sessionId,
@@ -120,12 +122,16 @@ describe('relays served by the real model', () => {
     for (const relay of answered)
       expect(supplier.getMinedRelay(sessionId, getRelayHash(relay))).toEqual(relay)
 
-    await driveUntil(devnet, () => supplier.getSession(sessionId)?.state === 'proved')
+    await driveUntil(devnet, () => supplier.getSession(sessionId)?.state === 'proved', {
+      suppliers: [supplier],
+    })
     const proved = supplier.getSession(sessionId)!
     expect(proved.proofRequirement).toBe('THRESHOLD')
     expect(proved.proofTxHash).toMatch(/^[0-9A-F]{64}$/)
 
-    await driveUntil(devnet, () => supplier.getSession(sessionId)?.state === 'settled')
+    await driveUntil(devnet, () => supplier.getSession(sessionId)?.state === 'settled', {
+      suppliers: [supplier],
+    })
     const settled = supplier.getSession(sessionId)!
     expect(settled.settledUpokt).toBeGreaterThan(0n)
     const settlements = await chain.getClaimSettlements({ fromHeight: 1n })

@@ -104,23 +104,34 @@ export function supplierConfig(
     metricsAddress: '127.0.0.1:0',
     storage: { dir: tempDir() },
     services: [{ id: SERVICE_ID, backendUrl, timeout: '60s', ...service }],
-    log: { level: 'silent' },
+    log: { level: (process.env['SUPPLIER_LOG'] ?? 'silent') as 'silent' },
     ...rest,
   } as SupplierConfigInput
 }
 
-/** Produces blocks until `done()` holds, giving the supplier time to react to each. */
+/**
+ * Produces blocks until `done()` holds, one at a time: the next block comes only once every
+ * supplier has seen the last one and either finished what that block made due or put its
+ * transaction in the mempool (so each lifecycle step is observable).
+ */
 export async function driveUntil(
   devnet: Devnet,
   done: () => boolean | Promise<boolean>,
-  { maxBlocks = 40, pauseMs = 150 } = {},
+  { maxBlocks = 40, suppliers = [] as { height: bigint; busy: boolean }[], pauseMs = 100 } = {},
 ): Promise<void> {
-  for (let i = 0; i < maxBlocks; i++) {
+  for (let i = 0; i <= maxBlocks; i++) {
+    if (suppliers.length === 0) await new Promise((r) => setTimeout(r, pauseMs))
+    else
+      await waitUntil(
+        () =>
+          suppliers.every(
+            (s) => s.height >= devnet.height && (!s.busy || devnet.node.pendingTxs.length > 0),
+          ),
+        30_000,
+      )
     if (await done()) return
-    await devnet.produceBlock()
-    await new Promise((r) => setTimeout(r, pauseMs))
+    if (i < maxBlocks) await devnet.produceBlock()
   }
-  if (await done()) return
   throw new Error(`condition not met after ${maxBlocks} blocks (height ${devnet.height})`)
 }
 
