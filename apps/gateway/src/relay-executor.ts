@@ -267,6 +267,7 @@ class RequestRun {
   readonly #tried = new Set<string>()
   #started = 0
   #lastFailure: AttemptFailure | GatewayError | undefined
+  #unansweredFailure = false
   #hedge: Attempt | undefined
   #client: ClientStream | undefined
   readonly #response = deferred<Response>()
@@ -335,6 +336,14 @@ class RequestRun {
     const url = session.suppliers.find((s) => s.operatorAddress === supplier)!.url
     this.#tried.add(supplier)
     this.#started++
+    if (this.#unansweredFailure) {
+      // Another supplier after a failure (as the next attempt, or as a new hedge): a retry.
+      this.#unansweredFailure = false
+      this.#o.metrics.retries.inc({
+        service: this.#serviceId,
+        reason: this.#lastFailure instanceof AttemptFailure ? this.#lastFailure.reason : 'none',
+      })
+    }
     this.#o.router.started(this.#serviceId, supplier)
     const attempt: Attempt = {
       id: this.#nextId(),
@@ -435,6 +444,7 @@ class RequestRun {
         ? error
         : new AttemptFailure('connect', error instanceof Error ? error.message : String(error))
     this.#lastFailure = failure
+    this.#unansweredFailure = true
     const labels = { service: this.#serviceId, supplier: a.supplier }
     this.#o.metrics.relays.inc({ ...labels, outcome: 'failed' })
     this.#o.metrics.supplierErrors.inc({ ...labels, reason: failure.reason })
@@ -509,10 +519,6 @@ class RequestRun {
     for (;;) {
       if (this.#active.length === 0) {
         if (!this.#canStart() || !this.#startAttempt(false)) throw this.#exhausted()
-        this.#o.metrics.retries.inc({
-          service: this.#serviceId,
-          reason: this.#lastFailure instanceof AttemptFailure ? this.#lastFailure.reason : 'none',
-        })
         continue
       }
       const now = performance.now()

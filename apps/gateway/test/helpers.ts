@@ -3,7 +3,7 @@
 // staked at genesis on ports chosen up front, so they are in the very first session.
 import { mkdtempSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generatePrivateKey } from '@decai/crypto'
@@ -33,9 +33,10 @@ export function tempDir(prefix = 'decai-gateway-'): string {
  * - `good`: a real supplier in front of the backend;
  * - `slow`: a real supplier in front of a proxy that holds each answer for `slowMs`;
  * - `down`: staked on chain, nothing listening;
- * - `bad-signature`: a real supplier signing with a key that is not its on-chain key.
+ * - `bad-signature`: a real supplier signing with a key that is not its on-chain key;
+ * - `cut`: a real supplier behind a TCP proxy that can cut connections after some bytes.
  */
-export type SupplierKind = 'good' | 'slow' | 'down' | 'bad-signature'
+export type SupplierKind = 'good' | 'slow' | 'down' | 'bad-signature' | 'cut'
 
 export type NetworkOptions = {
   suppliers: SupplierKind[]
@@ -56,6 +57,8 @@ export type StakedSupplier = {
   address: string
   url: string
   supplier: Supplier | undefined
+  /** For `cut` suppliers: the proxy in front. */
+  cutter?: CuttingProxy
 }
 
 export type Network = {
@@ -136,6 +139,12 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
         proxies.push(proxy)
         backendUrl = proxy.url
       }
+      let listenPort = ports[i]!
+      if (kind === 'cut') {
+        listenPort = await freePort()
+        staked.cutter = await startCuttingProxy(ports[i]!, listenPort)
+        proxies.push(staked.cutter)
+      }
       const privateKey =
         kind === 'bad-signature'
           ? Buffer.from(generatePrivateKey()).toString('hex')
@@ -148,7 +157,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
             ...(kind === 'bad-signature' ? { allowAddressMismatch: true } : {}),
           },
           chain: { rpcUrl: devnet.rpcUrl, gasPrice: '0upokt', pollingInterval: '100ms' },
-          listenAddress: `127.0.0.1:${ports[i]}`,
+          listenAddress: `127.0.0.1:${listenPort}`,
           metricsAddress: false,
           storage: { dir: tempDir('decai-gateway-supplier-') },
           services: [{ id: SERVICE_ID, backendUrl, timeout: '60s' }],
@@ -257,8 +266,13 @@ export async function startStubBackend(
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const raw = await readRequest(req)
-      let body: { stream?: boolean; model?: string; stream_options?: { include_usage?: boolean } } =
-        {}
+      let body: {
+        stream?: boolean
+        model?: string
+        stream_options?: { include_usage?: boolean }
+        /** Test hook: milliseconds between streamed chunks for this request. */
+        stub_chunk_delay_ms?: number
+      } = {}
       try {
         body = JSON.parse(raw.toString('utf8'))
       } catch {
@@ -297,7 +311,8 @@ export async function startStubBackend(
         `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }], ...(withUsage ? { usage: null } : {}) })}\n\n`
       res.write(chunk({ role: 'assistant', content: '' }))
       for (let i = 0; i < tokens; i++) {
-        if (options.chunkDelayMs) await new Promise((r) => setTimeout(r, options.chunkDelayMs))
+        const delay = body.stub_chunk_delay_ms ?? options.chunkDelayMs
+        if (delay) await new Promise((r) => setTimeout(r, delay))
         res.write(chunk({ content: i === 0 ? 'tok' : ' tok' }))
       }
       res.write(chunk({}, 'length'))
@@ -309,6 +324,55 @@ export async function startStubBackend(
     })()
   })
   return listenHttp(server)
+}
+
+export type CuttingProxy = {
+  /**
+   * Cuts every connection `ms` after its first response byte (Infinity: never). Open
+   * connections are closed, so the clock starts with the next request.
+   */
+  cutAfter(ms: number): void
+  stop(): Promise<void>
+}
+
+/** A TCP proxy on `port` to `targetPort` that can drop connections mid-response. */
+export async function startCuttingProxy(port: number, targetPort: number): Promise<CuttingProxy> {
+  const sockets = new Set<Socket>()
+  let delay = Number.POSITIVE_INFINITY
+  const server = createTcpServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1')
+    sockets.add(client)
+    sockets.add(upstream)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const close = () => {
+      if (timer) clearTimeout(timer)
+      client.destroy()
+      upstream.destroy()
+      sockets.delete(client)
+      sockets.delete(upstream)
+    }
+    client.on('data', (chunk) => upstream.write(chunk))
+    upstream.on('data', (chunk: Buffer) => {
+      if (timer === undefined && Number.isFinite(delay)) timer = setTimeout(close, delay)
+      client.write(chunk)
+    })
+    for (const socket of [client, upstream]) {
+      socket.on('close', close)
+      socket.on('error', close)
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return {
+    cutAfter(ms) {
+      delay = ms
+      for (const s of sockets) s.destroy()
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
 }
 
 /** Polls until `done()` holds. */
