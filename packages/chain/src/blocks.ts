@@ -1,9 +1,9 @@
 import { toHex } from '@cosmjs/encoding'
-import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc'
 import type { QueryContext } from './abci-query.js'
 import { ChainError, isChainError } from './errors.js'
 import { parseHeight, toSafeHeight } from './heights.js'
 import { getWebsocketUrl } from './rpc.js'
+import { type NewBlockSubscription, subscribeNewBlocks } from './websocket.js'
 
 /** An ABCI event as CometBFT 0.38 reports it: attribute keys and values are plain strings. */
 export type ChainEvent = {
@@ -89,17 +89,45 @@ export type BlockResults = {
   finalizeBlockEvents: ChainEvent[]
 }
 
-/** A block's execution results (`block_results`). */
+/**
+ * A block's execution results (`block_results`).
+ *
+ * CometBFT stores a block, and `/status` reports its height, before executing it; until
+ * `FinalizeBlock` has run, `block_results` for that newest height fails ("could not find results
+ * for height"). Such a height is waited for (up to `timeout` ms, 10 s by default), so reading up
+ * to the latest height is safe; a missing older height (a pruned node) fails at once.
+ */
 export async function getBlockResults(
   ctx: QueryContext,
-  parameters: { height: bigint },
+  parameters: { height: bigint; timeout?: number | undefined },
 ): Promise<BlockResults> {
-  const res = await ctx.comet.blockResults(toSafeHeight(parseHeight(parameters.height)))
+  const height = toSafeHeight(parseHeight(parameters.height))
+  const deadline = Date.now() + (parameters.timeout ?? 10_000)
+  let res: Awaited<ReturnType<QueryContext['comet']['blockResults']>>
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = await ctx.comet.blockResults(height)
+      break
+    } catch (error) {
+      if (!isPendingResults(error) || Date.now() >= deadline) throw error
+      if ((await getLatestHeight(ctx)) > BigInt(height)) throw error
+      await sleep(Math.min(25 * 2 ** attempt, 250))
+    }
+  }
   return {
     height: BigInt(res.height),
     txResults: res.results.map(toTxExecution),
     finalizeBlockEvents: res.finalizeBlockEvents.map(copyEvent),
   }
+}
+
+// CometBFT's ErrNoABCIResponsesForHeight.
+function isPendingResults(error: unknown): boolean {
+  return (
+    isChainError(error) &&
+    error.code === 'RPC_ERROR' &&
+    /could not find results for height/i.test(`${error.details ?? ''} ${error.message}`)
+  )
 }
 
 type CometTxData = {
@@ -180,18 +208,27 @@ function fromHexBytes(hex: string): Uint8Array {
 export type WatchBlocksParameters = {
   /** Called once per height, in order; the next call waits for a returned promise. */
   onBlock: (block: ChainBlock) => void | Promise<void>
-  /** Errors that do not stop the watch (a failed poll, a dropped websocket, a throwing `onBlock`). */
+  /**
+   * Errors that do not stop the watch: a failed poll, a throwing `onBlock`, and `WEBSOCKET_FAILED`
+   * when the subscription cannot connect, fails or stalls (the watch then polls instead).
+   */
   onError?: ((error: ChainError) => void) | undefined
   /** The first height to deliver; the next block to be committed by default. */
   fromHeight?: bigint | undefined
   /**
-   * `websocket` subscribes to `NewBlock`, `polling` asks for the latest height every
-   * `pollingInterval`; `auto` (the default) subscribes and falls back to polling when the socket
-   * fails, polling slowly meanwhile so that no height is missed.
+   * `websocket` takes blocks from the `NewBlock` subscription, checking its progress with a slow
+   * poll; `auto` (the default) also delivers what that poll finds, so a gap never waits for the
+   * watchdog; `polling` asks for the latest height every `pollingInterval`. When the subscription
+   * fails, both report `WEBSOCKET_FAILED`, poll at `pollingInterval` and subscribe again later.
    */
   transport?: 'auto' | 'websocket' | 'polling' | undefined
-  /** Milliseconds between polls; 1000 by default. */
+  /** Milliseconds between polls; 1000 by default (five times that while the websocket works). */
   pollingInterval?: number | undefined
+  /**
+   * Milliseconds the websocket may take to connect, or stay silent while the chain moves on by
+   * two blocks, before it counts as failed; 5000 by default.
+   */
+  websocketTimeout?: number | undefined
   signal?: AbortSignal | undefined
 }
 
@@ -208,15 +245,27 @@ export function watchBlocks(
   ctx: QueryContext & { rpcUrl: string },
   parameters: WatchBlocksParameters,
 ): () => void {
-  const { onBlock, onError = () => {}, transport = 'auto', pollingInterval = 1000 } = parameters
+  const {
+    onBlock,
+    onError = () => {},
+    transport = 'auto',
+    pollingInterval = 1000,
+    websocketTimeout = 5000,
+  } = parameters
   let stopped = false
   let next = parameters.fromHeight
   let target = 0n
   let pumping = false
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let socket: WebsocketClient | undefined
-  let socketHealthy = false
-  let unsubscribe = () => {}
+  let pollTimer: ReturnType<typeof setTimeout> | undefined
+  let polling = false
+  // The subscription, while there is one, and what the watchdog knows about it.
+  let socket: NewBlockSubscription | undefined
+  let socketOpen = false
+  let socketFailures = 0
+  let socketTimer: ReturnType<typeof setTimeout> | undefined
+  let lastSocketAt = 0
+  let lastSocketHeight: bigint | undefined
+  let latestPolled: bigint | undefined
 
   const report = (error: unknown) => {
     if (stopped) return
@@ -258,71 +307,110 @@ export function watchBlocks(
     void pump()
   }
 
-  const poll = async () => {
+  const schedulePoll = (delay: number) => {
     if (stopped) return
+    if (pollTimer) clearTimeout(pollTimer)
+    pollTimer = setTimeout(poll, delay)
+  }
+
+  const poll = async () => {
+    pollTimer = undefined
+    if (stopped || polling) return
+    polling = true
     try {
       const latest = await getLatestHeight(ctx)
+      latestPolled = latest
       // Without `fromHeight`, start after the block current when the watch began.
       if (next === undefined) next = latest + 1n
-      advance(latest)
+      if (transport !== 'websocket' || !socketOpen) advance(latest)
+      checkSocketProgress(latest)
     } catch (error) {
       report(error)
+    } finally {
+      polling = false
     }
-    if (stopped) return
-    const interval = transport === 'auto' && socketHealthy ? pollingInterval * 5 : pollingInterval
-    timer = setTimeout(poll, interval)
+    if (transport === 'polling') schedulePoll(pollingInterval)
+    else schedulePoll(socketOpen ? pollingInterval * 5 : pollingInterval)
+  }
+
+  // A socket that is open but silent while the chain moves on has lost its subscription (cosmjs
+  // reconnects without subscribing again) or its node.
+  const checkSocketProgress = (latest: bigint) => {
+    if (!socket || !socketOpen) return
+    const heard = lastSocketHeight ?? latest
+    if (lastSocketHeight === undefined) lastSocketHeight = latest
+    if (latest >= heard + 2n && Date.now() - lastSocketAt > websocketTimeout) {
+      failSocket(
+        `no NewBlock event for ${Date.now() - lastSocketAt} ms while the chain went from height ${heard} to ${latest}`,
+      )
+    }
   }
 
   const subscribe = () => {
-    try {
-      socket = new WebsocketClient(getWebsocketUrl(ctx.rpcUrl), (error: unknown) => {
-        socketHealthy = false
-        report(error)
-      })
-      const stream = Comet38Client.create(socket).subscribeNewBlock()
-      socketHealthy = true
-      const listener = {
-        next: (event: { header: { height: number } }) => advance(BigInt(event.header.height)),
-        error: (error: unknown) => {
-          socketHealthy = false
-          report(error)
-        },
-        complete: () => {
-          socketHealthy = false
-        },
-      }
-      stream.addListener(listener)
-      unsubscribe = () => {
-        stream.removeListener(listener)
-        socket?.disconnect()
-      }
-    } catch (error) {
-      socketHealthy = false
-      report(error)
-    }
+    socketTimer = undefined
+    if (stopped) return
+    const url = getWebsocketUrl(ctx.rpcUrl)
+    const subscription = subscribeNewBlocks(ctx.rpcUrl, {
+      onHeight: (height) => {
+        if (socket !== subscription) return
+        lastSocketAt = Date.now()
+        lastSocketHeight = height
+        advance(height)
+      },
+      onFailure: (reason, cause) => {
+        if (socket === subscription) failSocket(reason, cause)
+      },
+    })
+    socket = subscription
+    socketOpen = false
+    lastSocketHeight = undefined
+    socketTimer = setTimeout(() => {
+      if (socket === subscription && !socketOpen)
+        failSocket(`could not open ${url} within ${websocketTimeout} ms`)
+    }, websocketTimeout)
+    subscription.connected.then(() => {
+      if (socket !== subscription || stopped) return
+      socketOpen = true
+      socketFailures = 0
+      lastSocketAt = Date.now()
+      lastSocketHeight = latestPolled
+      if (socketTimer) clearTimeout(socketTimer)
+      socketTimer = undefined
+    })
+  }
+
+  // Reports the failure once, polls in the meantime and subscribes again with a backoff.
+  const failSocket = (reason: string, cause?: unknown) => {
+    if (!socket || stopped) return
+    socket.close()
+    socket = undefined
+    socketOpen = false
+    if (socketTimer) clearTimeout(socketTimer)
+    report(
+      new ChainError('WEBSOCKET_FAILED', 'The block subscription failed; polling instead.', {
+        details: `${getWebsocketUrl(ctx.rpcUrl)}: ${reason}`,
+        cause,
+      }),
+    )
+    const backoff = Math.min(1000 * 2 ** socketFailures, 30_000)
+    socketFailures++
+    socketTimer = setTimeout(subscribe, backoff)
+    schedulePoll(0)
   }
 
   const stop = () => {
     if (stopped) return
     stopped = true
-    if (timer) clearTimeout(timer)
-    try {
-      unsubscribe()
-    } catch {
-      // A socket that never connected has nothing to close.
-    }
+    if (pollTimer) clearTimeout(pollTimer)
+    if (socketTimer) clearTimeout(socketTimer)
+    socket?.close()
+    socket = undefined
   }
 
   if (parameters.signal?.aborted) return stop
   parameters.signal?.addEventListener('abort', stop, { once: true })
   if (transport !== 'polling') subscribe()
-  if (transport !== 'websocket') void poll()
-  else if (next === undefined) {
-    // Websocket only: learn the starting height once.
-    getLatestHeight(ctx).then((latest) => {
-      if (next === undefined) next = latest + 1n
-    }, report)
-  }
+  void poll()
   return stop
 }
 

@@ -36,6 +36,11 @@ export const chainErrorCodes = {
   SIGNER_NOT_FOUND: 'SIGNER_NOT_FOUND',
   /** The operation was cancelled through its `AbortSignal`. */
   ABORTED: 'ABORTED',
+  /**
+   * The `NewBlock` websocket could not connect, failed or stalled (`details` says which);
+   * `watchBlocks` reports it and polls instead. Transient.
+   */
+  WEBSOCKET_FAILED: 'WEBSOCKET_FAILED',
 } as const
 
 export type ChainErrorCode = (typeof chainErrorCodes)[keyof typeof chainErrorCodes]
@@ -142,6 +147,7 @@ export function isTransientChainError(error: unknown): boolean {
     error.code === 'NETWORK_ERROR' ||
     error.code === 'TIMEOUT' ||
     error.code === 'MEMPOOL_FULL' ||
+    error.code === 'WEBSOCKET_FAILED' ||
     (error.code === 'RPC_ERROR' && isTransientRpcText(`${error.details ?? ''}`))
   )
 }

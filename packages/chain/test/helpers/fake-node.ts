@@ -36,7 +36,12 @@ type StoredTx = {
 }
 type RpcMethod = 'status' | 'abci_query' | 'broadcast_tx_sync' | 'tx' | 'block' | 'block_results'
 type RpcParams = { path?: string; data?: string; tx?: string; hash?: string; height?: string }
-type Failure = { method: RpcMethod; kind: 'network' | 'mempool-full' | 'timeout'; after?: boolean }
+type Failure = {
+  method: RpcMethod
+  /** `results-pending`: CometBFT's answer while the newest block is still being executed. */
+  kind: 'network' | 'mempool-full' | 'timeout' | 'results-pending'
+  after?: boolean
+}
 
 export type FakeNode = ReturnType<typeof createFakeNode>
 
@@ -373,6 +378,17 @@ export function createFakeNode(options: { chainId?: string } = {}) {
             code: -32603,
             message: 'Internal error',
             data: 'mempool is full: number of txs 5000 (max: 5000)',
+          },
+        })
+      }
+      if (f!.kind === 'results-pending') {
+        return Response.json({
+          jsonrpc: '2.0',
+          id: request.id,
+          error: {
+            code: -32603,
+            message: 'Internal error',
+            data: `could not find results for height #${request.params.height ?? height}`,
           },
         })
       }
