@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { encodeAddress } from '@decai/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import { type Devnet, startDevnet } from '../src/devnet.js'
 import { TEST_MNEMONIC } from '../src/keys.js'
 
@@ -175,5 +176,25 @@ describe.skipIf(!cosmjs)('cosmjs clients against the devnet', () => {
     } finally {
       client.disconnect()
     }
+  })
+
+  it('serves the websocket at exactly /websocket, answering other paths with 404 as CometBFT', async () => {
+    const open = (path: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(`${devnet.wsUrl}${path}`)
+        socket.on('open', () => {
+          socket.close()
+          resolve(101)
+        })
+        socket.on('unexpected-response', (_request, response) => {
+          resolve(response.statusCode ?? 0)
+          socket.terminate()
+        })
+        socket.on('error', () => {})
+      })
+    expect(await open('/websocket')).toBe(101)
+    expect(await open('/websocket?x=1')).toBe(101)
+    expect(await open('/websocket/websocket')).toBe(404)
+    expect(await open('/')).toBe(404)
   })
 })

@@ -251,8 +251,13 @@ export async function startRpcServer(
   const wss = new WebSocketServer({ noServer: true })
   const clients = new Set<Client>()
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!request.url?.startsWith('/websocket')) {
-      socket.destroy()
+    // CometBFT serves the websocket at exactly `/websocket` (Go's ServeMux): any other path,
+    // `/websocket/websocket` included, is a plain 404, which clients must notice.
+    if (new URL(request.url ?? '/', 'http://devnet').pathname !== '/websocket') {
+      socket.end(
+        'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+          'Content-Length: 19\r\nConnection: close\r\n\r\n404 page not found\n',
+      )
       return
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
