@@ -48,6 +48,11 @@ export type CreateClientParameters = {
   timeout?: number | undefined
   /** A supplier that failed is tried last for this long, in milliseconds (default 30 s). */
   failureCooldownMs?: number | undefined
+  /**
+   * The order in which a request tries the session's suppliers (at most `maxAttempts` of them).
+   * Default: random, spreading load, with suppliers that failed in the cooldown last.
+   */
+  orderSuppliers?: ((suppliers: readonly SessionSupplier[]) => SessionSupplier[]) | undefined
   /** How long a read of the chain height is reused, in milliseconds (default 1 s). */
   heightCacheMs?: number | undefined
   /** A `fetch` to use instead of the global one (for relays and, with a URL, for the RPC). */
@@ -155,6 +160,8 @@ export function createClient(parameters: CreateClientParameters): DecaiClient {
   const signer: RingSigner = createRingSigner(privateKey)
   const failedAt = new Map<string, number>()
   let announced: string | undefined
+  const order = (suppliers: readonly SessionSupplier[]) =>
+    (parameters.orderSuppliers ?? randomOrder)(suppliers)
 
   const currentSession = async (): Promise<ActiveSession> => {
     const active = await state.current()
@@ -172,7 +179,7 @@ export function createClient(parameters: CreateClientParameters): DecaiClient {
   }
 
   // Suppliers in random order (spreading load), those that failed recently last.
-  const order = (suppliers: SessionSupplier[]): SessionSupplier[] => {
+  const randomOrder = (suppliers: readonly SessionSupplier[]): SessionSupplier[] => {
     const now = Date.now()
     const recent = (s: SessionSupplier) =>
       now - (failedAt.get(s.operatorAddress) ?? -Infinity) < cooldown
@@ -201,6 +208,7 @@ export function createClient(parameters: CreateClientParameters): DecaiClient {
     const header = active.session.header!
     const failures: RelayAttemptFailure[] = []
     const candidates = order(active.suppliers).slice(0, maxAttempts)
+
     for (const [index, supplier] of candidates.entries()) {
       emit({ type: 'attempt', ...toAttempt(supplier), attempt: index + 1 })
       const controller = new AbortController()

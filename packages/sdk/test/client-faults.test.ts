@@ -1,9 +1,16 @@
-// The application client against the devnet and supplier-like relay handlers (test/helpers):
-// sessions from the chain, ring-signed relays the handler verifies, signed answers and streams
-// verified by the client, failover between the session's suppliers.
+// The application client against the devnet and supplier-like relay handlers (test/helpers) that
+// misbehave on demand in ways the real supplier never does: miner errors, server errors of the
+// service, truncated or altered streams, a supplier signing with another key. The happy path
+// with the real supplier and the real model is in e2e.test.ts.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type ClientEvent, createClient, isSdkError, type SdkError } from '../src/index.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type ClientEvent,
+  createClient,
+  isSdkError,
+  type SdkError,
+  type SessionSupplier,
+} from '../src/index.js'
 import {
   type FakeBackend,
   SERVICE_ID,
@@ -29,18 +36,26 @@ afterAll(async () => {
 afterEach(() => {
   for (const s of net.suppliers) s.mode = 'ok'
   backend.status = 200
-  vi.restoreAllMocks()
 })
 
 const messages = [{ role: 'user' as const, content: 'What is the capital of France?' }]
 
-const newClient = (events: ClientEvent[] = []) =>
+/** A client; with `first`, that supplier is tried first (the order is random otherwise). */
+const newClient = (events: ClientEvent[] = [], first?: string) =>
   createClient({
     chain: net.devnet.rpcUrl,
     key: net.appKey,
     service: SERVICE_ID,
     failureCooldownMs: 0,
     onEvent: (e) => events.push(e),
+    ...(first === undefined
+      ? {}
+      : {
+          orderSuppliers: (list: readonly SessionSupplier[]) => [
+            ...list.filter((s) => s.operatorAddress === first),
+            ...list.filter((s) => s.operatorAddress !== first),
+          ],
+        }),
   })
 
 async function expectError(promise: Promise<unknown>): Promise<SdkError> {
@@ -102,11 +117,7 @@ describe('createClient', () => {
     ]
     broken.mode = mode
     const events: ClientEvent[] = []
-    const client = newClient(events)
-    const session = await client.getSession()
-    // Shuffle order follows Math.random: make the broken supplier come first.
-    const brokenFirst = session.suppliers[0]?.operatorAddress === broken.operatorAddress
-    vi.spyOn(Math, 'random').mockReturnValue(brokenFirst ? 0.99 : 0)
+    const client = newClient(events, broken.operatorAddress)
     const stream = await client.chat.completions.create({ messages, stream: true })
     let text = ''
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
