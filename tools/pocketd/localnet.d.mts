@@ -57,7 +57,15 @@ export type StartPocketdOptions = {
   detached?: boolean
   /** How long to wait for the first blocks, in ms (default 60 000). */
   timeoutMs?: number
+  /**
+   * Genesis params for a new home, per module (proto JSON, snake_case), over the localnet's:
+   * e.g. `{ shared: { num_blocks_per_session: '10' } }`. pocketd refuses invalid ones.
+   */
+  params?: GenesisParams
 }
+
+/** Genesis params per module (`shared`, `proof`, ...), proto JSON with snake_case names. */
+export type GenesisParams = Record<string, Record<string, unknown>>
 
 /**
  * Starts a node (initialising the home first if it has no chain) and resolves once blocks are
@@ -72,6 +80,9 @@ export declare function initPocketd(options: {
   binary: string
   home: string
   blockTime?: string
+  params?: GenesisParams
+  /** Copy a home made earlier for the same binary, params and block time (default true). */
+  cache?: boolean
 }): Promise<{
   home: string
   accounts: (PocketdAccount & { publicKey: string; balance: string })[]
@@ -81,6 +92,8 @@ export declare function readAccounts(home: string): (PocketdAccount & {
   balance: string
 })[]
 export declare function getDefaultHome(): string
+/** Sets module params of a genesis `app_state` field by field; unknown ones are an error. */
+export declare function applyParams(state: Record<string, unknown>, params: GenesisParams): void
 export declare function getPorts(port: number): {
   rpc: number
   p2p: number

@@ -6,18 +6,22 @@
 //   ... node.rpcUrl, node.accounts ...
 //   await node.stop()
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import {
   closeSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { buildPocketd, findPocketd, getCacheDir } from './lib/build.mjs'
 import { PocketdError, run, sleep, tail } from './lib/process.mjs'
 
@@ -93,9 +97,46 @@ export function pocketd(binary, home, args, options = {}) {
 /**
  * Creates a fresh home: TEST keys, funded genesis accounts (with their public keys), the
  * validator's gentx, short sessions, zero inflation, zero minimum gas price, fast blocks.
- * @param {{ binary: string, home: string, blockTime?: string }} options
+ * `params` (proto JSON per module, snake_case) apply over the localnet's params, field by field;
+ * pocketd validates the result (`genesis validate`) and refuses invalid params with its own
+ * error. A home made once for the same binary, params and block time is copied, not remade.
+ * @param {{ binary: string, home: string, blockTime?: string,
+ *   params?: Record<string, Record<string, unknown>>, cache?: boolean }} options
  */
-export async function initPocketd({ binary, home, blockTime = DEFAULT_BLOCK_TIME }) {
+export async function initPocketd(options) {
+  const { binary, home, blockTime = DEFAULT_BLOCK_TIME, params = {} } = options
+  if (options.cache === false) return createHome({ binary, home, blockTime, params })
+  const templates = join(getCacheDir(), 'templates')
+  const template = join(templates, getTemplateKey(binary, blockTime, params))
+  if (!existsSync(join(template, 'accounts.json'))) {
+    mkdirSync(templates, { recursive: true })
+    const draft = mkdtempSync(`${template}.draft-`)
+    try {
+      await createHome({ binary, home: draft, blockTime, params })
+      // Another process may have made it meanwhile; theirs is as good.
+      if (!existsSync(join(template, 'accounts.json'))) {
+        rmSync(template, { recursive: true, force: true })
+        renameSync(draft, template)
+      }
+    } finally {
+      rmSync(draft, { recursive: true, force: true })
+    }
+  }
+  rmSync(home, { recursive: true, force: true })
+  cpSync(template, home, { recursive: true })
+  return { home, accounts: readAccounts(home) }
+}
+
+// What shapes a home: the binary, this file (how homes are made), the params and block time.
+function getTemplateKey(binary, blockTime, params) {
+  const hash = createHash('sha256')
+  hash.update(binary)
+  hash.update(readFileSync(fileURLToPath(import.meta.url)))
+  hash.update(JSON.stringify({ blockTime, params }))
+  return hash.digest('hex').slice(0, 16)
+}
+
+async function createHome({ binary, home, blockTime, params }) {
   rmSync(home, { recursive: true, force: true })
   mkdirSync(home, { recursive: true })
   const cli = (args, input) => pocketd(binary, home, args, { input })
@@ -162,17 +203,20 @@ export async function initPocketd({ binary, home, blockTime = DEFAULT_BLOCK_TIME
     'localnet',
   ])
   await cli(['genesis', 'collect-gentxs'])
-  editGenesis(join(home, 'config', 'genesis.json'), accounts)
+  editGenesis(join(home, 'config', 'genesis.json'), accounts, params)
   await cli(['genesis', 'validate'])
   configureNode(home, blockTime)
   writeFileSync(join(home, 'accounts.json'), `${JSON.stringify(accounts, null, 2)}\n`)
   return { home, accounts }
 }
 
-function editGenesis(file, accounts) {
+function editGenesis(file, accounts, params) {
   const genesis = JSON.parse(readFileSync(file, 'utf8'))
   const state = genesis.app_state
   Object.assign(state.shared.params, SHARED_PARAM_OVERRIDES)
+  // Settlement pays the DAO's share to the TEST `dao` account, as on the devnet.
+  state.tokenomics.params.dao_reward_address = accounts.find((a) => a.name === 'dao').address
+  applyParams(state, params)
   // Token supply moves only through settlement, as on the devnet (which has no x/mint).
   const zero = '0.000000000000000000'
   Object.assign(state.mint.params, {
@@ -189,6 +233,28 @@ function editGenesis(file, accounts) {
     if (key) account.pub_key = { '@type': '/cosmos.crypto.secp256k1.PubKey', key }
   }
   writeFileSync(file, `${JSON.stringify(genesis, null, 2)}\n`)
+}
+
+/**
+ * Sets module params field by field (proto JSON, snake_case); a module or field pocketd does not
+ * have is an error, so a misspelt param cannot be silently ignored.
+ * @param {Record<string, any>} state genesis `app_state`
+ * @param {Record<string, Record<string, unknown>>} params
+ */
+export function applyParams(state, params) {
+  for (const [module, values] of Object.entries(params)) {
+    const current = state[module]?.params
+    if (!current) throw new PocketdError('INVALID_ARGUMENT', `No params module "${module}".`)
+    for (const [field, value] of Object.entries(values)) {
+      if (!(field in current)) {
+        throw new PocketdError('INVALID_ARGUMENT', `No param ${module}.${field} in genesis.`)
+      }
+      current[field] =
+        value && typeof value === 'object' && !Array.isArray(value)
+          ? { ...current[field], ...value }
+          : value
+    }
+  }
 }
 
 function configureNode(home, blockTime) {
@@ -256,7 +322,8 @@ export function readAccounts(home) {
  * Starts a node (initialising the home first if it has none) and resolves once blocks are
  * being produced.
  * @param {{ port?: number, home?: string, reset?: boolean, blockTime?: string, binary?: string,
- *   build?: boolean, detached?: boolean, timeoutMs?: number }} [options]
+ *   build?: boolean, detached?: boolean, timeoutMs?: number,
+ *   params?: Record<string, Record<string, unknown>> }} [options]
  */
 export async function startPocketd(options = {}) {
   const port = options.port ?? DEFAULT_RPC_PORT
@@ -268,6 +335,7 @@ export async function startPocketd(options = {}) {
       binary,
       home,
       ...(options.blockTime ? { blockTime: options.blockTime } : {}),
+      ...(options.params ? { params: options.params } : {}),
     })
   }
   const accounts = readAccounts(home)

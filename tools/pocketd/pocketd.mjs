@@ -8,13 +8,19 @@
 //   node tools/pocketd/pocketd.mjs stop  [--home DIR]
 //   node tools/pocketd/pocketd.mjs smoke [--port 26857] [--keep]
 //   node tools/pocketd/pocketd.mjs interop [--port 26957]
+//   node tools/pocketd/pocketd.mjs genesis-vectors
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { buildPocketd } from './lib/build.mjs'
+import { generateGenesisVectors } from './lib/genesis-vectors.mjs'
 import { isPocketdError, PocketdError } from './lib/process.mjs'
 import { runSmoke } from './lib/smoke.mjs'
 import {
+  applyParams,
   DEFAULT_RPC_PORT,
   getDefaultHome,
   initPocketd,
@@ -23,14 +29,15 @@ import {
   stopPocketdHome,
 } from './localnet.mjs'
 
-const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop> [options]
+const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|genesis-vectors> [options]
   build  [--force]                       build (or reuse) the cached binary; prints its path
   init   [--home DIR] [--block-time T]   fresh home with TEST keys and genesis
   start  [--home DIR] [--port N] [--reset] [--block-time T] [--foreground]
                                          start the node, wait for blocks, print JSON
   stop   [--home DIR]                    stop the node started by \`start\`
   smoke  [--port N] [--keep]             build, init, start, txs and queries, stop
-  interop [--port N]                     our SDK's relays through poktroll's RelayMiner, settled`
+  interop [--port N]                     our SDK's relays through poktroll's RelayMiner, settled
+  genesis-vectors                        pocketd's verdicts on genesis params, for the devnet's tests`
 
 const options = {
   home: { type: 'string' },
@@ -99,6 +106,16 @@ async function main() {
       process.exitCode = await runInterop(port)
       return
     }
+    case 'genesis-vectors': {
+      const binary = await buildPocketd()
+      const { home: template } = await initPocketd({ binary, home: temporaryHome() })
+      try {
+        console.log(await generateGenesisVectors({ binary, home: template, applyParams }))
+      } finally {
+        rmSync(template, { recursive: true, force: true })
+      }
+      return
+    }
     default:
       throw new PocketdError('INVALID_ARGUMENT', `Unknown command "${command}".`, {
         details: USAGE,
@@ -116,6 +133,8 @@ function runInterop(port) {
   })
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
 }
+
+const temporaryHome = () => mkdtempSync(join(tmpdir(), 'decai-pocketd-'))
 
 function parsePort(text, fallback) {
   if (text === undefined) return fallback
