@@ -1,18 +1,34 @@
 import { readFileSync } from 'node:fs'
-import { fromJson, toJson } from '@decai/protocol'
+import { create, fromJson, toJson } from '@decai/protocol'
 import { ParamsSchema as ApplicationParamsSchema } from '@decai/protocol/gen/pocket/application/params_pb'
 import { ParamsSchema as GatewayParamsSchema } from '@decai/protocol/gen/pocket/gateway/params_pb'
 import { ParamsSchema as ProofParamsSchema } from '@decai/protocol/gen/pocket/proof/params_pb'
 import { ParamsSchema as ServiceParamsSchema } from '@decai/protocol/gen/pocket/service/params_pb'
 import { ParamsSchema as SessionParamsSchema } from '@decai/protocol/gen/pocket/session/params_pb'
 import { ParamsSchema as SharedParamsSchema } from '@decai/protocol/gen/pocket/shared/params_pb'
-import { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
+import {
+  ApplicationServiceConfigSchema,
+  RPCType,
+  ServiceRevenueShareSchema,
+  ServiceSchema,
+  SupplierEndpointSchema,
+  SupplierServiceConfigSchema,
+} from '@decai/protocol/gen/pocket/shared/service_pb'
 import { ParamsSchema as SupplierParamsSchema } from '@decai/protocol/gen/pocket/supplier/params_pb'
 import { ParamsSchema as TokenomicsParamsSchema } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { parse as parseYaml } from 'yaml'
+import { RegisteredError } from './app/abci-error.js'
+import { appErrors, gatewayErrors, supplierErrors } from './app/chain-errors.js'
 import { isValidAddress } from './app/codec.js'
 import { defaultModuleParams, type ModuleParams } from './app/modules/params.js'
+import { validateModuleParams } from './app/modules/params-validation.js'
+import {
+  errorText,
+  validateAppServiceConfigs,
+  validateService,
+  validateSupplierServiceConfigs,
+} from './app/modules/validation.js'
 import { DevnetError } from './errors.js'
 import { deriveKey, TEST_MNEMONIC } from './keys.js'
 
@@ -125,7 +141,11 @@ export const defaultAccounts: AccountConfig[] = [
   { name: 'faucet', index: 9, balance: 1_000_000_000n * POKT },
 ]
 
-/** Short sessions so a session settles within seconds at 1 s blocks. */
+/**
+ * Short sessions so a session settles within seconds at 1 s blocks. poktroll requires the
+ * supplier and application unbonding periods to cover the five blocks from a session's end to
+ * its proof window's close (4 blocks x 1 session would not), hence two sessions.
+ */
 export const defaultParamOverrides: DevnetConfig['params'] = {
   shared: {
     numBlocksPerSession: '4',
@@ -134,6 +154,8 @@ export const defaultParamOverrides: DevnetConfig['params'] = {
     claimWindowCloseOffsetBlocks: '2',
     proofWindowOpenOffsetBlocks: '0',
     proofWindowCloseOffsetBlocks: '2',
+    supplierUnbondingPeriodSessions: '2',
+    applicationUnbondingPeriodSessions: '2',
   },
 }
 
@@ -282,6 +304,7 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
   if (dao) defaults.tokenomics.daoRewardAddress = dao.address
   // Field by field: a config setting one shared param keeps the devnet's short sessions.
   const params = mergeParams(config.params, mergeParams(defaultParamOverrides, defaults))
+  checkParams(params)
 
   const validatorName = config.validator?.account ?? 'validator'
   const validatorAccount = accounts.find((a) => a.name === validatorName) ?? accounts[0]
@@ -344,10 +367,24 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
   return resolved
 }
 
-/** The references between genesis actors that the chain would otherwise reject later. */
+/** Each module's params, as `pocketd genesis validate` checks them. */
+function checkParams(params: ModuleParams): void {
+  for (const module of Object.keys(params) as (keyof ModuleParams)[]) {
+    try {
+      validateModuleParams(module, params[module])
+    } catch (error) {
+      throw invalid(`params.${module}: ${errorText(error)}`)
+    }
+  }
+}
+
+/**
+ * The genesis actors: first as poktroll's genesis `Validate` checks them (stakes, service and
+ * supplier configs, duplicates), then the references the devnet resolves at genesis.
+ */
 function checkGenesisActors(genesis: ResolvedGenesis): void {
+  validateGenesisActors(genesis)
   const services = new Set(genesis.services.map((s) => s.id))
-  if (services.size !== genesis.services.length) throw invalid('service IDs must be unique')
   const gateways = new Set(genesis.gateways.map((g) => g.address))
   for (const app of genesis.applications) {
     if (!services.has(app.serviceId))
@@ -369,6 +406,98 @@ function checkGenesisActors(genesis: ResolvedGenesis): void {
     }
   }
 }
+
+function validateGenesisActors(genesis: ResolvedGenesis): void {
+  const check = (what: string, fn: () => void) => {
+    try {
+      fn()
+    } catch (error) {
+      throw invalid(`${what}: ${errorText(error)}`)
+    }
+  }
+  const positiveStake = (stake: bigint, actor: string, error: RegisteredError) => {
+    if (stake <= 0n) throw error.wrap(`invalid stake amount for ${actor}: ${stake}upokt <= 0`)
+  }
+
+  check('services', () => {
+    const ids = new Set<string>()
+    const names = new Set<string>()
+    for (const s of genesis.services) {
+      const service = create(ServiceSchema, { ...s })
+      validateService(service)
+      // Go's %v of the Service struct.
+      const shown = `{${s.id} ${s.name} ${s.computeUnitsPerRelay} ${s.ownerAddress} <nil>}`
+      if (ids.has(s.id)) throw serviceDuplicateIndex.wrap(`duplicated ID for service: ${shown}`)
+      ids.add(s.id)
+      if (names.has(s.name)) {
+        throw serviceDuplicateIndex.wrap(`duplicated name for service: ${shown}`)
+      }
+      names.add(s.name)
+    }
+  })
+  check('applications', () => {
+    const seen = new Set<string>()
+    for (const app of genesis.applications) {
+      if (seen.has(app.address)) throw new Error('duplicated index for application')
+      seen.add(app.address)
+    }
+    for (const app of genesis.applications) {
+      positiveStake(app.stake, 'application', appErrors.invalidStake)
+      for (const gateway of app.gateways) {
+        if (!isValidAddress(gateway)) {
+          throw appErrors.invalidGatewayAddress.wrap(`invalid gateway address ${gateway}`)
+        }
+      }
+      try {
+        validateAppServiceConfigs([
+          create(ApplicationServiceConfigSchema, { serviceId: app.serviceId }),
+        ])
+      } catch (error) {
+        throw appErrors.invalidServiceConfigs.wrap(errorText(error))
+      }
+    }
+  })
+  check('gateways', () => {
+    const seen = new Set<string>()
+    for (const gateway of genesis.gateways) {
+      if (seen.has(gateway.address)) {
+        throw gatewayErrors.invalidAddress.wrap('duplicated index for gateway')
+      }
+      seen.add(gateway.address)
+      positiveStake(gateway.stake, 'gateway', gatewayErrors.invalidStake)
+    }
+  })
+  check('suppliers', () => {
+    const seen = new Set<string>()
+    for (const supplier of genesis.suppliers) {
+      if (seen.has(supplier.operatorAddress)) throw new Error('duplicated index for supplier')
+      seen.add(supplier.operatorAddress)
+    }
+    for (const supplier of genesis.suppliers) {
+      positiveStake(supplier.stake, 'supplier', supplierErrors.invalidStake)
+      try {
+        validateSupplierServiceConfigs(
+          supplier.services.map((svc) =>
+            create(SupplierServiceConfigSchema, {
+              serviceId: svc.serviceId,
+              endpoints: svc.endpoints.map((e) => create(SupplierEndpointSchema, e)),
+              revShare: svc.revShare.map((r) => create(ServiceRevenueShareSchema, r)),
+            }),
+          ),
+        )
+      } catch (error) {
+        throw supplierErrors.invalidServiceConfig.wrap(errorText(error))
+      }
+    }
+  })
+}
+
+/** x/service `ErrServiceDuplicateIndex`. */
+const serviceDuplicateIndex = new RegisteredError(
+  'service',
+  1101,
+  'duplicate index when adding a new service',
+)
 
 /** "0.1" -> 10^17 (an 18-decimal fixed point, as `LegacyDec`). */
 function parseDec(text: string): bigint {

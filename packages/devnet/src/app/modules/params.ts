@@ -52,6 +52,9 @@ export function defaultModuleParams(): ModuleParams {
       computeUnitsToTokensMultiplier: 42_000_000n,
       gatewayUnbondingPeriodSessions: 1n,
       computeUnitCostGranularity: 1_000_000n,
+      // The genesis grid (poktroll's NewParams): session 1 starts at block 1.
+      sessionGridAnchorHeight: 1n,
+      sessionNumberAtAnchor: 1n,
     }),
     session: create(SessionParamsSchema, { numSuppliersPerSession: 15n }),
     proof: create(ProofParamsSchema, {
