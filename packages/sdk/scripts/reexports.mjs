@@ -25,7 +25,10 @@ const sources = [
 // (what claims, events and queries carry) and the session package's claim-value and difficulty
 // helpers; the other forms are renamed or left to their subpath.
 const renamed = {
-  session: { ProofRequirementReason: 'ProofRequirementReasonName', RelayMiningDifficulty: 'RelayMiningDifficultyValues' },
+  session: {
+    ProofRequirementReason: 'ProofRequirementReasonName',
+    RelayMiningDifficulty: 'RelayMiningDifficultyValues',
+  },
 }
 const omitted = {
   'relay-mining': [
@@ -60,7 +63,10 @@ function exportsOf(file) {
 const block = (spec, names, rename = {}, omit = []) =>
   `export {\n${names
     .filter(({ name }) => !omit.includes(name))
-    .map(({ name, type }) => `  ${type ? 'type ' : ''}${name}${rename[name] ? ` as ${rename[name]}` : ''},`)
+    .map(
+      ({ name, type }) =>
+        `  ${type ? 'type ' : ''}${name}${rename[name] ? ` as ${rename[name]}` : ''},`,
+    )
     .join('\n')}\n} from '${spec}'\n`
 
 const written = []
@@ -86,4 +92,7 @@ const header = /^(\/\/.*\n)+/.exec(text)?.[0] ?? ''
 const own = [...text.matchAll(/export (?:type )?\{[^}]*\} from '\.\/[^']+'\n/g)].map((m) => m[0])
 writeFileSync(index, `${header}\n${own.join('')}${packagesBlock}`)
 written.push(index)
-execFileSync('pnpm', ['exec', 'biome', 'check', '--write', ...written], { cwd: sdk, stdio: 'inherit' })
+execFileSync('pnpm', ['exec', 'biome', 'check', '--write', ...written], {
+  cwd: sdk,
+  stdio: 'inherit',
+})
