@@ -15,6 +15,7 @@ import {
 import { DevnetError } from './errors.js'
 import { ChainStore } from './node/chain-store.js'
 import { Node } from './node/node.js'
+import type { StoredBlock } from './node/types.js'
 import { b64, consensusParamsJson, hex, rfc3339 } from './rpc/comet-json.js'
 import type { RpcContext } from './rpc/methods.js'
 import { type RpcServer, startRpcServer } from './rpc/server.js'
@@ -34,6 +35,12 @@ export type StartDevnetOptions = {
   commitTimeoutMs?: number
   /** Called with block production errors (default: printed to stderr). */
   onError?: (error: unknown) => void
+  /**
+   * Milliseconds during which `block_results` of the newest block fails with CometBFT's "could
+   * not find results for height" (default 0). pocketd reports a block before executing it; a
+   * lag here makes clients that read results at the head meet the same window on the devnet.
+   */
+  resultsLagMs?: number
 }
 
 /** A funded account of the devnet; TEST keys are public, never hold real funds with them. */
@@ -138,8 +145,14 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     listenAddress: 'tcp://0.0.0.0:26656',
     rpcAddress: `tcp://${host}:${port}`,
     commitTimeoutMs: options.commitTimeoutMs ?? 10_000,
+    resultsLagMs: options.resultsLagMs ?? 0,
     genesis: () =>
       genesisJson(genesis, chain, Number(store.getMeta('genesis_time_ms') ?? Date.now())),
+  }
+  if (ctx.resultsLagMs > 0) {
+    node.on('block', (block: StoredBlock) => {
+      ctx.newestBlockAt = { height: block.height, at: Date.now() }
+    })
   }
   let server: RpcServer
   try {

@@ -52,6 +52,13 @@ export type RpcContext = {
   nodeId: string
   /** How long broadcast_tx_commit waits for inclusion. */
   commitTimeoutMs: number
+  /**
+   * How long after a block is committed `block_results` for it still fails, as CometBFT's does
+   * while the block it already reports in `/status` is executing; 0 serves results at once.
+   */
+  resultsLagMs: number
+  /** When the newest block was committed (wall clock). */
+  newestBlockAt?: { height: bigint; at: number } | undefined
   genesis: () => unknown
 }
 
@@ -232,6 +239,10 @@ export const methods: Record<string, Method> = {
 
   block_results: (ctx, params) => {
     const block = blockAt(ctx, params)
+    const newest = ctx.newestBlockAt
+    if (newest?.height === block.height && Date.now() - newest.at < ctx.resultsLagMs) {
+      throw internalError(`could not find results for height #${block.height}`)
+    }
     return {
       height: block.height.toString(),
       txs_results: block.txResults.length > 0 ? block.txResults.map(txResultJson) : null,
