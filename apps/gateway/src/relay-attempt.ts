@@ -1,3 +1,5 @@
+import http, { type IncomingMessage } from 'node:http'
+import https from 'node:https'
 import {
   type POKTHTTPResponse,
   POKTHTTPResponseSchema,
@@ -92,6 +94,51 @@ export type RelayAttemptParameters = {
   onResponse?: () => void
 }
 
+// Keep-alive pools to suppliers: one TCP (or TLS) connection serves many relays.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
+}
+
+/** POSTs bytes with node:http (lighter than fetch per request) and resolves with the response. */
+function post(
+  url: string,
+  body: Uint8Array,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  retried = false,
+): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url)
+    const client = target.protocol === 'https:' ? https : http
+    const agent = agents[target.protocol as keyof typeof agents]
+    if (!agent) {
+      reject(new Error(`unsupported protocol ${target.protocol}`))
+      return
+    }
+    const request = client.request(target, {
+      method: 'POST',
+      agent,
+      signal,
+      headers: { ...headers, 'content-length': String(body.length) },
+    })
+    request.once('response', resolve)
+    request.once('error', (error: NodeJS.ErrnoException) => {
+      // A pooled connection the supplier closed while idle: the relay never reached it, so
+      // send it once more on a fresh connection (Node's documented keep-alive race).
+      if (
+        !retried &&
+        request.reusedSocket &&
+        (error.code === 'ECONNRESET' || error.code === 'EPIPE') &&
+        !signal.aborted
+      )
+        post(url, body, headers, signal, true).then(resolve, reject)
+      else reject(error)
+    })
+    request.end(body)
+  })
+}
+
 /** Sends one relay and yields its verified parts: `head`, `data`…, `end`. */
 export async function* runRelayAttempt(
   parameters: RelayAttemptParameters,
@@ -99,23 +146,19 @@ export async function* runRelayAttempt(
   const { url, request, supplierOperatorAddress, supplierPublicKey, stream, signal } = parameters
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' }
   if (stream) headers[RELAY_STREAM_HEADER] = 'v1'
-  let response: Response
+  let response: IncomingMessage
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      body: serializeRelayRequest(request) as Uint8Array<ArrayBuffer>,
-      headers,
-      signal,
-      redirect: 'error',
-    })
+    response = await post(url, serializeRelayRequest(request), headers, signal)
   } catch (error) {
     if (signal.aborted) throw error
     throw new AttemptFailure('connect', `Cannot reach the supplier: ${describe(error)}`)
   }
   parameters.onResponse?.()
-  const contentType = response.headers.get('content-type') ?? ''
-  if (response.ok && contentType.startsWith(RELAY_STREAM_CONTENT_TYPE)) {
-    yield* readStream(response, { request, supplierOperatorAddress, supplierPublicKey })
+  const status = response.statusCode ?? 0
+  const ok = status >= 200 && status < 300
+  const contentType = response.headers['content-type'] ?? ''
+  if (ok && contentType.startsWith(RELAY_STREAM_CONTENT_TYPE)) {
+    yield* readStream(response, signal, { request, supplierOperatorAddress, supplierPublicKey })
     return
   }
   const bytes = await readAll(response, signal)
@@ -127,38 +170,35 @@ export async function* runRelayAttempt(
   if (!result.ok) {
     const failure = classifyVerificationError(result.error)
     // A body that is not a relay response at all, with an error status: an HTTP-level failure.
-    if (!response.ok && result.error.code === 'RELAY_RESPONSE_MALFORMED')
-      throw new AttemptFailure('http_status', `The supplier answered HTTP ${response.status}.`)
+    if (!ok && result.error.code === 'RELAY_RESPONSE_MALFORMED')
+      throw new AttemptFailure('http_status', `The supplier answered HTTP ${status}.`)
     throw failure
   }
-  let http: POKTHTTPResponse
+  let httpResponse: POKTHTTPResponse
   try {
-    http = unmarshal(POKTHTTPResponseSchema, result.response.payload)
+    httpResponse = unmarshal(POKTHTTPResponseSchema, result.response.payload)
   } catch {
     throw new AttemptFailure('malformed', 'The relay payload is not an HTTP response.')
   }
-  yield { type: 'head', status: http.statusCode, headers: readHeaders(http) }
-  if (http.bodyBz.length > 0) yield { type: 'data', bytes: http.bodyBz }
+  yield { type: 'head', status: httpResponse.statusCode, headers: readHeaders(httpResponse) }
+  if (httpResponse.bodyBz.length > 0) yield { type: 'data', bytes: httpResponse.bodyBz }
   yield { type: 'end' }
 }
 
 async function* readStream(
-  response: Response,
+  response: IncomingMessage,
+  signal: AbortSignal,
   parameters: Pick<
     RelayAttemptParameters,
     'request' | 'supplierOperatorAddress' | 'supplierPublicKey'
   >,
 ): AsyncGenerator<AttemptEvent, void, undefined> {
   const verifier = createRelayStreamVerifier(parameters)
-  const reader = response.body?.getReader()
-  if (!reader) throw new AttemptFailure('truncated', 'The stream has no body.')
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
+    for await (const chunk of response) {
       let parts: ReturnType<typeof verifier.push>
       try {
-        parts = verifier.push(value)
+        parts = verifier.push(chunk as Uint8Array)
       } catch (error) {
         throw classifyVerificationError(error)
       }
@@ -173,48 +213,40 @@ async function* readStream(
         else yield { type: 'end' }
       }
     }
+    // A connection cut mid-body may end the iteration without an error.
+    if (!response.complete) throw new Error('the connection closed mid-response')
     try {
       verifier.finish()
     } catch (error) {
       throw classifyVerificationError(error)
     }
   } catch (error) {
-    if (error instanceof AttemptFailure) throw error
-    if (error instanceof Error && error.name === 'AbortError') throw error
+    if (error instanceof AttemptFailure || signal.aborted) throw error
     throw new AttemptFailure('truncated', `The stream broke: ${describe(error)}`)
   } finally {
-    reader.releaseLock()
+    // Leaving early (a lost hedge, a client gone): drop the connection, not the pool.
+    if (!response.complete) response.destroy()
   }
 }
 
-async function readAll(response: Response, signal: AbortSignal): Promise<Uint8Array> {
-  const reader = response.body?.getReader()
-  if (!reader) return new Uint8Array()
-  const chunks: Uint8Array[] = []
+async function readAll(response: IncomingMessage, signal: AbortSignal): Promise<Uint8Array> {
+  const chunks: Buffer[] = []
   let size = 0
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.length
+    for await (const chunk of response) {
+      size += (chunk as Buffer).length
       if (size > MAX_RESPONSE_BYTES) {
-        await reader.cancel()
+        response.destroy()
         throw new AttemptFailure('malformed', 'The relay response is too large.')
       }
-      chunks.push(value)
+      chunks.push(chunk as Buffer)
     }
+    if (!response.complete) throw new Error('the connection closed mid-response')
   } catch (error) {
     if (error instanceof AttemptFailure || signal.aborted) throw error
     throw new AttemptFailure('truncated', `The response broke: ${describe(error)}`)
   }
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.length
-  }
-  return out
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
 }
 
 function describe(error: unknown): string {

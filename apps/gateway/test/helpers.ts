@@ -72,7 +72,46 @@ export type Network = {
 
 const SUPPLIER_ACCOUNTS = ['supplier1', 'supplier2', 'supplier3', 'supplier4', 'supplier5']
 
+/** The chain and its suppliers, without a gateway (the benchmark runs its own). */
+export type SupplierNetwork = Omit<Network, 'gateway'> & {
+  /** The devnet account the application delegates to: the gateway's key. */
+  gatewayPrivateKey: string
+}
+
 export async function startNetwork(options: NetworkOptions): Promise<Network> {
+  const network = await startSupplierNetwork(options)
+  try {
+    const gateway = await startGateway({
+      listen: { port: 0 },
+      chain: { rpcUrl: network.devnet.rpcUrl, pollingIntervalMs: 100, blockTransport: 'polling' },
+      gateway: { privateKey: network.gatewayPrivateKey },
+      models: [
+        {
+          name: MODEL,
+          serviceId: SERVICE_ID,
+          pricing: { promptPerMillion: 1, completionPerMillion: 2 },
+        },
+      ],
+      store: { path: ':memory:' },
+      auth: { adminToken: ADMIN_TOKEN },
+      log: { level: 'silent' },
+      ...options.gateway,
+    })
+    return {
+      ...network,
+      gateway,
+      async stop() {
+        await gateway.stop()
+        await network.stop()
+      },
+    }
+  } catch (error) {
+    await network.stop()
+    throw error
+  }
+}
+
+export async function startSupplierNetwork(options: NetworkOptions): Promise<SupplierNetwork> {
   if (options.suppliers.length > SUPPLIER_ACCOUNTS.length) throw new Error('too many suppliers')
   const ports = await Promise.all(options.suppliers.map(() => freePort()))
   const names = options.suppliers.map((_, i) => SUPPLIER_ACCOUNTS[i]!)
@@ -166,29 +205,12 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
         {},
       )
     }
-    const gateway = await startGateway({
-      listen: { port: 0 },
-      chain: { rpcUrl: devnet.rpcUrl, pollingIntervalMs: 100, blockTransport: 'polling' },
-      gateway: { privateKey: key('gateway').privateKey! },
-      models: [
-        {
-          name: MODEL,
-          serviceId: SERVICE_ID,
-          pricing: { promptPerMillion: 1, completionPerMillion: 2 },
-        },
-      ],
-      store: { path: ':memory:' },
-      auth: { adminToken: ADMIN_TOKEN },
-      log: { level: 'silent' },
-      ...options.gateway,
-    })
     return {
       devnet,
-      gateway,
       suppliers,
+      gatewayPrivateKey: key('gateway').privateKey!,
       addressOf: (kind) => suppliers.find((s) => s.kind === kind)!.address,
       async stop() {
-        await gateway.stop()
         await Promise.all(suppliers.map((s) => s.supplier?.stop()))
         await Promise.all(proxies.map((p) => p.stop()))
         await devnet.stop()

@@ -65,12 +65,12 @@ async function once(i: number, client: OpenAI): Promise<void> {
 describe('session rollover', () => {
   it('serves every request across many session boundaries', async () => {
     const startHeight = net.devnet.height
-    const { count: i, failures } = await hammer(client, 7000)
+    const { count: i, failures } = await hammer(client, 5000)
     const blocks = net.devnet.height - startHeight
     expect(failures).toBe(0)
-    expect(i).toBeGreaterThan(50)
-    // At least five boundaries were crossed while requests ran.
-    expect(blocks).toBeGreaterThanOrEqual(20n)
+    expect(i).toBeGreaterThan(40)
+    // At least four boundaries were crossed while requests ran.
+    expect(blocks).toBeGreaterThanOrEqual(16n)
     const text = await (await fetch(`${net.gateway.url}/metrics`)).text()
     expect(
       metricValue(text, 'decai_gateway_session_fetches_total', { result: 'ok' }),
@@ -94,7 +94,7 @@ describe('session rollover', () => {
     try {
       const { key } = lagging.createApiKey()
       const laggingClient = new OpenAI({ baseURL: lagging.baseUrl, apiKey: key, maxRetries: 0 })
-      const { count, failures } = await hammer(laggingClient, 5000, 2)
+      const { count, failures } = await hammer(laggingClient, 4000, 2)
       expect(failures).toBe(0)
       expect(count).toBeGreaterThan(20)
       const text = lagging.metrics.render()
