@@ -79,8 +79,9 @@ function options() {
 function banner(info, readyMs) {
   const body = JSON.stringify({
     model: info.model,
-    messages: [{ role: 'user', content: 'What is the capital of France?' }],
+    messages: [{ role: 'user', content: 'What is the capital of France? Answer in one sentence.' }],
     max_tokens: 32,
+    temperature: 0,
   })
   return [
     '',
