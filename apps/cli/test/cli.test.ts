@@ -90,6 +90,8 @@ describe('decai', () => {
     const user = deriveKey(TEST_MNEMONIC, 7)
     const mine = await json(['keys', 'import', 'mine', '--mnemonic', TEST_MNEMONIC, '--index', '7'])
     expect(mine).toEqual({ name: 'mine', address: user.address, test: true })
+    const shown = await json(['keys', 'show', 'mine', '--private'])
+    expect(shown['privateKey']).toBe(Buffer.from(user.privateKey).toString('hex'))
     const fresh = await json(['keys', 'add', 'fresh', '--words', '12'])
     expect((fresh['mnemonic'] as string).split(' ')).toHaveLength(12)
     const again = await decai(
@@ -112,8 +114,9 @@ describe('decai', () => {
     const services = await decai(['service', 'list'])
     expect(services.stdout).toMatch(/llm-cli\s+CLI LLM\s+3 CU\/relay/)
 
-    const gateway = (await json(['keys', 'show', 'gateway']))['address'] as string
-    const supplier = (await json(['keys', 'show', 'supplier1']))['address'] as string
+    const address = (name: string) => devnet.accounts.find((a) => a.name === name)!.address
+    const gateway = address('gateway')
+    const supplier = address('supplier1')
     writeFileSync(join(home, 'gateway.yaml'), 'stake_amount: 100000068upokt\n')
     writeFileSync(
       join(home, 'app.yaml'),
