@@ -154,11 +154,11 @@ export async function startGateway(
   })
 
   await view.start()
-  catalog.updateFromServices(view.services.values())
-  const catalogTimer = setInterval(
-    () => catalog.updateFromServices(view.services.values()),
-    config.discovery.refreshMs,
-  )
+  const readCards = () => {
+    if (config.discovery.serviceCards) catalog.updateFromServices(view.services.values())
+  }
+  readCards()
+  const catalogTimer = setInterval(readCards, config.discovery.refreshMs)
   catalogTimer.unref()
 
   let server: ReturnType<typeof serve>
