@@ -55,12 +55,14 @@ describe('gateway config', () => {
       path,
       [
         'gateway:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own placeholder
         '  privateKey: ${GW_KEY}',
         'models:',
         '  - name: smollm2-135m-instruct',
         '    serviceId: llm',
         '    pricing: { promptPerMillion: 0.5 }',
         'auth:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own placeholder
         '  adminToken: ${GW_ADMIN}',
       ].join('\n'),
     )
