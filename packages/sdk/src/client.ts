@@ -205,6 +205,10 @@ export function createClient(parameters: CreateClientParameters): DecaiClient {
         ...(init.body === undefined ? {} : { body: init.body }),
       }),
     )
+    if (!active.ring.some((key) => equalBytes(key, signer.publicKey)))
+      throw new SdkError('INVALID_ARGUMENT', "The key is not in the application's ring.", {
+        details: `${signerAddress} is neither ${applicationAddress} nor a gateway it delegates to`,
+      })
     const header = active.session.header!
     const failures: RelayAttemptFailure[] = []
     const candidates = order(active.suppliers).slice(0, maxAttempts)
@@ -291,6 +295,10 @@ export function createClient(parameters: CreateClientParameters): DecaiClient {
     fetch: relay,
     ...createOpenAiApi(relay),
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
 }
 
 function toPrivateKey(key: Uint8Array | string): Uint8Array {

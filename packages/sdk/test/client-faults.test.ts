@@ -3,6 +3,7 @@
 // service, truncated or altered streams, a supplier signing with another key. The happy path
 // with the real supplier and the real model is in e2e.test.ts.
 
+import { generatePrivateKey } from '@decai/crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   type ClientEvent,
@@ -187,6 +188,32 @@ describe('createClient', () => {
     expect(after.sessionStartBlockHeight).toBeGreaterThan(before.sessionEndBlockHeight)
     const second = await client.chat.completions.create({ messages })
     expect(second.choices[0]?.message.content).toBe(first.choices[0]?.message.content)
+  })
+
+  it('signs as a gateway the application delegates to', async () => {
+    const client = createClient({
+      chain: net.devnet.rpcUrl,
+      key: net.gatewayKey,
+      application: net.appAddress,
+      service: SERVICE_ID,
+    })
+    expect(client.applicationAddress).toBe(net.appAddress)
+    expect(client.signerAddress).not.toBe(net.appAddress)
+    const completion = await client.chat.completions.create({ messages })
+    expect(completion.choices[0]?.message.content).toBe('Paris is the capital.')
+    for (const s of net.suppliers) expect(s.rejected).toEqual([])
+  })
+
+  it('refuses to sign with a key outside the application ring', async () => {
+    const client = createClient({
+      chain: net.devnet.rpcUrl,
+      key: generatePrivateKey(),
+      application: net.appAddress,
+      service: SERVICE_ID,
+    })
+    const error = await expectError(client.chat.completions.create({ messages }))
+    expect(error.code).toBe('INVALID_ARGUMENT')
+    expect(error.message).toMatch(/not in the application's ring/)
   })
 
   it('rejects bad arguments with typed errors', () => {

@@ -22,6 +22,8 @@ export type TestNetwork = {
   chain: ChainClient
   appKey: Uint8Array
   appAddress: string
+  /** The key of a gateway the application delegates to. */
+  gatewayKey: Uint8Array
   ownerAddress: string
   suppliers: TestSupplier[]
   /** Resolves once the chain is at the start of a session in which every supplier is active. */
@@ -59,6 +61,9 @@ export async function startTestNetwork(
   const app = await signer(devnet, 'application')
   await owner.addService({ id: SERVICE_ID, name: 'LLM', computeUnitsPerRelay: 1n })
   await app.stakeApplication({ stake: 100_000_000n, serviceIds: [SERVICE_ID] })
+  const gateway = await signer(devnet, 'gateway')
+  await gateway.stakeGateway({ stake: 1_000_000n })
+  await app.delegateToGateway({ gatewayAddress: gateway.address })
 
   const names = ['supplier1', 'supplier2', 'user1', 'user2']
   const suppliers: TestSupplier[] = []
@@ -86,6 +91,7 @@ export async function startTestNetwork(
     devnet,
     chain,
     appKey: keyOf(devnet, 'application'),
+    gatewayKey: keyOf(devnet, 'gateway'),
     appAddress: app.address,
     ownerAddress: owner.address,
     suppliers,
