@@ -209,16 +209,20 @@ export class RelayExecutor {
 
   async execute(p: ExecuteParameters): Promise<Execution> {
     const serviceId = p.model.serviceId
-    const apps = p.application ? [p.application] : this.#o.view.applicationsFor(serviceId)
+    // A key bound to an application pays with that one only, if it delegates to us for the service.
+    const eligible = this.#o.view.applicationsFor(serviceId)
+    const apps = p.application ? eligible.filter((a) => a === p.application) : eligible
     if (apps.length === 0)
       return this.#failed(
         p,
         new GatewayError('NO_APPLICATION', 'No application may pay for this service.', {
-          details: `service ${serviceId}`,
+          details: p.application
+            ? `service ${serviceId}, application ${p.application}`
+            : `service ${serviceId}`,
         }),
         null,
       )
-    const application = apps[this.#roundRobin++ % apps.length]!
+    const application = apps.length === 1 ? apps[0]! : apps[this.#roundRobin++ % apps.length]!
     let sessions: CachedSession[]
     try {
       sessions = await this.#o.view.getSessions(application, serviceId)
@@ -439,6 +443,7 @@ class RequestRun {
   async #fail(a: Attempt, error: unknown): Promise<void> {
     this.#remove(a)
     a.abort.abort()
+    void a.iterator.return(undefined).catch(() => {})
     const failure =
       error instanceof AttemptFailure
         ? error
@@ -624,11 +629,18 @@ class RequestRun {
         // Hold events until one carries a token: role-only chunks do not count as a first token.
         for (const e of a.parser.push(a.decoder.decode(event.bytes, { stream: true }))) {
           a.held.push(e)
-          if (e.data !== undefined) {
-            const info = inspectChunk(e.data)
-            if (info.hasContent || info.done || info.error !== undefined || info.usage)
-              a.ready = true
+          if (e.data === undefined) continue
+          const info = inspectChunk(e.data)
+          if (info.error !== undefined) {
+            // The backend failed before its first token: nothing reached the client yet, so
+            // another supplier may still answer.
+            await this.#fail(
+              a,
+              new AttemptFailure('upstream_status', 'The backend sent an error before any token.'),
+            )
+            return 'failed'
           }
+          if (info.hasContent || info.done || info.usage) a.ready = true
         }
         return a.ready ? 'win' : 'continue'
       case 'end':

@@ -27,6 +27,7 @@ beforeAll(async () => {
   net = await startNetwork({
     suppliers: ['good'],
     backendUrl: stub.url,
+    secondApplication: true,
     gateway: { discovery: { refreshMs: 200 }, limits: { maxBodyBytes: 64 * 1024 } },
   })
   ;({
@@ -333,6 +334,36 @@ describe('admin API', () => {
       data: { serviceId: string; suppliers: unknown[] }[]
     }
     expect(sessions.data[0]).toMatchObject({ serviceId: SERVICE_ID })
+  })
+})
+
+describe('applications', () => {
+  const address = (name: string) => net.devnet.accounts.find((a) => a.name === name)!.address
+
+  it('spreads keys over every delegating application, or pins a key to its own', async () => {
+    const open = net.gateway.createApiKey({ name: 'any-app' })
+    const pinned = net.gateway.createApiKey({ name: 'pinned', application: address('user1') })
+    for (let i = 0; i < 4; i++) {
+      expect((await call({ auth: open.key, body: chat() })).status).toBe(200)
+      expect((await call({ auth: pinned.key, body: chat() })).status).toBe(200)
+    }
+    await waitUntil(() => net.gateway.keys.summarize(pinned.record.id).requests === 4)
+    await waitUntil(() => net.gateway.keys.summarize(open.record.id).requests === 4)
+    const apps = (id: string) => new Set(net.gateway.keys.getUsage(id).map((u) => u.application))
+    expect(apps(open.record.id)).toEqual(new Set([address('application'), address('user1')]))
+    expect(apps(pinned.record.id)).toEqual(new Set([address('user1')]))
+  })
+
+  it('refuses a key pinned to an application that does not delegate to the gateway', async () => {
+    const stray = net.gateway.createApiKey({ name: 'stray', application: address('user2') })
+    const relays = await relaysSent()
+    expectError(
+      await call({ auth: stray.key, body: chat() }),
+      503,
+      'server_error',
+      'no_application',
+    )
+    expect(await relaysSent()).toBe(relays)
   })
 })
 

@@ -47,6 +47,8 @@ export type NetworkOptions = {
   numBlocksPerSession?: number
   gracePeriodEndOffsetBlocks?: number
   gateway?: Partial<GatewayConfigInput>
+  /** A second application (`user1`) delegating to the gateway too. */
+  secondApplication?: boolean
   /** Extra devnet config merged in (services, params). */
   devnet?: Partial<DevnetConfig>
 }
@@ -147,6 +149,16 @@ export async function startSupplierNetwork(options: NetworkOptions): Promise<Sup
           serviceId: SERVICE_ID,
           gateways: ['gateway'],
         },
+        ...(options.secondApplication
+          ? [
+              {
+                address: 'user1',
+                stake: '1000000000',
+                serviceId: SERVICE_ID,
+                gateways: ['gateway'],
+              },
+            ]
+          : []),
       ],
       gateways: [{ address: 'gateway', stake: '1000000000' }],
       suppliers: names.map((name, i) => ({
