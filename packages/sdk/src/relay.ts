@@ -129,7 +129,10 @@ const streamFailure = (error: unknown): SdkError => {
       return fail('RELAY_MINER_ERROR', 'The relay miner refused the relay.', error.details, error)
     return fail('RESPONSE_INVALID', 'A stream frame does not verify.', error.message, error)
   }
-  return error as SdkError
+  const message = error instanceof Error ? error.message : String(error)
+  if (error instanceof Error && error.name === 'AbortError')
+    return fail('ABORTED', 'The request was aborted.', undefined, error)
+  return fail('STREAM_ERROR', 'The stream broke off.', message, error)
 }
 
 /**

@@ -155,7 +155,8 @@ describe('createClient', () => {
 
   // Once verified tokens have been handed out, a bad frame cannot fail over: the stream errors.
   it('errors a stream whose frames stop before the end, or do not verify', async () => {
-    for (const mode of ['truncate', 'tamper'] as const) {
+    const expected = { truncate: 'STREAM_ERROR', cut: 'STREAM_ERROR', tamper: 'RESPONSE_INVALID' }
+    for (const mode of ['truncate', 'cut', 'tamper'] as const) {
       for (const s of net.suppliers) s.mode = mode
       const client = newClient()
       const stream = await client.chat.completions.create({ messages, stream: true })
@@ -165,7 +166,7 @@ describe('createClient', () => {
         }
       }
       const error = await expectError(read())
-      expect(error.code).toBe(mode === 'truncate' ? 'STREAM_ERROR' : 'RESPONSE_INVALID')
+      expect(error.code).toBe(expected[mode])
     }
   })
 

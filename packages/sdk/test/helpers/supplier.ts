@@ -30,6 +30,8 @@ export type SupplierMode =
   | 'truncate'
   /** Stream with the second data frame's payload altered after signing. */
   | 'tamper'
+  /** Stream the head and one data frame, then drop the connection. */
+  | 'cut'
 
 export type RelaySupplierOptions = {
   privateKey: Uint8Array
@@ -141,6 +143,11 @@ export async function startRelaySupplier(options: RelaySupplierOptions): Promise
       res.write(frame)
       if (state.mode === 'truncate' && frames === 1) {
         res.end()
+        return
+      }
+      if (state.mode === 'cut' && frames === 1) {
+        await new Promise((r) => setTimeout(r, 50))
+        res.socket?.destroy()
         return
       }
     }
