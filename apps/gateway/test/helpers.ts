@@ -117,6 +117,7 @@ export async function startSupplierNetwork(options: NetworkOptions): Promise<Sup
   if (options.suppliers.length > SUPPLIER_ACCOUNTS.length) throw new Error('too many suppliers')
   const ports = await Promise.all(options.suppliers.map(() => freePort()))
   const names = options.suppliers.map((_, i) => SUPPLIER_ACCOUNTS[i]!)
+  const sessionBlocks = options.numBlocksPerSession ?? 10
   const devnet = await startDevnet({
     port: 0,
     blockTimeMs: options.blockTimeMs ?? 500,
@@ -130,12 +131,14 @@ export async function startSupplierNetwork(options: NetworkOptions): Promise<Sup
       ],
       params: {
         shared: {
-          numBlocksPerSession: String(options.numBlocksPerSession ?? 10),
+          numBlocksPerSession: String(sessionBlocks),
           gracePeriodEndOffsetBlocks: String(options.gracePeriodEndOffsetBlocks ?? 1),
+          // Short sessions need short windows: the chain wants them to close within the
+          // supplier unbonding period (two sessions).
           claimWindowOpenOffsetBlocks: '1',
-          claimWindowCloseOffsetBlocks: '4',
+          claimWindowCloseOffsetBlocks: sessionBlocks < 10 ? '2' : '4',
           proofWindowOpenOffsetBlocks: '0',
-          proofWindowCloseOffsetBlocks: '4',
+          proofWindowCloseOffsetBlocks: sessionBlocks < 10 ? '2' : '4',
         },
         ...options.devnet?.params,
       },
