@@ -160,11 +160,13 @@ describe('pnpm start', () => {
     )
   })
 
-  it("answers the quickstart's curl line with a real completion", async () => {
+  it("answers the README's curl line with a real completion", async () => {
     from = await balanceAtSomeHeight(info.champion.address)
-    const doc = readFileSync(join(root, 'docs/quickstart.md'), 'utf8')
-    const curl = /```sh\n(curl -s http:\/\/127\.0\.0\.1:3069[\s\S]*?)\n```/.exec(doc)?.[1]
+    const curlBlock = /```sh\n(curl -s http:\/\/127\.0\.0\.1:3069[\s\S]*?)\n```/
+    const curl = curlBlock.exec(readFileSync(join(root, 'README.md'), 'utf8'))?.[1]
     expect(curl).toBeDefined()
+    // The quickstart walks through the same line; keep the two copies identical.
+    expect(curlBlock.exec(readFileSync(join(root, 'docs/quickstart.md'), 'utf8'))?.[1]).toBe(curl)
     const line = curl!
       .replaceAll('http://127.0.0.1:3069', info.gateway.url)
       .replaceAll('./.decai/network.json', join(dataDir, 'network.json'))
