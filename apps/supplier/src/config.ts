@@ -170,6 +170,11 @@ const configSchema = z.strictObject({
     .refine((list) => new Set(list.map((s) => s.id)).size === list.length, {
       message: 'service IDs must be unique',
     }),
+  /**
+   * Worker threads that verify relay requests (ring signatures), to use more than one core;
+   * default: one per core beyond the first two (none on a 2-core machine), at most 4.
+   */
+  verifyWorkers: z.number().int().min(0).max(64).optional(),
   rateLimit: z
     .strictObject({
       /** Refuse relays an application cannot pay for this session (poktroll's relay meter). */

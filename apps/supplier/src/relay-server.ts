@@ -45,6 +45,7 @@ import {
   serializeRelayErrorResponse,
 } from './relay-errors.js'
 import type { SessionStore } from './session-store.js'
+import type { VerifyPool, VerifyResult } from './verify-pool.js'
 
 /** The header a gateway sends to ask for a signed stream (packages/session/docs/streaming.md). */
 export const RELAY_STREAM_HEADER = 'Pokt-Relay-Stream'
@@ -67,6 +68,8 @@ export type RelayServerContext = {
   logger: Logger
   /** Whether a session's trie is sealed for its claim (no more relays go in). */
   isSealed(sessionId: string): boolean
+  /** Worker threads verifying requests; verification runs inline without. */
+  verifyPool?: VerifyPool | undefined
   /** Relays in flight, for the gauge and for a graceful stop. */
   inFlight: { count: number }
 }
@@ -152,6 +155,29 @@ function failureOf(error: SupplierError): [RelayMinerErrorKind, string] {
     default:
       return ['internal', 'backend_failed']
   }
+}
+
+/** `verifyRelayRequest` on a worker thread when there are some, else here. */
+async function verify(
+  ctx: RelayServerContext,
+  bytes: Uint8Array,
+  request: RelayRequest,
+  serviceId: string,
+  height: bigint,
+): Promise<VerifyResult> {
+  const onWorker = ctx.verifyPool?.verify(bytes, serviceId, height)
+  if (onWorker) return onWorker
+  const result = await verifyRelayRequest(request, {
+    currentHeight: height,
+    serviceId,
+    supplierOperatorAddresses: [ctx.operatorAddress],
+    getSharedParams: ctx.chain.getSharedParams,
+    getRingPublicKeys: ctx.chain.getRingPublicKeys,
+    getSession: ctx.chain.getSession,
+  })
+  return result.ok
+    ? { ok: true, sessionHeight: result.sessionHeight, session: result.session }
+    : { ok: false, code: result.error.code, message: result.error.message }
 }
 
 /** The POST body, or `undefined` past `limit` bytes (read no further than that). */
@@ -252,20 +278,13 @@ async function serveRelay(
     return reject(ctx, 'maxBodyExceeded', 'REQUEST_TOO_LARGE', undefined, request, serviceId)
 
   const height = ctx.chain.height
-  const verification = await verifyRelayRequest(request, {
-    currentHeight: height,
-    serviceId,
-    supplierOperatorAddresses: [ctx.operatorAddress],
-    getSharedParams: ctx.chain.getSharedParams,
-    getRingPublicKeys: ctx.chain.getRingPublicKeys,
-    getSession: ctx.chain.getSession,
-  })
+  const verification = await verify(ctx, body, request, serviceId, height)
   if (!verification.ok)
     return reject(
       ctx,
-      getRelayMinerErrorKind(verification.error.code),
-      verification.error.code,
-      verification.error.message,
+      getRelayMinerErrorKind(verification.code),
+      verification.code,
+      verification.message,
       request,
       serviceId,
     )

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { createChainClient, createPrivateKeySigner, createSigningChainClient } from '@decai/chain'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -23,6 +24,7 @@ import {
   type SessionState,
   terminalStates,
 } from './session-store.js'
+import { createVerifyPool } from './verify-pool.js'
 
 export type StartSupplierOptions = {
   /** Where structured logs go (default: JSON lines on stdout at the config's level). */
@@ -177,6 +179,29 @@ export async function startSupplier(
     }),
   )
 
+  const workers = config.verifyWorkers ?? Math.max(0, Math.min(4, availableParallelism() - 2))
+  const verifyPool =
+    workers > 0
+      ? createVerifyPool({
+          size: workers,
+          rpcUrl: config.chain.rpcUrl,
+          height,
+          operatorAddress,
+          onError: (error) => {
+            metrics.errors.inc({ component: 'verify_worker' })
+            logger.error('a verification worker died', { error })
+          },
+        })
+      : undefined
+
+  metrics.register(
+    new Gauge(
+      'supplier_verify_workers',
+      'Live verification worker threads.',
+      () => verifyPool?.size ?? 0,
+    ),
+  )
+
   const relayApp = createRelayApp({
     operatorAddress,
     privateKey: key.privateKey,
@@ -188,6 +213,7 @@ export async function startSupplier(
     metrics,
     logger,
     isSealed: lifecycle.isSealed,
+    verifyPool,
     inFlight,
   })
 
@@ -227,6 +253,7 @@ export async function startSupplier(
       metricsServer = await listen(metricsApp, config.metricsAddress)
   } catch (error) {
     store.close()
+    await verifyPool?.close()
     throw error
   }
 
@@ -238,6 +265,7 @@ export async function startSupplier(
       logger.debug('new block', { height: block.height })
       lastBlockAt = Date.now()
       chain.setHeight(block.height)
+      verifyPool?.setHeight(block.height)
       lifecycle.onBlock(block.height)
     },
     onError: (error) => {
@@ -287,6 +315,7 @@ export async function startSupplier(
         // A claim or proof in flight may wait for a block; give it a moment, no more.
         await Promise.race([lifecycle.stop(), new Promise((r) => setTimeout(r, 5000).unref())])
         for (const s of services.values()) s.agent.destroy()
+        await verifyPool?.close()
         store.close()
         logger.info('supplier stopped', { operatorAddress })
       })()

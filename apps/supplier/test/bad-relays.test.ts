@@ -38,8 +38,13 @@ beforeAll(async () => {
   ])
   // Sessions of 4 blocks: start in the third session so that the first one has expired.
   await devnet.produceBlocks(9)
+  // Verification on a worker thread here (the other suites verify inline): the mapping of
+  // every failure must be the same either way.
   supplier = await startSupplier(
-    supplierConfig(devnet, llm.url, { service: { maxRequestBytes: '64KiB' } }),
+    supplierConfig(devnet, llm.url, {
+      service: { maxRequestBytes: '64KiB' },
+      verifyWorkers: 1,
+    }),
   )
   app = new AppClient(
     devnet,
@@ -333,6 +338,8 @@ describe('rate limiting by application stake', () => {
         new RegExp(`supplier_relays_rejected_total\\{[^}]*reason="${reason}"`),
       )
     expect(metrics).not.toMatch(/supplier_relays_failed_total\{/)
+    expect(metrics).toMatch(/^supplier_verify_workers 1$/m)
+    expect(metrics).not.toMatch(/supplier_errors_total\{/)
     expect(metrics).toMatch(/supplier_relays_served_total\{service="llm",mode="buffered"\} 5/)
   })
 })

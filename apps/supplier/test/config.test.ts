@@ -10,7 +10,7 @@ import {
 import { tempDir } from './helpers.js'
 
 // The smallest valid secp256k1 private key: any key will do for parsing.
-const KEY = '0'.repeat(63) + '1'
+const KEY = `${'0'.repeat(63)}1`
 
 const valid = {
   operator: { privateKey: KEY },

@@ -105,6 +105,9 @@ export function supplierConfig(
     storage: { dir: tempDir() },
     services: [{ id: SERVICE_ID, backendUrl, timeout: '60s', ...service }],
     log: { level: (process.env['SUPPLIER_LOG'] ?? 'silent') as 'silent' },
+    ...(process.env['SUPPLIER_VERIFY_WORKERS']
+      ? { verifyWorkers: Number(process.env['SUPPLIER_VERIFY_WORKERS']) }
+      : {}),
     ...rest,
   } as SupplierConfigInput
 }

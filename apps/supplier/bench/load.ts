@@ -1,0 +1,283 @@
+// Load benchmark: relays/s and the latency the supplier adds, against a fast local stub backend
+// (the one place a stub is right: the LLM would be the bottleneck). Loopback only, bounded.
+//
+//   pnpm --filter @decai/supplier bench [-- --duration 10 --connections 32 --relays 2000]
+//
+// The supplier runs as its own process (the CLI), with full verification (ring signature,
+// session), response signing, mining into its durable trie and rate limiting, as in
+// production. The devnet and the load generator share the other core.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
+import { createServer } from 'node:net'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createChainClient } from '@decai/chain'
+import { getRingAddresses, hexToBytes, resolveRingPublicKeys } from '@decai/crypto'
+import { startDevnet } from '@decai/devnet'
+import {
+  buildRelayRequest,
+  createPoktHttpRequest,
+  serializeRelayRequest,
+  signRelayRequest,
+  verifyRelayResponse,
+} from '@decai/session'
+import autocannon from 'autocannon'
+import { stringify } from 'yaml'
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    relays: { type: 'string', default: '2000' },
+    /** Verification worker threads (default: the supplier's own default for this machine). */
+    workers: { type: 'string' },
+  },
+})
+const duration = Number(values.duration)
+const connections = Number(values.connections)
+const distinctRelays = Number(values.relays)
+
+const completion = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 0,
+  model: 'stub',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Paris.' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+})
+const requestBody = JSON.stringify({
+  model: 'stub',
+  messages: [{ role: 'user', content: 'What is the capital of France?' }],
+  max_tokens: 8,
+})
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+type Run = { rps: number; p50: number; p99: number; count: number; errors: number }
+
+/** One autocannon run; latencies from each response (float ms), not autocannon's ms buckets. */
+function load(options: autocannon.Options, seconds: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const times: number[] = []
+    const instance = autocannon({ ...options, duration: seconds }, (error, result) => {
+      if (error) return reject(error)
+      times.sort((a, b) => a - b)
+      resolve({
+        rps: result.requests.total / seconds,
+        p50: percentile(times, 50),
+        p99: percentile(times, 99),
+        count: result.requests.total,
+        errors: result.errors + result.timeouts + result.non2xx,
+      })
+    })
+    instance.on('response', (_client, _status, _bytes, responseTime: number) => {
+      times.push(responseTime)
+    })
+  })
+}
+
+async function main() {
+  // A stub OpenAI backend: a fixed completion, at once.
+  const stub = createHttpServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(completion)
+    })
+  })
+  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r))
+  const stubUrl = `http://127.0.0.1:${(stub.address() as { port: number }).port}`
+
+  const devnet = await startDevnet({
+    port: 0,
+    blockTimeMs: 0,
+    onError: () => {},
+    config: {
+      services: [{ id: 'llm', computeUnitsPerRelay: 1, owner: 'owner' }],
+      // Enough stake for millions of relays per session: the rate limit never binds here.
+      applications: [{ address: 'application', stake: '500000pokt', serviceId: 'llm' }],
+      suppliers: [
+        { owner: 'supplier1', stake: '2000000', services: [{ serviceId: 'llm', url: stubUrl }] },
+      ],
+    },
+  })
+  await devnet.produceBlock()
+  const key = (name: string) => {
+    const a = devnet.accounts.find((x) => x.name === name)!
+    return { address: a.address, privateKey: hexToBytes(a.privateKey!) }
+  }
+  const app = key('application')
+  const supplierKey = key('supplier1')
+
+  const dir = mkdtempSync(join(tmpdir(), 'decai-supplier-bench-'))
+  const port = await freePort()
+  const metricsPort = await freePort()
+  const configPath = join(dir, 'supplier.yaml')
+  writeFileSync(
+    configPath,
+    stringify({
+      operator: { privateKey: Buffer.from(supplierKey.privateKey).toString('hex') },
+      chain: { rpcUrl: devnet.rpcUrl, gasPrice: '0upokt' },
+      listenAddress: `127.0.0.1:${port}`,
+      metricsAddress: `127.0.0.1:${metricsPort}`,
+      storage: { dir: join(dir, 'state') },
+      services: [{ id: 'llm', backendUrl: stubUrl, maxConcurrency: 256 }],
+      ...(values.workers === undefined ? {} : { verifyWorkers: Number(values.workers) }),
+      log: { level: 'warn' },
+    }),
+  )
+  const supplierUrl = `http://127.0.0.1:${port}`
+  const profile = process.env['SUPPLIER_CPU_PROF']
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env['SUPPLIER_CPU_PROF']}`]
+    : []
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', 'src/main.ts', '--config', configPath],
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+  for (let i = 0; ; i++) {
+    const up = await fetch(`${supplierUrl}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up) break
+    if (i > 300) throw new Error('the supplier did not start')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+
+  // Distinct signed relays (each a different ring signature), cycled by the load generator.
+  const chain = createChainClient({ rpcUrl: devnet.rpcUrl })
+  const session = (await chain.getSession({ applicationAddress: app.address, serviceId: 'llm' }))
+    .header!
+  const application = await chain.getApplication({ address: app.address })
+  const ring = await resolveRingPublicKeys(
+    getRingAddresses({
+      appAddress: app.address,
+      delegateeGatewayAddresses: application.delegateeGatewayAddresses,
+      sessionEndHeight: session.sessionEndBlockHeight,
+    }),
+    async (address) => (await chain.getAccount({ address })).publicKey!,
+  )
+  process.stdout.write(`signing ${distinctRelays} relays… `)
+  const bodies: Buffer[] = []
+  for (let i = 0; i < distinctRelays; i++) {
+    const request = signRelayRequest(
+      buildRelayRequest({
+        sessionHeader: session,
+        supplierOperatorAddress: supplierKey.address,
+        payload: createPoktHttpRequest({
+          method: 'POST',
+          url: '/v1/chat/completions',
+          headers: { 'content-type': 'application/json' },
+          body: requestBody.replace('France', `France (${i})`),
+        }),
+      }),
+      { signer: app.privateKey, ring },
+    )
+    bodies.push(Buffer.from(serializeRelayRequest(request)))
+  }
+  console.log('done')
+
+  // One relay checked end to end before measuring (and the caches warmed).
+  const probe = await fetch(supplierUrl, {
+    method: 'POST',
+    body: bodies[0]! as Uint8Array<ArrayBuffer>,
+  })
+  const probeBytes = new Uint8Array(await probe.arrayBuffer())
+  const supplierPublicKey = (await chain.getAccount({ address: supplierKey.address })).publicKey!
+  const verified = verifyRelayResponse(probeBytes, {
+    sessionHeader: session,
+    supplierOperatorAddress: supplierKey.address,
+    supplierPublicKey,
+  })
+  if (!verified.ok) throw verified.error
+
+  let next = 0
+  const relayOptions = (c: number): autocannon.Options => ({
+    url: supplierUrl,
+    connections: c,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),
+      },
+    ],
+  })
+  const stubOptions = (c: number): autocannon.Options => ({
+    url: `${stubUrl}/v1/chat/completions`,
+    connections: c,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: requestBody,
+  })
+
+  await load(relayOptions(connections), 2) // warm-up
+  const rows: [string, Run, Run][] = []
+  for (const c of [1, connections]) {
+    const direct = await load(stubOptions(c), duration)
+    const relayed = await load(relayOptions(c), duration)
+    rows.push([`${c} connection${c === 1 ? '' : 's'}`, direct, relayed])
+  }
+
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+  const value = (name: string) =>
+    [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    )
+  const served = value('supplier_relays_served_total')
+  const mined = value('supplier_relays_mined_total')
+  const rejected = value('supplier_relays_rejected_total')
+  const failed = value('supplier_relays_failed_total')
+  const addedSum = value('supplier_added_latency_seconds_sum')
+  const addedCount = value('supplier_added_latency_seconds_count')
+
+  const ms = (v: number) => `${v.toFixed(2)} ms`
+  console.log(
+    `\nSupplier load test: ${duration} s per run, loopback, ${availableParallelism()} cores, Node ${process.version}`,
+  )
+  console.log(
+    '| load | stub alone: req/s, p50, p99 | through the supplier: relays/s, p50, p99 | added p50 / p99 |',
+  )
+  console.log('| --- | --- | --- | --- |')
+  for (const [label, direct, relayed] of rows) {
+    console.log(
+      `| ${label} | ${direct.rps.toFixed(0)}, ${ms(direct.p50)}, ${ms(direct.p99)} | ${relayed.rps.toFixed(0)}, ${ms(relayed.p50)}, ${ms(relayed.p99)} | ${ms(relayed.p50 - direct.p50)} / ${ms(relayed.p99 - direct.p99)} |`,
+    )
+  }
+  console.log(
+    `| poktroll HA RelayMiner (published, Go) | — | ~1,182 relays/s, 1.33 ms, 26.19 ms | — |`,
+  )
+  console.log(
+    `\nRelays served ${served}, mined ${mined}, rejected ${rejected}, failed ${failed}; load generator errors ${rows.reduce((n, [, , r]) => n + r.errors, 0)}.`,
+  )
+  console.log(
+    `Mean time the supplier adds per relay (its own metric): ${ms((addedSum / addedCount) * 1000)}.`,
+  )
+
+  child.kill('SIGTERM')
+  await new Promise((r) => child.once('exit', r))
+  await devnet.stop()
+  stub.close()
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
