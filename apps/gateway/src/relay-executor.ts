@@ -212,6 +212,14 @@ export class RelayExecutor {
     // A key bound to an application pays with that one only, if it delegates to us for the service.
     const eligible = this.#o.view.applicationsFor(serviceId)
     const apps = p.application ? eligible.filter((a) => a === p.application) : eligible
+    if (apps.length === 0 && !this.#o.view.ready)
+      return this.#failed(
+        p,
+        new GatewayError('SESSION_UNAVAILABLE', 'The chain has not been read yet.', {
+          details: this.#o.view.lastError,
+        }),
+        null,
+      )
     if (apps.length === 0)
       return this.#failed(
         p,
