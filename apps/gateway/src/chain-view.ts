@@ -310,7 +310,15 @@ export class ChainView {
         details: this.#lastRefreshError,
       })
     const height = this.#height
-    const current = await this.#fetchSession(app, serviceId, height)
+    let current: CachedSession
+    try {
+      current = await this.#fetchSession(app, serviceId, height)
+    } catch (error) {
+      // The new session is not readable yet: the ended one still serves through its grace period.
+      const previous = this.#settledAt(app, serviceId, height - 1n)
+      if (previous && height <= previous.graceEndHeight) return [previous]
+      throw error
+    }
     const previous = this.#settledAt(app, serviceId, current.startHeight - 1n)
     if (!previous || height > previous.graceEndHeight) return [current]
     return height < previous.graceEndHeight ? [previous, current] : [current, previous]

@@ -19,7 +19,7 @@ beforeAll(async () => {
     backendUrl: llm.url,
     slowMs: 5000,
     // No exploration: the test controls which suppliers are fresh.
-    gateway: { routing: { explorationRate: 0, hedgeDelayMs: 1500 } },
+    gateway: { routing: { explorationRate: 0, hedgeDelayMs: 1000 } },
   })
   const { key } = net.gateway.createApiKey({ name: 'faults' })
   client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
