@@ -54,7 +54,10 @@ const badSignatureCodes: ReadonlySet<SessionErrorCode> = new Set<SessionErrorCod
 ])
 
 // poktroll's relay miner reports request-validation failures as an unsigned RelayResponse with
-// `relay_miner_error`; the session-related ones mean "use the other session", not "bad supplier".
+// `relay_miner_error`; the session-related ones mean "use the other session", not "bad supplier":
+// relayer_proxy/1 and relay_authenticator/1 (invalid session), relay_authenticator/2 (supplier
+// not in the session), and unregistered errors whose text is about the session.
+const SESSION_ERROR_CODES = /^(relayer_proxy\/1|relay_authenticator\/[12]):/
 const SESSION_ERROR_TEXT = /session|grace period|block height/i
 
 /** Maps a verification failure to a router reason. */
@@ -64,7 +67,9 @@ export function classifyVerificationError(error: unknown): AttemptFailure {
   const code = error.code
   if (code === 'RELAY_RESPONSE_MINER_ERROR')
     return new AttemptFailure(
-      SESSION_ERROR_TEXT.test(error.details ?? '') ? 'session' : 'miner_error',
+      SESSION_ERROR_CODES.test(error.details ?? '') || SESSION_ERROR_TEXT.test(error.details ?? '')
+        ? 'session'
+        : 'miner_error',
       error.message,
       code,
     )
