@@ -8,7 +8,7 @@
 //   node tools/pocketd/pocketd.mjs stop  [--home DIR]
 //   node tools/pocketd/pocketd.mjs smoke [--port 26857] [--keep]
 //   node tools/pocketd/pocketd.mjs interop [--port 26957]
-//   node tools/pocketd/pocketd.mjs genesis-vectors
+//   node tools/pocketd/pocketd.mjs vectors
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { buildPocketd } from './lib/build.mjs'
-import { generateGenesisVectors } from './lib/genesis-vectors.mjs'
+import { generateAddressVectors, generateGenesisVectors } from './lib/genesis-vectors.mjs'
 import { isPocketdError, PocketdError } from './lib/process.mjs'
 import { runSmoke } from './lib/smoke.mjs'
 import {
@@ -29,7 +29,7 @@ import {
   stopPocketdHome,
 } from './localnet.mjs'
 
-const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|genesis-vectors> [options]
+const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|vectors> [options]
   build  [--force]                       build (or reuse) the cached binary; prints its path
   init   [--home DIR] [--block-time T]   fresh home with TEST keys and genesis
   start  [--home DIR] [--port N] [--reset] [--block-time T] [--foreground]
@@ -37,7 +37,7 @@ const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|genesis-v
   stop   [--home DIR]                    stop the node started by \`start\`
   smoke  [--port N] [--keep]             build, init, start, txs and queries, stop
   interop [--port N]                     our SDK's relays through poktroll's RelayMiner, settled
-  genesis-vectors                        pocketd's verdicts on genesis params, for the devnet's tests`
+  vectors                                pocketd's verdicts on genesis params and addresses (devnet tests)`
 
 const options = {
   home: { type: 'string' },
@@ -106,11 +106,12 @@ async function main() {
       process.exitCode = await runInterop(port)
       return
     }
-    case 'genesis-vectors': {
+    case 'vectors': {
       const binary = await buildPocketd()
       const { home: template } = await initPocketd({ binary, home: temporaryHome() })
       try {
         console.log(await generateGenesisVectors({ binary, home: template, applyParams }))
+        console.log(generateAddressVectors({ binary, home: template }))
       } finally {
         rmSync(template, { recursive: true, force: true })
       }

@@ -1,8 +1,10 @@
-// Genesis params as pocketd itself judges them: the localnet's genesis with one change at a time,
-// each checked by `pocketd genesis validate`, its verdict (pocketd's error text, or null) written
-// to packages/devnet/test/vectors/genesis-params.json. The devnet's tests replay every case
-// through its own validation and expect the same verdict, and check that its default params are
-// the localnet's.
+// Vectors for the devnet from pocketd itself (`pnpm pocketd vectors`):
+//   - genesis-params.json: the localnet's genesis with one change at a time, each checked by
+//     `pocketd genesis validate`, with its verdict (pocketd's error text, or null); the devnet's
+//     tests replay every case through its own validation and expect the same verdict, and check
+//     that its default params are the localnet's;
+//   - bech32-errors.json: what Go's address decoding says about malformed addresses
+//     (`pocketd debug addr`), which poktroll and the SDK put into their error logs.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -181,4 +183,45 @@ function readVerdict(output, file) {
   const line = output.split('\n').find((l) => l.includes(prefix))
   if (!line) throw new Error(`pocketd genesis validate failed without a verdict:\n${output}`)
   return line.slice(line.indexOf(prefix) + prefix.length).trim()
+}
+
+/** Malformed (and two valid) addresses, each a different failure of Go's bech32 decoding. */
+export const ADDRESS_CASES = [
+  'pokt1erxf3sa9q2j4vgseu7jq4a258ckmk7cyjc9lm6',
+  'POKT1ERXF3SA9Q2J4VGSEU7JQ4A258CKMK7CYJC9LM6',
+  'pokt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqhhl3rq',
+  'Pokt1erxf3sa9q2j4vgseu7jq4a258ckmk7cyjc9lm6',
+  'cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu',
+  'pokt1bxx',
+  'nobody',
+  'pokt1erxf3sa9q2j4vgseu7jq4a258ckmk7cyjc9lmb',
+  'pokt1erxf3sa9q2j4vgseu7jq4a258ckmk7cyjc9l\u00e9',
+  'pokt 1erxf3sa9q2j4vgseu7jq4a258ckmk7cyjc9lm6',
+  `pokt1${'q'.repeat(1100)}`,
+  'pokt1qqqqqqqqqqqqqq9sdxlw',
+]
+
+/**
+ * Runs every address through `pocketd debug addr` and writes its account-address verdict
+ * (`sdk.AccAddressFromBech32`'s error, or null); returns the file's path.
+ * @param {{ binary: string, home: string }} options
+ */
+export function generateAddressVectors({ binary, home }) {
+  const cases = ADDRESS_CASES.map((input) => {
+    const address = JSON.parse(`"${input}"`)
+    const result = spawnSync(binary, ['debug', 'addr', address, '--home', home], {
+      encoding: 'utf8',
+    })
+    const output = `${result.stdout}\n${result.stderr}`
+    if (result.status === 0) return { address, error: null }
+    const match = /bech32 acc: (.*?), bech32 val: /.exec(output)
+    if (!match) throw new Error(`pocketd debug addr ${address}: no verdict:\n${output}`)
+    return { address, error: match[1] }
+  })
+  const out = join(repoRoot, 'packages', 'devnet', 'test', 'vectors', 'bech32-errors.json')
+  writeFileSync(
+    out,
+    `${JSON.stringify({ generatedBy: 'pocketd debug addr (bech32 acc)', cases }, null, 2)}\n`,
+  )
+  return out
 }

@@ -23,25 +23,53 @@ export class AbciError extends Error {
   readonly log: string
   /** Set when the error is a gRPC status (the desc part of the log). */
   readonly grpc: { code: GrpcCode; desc: string } | undefined
+  /**
+   * Where Go's `errorsmod` first wrapped the error (`cosmos/cosmos-sdk@v0.53.7/x/…/file.go:line`):
+   * the simulation service prints it after the error (`%v`), so clients see it in the log.
+   */
+  readonly frame: string | undefined
 
   constructor(
     codespace: string,
     code: number,
     log: string,
     grpc?: { code: GrpcCode; desc: string } | undefined,
+    frame?: string | undefined,
   ) {
     super(log)
     this.codespace = codespace
     this.code = code
     this.log = log
     this.grpc = grpc
+    this.frame = frame
   }
 
-  /** `errorsmod.Wrap(err, msg)`: same code, `msg: err` as text. */
+  /** `errorsmod.Wrap(err, msg)`: same code, `msg: err` as text; the first frame stays. */
   wrap(message: string): AbciError {
-    return new AbciError(this.codespace, this.code, `${message}: ${this.log}`, this.grpc)
+    return new AbciError(
+      this.codespace,
+      this.code,
+      `${message}: ${this.log}`,
+      this.grpc,
+      this.frame,
+    )
+  }
+
+  /** The error as first wrapped at `frame` (a no-op when it already has one). */
+  at(frame: string): AbciError {
+    if (this.frame) return this
+    return new AbciError(this.codespace, this.code, this.log, this.grpc, frame)
   }
 }
+
+/** A source location in cosmos-sdk v0.53.7, as `errorsmod` prints it. */
+export const sdkFrame = (path: string) => `cosmos/cosmos-sdk@v0.53.7/${path}`
+
+/**
+ * The frame of a registered error's own `Wrapf` method (`sdkerrors.ErrX.Wrapf(...)`):
+ * `errorsmod` trims its package functions from the stack but not its methods.
+ */
+export const ERRORS_METHOD_FRAME = 'cosmossdk.io/errors@v1.0.2/errors.go:155'
 
 /** A registered error (`errorsmod.Register`): wrapping it yields `msg: description`. */
 export class RegisteredError {

@@ -109,9 +109,11 @@ export class App {
       )
     const result = this.simulate(txBytes)
     if (result.code !== 0) {
-      // The simulation service reports failures as a gRPC Unknown status.
+      // The simulation service reports failures as a gRPC Unknown status, formatting the error
+      // with `%v`, which appends where it was first wrapped.
+      const frame = result.frame ? ` [${result.frame}]` : ''
       throw sdkErrors.unknownRequest.wrap(
-        `rpc error: code = Unknown desc = ${result.log} With gas wanted: '${result.gasWanted}' and gas used: '${result.gasUsed}' `,
+        `rpc error: code = Unknown desc = ${result.log}${frame} with gas used: '${result.gasUsed}'`,
       )
     }
     const gasInfo = marshal(
@@ -173,12 +175,13 @@ export class App {
       const e = sdkErrors.invalidHeight.wrap(
         'cannot query with height in the future; please provide a valid height',
       )
+      // The SDK's QueryResult: a failed query reports no height.
       return {
         code: e.code,
         codespace: e.codespace,
         log: e.log,
         value: new Uint8Array(),
-        height: h,
+        height: 0n,
       }
     }
     const block: BlockInfo = { height: latest, timeMs: this.last.timeMs, hash: this.last.hash }
@@ -196,7 +199,7 @@ export class App {
         codespace: e.codespace,
         log: e.log,
         value: new Uint8Array(),
-        height: h,
+        height: 0n,
       }
     }
   }

@@ -47,6 +47,11 @@ export const appErrors = {
   notDelegated: reg('application', 1111, 'application not delegated to gateway'),
   isUnstaking: reg('application', 1112, 'application is in unbonding period'),
   hasPendingTransfer: reg('application', 1114, 'application is in transfer period'),
+  queryAppsInvalidGatewayAddress: reg(
+    'application',
+    1117,
+    'invalid gateway address querying for apps with delegatee gateway address',
+  ),
   invalidPerSessionSpendLimit: reg('application', 1118, 'invalid per-session spend limit'),
 }
 

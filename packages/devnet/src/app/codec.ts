@@ -10,6 +10,7 @@ import {
 } from '@decai/protocol'
 import { type Coin, CoinSchema } from '@decai/protocol/gen/cosmos/base/v1beta1/coin_pb'
 import { AbciError } from './abci-error.js'
+import { accAddressError } from './bech32-errors.js'
 import { sdkErrors } from './chain-errors.js'
 import { signerFieldNames } from './proto-options.js'
 
@@ -53,12 +54,9 @@ export function getMsgSigners(schema: DescMessage, message: Record<string, unkno
 /** `sdk.AccAddressFromBech32`: the address bytes, or an invalid-address error. */
 export function addressBytes(address: string): Uint8Array {
   if (address.trim() === '') throw new AbciError('sdk', 7, 'empty address string is not allowed')
-  try {
-    return decodeAddress(address, BECH32_PREFIX).bytes
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw sdkErrors.invalidAddress.wrap(`decoding bech32 failed: ${reason}`)
-  }
+  const problem = accAddressError(address, BECH32_PREFIX)
+  if (problem) throw sdkErrors.invalidAddress.wrap(problem)
+  return decodeAddress(address, BECH32_PREFIX).bytes
 }
 
 /** Whether `address` parses as a `pokt1…` account address. */

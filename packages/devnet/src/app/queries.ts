@@ -21,8 +21,16 @@ import * as sharedQuery from '@decai/protocol/gen/pocket/shared/query_pb'
 import * as supplierQuery from '@decai/protocol/gen/pocket/supplier/query_pb'
 import * as tokenomicsQuery from '@decai/protocol/gen/pocket/tokenomics/query_pb'
 import { AbciError, type GrpcCode, grpcError } from './abci-error.js'
-import { appErrors, proofErrors, sdkErrors, serviceErrors, supplierErrors } from './chain-errors.js'
-import { addressBytes, coin, decode, isValidAddress } from './codec.js'
+import { accAddressError, addressCodecError } from './bech32-errors.js'
+import {
+  appErrors,
+  proofErrors,
+  sdkErrors,
+  serviceErrors,
+  sessionErrors,
+  supplierErrors,
+} from './chain-errors.js'
+import { addressBytes, coin, decode } from './codec.js'
 import type { Context } from './context.js'
 import { getAllApplications, getApplication } from './modules/application.js'
 import {
@@ -137,8 +145,10 @@ function paginate<T>(items: [string, T][], page: PageRequest | undefined) {
 const withKeys = <T>(items: T[], keyOf: (t: T) => string): [string, T][] =>
   items.map((t) => [keyOf(t), t])
 
+/** x/bank's check: the address codec's error in an InvalidArgument status. */
 function requireAddress(address: string): void {
-  if (!isValidAddress(address)) throw grpcError('InvalidArgument', `invalid address: ${address}`)
+  const problem = addressCodecError(address)
+  if (problem) throw grpcError('InvalidArgument', `invalid address: ${problem}`)
 }
 
 // --- cosmos.auth ---
@@ -149,7 +159,9 @@ serve(
   authQuery.QueryAccountResponseSchema,
   (ctx, req) => {
     if (req.address === '') throw grpcError('InvalidArgument', 'Address cannot be empty')
-    requireAddress(req.address)
+    // x/auth returns the codec's plain error, which the query router reports as invalid request.
+    const problem = addressCodecError(req.address)
+    if (problem) throw sdkErrors.invalidRequest.wrap(problem)
     const account = getAccount(ctx, req.address)
     if (!account) throw grpcError('NotFound', `account ${req.address} not found`)
     return create(authQuery.QueryAccountResponseSchema, { account: accountToAny(account) })
@@ -354,12 +366,8 @@ serve(
   sessionQuery.QueryGetSessionRequestSchema,
   sessionQuery.QueryGetSessionResponseSchema,
   (ctx, req) => {
-    if (!isValidAddress(req.applicationAddress)) {
-      throw grpcError(
-        'InvalidArgument',
-        `invalid application address for session: ${req.applicationAddress}`,
-      )
-    }
+    const appError = accAddressError(req.applicationAddress)
+    if (appError) throw grpcError('InvalidArgument', sessionErrors.invalidAppAddress.wrap(appError))
     if (req.blockHeight < 0n) {
       throw grpcError(
         'InvalidArgument',
@@ -528,10 +536,14 @@ serve(
   applicationQuery.QueryAllApplicationsRequestSchema,
   applicationQuery.QueryAllApplicationsResponseSchema,
   (ctx, req) => {
-    if (req.delegateeGatewayAddress !== '' && !isValidAddress(req.delegateeGatewayAddress)) {
+    const gatewayError =
+      req.delegateeGatewayAddress === '' ? undefined : accAddressError(req.delegateeGatewayAddress)
+    if (gatewayError) {
       throw grpcError(
         'InvalidArgument',
-        `invalid gateway address querying for apps with delegatee gateway address: ${req.delegateeGatewayAddress}`,
+        appErrors.queryAppsInvalidGatewayAddress.wrap(
+          `${JSON.stringify(req.delegateeGatewayAddress)}; (${gatewayError})`,
+        ),
       )
     }
     const apps = getAllApplications(ctx)
@@ -600,10 +612,18 @@ serve(
   supplierQuery.QueryAllSuppliersRequestSchema,
   supplierQuery.QueryAllSuppliersResponseSchema,
   (ctx, req) => {
-    if (req.operatorAddress !== '' && !isValidAddress(req.operatorAddress))
-      throw grpcError('InvalidArgument', `invalid operator address ${req.operatorAddress}`)
-    if (req.ownerAddress !== '' && !isValidAddress(req.ownerAddress))
-      throw grpcError('InvalidArgument', `invalid owner address ${req.ownerAddress}`)
+    for (const [what, address] of [
+      ['operator', req.operatorAddress],
+      ['owner', req.ownerAddress],
+    ] as const) {
+      const problem = address === '' ? undefined : accAddressError(address)
+      if (problem) {
+        throw grpcError(
+          'InvalidArgument',
+          supplierErrors.invalidAddress.wrap(`invalid ${what} address ${address}; (${problem})`),
+        )
+      }
+    }
     const hydrate = (op: string) =>
       req.dehydrated ? getPartiallyHydratedSupplier(ctx, op) : getSupplier(ctx, op)
     let operators = getAllDehydratedSuppliers(ctx)
@@ -630,11 +650,12 @@ function validateRecordRequest(
   req: { sessionId: string; supplierOperatorAddress: string },
   what: string,
 ): void {
-  if (!isValidAddress(req.supplierOperatorAddress)) {
+  const problem = accAddressError(req.supplierOperatorAddress)
+  if (problem) {
     throw grpcError(
       'InvalidArgument',
       proofErrors.invalidAddress.wrap(
-        `invalid supplier operator address for ${what} being retrieved ${req.supplierOperatorAddress}`,
+        `invalid supplier operator address for ${what} being retrieved ${req.supplierOperatorAddress}; (${problem})`,
       ),
     )
   }
@@ -686,11 +707,11 @@ serve(
 function recordFilter(filter: proofQuery.QueryAllClaimsRequest['filter'], kind: 'claim' | 'proof') {
   switch (filter.case) {
     case 'supplierOperatorAddress':
-      if (!isValidAddress(filter.value)) {
+      if (accAddressError(filter.value)) {
         throw grpcError(
           'InvalidArgument',
           proofErrors.invalidAddress.wrap(
-            `invalid supplier operator address for ${kind}s being retrieved ${filter.value}`,
+            `invalid supplier operator address for ${kind}s being retrieved ${filter.value}; (${accAddressError(filter.value)})`,
           ),
         )
       }

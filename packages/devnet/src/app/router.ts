@@ -10,8 +10,6 @@ import * as sessionTx from '@decai/protocol/gen/pocket/session/tx_pb'
 import * as sharedTx from '@decai/protocol/gen/pocket/shared/tx_pb'
 import * as supplierTx from '@decai/protocol/gen/pocket/supplier/tx_pb'
 import * as tokenomicsTx from '@decai/protocol/gen/pocket/tokenomics/tx_pb'
-import { sdkErrors } from './chain-errors.js'
-import { isValidAddress } from './codec.js'
 import type { Context } from './context.js'
 import * as application from './modules/application.js'
 import { handleMsgSend } from './modules/bank.js'
@@ -42,10 +40,8 @@ function route<D extends DescMessage, R extends DescMessage>(
   }
 }
 
-const validateMsgSend = (msg: MessageShape<typeof MsgSendSchema>) => {
-  if (!isValidAddress(msg.fromAddress)) throw sdkErrors.invalidAddress.wrap(`invalid from address`)
-  if (!isValidAddress(msg.toAddress)) throw sdkErrors.invalidAddress.wrap(`invalid to address`)
-}
+// MsgSend has no ValidateBasic since SDK v0.50: its msg server checks the addresses.
+const validateMsgSend = (_msg: MessageShape<typeof MsgSendSchema>) => {}
 
 const routes: MsgRoute[] = [
   route(MsgSendSchema, MsgSendResponseSchema, validateMsgSend, handleMsgSend),

@@ -13,7 +13,7 @@ import {
 } from '@decai/protocol/gen/cosmos/tx/v1beta1/tx_pb'
 import { GasMeter } from '../store/gas.js'
 import { BranchStoreSet, GasStoreSet } from '../store/multi-store.js'
-import { AbciError, toAbciError } from './abci-error.js'
+import { AbciError, sdkFrame, toAbciError } from './abci-error.js'
 import { sdkErrors } from './chain-errors.js'
 import {
   type Amount,
@@ -38,6 +38,8 @@ export type TxResult = {
   code: number
   codespace: string
   log: string
+  /** Where the failure was first wrapped (`AbciError.frame`), for the simulation's log. */
+  frame?: string | undefined
   data: Uint8Array
   gasWanted: bigint
   gasUsed: bigint
@@ -120,7 +122,11 @@ export function decodeTx(txBytes: Uint8Array): DecodedTx {
 
 /** Checks every message's `ValidateBasic` (the SDK's `validateBasicTxMsgs`). */
 function validateBasicMsgs(tx: DecodedTx): void {
-  if (tx.msgs.length === 0) throw sdkErrors.invalidRequest.wrap('must contain at least one message')
+  if (tx.msgs.length === 0) {
+    throw sdkErrors.invalidRequest
+      .wrap('must contain at least one message')
+      .at(sdkFrame('baseapp/baseapp.go:631'))
+  }
   for (const msg of tx.msgs) msg.route.validateBasic(msg.message as never)
 }
 
@@ -187,9 +193,11 @@ function runAnte(ctx: Context, tx: DecodedTx, txBytes: Uint8Array, simulate: boo
   if (tx.body.unordered) throw sdkErrors.notSupported.wrap('unordered transactions are not enabled')
   const memoLength = [...tx.body.memo].length
   if (BigInt(memoLength) > authParams.maxMemoCharacters) {
-    throw sdkErrors.memoTooLarge.wrap(
-      `maximum number of characters is ${authParams.maxMemoCharacters} but received ${memoLength} characters`,
-    )
+    throw sdkErrors.memoTooLarge
+      .wrap(
+        `maximum number of characters is ${authParams.maxMemoCharacters} but received ${memoLength} characters`,
+      )
+      .at(sdkFrame('x/auth/ante/basic.go:68'))
   }
 
   // ConsumeGasForTxSize; a simulated tx also pays for the signatures it lacks.
@@ -203,7 +211,9 @@ function runAnte(ctx: Context, tx: DecodedTx, txBytes: Uint8Array, simulate: boo
 
   // DeductFee.
   if (!simulate && fee.gasLimit === 0n)
-    throw sdkErrors.invalidGasLimit.wrap('must provide positive gas')
+    throw sdkErrors.invalidGasLimit
+      .wrap('must provide positive gas')
+      .at(sdkFrame('x/auth/ante/fee.go:49'))
   const payer = fee.payer !== '' ? fee.payer : tx.signers[0]!
   const payerAccount = getAccount(ctx, payer)
   if (!payerAccount)
@@ -212,7 +222,9 @@ function runAnte(ctx: Context, tx: DecodedTx, txBytes: Uint8Array, simulate: boo
     try {
       sendCoinsFromAccountToModule(ctx, addressBytes(payer), 'fee_collector', feeCoins)
     } catch (error) {
-      throw sdkErrors.insufficientFunds.wrap(toAbciError(error).log)
+      throw sdkErrors.insufficientFunds
+        .wrap(toAbciError(error).log)
+        .at(sdkFrame('x/auth/ante/fee.go:137'))
     }
   }
   ctx.events.emit(
@@ -250,9 +262,9 @@ function runAnte(ctx: Context, tx: DecodedTx, txBytes: Uint8Array, simulate: boo
 
   // ValidateSigCount and SigGasConsume.
   if (BigInt(tx.signers.length) > authParams.txSigLimit) {
-    throw sdkErrors.tooManySignatures.wrap(
-      `signatures: ${tx.signers.length}, limit: ${authParams.txSigLimit}`,
-    )
+    throw sdkErrors.tooManySignatures
+      .wrap(`signatures: ${tx.signers.length}, limit: ${authParams.txSigLimit}`)
+      .at(sdkFrame('x/auth/ante/sigverify.go:559'))
   }
   for (let i = 0; i < tx.signers.length; i++)
     ctx.gas.consume(authParams.sigVerifyCostSecp256k1, 'ante verify: secp256k1')
@@ -261,17 +273,24 @@ function runAnte(ctx: Context, tx: DecodedTx, txBytes: Uint8Array, simulate: boo
   tx.signers.forEach((signer, i) => {
     const info = infos[i]
     const account = getAccount(ctx, signer)
-    if (!account) throw sdkErrors.unknownAddress.wrap(`account ${signer} does not exist`)
+    if (!account) {
+      throw sdkErrors.unknownAddress
+        .wrap(`account ${signer} does not exist`)
+        .at(sdkFrame('x/auth/ante/sigverify.go:637'))
+    }
     const key = account.base.pubKey
       ? decode(PubKeySchema, account.base.pubKey.value).key
       : undefined
-    if (!simulate && key === undefined)
-      throw sdkErrors.invalidPubKey.wrap('pubkey on account is not set')
+    if (!simulate && key === undefined) {
+      throw sdkErrors.invalidPubKey
+        .wrap('pubkey on account is not set')
+        .at(sdkFrame('x/auth/ante/sigverify.go:358'))
+    }
     const sequence = info?.sequence ?? 0n
     if (sequence !== account.base.sequence) {
-      throw sdkErrors.wrongSequence.wrap(
-        `account sequence mismatch, expected ${account.base.sequence}, got ${sequence}`,
-      )
+      throw sdkErrors.wrongSequence
+        .wrap(`account sequence mismatch, expected ${account.base.sequence}, got ${sequence}`)
+        .at(sdkFrame('x/auth/ante/sigverify.go:364'))
     }
     if (simulate) return
     const accountNumber = account.base.accountNumber
@@ -309,6 +328,7 @@ function failed(
     code: e.code,
     codespace: e.codespace,
     log: e.log,
+    frame: e.frame,
     data: new Uint8Array(),
     gasWanted,
     gasUsed,
@@ -383,7 +403,10 @@ export function runTx(base: Context, txBytes: Uint8Array, mode: RunTxMode): TxRe
       try {
         response = msg.route.handle(ctx, msg.message as never)
       } catch (error) {
-        throw toAbciError(error).wrap(`failed to execute message; message index: ${index}`)
+        // BaseApp.runMsgs wraps here; an error with a stack of its own keeps that frame.
+        throw toAbciError(error)
+          .at(sdkFrame('baseapp/baseapp.go:1052'))
+          .wrap(`failed to execute message; message index: ${index}`)
       }
       responses.push(toAny(msg.route.responseSchema, response))
       const attributes: [string, string][] = [['action', msg.typeUrl]]

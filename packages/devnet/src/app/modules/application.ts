@@ -29,8 +29,9 @@ import { getNextSessionStartHeight, getSessionEndHeight, isSessionEndHeight } fr
 import { textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { grpcError } from '../abci-error.js'
+import { accAddressError } from '../bech32-errors.js'
 import { appErrors, gatewayErrors } from '../chain-errors.js'
-import { addressBytes, coinString, DENOM, decode, encode, isValidAddress } from '../codec.js'
+import { addressBytes, coinString, DENOM, decode, encode } from '../codec.js'
 import type { Context } from '../context.js'
 import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from './bank.js'
 import { getAllGateways, getGateway, isGatewayActive } from './gateway.js'
@@ -109,8 +110,11 @@ function validateSpendLimit(limit: Coin | undefined): void {
 }
 
 export function validateMsgStakeApplication(msg: MsgStakeApplication): void {
-  if (!isValidAddress(msg.address)) {
-    throw appErrors.invalidAddress.wrap(`invalid application address ${msg.address}`)
+  const addressError = accAddressError(msg.address)
+  if (addressError) {
+    throw appErrors.invalidAddress.wrap(
+      `invalid application address ${msg.address}; (${addressError})`,
+    )
   }
   if (!msg.stake) throw appErrors.invalidStake.wrap('nil application stake')
   const problem = positiveUpoktProblem(msg.stake)
@@ -136,17 +140,24 @@ export function validateMsgStakeApplication(msg: MsgStakeApplication): void {
 }
 
 export function validateMsgUnstakeApplication(msg: MsgUnstakeApplication): void {
-  if (!isValidAddress(msg.address)) throw appErrors.invalidAddress.wrap('invalid address address')
+  const addressError = accAddressError(msg.address)
+  if (addressError) throw appErrors.invalidAddress.wrap(`invalid address address (${addressError})`)
 }
 
 export function validateMsgDelegateToGateway(
   msg: MsgDelegateToGateway | MsgUndelegateFromGateway,
 ): void {
-  if (!isValidAddress(msg.appAddress)) {
-    throw appErrors.invalidAddress.wrap(`invalid application address ${msg.appAddress}`)
+  const appError = accAddressError(msg.appAddress)
+  if (appError) {
+    throw appErrors.invalidAddress.wrap(
+      `invalid application address ${msg.appAddress}; (${appError})`,
+    )
   }
-  if (!isValidAddress(msg.gatewayAddress)) {
-    throw appErrors.invalidGatewayAddress.wrap(`invalid gateway address ${msg.gatewayAddress}`)
+  const gatewayError = accAddressError(msg.gatewayAddress)
+  if (gatewayError) {
+    throw appErrors.invalidGatewayAddress.wrap(
+      `invalid gateway address ${msg.gatewayAddress}; (${gatewayError})`,
+    )
   }
 }
 

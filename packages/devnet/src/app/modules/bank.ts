@@ -2,7 +2,8 @@ import { create } from '@decai/protocol'
 import { type MsgSend, MsgSendResponseSchema } from '@decai/protocol/gen/cosmos/bank/v1beta1/tx_pb'
 import { bytesToKey, keyToBytes } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
-import { AbciError } from '../abci-error.js'
+import { AbciError, ERRORS_METHOD_FRAME, sdkFrame } from '../abci-error.js'
+import { addressCodecError } from '../bech32-errors.js'
 import { sdkErrors } from '../chain-errors.js'
 import {
   type Amount,
@@ -73,9 +74,11 @@ function subUnlockedCoins(ctx: Context, address: Uint8Array, coins: Amount[]): v
   for (const coin of coins) {
     const balance = getBalance(ctx, address, coin.denom)
     if (balance < coin.amount) {
-      throw sdkErrors.insufficientFunds.wrap(
-        `spendable balance ${balance}${coin.denom} is smaller than ${coin.amount}${coin.denom}`,
-      )
+      throw sdkErrors.insufficientFunds
+        .wrap(
+          `spendable balance ${balance}${coin.denom} is smaller than ${coin.amount}${coin.denom}`,
+        )
+        .at(sdkFrame('x/bank/keeper/send.go:298'))
     }
     setBalance(ctx, address, coin.denom, balance - coin.amount)
   }
@@ -212,24 +215,29 @@ export function getAllBalanceHolders(ctx: Context): Map<string, Amount[]> {
 
 /** x/bank `MsgServer.Send`. */
 export function handleMsgSend(ctx: Context, msg: MsgSend) {
-  let from: Uint8Array
-  let to: Uint8Array
-  try {
-    from = addressBytes(msg.fromAddress)
-  } catch (error) {
-    throw sdkErrors.invalidAddress.wrap(`invalid from address: ${(error as AbciError).log}`)
+  // The address codec's errors, with the frames of x/bank's msg server.
+  const fromError = addressCodecError(msg.fromAddress)
+  if (fromError) {
+    throw sdkErrors.invalidAddress
+      .wrap(`invalid from address: ${fromError}`)
+      .at(ERRORS_METHOD_FRAME)
   }
-  try {
-    to = addressBytes(msg.toAddress)
-  } catch (error) {
-    throw sdkErrors.invalidAddress.wrap(`invalid to address: ${(error as AbciError).log}`)
+  const toError = addressCodecError(msg.toAddress)
+  if (toError) {
+    throw sdkErrors.invalidAddress.wrap(`invalid to address: ${toError}`).at(ERRORS_METHOD_FRAME)
   }
+  const from = addressBytes(msg.fromAddress)
+  const to = addressBytes(msg.toAddress)
   const coins = parseCoins(msg.amount)
   if (!coins || coins.length === 0) {
-    throw sdkErrors.invalidCoins.wrap(coinsString(msg.amount))
+    throw sdkErrors.invalidCoins
+      .wrap(coinsString(msg.amount))
+      .at(sdkFrame('x/bank/keeper/msg_server.go:49'))
   }
   if (isBlockedAddress(to)) {
-    throw sdkErrors.unauthorized.wrap(`${msg.toAddress} is not allowed to receive funds`)
+    throw sdkErrors.unauthorized
+      .wrap(`${msg.toAddress} is not allowed to receive funds`)
+      .at(sdkFrame('x/bank/keeper/msg_server.go:62'))
   }
   sendCoins(ctx, from, to, coins)
   return create(MsgSendResponseSchema)

@@ -16,8 +16,9 @@ import { getSessionEndHeight, isSessionEndHeight } from '@decai/session'
 import { textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { grpcError } from '../abci-error.js'
+import { accAddressError } from '../bech32-errors.js'
 import { gatewayErrors } from '../chain-errors.js'
-import { addressBytes, coinString, decode, encode, isValidAddress } from '../codec.js'
+import { addressBytes, coinString, decode, encode } from '../codec.js'
 import type { Context } from '../context.js'
 import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from './bank.js'
 import { coinAmount, getParams, getSharedParams, sessionParams } from './params.js'
@@ -60,8 +61,11 @@ function unbondingEndHeight(ctx: Context, g: Gateway): bigint {
 const forEvent = (g: Gateway): Gateway => create(GatewaySchema, { ...g, metadata: undefined })
 
 export function validateMsgStakeGateway(msg: MsgStakeGateway): void {
-  if (!isValidAddress(msg.address)) {
-    throw gatewayErrors.invalidAddress.wrap(`invalid gateway address ${msg.address}`)
+  const addressError = accAddressError(msg.address)
+  if (addressError) {
+    throw gatewayErrors.invalidAddress.wrap(
+      `invalid gateway address ${msg.address}; (${addressError})`,
+    )
   }
   if (!msg.stake) throw gatewayErrors.invalidStake.wrap('nil gateway stake')
   const problem = positiveUpoktProblem(msg.stake)
@@ -81,8 +85,11 @@ export function validateMsgStakeGateway(msg: MsgStakeGateway): void {
 }
 
 export function validateMsgUnstakeGateway(msg: MsgUnstakeGateway): void {
-  if (!isValidAddress(msg.address)) {
-    throw gatewayErrors.invalidAddress.wrap(`invalid gateway address ${msg.address}`)
+  const addressError = accAddressError(msg.address)
+  if (addressError) {
+    throw gatewayErrors.invalidAddress.wrap(
+      `invalid gateway address ${msg.address}; (${addressError})`,
+    )
   }
 }
 

@@ -46,6 +46,7 @@ import {
 import { be64, bytesToKey, keyToBytes, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { grpcError, RegisteredError } from '../abci-error.js'
+import { accAddressError } from '../bech32-errors.js'
 import { proofErrors, sdkErrors, sessionErrors } from '../chain-errors.js'
 import {
   addressBytes,
@@ -233,8 +234,9 @@ export function getProofRequirementForClaim(ctx: Context, claim: Claim): ProofRe
 
 /** `SessionHeader.ValidateBasic`. */
 export function validateSessionHeader(header: SessionHeader): void {
-  if (!isValidAddress(header.applicationAddress)) {
-    throw sessionErrors.invalidAppAddress.wrap(`"${header.applicationAddress}"`)
+  const appError = accAddressError(header.applicationAddress)
+  if (appError) {
+    throw sessionErrors.invalidAppAddress.wrap(`"${header.applicationAddress}"; (${appError})`)
   }
   if (header.sessionId.length === 0)
     throw sessionErrors.invalidSessionId.wrap(`"${header.sessionId}"`)
@@ -275,7 +277,7 @@ export function validateMsgCreateClaim(msg: MsgCreateClaim): void {
 export function validateMsgSubmitProof(msg: MsgSubmitProof): void {
   if (!isValidAddress(msg.supplierOperatorAddress)) {
     throw sdkErrors.invalidAddress.wrap(
-      `supplier operator address "${msg.supplierOperatorAddress}"`,
+      `supplier operator address "${msg.supplierOperatorAddress}", error: ${accAddressError(msg.supplierOperatorAddress)}`,
     )
   }
   if (!msg.sessionHeader) throw proofErrors.invalidSessionHeader.wrap('session header is nil')

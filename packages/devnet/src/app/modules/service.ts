@@ -24,8 +24,9 @@ import {
 import { be64, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { grpcError } from '../abci-error.js'
+import { accAddressError } from '../bech32-errors.js'
 import { serviceErrors } from '../chain-errors.js'
-import { addressBytes, decode, encode, hexToBytes, isValidAddress } from '../codec.js'
+import { addressBytes, decode, encode, hexToBytes } from '../codec.js'
 import type { Context } from '../context.js'
 import { getBalance, sendCoinsFromAccountToModule } from './bank.js'
 import { coinAmount, getParams, sessionParams } from './params.js'
@@ -180,8 +181,11 @@ export function getDifficultyHistory(
 
 /** `MsgAddService.ValidateBasic`. */
 export function validateMsgAddService(msg: MsgAddService): void {
-  if (!isValidAddress(msg.ownerAddress)) {
-    throw serviceErrors.invalidAddress.wrap(`invalid signer address ${msg.ownerAddress}`)
+  const ownerError = accAddressError(msg.ownerAddress)
+  if (ownerError) {
+    throw serviceErrors.invalidAddress.wrap(
+      `invalid signer address ${msg.ownerAddress}; (${ownerError})`,
+    )
   }
   const service = msg.service ?? create(ServiceSchema)
   if (service.ownerAddress !== msg.ownerAddress) {
@@ -194,11 +198,17 @@ export function validateMsgAddService(msg: MsgAddService): void {
 
 /** `MsgTransferService.ValidateBasic`. */
 export function validateMsgTransferService(msg: MsgTransferService): void {
-  if (!isValidAddress(msg.ownerAddress)) {
-    throw serviceErrors.invalidAddress.wrap(`invalid owner address ${msg.ownerAddress}`)
+  const ownerError = accAddressError(msg.ownerAddress)
+  if (ownerError) {
+    throw serviceErrors.invalidAddress.wrap(
+      `invalid owner address ${msg.ownerAddress}; (${ownerError})`,
+    )
   }
-  if (!isValidAddress(msg.newOwnerAddress)) {
-    throw serviceErrors.invalidAddress.wrap(`invalid new owner address ${msg.newOwnerAddress}`)
+  const newOwnerError = accAddressError(msg.newOwnerAddress)
+  if (newOwnerError) {
+    throw serviceErrors.invalidAddress.wrap(
+      `invalid new owner address ${msg.newOwnerAddress}; (${newOwnerError})`,
+    )
   }
   if (msg.serviceId === '') throw serviceErrors.missingId.wrap('service ID cannot be empty')
   if (msg.ownerAddress === msg.newOwnerAddress) {

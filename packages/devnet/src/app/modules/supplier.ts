@@ -29,8 +29,9 @@ import {
 import { be64, bytesToKey, keyToBytes, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { grpcError } from '../abci-error.js'
+import { accAddressError } from '../bech32-errors.js'
 import { sharedErrors, supplierErrors } from '../chain-errors.js'
-import { addressBytes, coinString, DENOM, decode, encode, isValidAddress } from '../codec.js'
+import { addressBytes, coinString, DENOM, decode, encode } from '../codec.js'
 import type { Context } from '../context.js'
 import { isModuleAccount } from './auth.js'
 import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from './bank.js'
@@ -184,13 +185,18 @@ function unbondingEndHeight(ctx: Context, s: Supplier): bigint {
 }
 
 export function validateMsgStakeSupplier(msg: MsgStakeSupplier): void {
-  if (!isValidAddress(msg.ownerAddress))
-    throw supplierErrors.invalidAddress.wrap(`invalid owner address ${msg.ownerAddress}`)
-  if (!isValidAddress(msg.operatorAddress)) {
-    throw supplierErrors.invalidAddress.wrap(`invalid operator address ${msg.operatorAddress}`)
+  for (const [what, address] of [
+    ['owner', msg.ownerAddress],
+    ['operator', msg.operatorAddress],
+    ['signer', msg.signer],
+  ] as const) {
+    const addressError = accAddressError(address)
+    if (addressError) {
+      throw supplierErrors.invalidAddress.wrap(
+        `invalid ${what} address ${address}; (${addressError})`,
+      )
+    }
   }
-  if (!isValidAddress(msg.signer))
-    throw supplierErrors.invalidAddress.wrap(`invalid signer address ${msg.signer}`)
   if (msg.stake) {
     const problem = positiveUpoktProblem(msg.stake)
     if (problem) throw supplierErrors.invalidStake.wrap(problem)
@@ -210,10 +216,13 @@ export function validateMsgStakeSupplier(msg: MsgStakeSupplier): void {
 }
 
 export function validateMsgUnstakeSupplier(msg: MsgUnstakeSupplier): void {
-  if (!isValidAddress(msg.signer))
-    throw supplierErrors.invalidAddress.wrap('invalid signer address')
-  if (!isValidAddress(msg.operatorAddress))
-    throw supplierErrors.invalidAddress.wrap('invalid operator address')
+  const signerError = accAddressError(msg.signer)
+  if (signerError)
+    throw supplierErrors.invalidAddress.wrap(`invalid signer address (${signerError})`)
+  const operatorError = accAddressError(msg.operatorAddress)
+  if (operatorError) {
+    throw supplierErrors.invalidAddress.wrap(`invalid operator address (${operatorError})`)
+  }
 }
 
 function newConfigHistory(

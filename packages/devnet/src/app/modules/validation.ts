@@ -10,6 +10,7 @@ import type {
 } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { AbciError } from '../abci-error.js'
+import { accAddressError } from '../bech32-errors.js'
 import { sharedErrors } from '../chain-errors.js'
 import { coinString, DENOM, isValidAddress } from '../codec.js'
 
@@ -111,8 +112,11 @@ export function validateServiceRevShare(revShares: ServiceRevenueShare[]): void 
   for (const rs of revShares) {
     if (rs.address === '')
       throw sharedErrors.invalidRevShare.wrap(`rev share address cannot be empty: ${rs.address}`)
-    if (!isValidAddress(rs.address)) {
-      throw sharedErrors.invalidRevShare.wrap(`invalid rev share address ${rs.address}`)
+    const addressError = accAddressError(rs.address)
+    if (addressError) {
+      throw sharedErrors.invalidRevShare.wrap(
+        `invalid rev share address ${rs.address}; (${addressError})`,
+      )
     }
     if (seen.has(rs.address))
       throw sharedErrors.invalidRevShare.wrap(`duplicate rev share address: ${rs.address}`)
