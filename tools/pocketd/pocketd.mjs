@@ -8,6 +8,7 @@
 //   node tools/pocketd/pocketd.mjs stop  [--home DIR]
 //   node tools/pocketd/pocketd.mjs smoke [--port 26857] [--keep]
 //   node tools/pocketd/pocketd.mjs interop [--port 26957]
+//   node tools/pocketd/pocketd.mjs e2e [--port 27057]
 //   node tools/pocketd/pocketd.mjs vectors
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -29,7 +30,7 @@ import {
   stopPocketdHome,
 } from './localnet.mjs'
 
-const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|vectors> [options]
+const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|e2e|vectors> [options]
   build  [--force]                       build (or reuse) the cached binary; prints its path
   init   [--home DIR] [--block-time T]   fresh home with TEST keys and genesis
   start  [--home DIR] [--port N] [--reset] [--block-time T] [--foreground]
@@ -37,6 +38,7 @@ const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|vectors> 
   stop   [--home DIR]                    stop the node started by \`start\`
   smoke  [--port N] [--keep]             build, init, start, txs and queries, stop
   interop [--port N]                     our SDK's relays through poktroll's RelayMiner, settled
+  e2e    [--port N]                      our supplier beside poktroll's RelayMiner: relays, claims, proofs, settlement
   vectors                                pocketd's verdicts on genesis params and addresses (devnet tests)`
 
 const options = {
@@ -103,7 +105,12 @@ async function main() {
     }
     case 'interop': {
       const port = parsePort(values.port, 26957)
-      process.exitCode = await runInterop(port)
+      process.exitCode = await runScript('relayminer-interop.ts', { POCKETD_INTEROP_PORT: port })
+      return
+    }
+    case 'e2e': {
+      const port = parsePort(values.port, 27057)
+      process.exitCode = await runScript('supplier-e2e.ts', { POCKETD_E2E_PORT: port })
       return
     }
     case 'vectors': {
@@ -124,13 +131,16 @@ async function main() {
   }
 }
 
-/** The interop check is TypeScript (it uses the packages' sources): run it with tsx. */
-function runInterop(port) {
-  const script = fileURLToPath(new URL('relayminer-interop.ts', import.meta.url))
+/** The interop and e2e checks are TypeScript (they use the sources): run them with tsx. */
+function runScript(name, env) {
+  const script = fileURLToPath(new URL(name, import.meta.url))
   const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
   const child = spawn(tsx, [script], {
     stdio: 'inherit',
-    env: { ...process.env, POCKETD_INTEROP_PORT: String(port) },
+    env: {
+      ...process.env,
+      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+    },
   })
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
 }

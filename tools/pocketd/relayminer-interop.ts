@@ -6,10 +6,6 @@
 //   pnpm pocketd interop            (or: pnpm exec tsx tools/pocketd/relayminer-interop.ts)
 //
 // Prints "N passed, M failed"; exits non-zero on any failure.
-import { spawn } from 'node:child_process'
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingMessage } from 'node:http'
-import { join } from 'node:path'
 import {
   createChainClient,
   createPrivateKeySigner,
@@ -38,7 +34,16 @@ import {
   signRelayRequest,
   verifyRelayResponse,
 } from '../../packages/session/src/index.js'
-import { CHAIN_ID, getPorts, type PocketdNode, startPocketd } from './localnet.mjs'
+import {
+  median,
+  poll,
+  proofReasonName,
+  type SessionHeaderFields,
+  startBackend,
+  startRelayMiner,
+  waitForSessionWithSuppliers,
+} from './lib/harness.js'
+import { startPocketd } from './localnet.mjs'
 
 const SERVICE_ID = 'interop'
 // Ten relays of 100,000 compute units claim 42 POKT, above the 20 POKT proof requirement
@@ -120,6 +125,7 @@ async function main(): Promise<number> {
     const started = await check("poktroll's RelayMiner starts for the supplier", async () => {
       relayMiner = await startRelayMiner(node, {
         supplierKey: 'supplier1',
+        serviceId: SERVICE_ID,
         listenPort: relayMinerPort,
         backendUrl: backend.url,
       })
@@ -131,7 +137,11 @@ async function main(): Promise<number> {
     // The first session that includes the supplier, caught at its start so all relays fit.
     let header: SessionHeaderFields | undefined
     await check('a session starts with the supplier in it', async () => {
-      header = await waitForSessionWithSupplier(client, app.address, supplier.address)
+      header = await waitForSessionWithSuppliers(client, {
+        applicationAddress: app.address,
+        serviceId: SERVICE_ID,
+        supplierAddresses: [supplier.address],
+      })
       return `session ${header.sessionStartBlockHeight}-${header.sessionEndBlockHeight}`
     })
     if (!header) return report(results)
@@ -314,155 +324,11 @@ async function main(): Promise<number> {
 }
 
 type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
-type SessionHeaderFields = {
-  applicationAddress: string
-  serviceId: string
-  sessionId: string
-  sessionStartBlockHeight: bigint
-  sessionEndBlockHeight: bigint
-}
 
 function report({ passed, failed }: { passed: number; failed: number }): number {
   console.log(`${passed} passed, ${failed} failed`)
   return failed
 }
-
-/** A JSON backend that echoes the request it got and sets a response header. */
-async function startBackend(): Promise<{ url: string; close(): void }> {
-  const server = createServer(async (request: IncomingMessage, response) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of request) chunks.push(chunk as Buffer)
-    response.setHeader('content-type', 'application/json')
-    response.setHeader('x-decai-backend', 'yes')
-    response.end(
-      JSON.stringify({
-        url: request.url,
-        body: Buffer.concat(chunks).toString('utf8'),
-        relayHeader: request.headersDistinct['x-decai-relay'] ?? [],
-      }),
-    )
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (!address || typeof address === 'string') throw new Error('no backend address')
-  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() }
-}
-
-async function startRelayMiner(
-  node: PocketdNode,
-  options: { supplierKey: string; listenPort: number; backendUrl: string },
-): Promise<{ url: string; stop(): Promise<void> }> {
-  const ports = getPorts(Number(new URL(node.rpcUrl).port))
-  const metricsPort = options.listenPort + 1
-  const config = join(node.home, 'relayminer-interop.yaml')
-  writeFileSync(
-    config,
-    [
-      `default_signing_key_names: [${options.supplierKey}]`,
-      `smt_store_path: ${join(node.home, 'smt-interop')}`,
-      'metrics:',
-      '  enabled: true',
-      `  addr: 127.0.0.1:${metricsPort}`,
-      'pocket_node:',
-      `  query_node_rpc_url: tcp://127.0.0.1:${ports.rpc}`,
-      `  query_node_grpc_url: tcp://127.0.0.1:${ports.grpc}`,
-      `  tx_node_rpc_url: tcp://127.0.0.1:${ports.rpc}`,
-      'suppliers:',
-      `  - service_id: ${SERVICE_ID}`,
-      `    listen_url: http://127.0.0.1:${options.listenPort}`,
-      '    service_config:',
-      `      backend_url: ${options.backendUrl}`,
-      '',
-    ].join('\n'),
-  )
-  const logFile = join(node.home, 'relayminer-interop.log')
-  const log = openSync(logFile, 'a')
-  const child = spawn(
-    node.binary,
-    [
-      'relayminer',
-      'start',
-      '--config',
-      config,
-      '--home',
-      node.home,
-      '--keyring-backend',
-      'test',
-      '--chain-id',
-      CHAIN_ID,
-    ],
-    { stdio: ['ignore', log, log] },
-  )
-  closeSync(log)
-  let exited = false
-  child.on('exit', () => {
-    exited = true
-  })
-  const stop = async () => {
-    if (exited) return
-    child.kill('SIGTERM')
-    await Promise.race([new Promise((resolve) => child.on('exit', resolve)), sleep(10_000)])
-    if (!exited) child.kill('SIGKILL')
-  }
-  const tail = () => readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n')
-  for (let waited = 0; waited < 60_000; waited += 250) {
-    if (exited) throw new Error(`the RelayMiner exited:\n${tail()}`)
-    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined)
-    if (metrics?.ok) return { url: `http://127.0.0.1:${options.listenPort}`, stop }
-    await sleep(250)
-  }
-  await stop()
-  throw new Error(`the RelayMiner did not start within 60 s:\n${tail()}`)
-}
-
-/** Waits for a session start at which the supplier is in the application's session. */
-async function waitForSessionWithSupplier(
-  client: ReturnType<typeof createChainClient>,
-  applicationAddress: string,
-  supplierAddress: string,
-): Promise<SessionHeaderFields> {
-  let lastStart = -1n
-  for (let waited = 0; waited < 60_000; waited += 100) {
-    const height = await client.getLatestHeight()
-    const session = await client
-      .getSession({ applicationAddress, serviceId: SERVICE_ID, height })
-      .catch(() => undefined)
-    const header = session?.header
-    if (header && session.suppliers.some((s) => s.operatorAddress === supplierAddress)) {
-      // Skip a session already under way: catch the next one at its first block.
-      if (
-        lastStart >= 0n &&
-        header.sessionStartBlockHeight !== lastStart &&
-        height === header.sessionStartBlockHeight
-      ) {
-        return header
-      }
-      if (lastStart < 0n) lastStart = header.sessionStartBlockHeight
-    }
-    await sleep(100)
-  }
-  throw new Error('the supplier never appeared at a session start')
-}
-
-async function poll<T>(timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    const value = await attempt()
-    if (value !== undefined) return value
-    await sleep(250)
-  }
-  throw new Error(`not within ${timeoutMs / 1000} s`)
-}
-
-function proofReasonName(reason: ProofRequirementReason): string {
-  return ProofRequirementReason[reason] ?? String(reason)
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 main().then(
   (failed) => process.exit(failed > 0 ? 1 : 0),

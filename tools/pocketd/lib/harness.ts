@@ -1,0 +1,171 @@
+// What the pocketd checks share: an echo backend, poktroll's RelayMiner as a child process,
+// waiting for a session and for chain state, and small statistics.
+import { spawn } from 'node:child_process'
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage } from 'node:http'
+import { join } from 'node:path'
+import type { ChainClient } from '../../../packages/chain/src/index.js'
+import { ProofRequirementReason } from '../../../packages/protocol/src/index.js'
+import { CHAIN_ID, getPorts, type PocketdNode } from '../localnet.mjs'
+
+export type SessionHeaderFields = {
+  applicationAddress: string
+  serviceId: string
+  sessionId: string
+  sessionStartBlockHeight: bigint
+  sessionEndBlockHeight: bigint
+}
+
+/**
+ * A JSON backend that echoes the request it got (`url`, `body`, the repeated `x-decai-relay`
+ * header) and sets a response header. Its answer is also an OpenAI chat completion (one
+ * assistant message, `usage`), so a gateway in front of it sees a well-formed model.
+ */
+export async function startBackend(): Promise<{ url: string; close(): void }> {
+  const server = createServer(async (request: IncomingMessage, response) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of request) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks).toString('utf8')
+    response.setHeader('content-type', 'application/json')
+    response.setHeader('x-decai-backend', 'yes')
+    response.end(
+      JSON.stringify({
+        id: 'chatcmpl-echo',
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: 'echo',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'echo' }, finish_reason: 'stop' },
+        ],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        url: request.url,
+        body,
+        relayHeader: request.headersDistinct['x-decai-relay'] ?? [],
+      }),
+    )
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('no backend address')
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() }
+}
+
+export async function startRelayMiner(
+  node: PocketdNode,
+  options: { supplierKey: string; serviceId: string; listenPort: number; backendUrl: string },
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const ports = getPorts(Number(new URL(node.rpcUrl).port))
+  const metricsPort = options.listenPort + 1
+  const config = join(node.home, `relayminer-${options.serviceId}.yaml`)
+  writeFileSync(
+    config,
+    [
+      `default_signing_key_names: [${options.supplierKey}]`,
+      `smt_store_path: ${join(node.home, `smt-${options.serviceId}`)}`,
+      'metrics:',
+      '  enabled: true',
+      `  addr: 127.0.0.1:${metricsPort}`,
+      'pocket_node:',
+      `  query_node_rpc_url: tcp://127.0.0.1:${ports.rpc}`,
+      `  query_node_grpc_url: tcp://127.0.0.1:${ports.grpc}`,
+      `  tx_node_rpc_url: tcp://127.0.0.1:${ports.rpc}`,
+      'suppliers:',
+      `  - service_id: ${options.serviceId}`,
+      `    listen_url: http://127.0.0.1:${options.listenPort}`,
+      '    service_config:',
+      `      backend_url: ${options.backendUrl}`,
+      '',
+    ].join('\n'),
+  )
+  const logFile = join(node.home, `relayminer-${options.serviceId}.log`)
+  const log = openSync(logFile, 'a')
+  const child = spawn(
+    node.binary,
+    [
+      'relayminer',
+      'start',
+      '--config',
+      config,
+      '--home',
+      node.home,
+      '--keyring-backend',
+      'test',
+      '--chain-id',
+      CHAIN_ID,
+    ],
+    { stdio: ['ignore', log, log] },
+  )
+  closeSync(log)
+  let exited = false
+  child.on('exit', () => {
+    exited = true
+  })
+  const stop = async () => {
+    if (exited) return
+    child.kill('SIGTERM')
+    await Promise.race([new Promise((resolve) => child.on('exit', resolve)), sleep(10_000)])
+    if (!exited) child.kill('SIGKILL')
+  }
+  const tail = () => readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n')
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    if (exited) throw new Error(`the RelayMiner exited:\n${tail()}`)
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined)
+    if (metrics?.ok) return { url: `http://127.0.0.1:${options.listenPort}`, stop }
+    await sleep(250)
+  }
+  await stop()
+  throw new Error(`the RelayMiner did not start within 60 s:\n${tail()}`)
+}
+
+/** Waits for a session start at which every supplier is in the application's session. */
+export async function waitForSessionWithSuppliers(
+  client: ChainClient,
+  query: { applicationAddress: string; serviceId: string; supplierAddresses: string[] },
+): Promise<SessionHeaderFields> {
+  const { applicationAddress, serviceId, supplierAddresses } = query
+  let lastStart = -1n
+  for (let waited = 0; waited < 60_000; waited += 100) {
+    const height = await client.getLatestHeight()
+    const session = await client
+      .getSession({ applicationAddress, serviceId, height })
+      .catch(() => undefined)
+    const header = session?.header
+    const listed = new Set(session?.suppliers.map((s) => s.operatorAddress))
+    if (header && supplierAddresses.every((a) => listed.has(a))) {
+      // Skip a session already under way: catch the next one at its first block.
+      if (
+        lastStart >= 0n &&
+        header.sessionStartBlockHeight !== lastStart &&
+        height === header.sessionStartBlockHeight
+      ) {
+        return header
+      }
+      if (lastStart < 0n) lastStart = header.sessionStartBlockHeight
+    }
+    await sleep(100)
+  }
+  throw new Error('the supplier never appeared at a session start')
+}
+
+export async function poll<T>(
+  timeoutMs: number,
+  attempt: () => Promise<T | undefined>,
+): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const value = await attempt()
+    if (value !== undefined) return value
+    await sleep(250)
+  }
+  throw new Error(`not within ${timeoutMs / 1000} s`)
+}
+
+export function proofReasonName(reason: ProofRequirementReason): string {
+  return ProofRequirementReason[reason] ?? String(reason)
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
