@@ -134,7 +134,7 @@ describe('simulation', () => {
   // The service formats the error with %v, which appends where it was first wrapped.
   const failure = (text: string, frame: string) =>
     new RegExp(
-      `^rpc error: code = Unknown desc = ${escape(text)} \\[cosmos/cosmos-sdk@v0\\.53\\.7/${escape(frame)}\\] with gas used: '\\d+': unknown request$`,
+      `^rpc error: code = Unknown desc = ${escapeRegExp(text)} \\[cosmos/cosmos-sdk@v0\\.53\\.7/${escapeRegExp(frame)}\\] with gas used: '\\d+': unknown request$`,
     )
 
   it('reports a wrong sequence where the ante handler found it', async () => {
@@ -172,11 +172,11 @@ describe('simulation', () => {
     const prefix = `rpc error: code = Unknown desc = failed to execute message; message index: 0: rpc error: code = FailedPrecondition desc = application with address "${actors.app.address}"`
     const suffix = ` [cosmos/cosmos-sdk@v0.53.7/baseapp/baseapp.go:1052] with gas used: '`
     expect((error as { log: string }).log).toMatch(
-      new RegExp(`^${escape(prefix)}[^[]+${escape(suffix)}\\d+': unknown request$`),
+      new RegExp(`^${escapeRegExp(prefix)}[^[]+${escapeRegExp(suffix)}\\d+': unknown request$`),
     )
   })
 })
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
