@@ -62,6 +62,8 @@ export type StartPocketdOptions = {
    * e.g. `{ shared: { num_blocks_per_session: '10' } }`. pocketd refuses invalid ones.
    */
   params?: GenesisParams
+  /** Copy a new home from a template made earlier for the same inputs (default true). */
+  cache?: boolean
 }
 
 /** Genesis params per module (`shared`, `proof`, ...), proto JSON with snake_case names. */

@@ -323,7 +323,7 @@ export function readAccounts(home) {
  * being produced.
  * @param {{ port?: number, home?: string, reset?: boolean, blockTime?: string, binary?: string,
  *   build?: boolean, detached?: boolean, timeoutMs?: number,
- *   params?: Record<string, Record<string, unknown>> }} [options]
+ *   params?: Record<string, Record<string, unknown>>, cache?: boolean }} [options]
  */
 export async function startPocketd(options = {}) {
   const port = options.port ?? DEFAULT_RPC_PORT
@@ -336,6 +336,7 @@ export async function startPocketd(options = {}) {
       home,
       ...(options.blockTime ? { blockTime: options.blockTime } : {}),
       ...(options.params ? { params: options.params } : {}),
+      ...(options.cache === false ? { cache: false } : {}),
     })
   }
   const accounts = readAccounts(home)

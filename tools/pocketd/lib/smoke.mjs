@@ -51,7 +51,8 @@ export async function runSmoke({ port, keep = false }) {
   let node
   await check('init a fresh home and start the node', async () => {
     const started = Date.now()
-    node = await startPocketd({ binary, home, port, reset: true })
+    // Through the CLI every time (no template): the smoke test covers making a home.
+    node = await startPocketd({ binary, home, port, reset: true, cache: false })
     return `${node.rpcUrl}, ready in ${Date.now() - started} ms`
   })
   if (!node) {
