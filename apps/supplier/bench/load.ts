@@ -9,7 +9,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
-import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -54,15 +53,6 @@ const requestBody = JSON.stringify({
   messages: [{ role: 'user', content: 'What is the capital of France?' }],
   max_tokens: 8,
 })
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN
@@ -126,40 +116,46 @@ async function main() {
   const supplierKey = key('supplier1')
 
   const dir = mkdtempSync(join(tmpdir(), 'decai-supplier-bench-'))
-  const port = await freePort()
-  const metricsPort = await freePort()
   const configPath = join(dir, 'supplier.yaml')
   writeFileSync(
     configPath,
     stringify({
       operator: { privateKey: Buffer.from(supplierKey.privateKey).toString('hex') },
       chain: { rpcUrl: devnet.rpcUrl, gasPrice: '0upokt' },
-      listenAddress: `127.0.0.1:${port}`,
-      metricsAddress: `127.0.0.1:${metricsPort}`,
+      listenAddress: '127.0.0.1:0',
+      metricsAddress: '127.0.0.1:0',
       storage: { dir: join(dir, 'state') },
       services: [{ id: 'llm', backendUrl: stubUrl, maxConcurrency: 256 }],
       ...(values.workers === undefined ? {} : { verifyWorkers: Number(values.workers) }),
-      log: { level: 'warn' },
+      log: { level: process.env['SUPPLIER_LOG'] ?? 'info' },
     }),
   )
-  const supplierUrl = `http://127.0.0.1:${port}`
   const profile = process.env['SUPPLIER_CPU_PROF']
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env['SUPPLIER_CPU_PROF']}`]
     : []
   const child: ChildProcess = spawn(
     process.execPath,
     [...profile, '--import', 'tsx', 'src/main.ts', '--config', configPath],
-    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'inherit', 'inherit'] },
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
   )
-  for (let i = 0; ; i++) {
-    const up = await fetch(`${supplierUrl}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (up) break
-    if (i > 300) throw new Error('the supplier did not start')
-    await new Promise((r) => setTimeout(r, 100))
+  const stopChild = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
   }
+  process.once('exit', stopChild)
+  // The supplier picks its own ports and says which in its first log line.
+  const started = await new Promise<{ url: string; metricsUrl: string }>((resolve, reject) => {
+    let buffered = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      for (const line of buffered.split('\n')) {
+        if (!line.includes('"supplier started"')) continue
+        const { url, metricsUrl } = JSON.parse(line) as { url: string; metricsUrl: string }
+        resolve({ url, metricsUrl })
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`the supplier exited with ${code}`)))
+  })
+  const supplierUrl = started.url
 
   // Distinct signed relays (each a different ring signature), cycled by the load generator.
   const chain = createChainClient({ rpcUrl: devnet.rpcUrl })
@@ -235,7 +231,7 @@ async function main() {
     rows.push([`${c} connection${c === 1 ? '' : 's'}`, direct, relayed])
   }
 
-  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+  const metrics = await (await fetch(`${started.metricsUrl}/metrics`)).text()
   const value = (name: string) =>
     [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
       (n, m) => n + Number(m[1]),
@@ -271,8 +267,9 @@ async function main() {
     `Mean time the supplier adds per relay (its own metric): ${ms((addedSum / addedCount) * 1000)}.`,
   )
 
-  child.kill('SIGTERM')
-  await new Promise((r) => child.once('exit', r))
+  const exited = new Promise((r) => child.once('exit', r))
+  stopChild()
+  await exited
   await devnet.stop()
   stub.close()
 }

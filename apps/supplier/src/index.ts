@@ -26,4 +26,10 @@ export {
 } from './relay-errors.js'
 export { RELAY_STREAM_CONTENT_TYPE, RELAY_STREAM_HEADER } from './relay-server.js'
 export type { SessionRecord, SessionState } from './session-store.js'
-export { type StartSupplierOptions, type Supplier, startSupplier } from './supplier.js'
+export {
+  type ApplicationUsage,
+  type StartSupplierOptions,
+  type Supplier,
+  startSupplier,
+  summarizeUsage,
+} from './supplier.js'

@@ -1,7 +1,7 @@
 import type http from 'node:http'
 import type https from 'node:https'
 import { create, type RelayRequest, RelayResponseSchema } from '@decai/protocol'
-import { mineRelay } from '@decai/relay-mining'
+import { getRootSum, mineRelay } from '@decai/relay-mining'
 import {
   buildRelayResponse,
   checkRelayRequestWellFormed,
@@ -9,6 +9,7 @@ import {
   createPoktHttpResponse,
   createRelayStreamSigner,
   encodeRelayStreamFrame,
+  getClaimedUpokt,
   getNumPendingSessions,
   parseRelayRequest,
   type SessionHeaderFields,
@@ -37,7 +38,13 @@ import {
   type TokenUsage,
 } from './metering.js'
 import type { SupplierMetrics } from './metrics.js'
-import { getRelayCost, getSessionBudget, type RelayMeter, type SessionMeter } from './rate-limit.js'
+import {
+  getRelayCost,
+  getSessionBudget,
+  type RelayMeter,
+  type SessionMeter,
+  toStakeTerms,
+} from './rate-limit.js'
 import {
   createRelayMinerError,
   getRelayMinerErrorKind,
@@ -480,9 +487,17 @@ async function initSessionMeter(
     numPendingSessions: getNumPendingSessions(shared),
     numSuppliers: BigInt(numSuppliers),
   })
-  // After a restart, what the session's trie already holds has been spent.
-  const record = ctx.store.getSession(header.sessionId, ctx.operatorAddress)
-  const consumed = BigInt(record?.relaysMined ?? 0) * relayCost
+  // After a restart, what the session's trie already claims has been spent.
+  let consumed = 0n
+  if ((ctx.store.getSession(header.sessionId, ctx.operatorAddress)?.relaysMined ?? 0) > 0) {
+    const claimed = getClaimedUpokt({
+      numClaimedComputeUnits: getRootSum(ctx.store.getRoot(ctx.operatorAddress, header.sessionId)),
+      targetHash: mining.targetHash,
+      computeUnitsToTokensMultiplier: shared.computeUnitsToTokensMultiplier,
+      computeUnitCostGranularity: shared.computeUnitCostGranularity,
+    })
+    consumed = toStakeTerms(claimed, g)
+  }
   return { budget, relayCost, consumed }
 }
 

@@ -26,6 +26,41 @@ import {
 } from './session-store.js'
 import { createVerifyPool } from './verify-pool.js'
 
+/** What an application consumed from this supplier (`/usage`). */
+export type ApplicationUsage = {
+  applicationAddress: string
+  serviceId: string
+  sessions: number
+  relaysServed: number
+  relaysMined: number
+  promptTokens: number
+  completionTokens: number
+}
+
+/** Sums the sessions' metering per application and service. */
+export function summarizeUsage(sessions: readonly SessionRecord[]): ApplicationUsage[] {
+  const byApp = new Map<string, ApplicationUsage>()
+  for (const s of sessions) {
+    const key = `${s.applicationAddress}|${s.serviceId}`
+    const u = byApp.get(key) ?? {
+      applicationAddress: s.applicationAddress,
+      serviceId: s.serviceId,
+      sessions: 0,
+      relaysServed: 0,
+      relaysMined: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+    }
+    u.sessions++
+    u.relaysServed += s.relaysServed
+    u.relaysMined += s.relaysMined
+    u.promptTokens += s.promptTokens
+    u.completionTokens += s.completionTokens
+    byApp.set(key, u)
+  }
+  return [...byApp.values()]
+}
+
 export type StartSupplierOptions = {
   /** Where structured logs go (default: JSON lines on stdout at the config's level). */
   logger?: Logger
@@ -56,6 +91,8 @@ export type Supplier = {
    * trie exists (until the session settles or fails).
    */
   getMinedRelay(sessionId: string, relayHash: Uint8Array): Uint8Array | undefined
+  /** Token metering per application: relays served and tokens, over the sessions on record. */
+  getUsage(): ApplicationUsage[]
   /** The Prometheus text of `/metrics`. */
   renderMetrics(): string
   /** Resolves once the claim/proof steps started so far have finished. */
@@ -96,6 +133,27 @@ function closeServer(server: ReturnType<typeof serve>): Promise<void> {
     server.close(() => resolve())
     if ('closeAllConnections' in server) server.closeAllConnections()
   })
+}
+
+/** Warns (does not refuse) when the chain will not route this supplier the configured services. */
+async function checkStake(
+  client: ReturnType<typeof createChainClient>,
+  operatorAddress: string,
+  config: SupplierConfig,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const supplier = await client.getSupplier({ operatorAddress })
+    const staked = new Set(supplier.services.map((s) => s.serviceId))
+    const missing = config.services.map((s) => s.id).filter((id) => !staked.has(id))
+    if (missing.length > 0)
+      logger.warn('services configured here are not in the on-chain stake', { missing })
+  } catch (error) {
+    logger.warn('the operator is not a staked supplier: no session will include it', {
+      operatorAddress,
+      error,
+    })
+  }
 }
 
 /**
@@ -143,6 +201,8 @@ export async function startSupplier(
       operator: operatorAddress,
       key: key.keyAddress,
     })
+
+  await checkStake(client, operatorAddress, config, logger)
 
   const store = openSessionStore(config.storage.dir, { synchronous: config.storage.synchronous })
   const chain = createChainView(client, height)
@@ -232,6 +292,7 @@ export async function startSupplier(
       services: config.services.map((s) => s.id),
     }),
   )
+  metricsApp.get('/usage', (c) => c.json(summarizeUsage(store.listSessions())))
   metricsApp.get('/sessions', (c) =>
     c.json(
       store.listSessions().map((s) => ({
@@ -245,17 +306,20 @@ export async function startSupplier(
     ),
   )
 
-  let relayServer: Awaited<ReturnType<typeof listen>>
+  let relayServer: Awaited<ReturnType<typeof listen>> | undefined
   let metricsServer: Awaited<ReturnType<typeof listen>> | undefined
   try {
     relayServer = await listen(relayApp, config.listenAddress)
     if (config.metricsAddress !== false)
       metricsServer = await listen(metricsApp, config.metricsAddress)
   } catch (error) {
-    store.close()
+    if (relayServer) await closeServer(relayServer.server)
+    for (const s of services.values()) s.agent.destroy()
     await verifyPool?.close()
+    store.close()
     throw error
   }
+  const relay = relayServer
 
   const unwatch = client.watchBlocks({
     fromHeight: height + 1n,
@@ -276,7 +340,7 @@ export async function startSupplier(
   // Resume whatever a previous run left mid-way.
   lifecycle.onBlock(height)
   logger.info('supplier started', {
-    url: relayServer.url,
+    url: relay.url,
     metricsUrl: metricsServer?.url,
     operatorAddress,
     height,
@@ -285,7 +349,7 @@ export async function startSupplier(
 
   let stopping: Promise<void> | undefined
   return {
-    url: relayServer.url,
+    url: relay.url,
     metricsUrl: metricsServer?.url,
     operatorAddress,
     publicKey: key.publicKey,
@@ -303,13 +367,14 @@ export async function startSupplier(
       if (state === undefined || terminalStates.includes(state)) return undefined
       return store.getRelay(operatorAddress, sessionId, relayHash)?.value
     },
+    getUsage: () => summarizeUsage(store.listSessions()),
     renderMetrics: () => metrics.render(),
     idle: () => lifecycle.idle(),
     stop() {
       stopping ??= (async () => {
         unwatch()
         await Promise.all([
-          closeServer(relayServer.server),
+          closeServer(relay.server),
           metricsServer ? closeServer(metricsServer.server) : undefined,
         ])
         // A claim or proof in flight may wait for a block; give it a moment, no more.

@@ -95,6 +95,18 @@ describe('relays served by the real model', () => {
     expect(record.relaysMined).toBe(2)
     expect(record.promptTokens).toBeGreaterThan(10)
     expect(record.completionTokens).toBeGreaterThan(8)
+    const usage = (await (await fetch(`${supplier.metricsUrl}/usage`)).json()) as unknown[]
+    expect(usage).toEqual([
+      {
+        applicationAddress: app.app.address,
+        serviceId: SERVICE_ID,
+        sessions: 1,
+        relaysServed: 2,
+        relaysMined: 2,
+        promptTokens: record.promptTokens,
+        completionTokens: record.completionTokens,
+      },
+    ])
     const metrics = await (await fetch(`${supplier.metricsUrl}/metrics`)).text()
     expect(metrics).toMatch(/supplier_tokens_total\{service="llm",kind="completion"\} \d+/)
     expect(metrics).toMatch(/supplier_relays_mined_total\{service="llm"\} 2/)
