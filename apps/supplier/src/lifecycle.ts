@@ -63,7 +63,7 @@ export function createLifecycle(p: LifecycleParameters) {
   // Sessions whose trie is sealed: no relay may enter it any more.
   const sealed = new Set<string>(
     store
-      .listSessions()
+      .listActiveSessions()
       .filter((s) => s.state !== 'open')
       .map((s) => s.sessionId),
   )
@@ -74,6 +74,8 @@ export function createLifecycle(p: LifecycleParameters) {
   const tasks = new Set<Promise<void>>()
 
   const finish = (record: SessionRecord, from: SessionState, to: SessionState, update = {}) => {
+    // Past its claim window no relay of the session can be mined anyway (eligibility).
+    sealed.delete(record.sessionId)
     if (
       store.transition(record.sessionId, supplier, from, to, {
         updatedHeight: chain.height,
