@@ -54,6 +54,55 @@ const requestBody = JSON.stringify({
   max_tokens: 8,
 })
 
+const STREAM_EVENTS = 32
+
+/**
+ * Sequential streamed completions: time to the first token and to the end, read straight from
+ * the stub, or through the supplier as signed frames (the first token is the second frame).
+ */
+async function measureStreams(
+  url: string,
+  bodies: (() => Uint8Array | string)[],
+  relayed: boolean,
+): Promise<{ firstToken: number[]; total: number[] }> {
+  const firstToken: number[] = []
+  const total: number[] = []
+  for (const body of bodies) {
+    const started = performance.now()
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: relayed ? { 'pokt-relay-stream': 'v1' } : { 'content-type': 'application/json' },
+      body: body() as Uint8Array<ArrayBuffer>,
+    })
+    const reader = res.body!.getReader()
+    let received = new Uint8Array()
+    let first: number | undefined
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      received = Buffer.concat([received, value])
+      if (first === undefined && hasFirstToken(received, relayed)) first = performance.now()
+    }
+    firstToken.push(first! - started)
+    total.push(performance.now() - started)
+  }
+  return { firstToken: firstToken.sort((a, b) => a - b), total: total.sort((a, b) => a - b) }
+}
+
+/** Whether the bytes hold a token: any SSE data directly; past the head frame when relayed. */
+function hasFirstToken(bytes: Uint8Array, relayed: boolean): boolean {
+  if (!relayed) return bytes.length > 0
+  let size = 0
+  let shift = 1
+  let i = 0
+  for (; i < bytes.length; i++) {
+    size += (bytes[i]! & 0x7f) * shift
+    if (bytes[i]! < 0x80) break
+    shift *= 0x80
+  }
+  return bytes.length > i + 1 + size
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
@@ -84,11 +133,30 @@ function load(options: autocannon.Options, seconds: number): Promise<Run> {
 
 async function main() {
   // A stub OpenAI backend: a fixed completion, at once.
+  // A stub OpenAI backend: a fixed completion at once, or (for `stream: true`) 32 SSE token
+  // events 1 ms apart, as a fast model would stream them.
   const stub = createHttpServer((req, res) => {
-    req.resume()
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(completion)
+      if (!Buffer.concat(chunks).includes('"stream":true')) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(completion)
+        return
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      let i = 0
+      const next = () => {
+        if (i === STREAM_EVENTS) {
+          res.end('data: [DONE]\n\n')
+          return
+        }
+        res.write(
+          `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `t${i++} ` } }] })}\n\n`,
+        )
+        setTimeout(next, 1)
+      }
+      next()
     })
   })
   await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r))
@@ -189,6 +257,26 @@ async function main() {
     bodies.push(Buffer.from(serializeRelayRequest(request)))
   }
   console.log('done')
+  const signStreams = async () => {
+    const out: Uint8Array[] = []
+    for (let i = 0; i < 100; i++) {
+      const request = signRelayRequest(
+        buildRelayRequest({
+          sessionHeader: session,
+          supplierOperatorAddress: supplierKey.address,
+          payload: createPoktHttpRequest({
+            method: 'POST',
+            url: '/v1/chat/completions',
+            headers: { 'content-type': 'application/json' },
+            body: requestBody.replace('"max_tokens":8', `"stream":true,"seed":${i}`),
+          }),
+        }),
+        { signer: app.privateKey, ring },
+      )
+      out.push(serializeRelayRequest(request))
+    }
+    return out
+  }
 
   // One relay checked end to end before measuring (and the caches warmed).
   const probe = await fetch(supplierUrl, {
@@ -231,6 +319,19 @@ async function main() {
     rows.push([`${c} connection${c === 1 ? '' : 's'}`, direct, relayed])
   }
 
+  // Streams: what the supplier adds to the first token and to the whole answer.
+  const streamBodies = await signStreams()
+  const streamsDirect = await measureStreams(
+    `${stubUrl}/v1/chat/completions`,
+    Array.from({ length: 100 }, () => () => requestBody.replace('"max_tokens":8', '"stream":true')),
+    false,
+  )
+  const streamsRelayed = await measureStreams(
+    supplierUrl,
+    streamBodies.map((b) => () => b),
+    true,
+  )
+
   const metrics = await (await fetch(`${started.metricsUrl}/metrics`)).text()
   const value = (name: string) =>
     [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
@@ -265,6 +366,15 @@ async function main() {
   )
   console.log(
     `Mean time the supplier adds per relay (its own metric): ${ms((addedSum / addedCount) * 1000)}.`,
+  )
+  const p50 = (v: number[]) => percentile(v, 50)
+  console.log(
+    `\nStreams (${STREAM_EVENTS} SSE events 1 ms apart, one at a time, ${streamsRelayed.total.length} runs): ` +
+      `first token p50 ${ms(p50(streamsDirect.firstToken))} direct, ${ms(p50(streamsRelayed.firstToken))} as signed frames ` +
+      `(+${ms(p50(streamsRelayed.firstToken) - p50(streamsDirect.firstToken))}); whole answer p50 ` +
+      `${ms(p50(streamsDirect.total))} direct, ${ms(p50(streamsRelayed.total))} relayed ` +
+      `(+${ms(p50(streamsRelayed.total) - p50(streamsDirect.total))}, ` +
+      `${ms((p50(streamsRelayed.total) - p50(streamsDirect.total)) / STREAM_EVENTS)} per event).`,
   )
 
   const exited = new Promise((r) => child.once('exit', r))
