@@ -105,6 +105,12 @@ export function createRelayApp(ctx: RelayServerContext): Hono {
   )
 
   app.get('/healthz', (c) => c.json({ status: 'ok', height: ctx.chain.height.toString() }))
+  // Whatever escapes (a chain read failing mid-relay, a bug) still gets poktroll's error shape.
+  app.onError((error) => {
+    ctx.metrics.errors.inc({ component: 'relay' })
+    ctx.logger.error('relay handler failed', { error })
+    return reject(ctx, 'internal', 'INTERNAL_ERROR', String(error), undefined, 'unknown')
+  })
   app.post('*', async (c) => {
     ctx.inFlight.count++
     try {
