@@ -196,8 +196,11 @@ export async function startSupplier(
       },
     )
   }
-  if (key.keyAddress !== operatorAddress)
-    logger.warn('the signing key is not the operator key: every response will fail verification', {
+  // A key that is not the operator's (allowAddressMismatch) can neither sign valid responses
+  // nor claim: serve anyway (to test clients against it), but leave the chain alone.
+  const claims = key.keyAddress === operatorAddress
+  if (!claims)
+    logger.warn('the signing key is not the operator key: responses fail verification, no claims', {
       operator: operatorAddress,
       key: key.keyAddress,
     })
@@ -330,7 +333,7 @@ export async function startSupplier(
       lastBlockAt = Date.now()
       chain.setHeight(block.height)
       verifyPool?.setHeight(block.height)
-      lifecycle.onBlock(block.height)
+      if (claims) lifecycle.onBlock(block.height)
     },
     onError: (error) => {
       metrics.errors.inc({ component: 'blocks' })
@@ -338,7 +341,7 @@ export async function startSupplier(
     },
   })
   // Resume whatever a previous run left mid-way.
-  lifecycle.onBlock(height)
+  if (claims) lifecycle.onBlock(height)
   logger.info('supplier started', {
     url: relay.url,
     metricsUrl: metricsServer?.url,

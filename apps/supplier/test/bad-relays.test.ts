@@ -2,13 +2,14 @@
 // RelayMiner replies with (codespace, code, description), as an unsigned RelayResponse with
 // the request's session header; nothing reaches the backend and nothing is mined. Also the
 // rate limit by application stake, with the real model answering the relays it allows.
-import { hexToBytes } from '@decai/crypto'
+import { generatePrivateKey, hexToBytes } from '@decai/crypto'
 import type { Devnet } from '@decai/devnet'
 import { type LlmServer, startLlmServer } from '@decai/llm-server'
 import { clone, type RelayRequest, RelayRequestSchema } from '@decai/protocol'
 import {
   buildRelayRequest,
   createPoktHttpRequest,
+  isSessionError,
   parseRelayResponse,
   serializeRelayRequest,
   signRelayRequest,
@@ -268,6 +269,31 @@ describe('session (poktroll relay authenticator)', () => {
       })
       const response = parseRelayResponse(new Uint8Array(await res.arrayBuffer()))
       expect(response.relayMinerError).toMatchObject({ codespace: 'relay_authenticator', code: 2 })
+    } finally {
+      await other.stop()
+    }
+  })
+})
+
+describe('a misconfigured supplier (allowAddressMismatch)', () => {
+  it('answers, but with signatures its clients reject; it never claims', async () => {
+    const other = await startSupplier(
+      supplierConfig(devnet, llm.url, {
+        operator: {
+          privateKey: Buffer.from(generatePrivateKey()).toString('hex'),
+          address: supplier.operatorAddress,
+          allowAddressMismatch: true,
+        },
+      }),
+    )
+    try {
+      const request = await app.signRelay({
+        path: '/v1/chat/completions',
+        body: chatBody('Hi', { max_tokens: 2 }),
+      })
+      const error = await app.send(other.url, request).catch((e: unknown) => e)
+      expect(isSessionError(error) && error.code).toBe('RELAY_RESPONSE_SIGNATURE_INVALID')
+      expect(other.busy).toBe(false)
     } finally {
       await other.stop()
     }
