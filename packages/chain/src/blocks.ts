@@ -23,10 +23,23 @@ export type ChainBlock = {
   txs: Uint8Array[]
 }
 
-/** The latest committed height. */
+/**
+ * The latest block height (`/status`). CometBFT reports a block as soon as it has stored it,
+ * a moment before the application has executed it: for state at that height, use
+ * `waitForHeight`, which also waits for the application.
+ */
 export async function getLatestHeight(ctx: QueryContext): Promise<bigint> {
   const status = await ctx.comet.status()
   return BigInt(status.syncInfo.latestBlockHeight)
+}
+
+/**
+ * The height the application has committed (`abci_info`): queries and simulations read the
+ * state at this height. It can trail `getLatestHeight` by one block for a moment.
+ */
+export async function getCommittedHeight(ctx: QueryContext): Promise<bigint> {
+  const info = await ctx.comet.abciInfo()
+  return BigInt(info.lastBlockHeight ?? 0)
 }
 
 /** The chain ID the node reports. */
@@ -318,7 +331,9 @@ export function watchBlocks(
     if (stopped || polling) return
     polling = true
     try {
-      const latest = await getLatestHeight(ctx)
+      // Committed, not merely stored: `onBlock` may read the state at its height (as after a
+      // websocket NewBlock, which CometBFT fires once the block is committed).
+      const latest = await getCommittedHeight(ctx)
       latestPolled = latest
       // Without `fromHeight`, start after the block current when the watch began.
       if (next === undefined) next = latest + 1n
@@ -415,7 +430,9 @@ export function watchBlocks(
 }
 
 /**
- * Resolves with the block at `height` once it is committed.
+ * Resolves with the block at `height` once the application has committed it, so that queries
+ * and simulations that follow see the state at `height` (CometBFT's `/status` reports a block
+ * a moment before that).
  *
  * @example await client.waitForHeight({ height: session.header.sessionEndBlockHeight + 1n })
  */
@@ -432,7 +449,7 @@ export async function waitForHeight(
   const deadline = Date.now() + timeout
   for (;;) {
     if (signal?.aborted) throw new ChainError('ABORTED', 'Waiting for a height was aborted.')
-    const latest = await getLatestHeight(ctx)
+    const latest = await getCommittedHeight(ctx)
     if (latest >= height) return getBlock(ctx, { height })
     if (Date.now() >= deadline) {
       throw new ChainError('TIMEOUT', `Height ${height} was not reached in ${timeout} ms.`, {

@@ -7,6 +7,7 @@ import {
   getBlockHash,
   getBlockResults,
   getChainId,
+  getCommittedHeight,
   getLatestHeight,
   getTx,
   type WatchBlocksParameters,
@@ -117,6 +118,7 @@ export type ChainClient = {
   getBalances: Tail<typeof getBalances>
   getAccount: Tail<typeof getAccount>
   getLatestHeight: Tail<typeof getLatestHeight>
+  getCommittedHeight: Tail<typeof getCommittedHeight>
   getChainId: Tail<typeof getChainId>
   getBlock: Tail<typeof getBlock>
   getBlockHash: Tail<typeof getBlockHash>
@@ -171,6 +173,7 @@ export function createChainClient(parameters: CreateChainClientParameters): Chai
     getBalances: (p) => getBalances(ctx, p),
     getAccount: (p) => getAccount(ctx, p),
     getLatestHeight: () => getLatestHeight(ctx),
+    getCommittedHeight: () => getCommittedHeight(ctx),
     getChainId: () => getChainId(ctx),
     getBlock: (p) => getBlock(ctx, p),
     getBlockHash: (p) => getBlockHash(ctx, p),

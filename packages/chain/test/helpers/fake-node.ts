@@ -34,7 +34,14 @@ type StoredTx = {
   codespace: string
   log: string
 }
-type RpcMethod = 'status' | 'abci_query' | 'broadcast_tx_sync' | 'tx' | 'block' | 'block_results'
+type RpcMethod =
+  | 'status'
+  | 'abci_info'
+  | 'abci_query'
+  | 'broadcast_tx_sync'
+  | 'tx'
+  | 'block'
+  | 'block_results'
 type RpcParams = { path?: string; data?: string; tx?: string; hash?: string; height?: string }
 type Failure = {
   method: RpcMethod
@@ -203,6 +210,14 @@ export function createFakeNode(options: { chainId?: string } = {}) {
 
   async function handle(method: string, params: RpcParams): Promise<unknown> {
     switch (method) {
+      case 'abci_info':
+        return {
+          response: {
+            data: 'fake',
+            last_block_height: String(height),
+            last_block_app_hash: toBase64(new Uint8Array(32)),
+          },
+        }
       case 'status':
         return {
           node_info: {

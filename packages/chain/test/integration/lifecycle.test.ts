@@ -291,8 +291,14 @@ describe('a session of relays, claimed, proven and settled', () => {
     const latest = await client().getLatestHeight()
     expect(latest).toBeLessThan(getClaimWindowOpenHeight(windows(), header.sessionEndBlockHeight))
     const claim = { sessionHeader: header, rootHash: mined.sup3!.root }
+    const committedBefore = await client().getCommittedHeight()
     const simulated = await actors.sup3.client.createClaim(claim).catch((e: unknown) => e)
+    const committedAfter = await client().getCommittedHeight()
     expect(simulated).toMatchObject({ name: 'ChainError', phase: 'simulate' })
+    // Simulation runs in the last committed block (the SDK's check state), not the next one.
+    const judged = /current block height \((\d+)\)/.exec((simulated as { log: string }).log)
+    expect(BigInt(judged?.[1] ?? -1)).toBeGreaterThanOrEqual(committedBefore)
+    expect(BigInt(judged?.[1] ?? -1)).toBeLessThanOrEqual(committedAfter)
     expect(isChainErrorOf(simulated, knownChainErrors.proof.ErrProofClaimOutsideOfWindow)).toBe(
       true,
     )

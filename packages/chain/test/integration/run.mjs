@@ -31,7 +31,7 @@ export function parseBackend(argv, fallback = 'devnet') {
   return { backend, rest }
 }
 
-function main() {
+async function main() {
   let parsed
   try {
     parsed = parseBackend(process.argv.slice(2), process.env.CHAIN_BACKEND ?? 'devnet')
@@ -43,6 +43,12 @@ function main() {
   const require = createRequire(import.meta.url)
   const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs')
   console.error(`chain integration suite on ${parsed.backend}`)
+  if (parsed.backend === 'pocketd' && !process.env.POCKETD_RPC_URL) {
+    // Build (or find) the binary before vitest starts: a cold build takes minutes, far longer
+    // than a test hook may.
+    const { buildPocketd } = await import('../../../../tools/pocketd/lib/build.mjs')
+    console.error(`pocketd: ${await buildPocketd()}`)
+  }
   const child = spawn(
     process.execPath,
     [vitest, 'run', '--config', 'vitest.integration.config.ts', ...parsed.rest],
@@ -54,4 +60,9 @@ function main() {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main()
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(`test:chain: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(1)
+  })
+}
