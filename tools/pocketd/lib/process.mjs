@@ -78,6 +78,8 @@ export function run(command, args, options = {}) {
         ),
       )
     })
+    // A command that exits without reading its input closes the pipe: not an error of ours.
+    child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
   })
 }

@@ -83,19 +83,24 @@ export class App {
     this.checkState = new BranchStoreSet(this.committed)
   }
 
-  private nextBlockInfo(): BlockInfo {
-    return { height: this.last.height + 1n, timeMs: this.last.timeMs, hash: this.last.hash }
+  /**
+   * The block CheckTx and simulation run in: the last committed one, as the SDK resets its check
+   * state to the committed header (so a claim simulated at height H is judged at H, and included
+   * at H + 1).
+   */
+  private checkBlockInfo(): BlockInfo {
+    return { height: this.last.height, timeMs: this.last.timeMs, hash: this.last.hash }
   }
 
   /** CheckTx: the ante handler against the check state (which accumulates until the next commit). */
   checkTx(txBytes: Uint8Array): TxResult {
-    return runTx(this.context(this.checkState, this.nextBlockInfo(), 'check'), txBytes, 'check')
+    return runTx(this.context(this.checkState, this.checkBlockInfo(), 'check'), txBytes, 'check')
   }
 
   /** Simulates a transaction on a throwaway branch of the check state. */
   simulate(txBytes: Uint8Array): TxResult {
     const branch = new BranchStoreSet(this.checkState)
-    return runTx(this.context(branch, this.nextBlockInfo(), 'simulate'), txBytes, 'simulate')
+    return runTx(this.context(branch, this.checkBlockInfo(), 'simulate'), txBytes, 'simulate')
   }
 
   private simulateQuery(data: Uint8Array): Uint8Array {
