@@ -8,7 +8,7 @@ import {
 } from '@decai/protocol/gen/pocket/tokenomics/event_pb'
 import { SettlementOpReason } from '@decai/protocol/gen/pocket/tokenomics/types_pb'
 import type { QueryContext } from './abci-query.js'
-import { getBlockResults, getLatestHeight } from './blocks.js'
+import { getBlockResults, getCommittedHeight } from './blocks.js'
 import { ChainError } from './errors.js'
 import { decodeEvent } from './events.js'
 
@@ -205,7 +205,7 @@ export function parseClaimExpired(event: EventClaimExpired, height: bigint): Cla
 
 export type GetClaimSettlementsParameters = {
   fromHeight: bigint
-  /** The latest height by default. */
+  /** The latest committed height by default. */
   toHeight?: bigint | undefined
   serviceId?: string | undefined
   /** Include expired claims (unpaid); true by default. */
@@ -227,7 +227,9 @@ export async function getClaimSettlements(
   parameters: GetClaimSettlementsParameters,
 ): Promise<ClaimSettlement[]> {
   const { fromHeight, serviceId, includeExpired = true, concurrency = 4 } = parameters
-  const toHeight = parameters.toHeight ?? (await getLatestHeight(ctx))
+  // The application's committed height: its results are written (CometBFT reports a block, and
+  // the block's results appear, a moment before that).
+  const toHeight = parameters.toHeight ?? (await getCommittedHeight(ctx))
   if (fromHeight < 1n || toHeight < fromHeight) {
     throw new ChainError('INVALID_ARGUMENT', 'Invalid height range.', {
       details: `${fromHeight}..${toHeight}`,
