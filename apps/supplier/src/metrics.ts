@@ -131,6 +131,12 @@ export function createSupplierMetrics() {
     relaysServed: add(
       new Counter('supplier_relays_served_total', 'Relays answered with a signed response.'),
     ),
+    verifications: add(
+      new Counter(
+        'supplier_verifications_total',
+        'Relay requests verified, on a worker thread or inline.',
+      ),
+    ),
     relaysMined: add(
       new Counter('supplier_relays_mined_total', 'Relays inserted into a session trie.'),
     ),
