@@ -70,7 +70,7 @@ export type StartSupplierOptions = {
 export type Supplier = {
   /** The relay endpoint (stake this URL on chain): POST a serialized `RelayRequest` to it. */
   readonly url: string
-  /** Origin of `/metrics`, `/healthz` and `/sessions`; undefined when turned off. */
+  /** Origin of `/metrics`, `/healthz`, `/usage` and `/sessions`; undefined when turned off. */
   readonly metricsUrl: string | undefined
   /** The operator address relays are signed as (and claims sent from). */
   readonly operatorAddress: string
