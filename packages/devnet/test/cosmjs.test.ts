@@ -3,7 +3,6 @@
 // (typed here by the little this test uses).
 
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
 import { encodeAddress } from '@decai/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
