@@ -58,7 +58,6 @@ export class ModelFetchError extends Error {
 
 /** The cache directory: `DECAI_MODEL_DIR`, else `.decai/models/` at the repository root. */
 export function getModelDir() {
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a cache location, not an input of any cached task
   return resolve(process.env.DECAI_MODEL_DIR || join(repoRoot, '.decai', 'models'))
 }
 
