@@ -1,7 +1,6 @@
 // cosmos-sdk secp256k1 signatures (`PrivKey.Sign` / `PubKey.VerifySignature`), which poktroll
 // suppliers use to sign relay responses.
 
-import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { createHmacDrbg } from '@noble/curves/utils.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -10,17 +9,18 @@ import { CryptoError } from './errors.js'
 import { invN, modN, N } from './field.js'
 import { parsePrivateKey } from './keys.js'
 import {
-  addMultiple,
-  addMultiplesVar,
+  addMultiplePublic,
+  addMultiplesPublic,
   baseTable,
   decodePoint,
   identity,
-  mulBaseSecret,
   readUint256,
   toAffineBatch,
   writeScalar,
 } from './point.js'
 import { type CachedPoint, internPoint, lookupPoint, useTable } from './ring-cache.js'
+import { randomScalar, toSecretScalar } from './scalar.js'
+import { multiplyBaseSecret } from './secret-multiply.js'
 
 const HALF_N = N >> 1n
 
@@ -42,13 +42,15 @@ export function signSecp256k1(message: Uint8Array, privateKey: Uint8Array): Uint
   writeScalar(e, eBytes, 0)
   // RFC 6979 3.2: seed = int2octets(d) ‖ bits2octets(h1); candidates k until r and s are non-zero.
   return drbg(concatBytes(privateKey, eBytes), (kBytes) => {
-    const k = bytesToBigInt(kBytes)
-    if (k === 0n || k >= N) return undefined
-    const r = modN(mulBaseSecret(k).x)
+    const candidate = bytesToBigInt(kBytes)
+    if (candidate === 0n || candidate >= N) return undefined
+    const k = toSecretScalar(candidate)
+    // The nonce commitment k·G: a nonce leaked by timing gives the private key away.
+    const r = modN(multiplyBaseSecret(k).x)
     if (r === 0n) return undefined
     // s = k⁻¹(e + r·d), with the inversion blinded by a random b so that its variable-time
     // Euclid sees b·k, not k: s = (b·k)⁻¹·(b·e + b·d·r).
-    const b = bytesToBigInt(secp256k1.utils.randomSecretKey())
+    const b = randomScalar()
     let s = modN(invN(modN(b * k)) * modN(modN(b * e) + modN(modN(b * d) * r)))
     if (s === 0n) return undefined
     if (s > HALF_N) s = N - s
@@ -87,9 +89,10 @@ export function verifySecp256k1(
   const acc = identity()
   const table = useTable(q)
   const u2 = modN(r * w)
-  if (table === undefined) addMultiplesVar(acc, [q.point], [u2])
-  else addMultiple(acc, table, u2)
-  addMultiple(acc, baseTable(), modN(e * w))
+  // Verification multiplies public scalars only, so it takes the fast path.
+  if (table === undefined) addMultiplesPublic(acc, [q.point], [u2])
+  else addMultiplePublic(acc, table, u2)
+  addMultiplePublic(acc, baseTable(), modN(e * w))
   const x = toAffineBatch([acc])[0]?.x
   // x mod n = r, i.e. x = r or x = r + n: decred's two comparisons.
   return x !== undefined && modN(x) === r

@@ -11,13 +11,15 @@ import { wordlist } from '@scure/bip39/wordlists/english.js'
 import { bytesToBigInt, bytesToHex, hexToBytes, isBytes } from './bytes.js'
 import { CryptoError, isCryptoError } from './errors.js'
 import { N } from './field.js'
-import { encodeCompressed, mulBaseSecret } from './point.js'
+import { encodeCompressed } from './point.js'
+import { type SecretScalar, toSecretScalar } from './scalar.js'
+import { multiplyBaseSecret } from './secret-multiply.js'
 
 /** The cosmos SDK's default HD path (coin type 118), which `pocketd keys add` uses. */
 export const COSMOS_HD_PATH = "m/44'/118'/0'/0/0"
 
-/** The private key as a scalar in [1, n), or `INVALID_PRIVATE_KEY`. */
-export function parsePrivateKey(privateKey: Uint8Array): bigint {
+/** The private key as a secret scalar in [1, n), or `INVALID_PRIVATE_KEY`. */
+export function parsePrivateKey(privateKey: Uint8Array): SecretScalar {
   if (!isBytes(privateKey) || privateKey.length !== 32) {
     throw new CryptoError('INVALID_PRIVATE_KEY', 'A private key is 32 bytes.', {
       details: isBytes(privateKey) ? `got ${privateKey.length} bytes` : 'not a Uint8Array',
@@ -27,7 +29,7 @@ export function parsePrivateKey(privateKey: Uint8Array): bigint {
   if (x === 0n || x >= N) {
     throw new CryptoError('INVALID_PRIVATE_KEY', 'Private key is out of range [1, n).')
   }
-  return x
+  return toSecretScalar(x)
 }
 
 /** A fresh random private key (32 bytes) from the platform's secure random source. */
@@ -97,5 +99,5 @@ export function privateKeyFromMnemonic(
 
 /** The 33-byte compressed public key (the form cosmos stores and poktroll's rings use). */
 export function getPublicKey(privateKey: Uint8Array): Uint8Array {
-  return encodeCompressed(mulBaseSecret(parsePrivateKey(privateKey)))
+  return encodeCompressed(multiplyBaseSecret(parsePrivateKey(privateKey)))
 }

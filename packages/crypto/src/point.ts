@@ -6,8 +6,14 @@
 // each multiplication 32 additions with no doublings, about 3x faster than noble's precomputed
 // path (which uses complete projective formulas and a constant-time table scan). Everything here
 // is checked against noble in the tests and against ring-go through the vectors.
+//
+// This is the variable-time path, for public scalars only: it skips zero digits and indexes its
+// tables by the scalar's digits, so its timing depends on the scalar. The multiplications in the
+// ring and ECDSA code that involve a private key or a nonce go through secret-multiply.ts instead;
+// `PublicScalar` parameters make the type-checker refuse a `SecretScalar` here.
 
 import { fadd, finvBatch, fmul, fneg, fsqr, fsqrt, fsub, N, P } from './field.js'
+import type { PublicScalar } from './scalar.js'
 
 /** An affine point; the identity is never represented this way. */
 export type Affine = { readonly x: bigint; readonly y: bigint }
@@ -139,7 +145,7 @@ const HEX_VALUE = (() => {
 })()
 
 /** Writes `value` (in [0, 2^256)) as 32 big-endian bytes into `out` at `offset`. */
-export function writeScalar(value: bigint, out: Uint8Array, offset: number): void {
+export function writeScalar(value: PublicScalar, out: Uint8Array, offset: number): void {
   const hex = value.toString(16)
   // Bytes before the value's own digits stay zero.
   out.fill(0, offset, offset + 32)
@@ -275,7 +281,7 @@ function signedDigits(k: bigint, out: Int16Array): void {
 const digitScratch = new Int16Array(WINDOWS + 1)
 
 /** acc ← acc + k·Q using Q's table; k in [0, n) is public (zero digits are skipped). */
-export function addMultiple(acc: Jacobian, table: FixedTable, k: bigint): void {
+export function addMultiplePublic(acc: Jacobian, table: FixedTable, k: PublicScalar): void {
   const digits = digitScratch
   signedDigits(k, digits)
   const { xs, ys } = table
@@ -285,27 +291,6 @@ export function addMultiple(acc: Jacobian, table: FixedTable, k: bigint): void {
     const i = w * HALF + (d < 0 ? -d : d) - 1
     addAffine(acc, xs[i]!, d < 0 ? fneg(ys[i]!) : ys[i]!)
   }
-}
-
-/**
- * k·Q for a secret k in [1, n): the same number of additions for every k (a zero digit adds to a
- * throwaway accumulator). BigInt arithmetic is not constant-time, so this only removes the
- * coarsest leak; ring-go's decred backend uses variable-time multiplication for the same values.
- */
-export function mulSecret(table: FixedTable, k: bigint): Affine {
-  const digits = new Int16Array(WINDOWS + 1)
-  signedDigits(k, digits)
-  const acc = identity()
-  const dummy = identity()
-  const { xs, ys } = table
-  for (let w = 0; w <= WINDOWS; w++) {
-    const d = digits[w]!
-    const i = w * HALF + (d < 0 ? -d : d === 0 ? 1 : d) - 1
-    addAffine(d === 0 ? dummy : acc, xs[i]!, d < 0 ? fneg(ys[i]!) : ys[i]!)
-  }
-  const out = toAffineBatch([acc])[0]
-  if (out === undefined) throw new RangeError('secret scalar is zero mod n')
-  return out
 }
 
 // --- variable-base multi-scalar multiplication (Strauss with width-5 wNAF) ---
@@ -342,10 +327,10 @@ function wnafDigits(k: bigint): Int8Array {
 }
 
 /** acc ← acc + Σ k_i·Q_i for public k_i in [0, n), for points without tables. */
-export function addMultiplesVar(
+export function addMultiplesPublic(
   acc: Jacobian,
   points: readonly Affine[],
-  scalars: readonly bigint[],
+  scalars: readonly PublicScalar[],
 ): void {
   if (points.length === 0) return
   // Odd multiples Q, 3Q, ..., 15Q of every point, normalized together.
@@ -383,11 +368,6 @@ let gTable: FixedTable | undefined
 export function baseTable(): FixedTable {
   gTable ??= buildTable(G)
   return gTable
-}
-
-/** x·G for a secret x in [1, n). */
-export function mulBaseSecret(x: bigint): Affine {
-  return mulSecret(baseTable(), x)
 }
 
 export { N, P }

@@ -113,8 +113,8 @@ export function useTable(entry: CachedPoint): FixedTable | undefined {
 }
 
 /**
- * Counts a use of `entry` and returns its table, building it now if missing: for points multiplied
- * by secret scalars (which must not take the variable-time path) and for explicit warm-up.
+ * Counts a use of `entry` and returns its table, building it now if missing (explicit warm-up).
+ * These tables serve public scalars only; secret scalars never use them (secret-multiply.ts).
  */
 export function forceTable(entry: CachedPoint): FixedTable {
   countUse(entry)

@@ -2,29 +2,33 @@
 // backend: bLSAG with key image I = x·H_p(P) and challenges c_{i+1} = H_s(m ‖ L_i ‖ R_i), where
 // L_i = c_i·P_i + s_i·G and R_i = c_i·I + s_i·H_p(P_i). poktroll signs relay requests with it.
 
-import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { assertBytes, bytesToBigInt, equalBytes, isBytes } from './bytes.js'
+import { assertBytes, equalBytes, isBytes } from './bytes.js'
 import { CryptoError, isCryptoError } from './errors.js'
 import { modN, N } from './field.js'
 import { parsePrivateKey } from './keys.js'
 import {
   type Affine,
-  addMultiple,
-  addMultiplesVar,
+  addMultiplePublic,
+  addMultiplesPublic,
   baseTable,
   decodePoint,
   G,
   identity,
   type Jacobian,
-  mulBaseSecret,
-  mulSecret,
   readUint256,
   toAffineBatch,
   writeCompressed,
   writeScalar,
 } from './point.js'
-import { type CachedPoint, forceTable, internPoint, lookupPoint, useTable } from './ring-cache.js'
+import { type CachedPoint, internPoint, lookupPoint, useTable } from './ring-cache.js'
 import { hashToScalar } from './ring-hash.js'
+import { type PublicScalar, randomScalar, randomSecretScalar, type SecretScalar } from './scalar.js'
+import {
+  multiplyBaseSecret,
+  multiplySecret,
+  prepareSecretBase,
+  type SecretBase,
+} from './secret-multiply.js'
 
 /** A decoded ring signature. Serialize it with `serializeRingSignature` for the wire. */
 export type RingSignature = {
@@ -171,23 +175,26 @@ function writeScalarChecked(value: unknown, out: Uint8Array, offset: number, wha
 
 type Term = {
   point: Affine
-  scalar: bigint
+  scalar: PublicScalar
   table: ReturnType<typeof useTable>
 }
 
-/** acc ← acc + Σ scalar·point: Strauss over the points without tables, table additions for the rest. */
+/**
+ * acc ← acc + Σ scalar·point: Strauss over the points without tables, table additions for the
+ * rest. Variable-time: the scalars are challenges and responses, which the signature publishes.
+ */
 function accumulate(acc: Jacobian, a: Term, b: Term): void {
   const coldPoints: Affine[] = []
-  const coldScalars: bigint[] = []
+  const coldScalars: PublicScalar[] = []
   for (const t of [a, b]) {
     if (t.table === undefined && t.scalar !== 0n) {
       coldPoints.push(t.point)
       coldScalars.push(t.scalar)
     }
   }
-  addMultiplesVar(acc, coldPoints, coldScalars)
-  if (a.table !== undefined) addMultiple(acc, a.table, a.scalar)
-  if (b.table !== undefined) addMultiple(acc, b.table, b.scalar)
+  addMultiplesPublic(acc, coldPoints, coldScalars)
+  if (a.table !== undefined) addMultiplePublic(acc, a.table, a.scalar)
+  if (b.table !== undefined) addMultiplePublic(acc, b.table, b.scalar)
 }
 
 /** Where the chain's challenges went through decred's left-alignment (for tests and producers). */
@@ -200,8 +207,8 @@ function nextChallenge(
   memberTable: ReturnType<typeof useTable>,
   image: CachedPoint,
   imageTable: ReturnType<typeof useTable>,
-  c: bigint,
-  s: bigint,
+  c: PublicScalar,
+  s: PublicScalar,
 ): { scalar: bigint; shifted: boolean } {
   const hp = member.hashPoint()
   const l = identity()
@@ -352,10 +359,11 @@ export function verifyRingMembership(
 }
 
 // --- signing ---
-
-function randomScalar(): bigint {
-  return bytesToBigInt(secp256k1.utils.randomSecretKey())
-}
+//
+// Secrets: the private key x, the nonce u, and what is derived from them alone (x·G, the key image
+// x·H_p(P), u·G, u·H_p(P)). They go through the constant-time multiply. The other n − 1 steps of
+// the chain multiply challenges and random responses that the signature publishes, so they share
+// the verifier's fast path.
 
 function ringEntries(ring: readonly Uint8Array[]): CachedPoint[] {
   if (!Array.isArray(ring))
@@ -376,9 +384,20 @@ function ringEntries(ring: readonly Uint8Array[]): CachedPoint[] {
   })
 }
 
+type TracedRingSigner = {
+  publicKey: Uint8Array
+  keyImage: Uint8Array
+  sign(
+    message: Uint8Array,
+    ring: readonly Uint8Array[],
+    trace?: { shiftedSteps: number[] },
+  ): RingSignature
+}
+
 /**
- * Creates a signer for one private key. Deriving the key image and the signer's tables costs a
- * few milliseconds once; each signature then costs about as much as a verification.
+ * Creates a signer for one private key. Deriving the key image and the constant-time table of the
+ * signer's hash-to-curve point costs some tens of milliseconds once; each signature then costs
+ * about as much as a verification plus two constant-time multiplications.
  */
 export function createRingSigner(privateKey: Uint8Array): RingSigner {
   const signer = createTracedRingSigner(privateKey)
@@ -393,19 +412,17 @@ export function createRingSigner(privateKey: Uint8Array): RingSigner {
  * `createRingSigner` whose `sign` can also report which chain steps went through decred's
  * left-alignment (for conformance producers searching for the quirk).
  */
-export function createTracedRingSigner(privateKey: Uint8Array): {
-  publicKey: Uint8Array
-  keyImage: Uint8Array
-  sign(
-    message: Uint8Array,
-    ring: readonly Uint8Array[],
-    trace?: { shiftedSteps: number[] },
-  ): RingSignature
-} {
+export function createTracedRingSigner(privateKey: Uint8Array): TracedRingSigner {
+  return bindSigner(privateKey, true)
+}
+
+// `reuse` keeps a constant-time table of H_p(P) for the signer's lifetime (tens of milliseconds to
+// build, then each signature's u·H_p(P) is several times cheaper); a one-shot signature skips it.
+function bindSigner(privateKey: Uint8Array, reuse: boolean): TracedRingSigner {
   const x = parsePrivateKey(privateKey)
-  const self = internPoint(mulBaseSecret(x))
-  const hp = self.hashPoint()
-  const image = internPoint(mulSecret(forceTable(hp), x))
+  const self = internPoint(multiplyBaseSecret(x))
+  const hp = prepareSecretBase(self.hashPoint().point, reuse)
+  const image = internPoint(multiplySecret(hp, x))
   return {
     publicKey: self.bytes.slice(),
     keyImage: image.bytes.slice(),
@@ -437,8 +454,8 @@ function signAt(
   message: Uint8Array,
   ring: CachedPoint[],
   j: number,
-  x: bigint,
-  hp: CachedPoint,
+  x: SecretScalar,
+  hp: SecretBase,
   image: CachedPoint,
   shiftedSteps: number[],
 ): RingSignature {
@@ -447,8 +464,8 @@ function signAt(
   const s: bigint[] = new Array(n)
   const buf = new Uint8Array(32 + 2 * POINT)
   buf.set(message, 0)
-  const u = randomScalar()
-  const [l, r] = [mulBaseSecret(u), mulSecret(forceTable(hp), u)]
+  const u = randomSecretScalar()
+  const [l, r] = [multiplyBaseSecret(u), multiplySecret(hp, u)]
   writeCompressed(l, buf, 32)
   writeCompressed(r, buf, 32 + POINT)
   const first = hashToScalar(buf)
@@ -474,14 +491,15 @@ function signAt(
 /**
  * Signs a 32-byte message (poktroll: the relay request's signable-bytes hash) over `ring` with
  * `privateKey`, whose public key must be in the ring, as ring-go's `(*Ring).Sign` does. For many
- * signatures with one key, `createRingSigner` avoids re-deriving the key image each time.
+ * signatures with one key, `createRingSigner` avoids re-deriving the key image each time and keeps
+ * a constant-time table for the nonce's multiplications, which makes each signature much cheaper.
  */
 export function ringSign(
   message: Uint8Array,
   ring: readonly Uint8Array[],
   privateKey: Uint8Array,
 ): RingSignature {
-  return createRingSigner(privateKey).sign(message, ring)
+  return bindSigner(privateKey, false).sign(message, ring)
 }
 
 /** Whether two signatures come from the same key (ring-go's `Link`: equal key images). */

@@ -6,8 +6,8 @@ import {
   type Affine,
   addAffine,
   addJacobian,
-  addMultiple,
-  addMultiplesVar,
+  addMultiplePublic,
+  addMultiplesPublic,
   buildTable,
   decodePoint,
   double,
@@ -15,11 +15,11 @@ import {
   G,
   identity,
   type Jacobian,
-  mulBaseSecret,
-  mulSecret,
   toAffineBatch,
   writeCompressed,
 } from '../src/point.js'
+import { toSecretScalar } from '../src/scalar.js'
+import { multiplyBaseSecret, multiplySecret, prepareSecretBase } from '../src/secret-multiply.js'
 
 const Point = secp256k1.Point
 const toNoble = (a: Affine | undefined) => (a === undefined ? Point.ZERO : Point.fromAffine(a))
@@ -62,27 +62,43 @@ describe('secp256k1 kernel (checked against noble)', () => {
     expect(k.Z).toBe(0n)
   })
 
-  it('multiplies with fixed-base tables, Strauss and secret combs like noble', () => {
+  it('multiplies public scalars with fixed-base tables and Strauss like noble', () => {
     fc.assert(
       fc.property(scalar, scalar, (a, b) => {
         const want = Point.fromAffine(q).multiplyUnsafe(a).add(Point.BASE.multiplyUnsafe(b))
         const viaTable = identity()
-        addMultiple(viaTable, table, a)
-        addMultiple(viaTable, buildBase(), b)
+        addMultiplePublic(viaTable, table, a)
+        addMultiplePublic(viaTable, buildBase(), b)
         const viaStrauss = identity()
-        addMultiplesVar(viaStrauss, [q, G], [a, b])
+        addMultiplesPublic(viaStrauss, [q, G], [a, b])
         expect(toNoble(affine(viaTable)).equals(want)).toBe(true)
         expect(toNoble(affine(viaStrauss)).equals(want)).toBe(true)
-        if (a !== 0n)
-          expect(
-            Point.fromAffine(mulSecret(table, a)).equals(Point.fromAffine(q).multiply(a)),
-          ).toBe(true)
       }),
       { numRuns: 60, examples: edgeScalars.map((e) => [e, N - 1n - e]) },
     )
-    for (const e of edgeScalars.filter((x) => x > 0n)) {
-      expect(Point.fromAffine(mulBaseSecret(e)).equals(Point.BASE.multiply(e))).toBe(true)
+  })
+
+  it('multiplies secret scalars in constant time to the same points as the fast path', () => {
+    const kept = prepareSecretBase(q, true)
+    const once = prepareSecretBase(q, false)
+    const same = (a: Affine, b: Jacobian) =>
+      expect(toNoble(a).equals(toNoble(affine(b)))).toBe(true)
+    const check = (k: bigint) => {
+      const viaTable = identity()
+      addMultiplePublic(viaTable, table, k)
+      const viaBase = identity()
+      addMultiplePublic(viaBase, buildBase(), k)
+      same(multiplySecret(kept, toSecretScalar(k)), viaTable)
+      same(multiplySecret(once, toSecretScalar(k)), viaTable)
+      same(multiplyBaseSecret(toSecretScalar(k)), viaBase)
     }
+    fc.assert(fc.property(fc.bigInt({ min: 1n, max: N - 1n }), check), {
+      numRuns: 20,
+      examples: edgeScalars.filter((e) => e > 0n).map((e) => [e]),
+    })
+    // Secret scalars are private keys and nonces: 0 and n are broken input, never a point.
+    expect(() => toSecretScalar(0n)).toThrow(RangeError)
+    expect(() => toSecretScalar(N)).toThrow(RangeError)
   })
 
   it('encodes the identity as decred does and decodes only valid keys', () => {
