@@ -4,8 +4,9 @@ package main
 //   - chain-events: ABCI events exactly as the SDK's EmitTypedEvent writes them (type = proto full
 //     name, attributes = top-level JSON fields) for every pocket.* event, with the gogo bytes the
 //     TypeScript decoder must reproduce, and realistic EventClaimSettled reward breakdowns;
-//   - chain-errors: every error poktroll and the SDK register (codespace, code, description), and
-//     the ABCI (codespace, code, log) triples the chain really returns for them when they surface
+//   - chain-errors: for every error poktroll and the SDK register (the registry itself is
+//     known-errors, errors_registry.go), the ABCI (codespace, code, log) triples the chain really
+//     returns for them when they surface
 //     in CheckTx, in message execution (poktroll wraps them in gRPC status errors, so they reach
 //     clients as codespace "undefined", code 1) and in simulation (which reports everything as
 //     sdk/6 "unknown request");
@@ -18,14 +19,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"math/rand"
-	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -50,7 +46,6 @@ import (
 
 	apptypes "github.com/pokt-network/poktroll/x/application/types"
 	gatewaytypes "github.com/pokt-network/poktroll/x/gateway/types"
-	migrationtypes "github.com/pokt-network/poktroll/x/migration/types"
 	prooftypes "github.com/pokt-network/poktroll/x/proof/types"
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
 	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
@@ -273,13 +268,6 @@ func chainRewardVector(r *rand.Rand, i int) (chainRewardCase, error) {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-type chainKnownError struct {
-	Codespace   string `json:"codespace"`
-	Code        uint32 `json:"code"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-}
-
 // chainErrorCase is one error as a client receives it.
 type chainErrorCase struct {
 	Phase     string `json:"phase"` // check | deliver | simulate
@@ -295,84 +283,10 @@ type chainErrorCase struct {
 	} `json:"expect"`
 }
 
+// chainErrorsVectors: the registry itself is @decai/protocol's (errors_registry.go); these are
+// the ways the chain reports each of its errors.
 type chainErrorsVectors struct {
-	Known []chainKnownError `json:"known"`
-	Cases []chainErrorCase  `json:"cases"`
-}
-
-// chainErrorSources maps each errors.go to the codespace its Register calls use, taken from the
-// packages' own constants.
-func chainErrorSources() ([][2]string, error) {
-	poktroll, err := moduleDir("github.com/pokt-network/poktroll@" + upstream["poktroll"])
-	if err != nil {
-		return nil, err
-	}
-	sdkDir, err := moduleDir("github.com/cosmos/cosmos-sdk@v0.53.7")
-	if err != nil {
-		return nil, err
-	}
-	modules := []string{
-		apptypes.ModuleName, gatewaytypes.ModuleName, migrationtypes.ModuleName, prooftypes.ModuleName,
-		servicetypes.ModuleName, sessiontypes.ModuleName, sharedtypes.ModuleName, suppliertypes.ModuleName,
-		tokenomicstypes.ModuleName,
-	}
-	sources := [][2]string{{filepath.Join(sdkDir, "types/errors/errors.go"), sdkerrors.RootCodespace}}
-	for _, m := range modules {
-		sources = append(sources, [2]string{filepath.Join(poktroll, "x", m, "types/errors.go"), m})
-	}
-	return sources, nil
-}
-
-// chainKnownErrors reads every `Err… = Register(codespace, code, "description")` and confirms
-// each against the live registry (errorsmod.ABCIError finds registered errors by code).
-func chainKnownErrors() ([]chainKnownError, error) {
-	sources, err := chainErrorSources()
-	if err != nil {
-		return nil, err
-	}
-	var known []chainKnownError
-	for _, src := range sources {
-		file, err := parser.ParseFile(token.NewFileSet(), src[0], nil, 0)
-		if err != nil {
-			return nil, err
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			spec, ok := n.(*ast.ValueSpec)
-			if !ok || len(spec.Names) != 1 || len(spec.Values) != 1 {
-				return true
-			}
-			call, ok := spec.Values[0].(*ast.CallExpr)
-			if !ok || len(call.Args) != 3 {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Register" {
-				return true
-			}
-			codeLit, ok1 := call.Args[1].(*ast.BasicLit)
-			descLit, ok2 := call.Args[2].(*ast.BasicLit)
-			if !ok1 || !ok2 {
-				return true
-			}
-			code, _ := strconv.ParseUint(codeLit.Value, 10, 32)
-			desc, _ := strconv.Unquote(descLit.Value)
-			known = append(known, chainKnownError{Codespace: src[1], Code: uint32(code), Name: spec.Names[0].Name, Description: desc})
-			return true
-		})
-	}
-	for _, k := range known {
-		got := errorsmod.ABCIError(k.Codespace, k.Code, "probe").Error()
-		if got != "probe: "+k.Description {
-			return nil, fmt.Errorf("%s (%s/%d) is not registered as %q (registry says %q)", k.Name, k.Codespace, k.Code, k.Description, got)
-		}
-	}
-	sort.Slice(known, func(i, j int) bool {
-		if known[i].Codespace != known[j].Codespace {
-			return known[i].Codespace < known[j].Codespace
-		}
-		return known[i].Code < known[j].Code
-	})
-	return known, nil
+	Cases []chainErrorCase `json:"cases"`
 }
 
 var chainStackFrame = regexp.MustCompile(`\[[^\[\]]*\.go:\d+\]`)
@@ -385,11 +299,11 @@ func generateChainErrors(r *rand.Rand) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	byDesc := map[string][]chainKnownError{}
+	byDesc := map[string][]knownError{}
 	for _, k := range known {
 		byDesc[k.Description] = append(byDesc[k.Description], k)
 	}
-	out := chainErrorsVectors{Known: known}
+	out := chainErrorsVectors{}
 	for _, k := range known {
 		registered := errorsmod.ABCIError(k.Codespace, k.Code, "x")
 		var base *errorsmod.Error
