@@ -1,4 +1,4 @@
-import { knownChainErrors } from './known-errors.js'
+import { knownChainErrors } from '@decai/protocol'
 
 /** Stable codes of every error `@decai/chain` raises. Callers branch on these, never on text. */
 export const chainErrorCodes = {

@@ -1,6 +1,8 @@
 // @decai/chain: the POKT Shannon chain client every actor uses. Queries over CometBFT RPC
 // (`abci_query` with poktroll's gRPC paths), SIGN_MODE_DIRECT transactions, typed events.
 
+// The registry lives in @decai/protocol (generated from poktroll's sources); the same symbol.
+export { knownChainErrors } from '@decai/protocol'
 // The events the dashboard and the tests read, re-exported for convenience.
 export {
   type EventClaimCreated,
@@ -57,7 +59,6 @@ export {
   findEvents,
   getPocketEventTypes,
 } from './events.js'
-export { knownChainErrors } from './known-errors.js'
 export type {
   AddServiceParameters,
   CreateClaimParameters,
