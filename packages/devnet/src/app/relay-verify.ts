@@ -12,16 +12,10 @@ import {
 } from '@decai/crypto'
 import type { RelayRequest, RelayResponse } from '@decai/protocol/gen/pocket/service/relay_pb'
 import { getRelayRequestSignableBytesHash, getRelayResponseSignableBytesHash } from '@decai/session'
-import { RegisteredError } from './abci-error.js'
+import { ringErrors, serviceErrors } from './chain-errors.js'
 import type { Context } from './context.js'
 import { getApplication } from './modules/application.js'
 import { getAccountPubKey } from './modules/auth.js'
-
-const ringErrors = {
-  invalidRelayRequest: new RegisteredError('rings', 2, 'invalid relay request'),
-  invalidRelayRequestSignature: new RegisteredError('rings', 3, 'invalid relay request signature'),
-}
-const serviceInvalidRelayResponse = new RegisteredError('service', 1110, 'invalid relay response')
 
 /**
  * `ringClient.VerifyRelayRequestSignature`: the signature's ring must be a subset of the
@@ -78,6 +72,6 @@ export function verifyRelayRequestSignature(ctx: Context, req: RelayRequest): vo
 export function verifySupplierSignature(res: RelayResponse, publicKey: Uint8Array): void {
   const signature = res.meta?.supplierOperatorSignature ?? new Uint8Array()
   if (!verifySecp256k1(signature, getRelayResponseSignableBytesHash(res), publicKey)) {
-    throw serviceInvalidRelayResponse.wrap('invalid signature')
+    throw serviceErrors.invalidRelayResponse.wrap('invalid signature')
   }
 }
