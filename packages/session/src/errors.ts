@@ -1,3 +1,5 @@
+import type { RelayMinerError } from '@decai/protocol'
+
 /** Stable codes of {@link SessionError}; callers branch on these, never on message text. */
 export const SessionErrorCode = {
   /** A parameter makes the chain's arithmetic undefined (zero divisor, out-of-range count). */
@@ -94,9 +96,21 @@ export const SessionErrorCode = {
 
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode]
 
+/**
+ * A relay miner's `RelayResponse.relay_miner_error` as it came over the wire. Branch on
+ * `codespace` and `code`, the registered error poktroll's relay miner answered with (see
+ * `knownRelayMinerErrors` and `knownChainErrors` in `@decai/protocol`), never on the text.
+ */
+export type RelayMinerErrorFields = Pick<
+  RelayMinerError,
+  'codespace' | 'code' | 'description' | 'message'
+>
+
 export interface SessionErrorOptions {
   details?: string
   cause?: unknown
+  /** Set with `RELAY_RESPONSE_MINER_ERROR`. */
+  relayMinerError?: RelayMinerErrorFields
 }
 
 /** The one error class of `@decai/session`. */
@@ -105,6 +119,8 @@ export class SessionError extends Error {
   readonly code: SessionErrorCode
   readonly shortMessage: string
   readonly details: string | undefined
+  /** The relay miner's error, with `RELAY_RESPONSE_MINER_ERROR`. */
+  readonly relayMinerError: RelayMinerErrorFields | undefined
 
   constructor(code: SessionErrorCode, shortMessage: string, options: SessionErrorOptions = {}) {
     const message =
@@ -115,6 +131,7 @@ export class SessionError extends Error {
     this.code = code
     this.shortMessage = shortMessage
     this.details = options.details
+    this.relayMinerError = options.relayMinerError
   }
 }
 

@@ -1,5 +1,6 @@
 export {
   isSessionError,
+  type RelayMinerErrorFields,
   SessionError,
   SessionErrorCode,
   type SessionErrorOptions,

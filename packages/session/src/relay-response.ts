@@ -181,12 +181,16 @@ export function checkResponse(
   }: VerifyRelayResponseParameters,
   checkHash: (res: RelayResponse) => { ok: false; error: SessionError } | undefined,
 ): RelayResponseVerification {
-  if (res.relayMinerError !== undefined)
-    return fail(
-      'RELAY_RESPONSE_MINER_ERROR',
-      'The relay miner returned an error.',
-      `${res.relayMinerError.codespace}/${res.relayMinerError.code}: ${res.relayMinerError.message || res.relayMinerError.description}`,
-    )
+  if (res.relayMinerError !== undefined) {
+    const { codespace, code, description, message } = res.relayMinerError
+    return {
+      ok: false,
+      error: new SessionError('RELAY_RESPONSE_MINER_ERROR', 'The relay miner returned an error.', {
+        details: `${codespace}/${code}: ${message || description}`,
+        relayMinerError: { codespace, code, description, message },
+      }),
+    }
+  }
   const header = res.meta?.sessionHeader
   if (header === undefined)
     return fail('RELAY_RESPONSE_MISSING_SESSION_HEADER', 'The response has no session header.')

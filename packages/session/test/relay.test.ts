@@ -1,5 +1,11 @@
 import { getPublicKey } from '@decai/crypto'
-import { clone, create, RelayRequestSchema, RelayResponseSchema } from '@decai/protocol'
+import {
+  clone,
+  create,
+  knownRelayMinerErrors,
+  RelayRequestSchema,
+  RelayResponseSchema,
+} from '@decai/protocol'
 import { describe, expect, it } from 'vitest'
 import {
   buildRelay,
@@ -228,6 +234,41 @@ describe('relay responses', () => {
     const legacy = edit((r) => (r.payloadHash = new Uint8Array()), true)
     expect(codeOf(legacy)).toBe('RELAY_RESPONSE_MISSING_PAYLOAD_HASH')
     expect(codeOf(legacy, { requirePayloadHash: false })).toBe('OK')
+  })
+
+  it("carries the relay miner's registered error as data, from bytes too", () => {
+    const known = knownRelayMinerErrors.relay_authenticator.ErrRelayAuthenticatorInvalidSession
+    const refusal = create(RelayResponseSchema, {
+      meta: { sessionHeader: response.meta!.sessionHeader! },
+      payload: Uint8Array.of(1),
+      relayMinerError: {
+        codespace: known.codespace,
+        code: known.abciCode,
+        description: known.description,
+        message: `session mismatch: ${known.description}`,
+      },
+    })
+    for (const r of [refusal, serializeRelayResponse(refusal)]) {
+      const result = verifyRelayResponse(r, expected)
+      expect(result.ok).toBe(false)
+      if (result.ok) return
+      expect(result.error.code).toBe('RELAY_RESPONSE_MINER_ERROR')
+      expect(result.error.relayMinerError).toEqual({
+        codespace: 'relay_authenticator',
+        code: 1,
+        description: 'invalid session in relayer request',
+        message: 'session mismatch: invalid session in relayer request',
+      })
+      expect(result.error.details).toBe(
+        'relay_authenticator/1: session mismatch: invalid session in relayer request',
+      )
+    }
+    // Every other failure carries none.
+    const other = verifyRelayResponse(
+      edit((r) => delete r.meta!.sessionHeader),
+      expected,
+    )
+    expect(!other.ok && other.error.relayMinerError).toBeUndefined()
   })
 
   it('has a distinct code for every failure', () => {
