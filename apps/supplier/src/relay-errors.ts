@@ -1,5 +1,7 @@
 import {
   create,
+  knownChainErrors,
+  knownRelayMinerErrors,
   marshal,
   type RelayMinerError,
   RelayMinerErrorSchema,
@@ -10,41 +12,29 @@ import {
 } from '@decai/protocol'
 import type { SessionErrorCode } from '@decai/session'
 
-// The errors a relay miner answers with, as poktroll registers them (codespace, code,
-// description), so gateways built for poktroll's RelayMiner branch on them unchanged.
+// The errors a relay miner answers with are poktroll's registered errors (the registry in
+// @decai/protocol, generated from poktroll's sources), so gateways built for poktroll's
+// RelayMiner branch on them unchanged.
 
-type Registered = { codespace: string; code: number; description: string }
+const { relayer_proxy: proxy, relay_authenticator: authenticator, rings } = knownRelayMinerErrors
 
-const reg = (codespace: string, code: number, description: string): Registered => ({
-  codespace,
-  code,
-  description,
-})
-
-/** poktroll v0.1.35's registered errors that a relay miner replies with. */
+/** The registered error poktroll v0.1.35's relay miner replies with, by kind of failure. */
 export const relayMinerErrors = {
-  // pkg/relayer/proxy/errors.go
-  invalidSession: reg('relayer_proxy', 1, 'invalid session in relayer request'),
-  serviceEndpointNotHandled: reg(
-    'relayer_proxy',
-    3,
-    'service endpoint not handled by relayer proxy',
-  ),
-  internal: reg('relayer_proxy', 5, 'internal error'),
-  rateLimited: reg('relayer_proxy', 7, 'offchain rate limit hit by relayer proxy'),
-  supplierNotReachable: reg('relayer_proxy', 9, 'supplier(s) not reachable'),
-  timeout: reg('relayer_proxy', 10, 'relayer proxy request timed out'),
-  maxBodyExceeded: reg('relayer_proxy', 11, 'max body size exceeded'),
-  responseLimitExceeded: reg('relayer_proxy', 12, 'response limit exceed'),
-  unmarshalingRelayRequest: reg('relayer_proxy', 14, 'failed to unmarshal relay request'),
-  // pkg/relayer/relay_authenticator/errors.go
-  authInvalidSession: reg('relay_authenticator', 1, 'invalid session in relayer request'),
-  authInvalidSessionSupplier: reg('relay_authenticator', 2, 'supplier does not belong to session'),
-  // pkg/crypto/rings/errors.go
-  ringInvalidRelayRequest: reg('rings', 2, 'invalid relay request'),
-  ringInvalidSignature: reg('rings', 3, 'invalid relay request signature'),
-  // x/service/types/errors.go (RelayRequest.ValidateBasic)
-  serviceInvalidRelayRequest: reg('service', 1111, 'invalid relay request'),
+  invalidSession: proxy.ErrRelayerProxyInvalidSession,
+  serviceEndpointNotHandled: proxy.ErrRelayerProxyServiceEndpointNotHandled,
+  internal: proxy.ErrRelayerProxyInternalError,
+  rateLimited: proxy.ErrRelayerProxyRateLimited,
+  supplierNotReachable: proxy.ErrRelayerProxySupplierNotReachable,
+  timeout: proxy.ErrRelayerProxyTimeout,
+  maxBodyExceeded: proxy.ErrRelayerProxyMaxBodyExceeded,
+  responseLimitExceeded: proxy.ErrRelayerProxyResponseLimitExceeded,
+  unmarshalingRelayRequest: proxy.ErrRelayerProxyUnmarshalingRelayRequest,
+  authInvalidSession: authenticator.ErrRelayAuthenticatorInvalidSession,
+  authInvalidSessionSupplier: authenticator.ErrRelayAuthenticatorInvalidSessionSupplier,
+  ringInvalidRelayRequest: rings.ErrRingClientInvalidRelayRequest,
+  ringInvalidSignature: rings.ErrRingClientInvalidRelayRequestSignature,
+  // RelayRequest.ValidateBasic (x/service)
+  serviceInvalidRelayRequest: knownChainErrors.service.ErrServiceInvalidRelayRequest,
 } as const
 
 export type RelayMinerErrorKind = keyof typeof relayMinerErrors
@@ -85,10 +75,10 @@ export function createRelayMinerError(
   kind: RelayMinerErrorKind,
   context?: string,
 ): RelayMinerError {
-  const { codespace, code, description } = relayMinerErrors[kind]
+  const { codespace, abciCode, description } = relayMinerErrors[kind]
   return create(RelayMinerErrorSchema, {
     codespace,
-    code,
+    code: abciCode,
     description,
     message: context ? `${context}: ${description}` : description,
   })

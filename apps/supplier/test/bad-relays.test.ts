@@ -69,7 +69,7 @@ async function expectMinerError(request: RelayRequest | Uint8Array, kind: Kind) 
   const expected = relayMinerErrors[kind]
   expect(response.relayMinerError).toMatchObject({
     codespace: expected.codespace,
-    code: expected.code,
+    code: expected.abciCode,
     description: expected.description,
   })
   expect(response.relayMinerError!.message).toContain(expected.description)
