@@ -145,7 +145,7 @@ export class GatewayMetrics {
   )
   readonly supplierErrors = new Counter(
     'decai_gateway_supplier_errors_total',
-    'Failed relays by service, supplier and reason (connect, http_status, miner_error, session, bad_signature, malformed, truncated, timeout, upstream_status).',
+    'Failed relays by service, supplier and reason (connect, http_status, miner_error, session, rate_limited, bad_request, bad_signature, malformed, truncated, timeout, upstream_status).',
   )
   readonly retries = new Counter(
     'decai_gateway_retries_total',

@@ -13,6 +13,7 @@ import {
   serializeRelayRequest,
   verifyRelayResponse,
 } from '@decai/session'
+import { classifyRelayMinerError } from './relay-miner-errors.js'
 import type { FailureReason } from './supplier-router.js'
 
 // One relay to one supplier: POST the signed RelayRequest, then read the answer — a stream of
@@ -53,26 +54,15 @@ const badSignatureCodes: ReadonlySet<SessionErrorCode> = new Set<SessionErrorCod
   'RELAY_STREAM_CHAIN_MISMATCH',
 ])
 
-// poktroll's relay miner reports request-validation failures as an unsigned RelayResponse with
-// `relay_miner_error`; the session-related ones mean "use the other session", not "bad supplier":
-// relayer_proxy/1 and relay_authenticator/1 (invalid session), relay_authenticator/2 (supplier
-// not in the session), and unregistered errors whose text is about the session.
-const SESSION_ERROR_CODES = /^(relayer_proxy\/1|relay_authenticator\/[12]):/
-const SESSION_ERROR_TEXT = /session|grace period|block height/i
-
 /** Maps a verification failure to a router reason. */
 export function classifyVerificationError(error: unknown): AttemptFailure {
   if (!isSessionError(error))
     return new AttemptFailure('malformed', error instanceof Error ? error.message : String(error))
   const code = error.code
+  // poktroll's relay miner reports refusals as an unsigned RelayResponse with
+  // `relay_miner_error`, a registered {codespace, code}.
   if (code === 'RELAY_RESPONSE_MINER_ERROR')
-    return new AttemptFailure(
-      SESSION_ERROR_CODES.test(error.details ?? '') || SESSION_ERROR_TEXT.test(error.details ?? '')
-        ? 'session'
-        : 'miner_error',
-      error.message,
-      code,
-    )
+    return new AttemptFailure(classifyRelayMinerError(error.relayMinerError), error.message, code)
   if (badSignatureCodes.has(code)) return new AttemptFailure('bad_signature', error.message, code)
   if (code === 'RELAY_STREAM_TRUNCATED') return new AttemptFailure('truncated', error.message, code)
   return new AttemptFailure('malformed', error.message, code)

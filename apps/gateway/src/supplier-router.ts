@@ -16,6 +16,8 @@ export type FailureReason =
   | 'http_status'
   | 'miner_error'
   | 'session'
+  | 'rate_limited'
+  | 'bad_request'
   | 'bad_signature'
   | 'malformed'
   | 'truncated'
@@ -24,6 +26,10 @@ export type FailureReason =
 
 /** Failures that prove the supplier misbehaves rather than struggles: cooldown at once. */
 const criticalReasons: ReadonlySet<FailureReason> = new Set(['bad_signature', 'malformed'])
+/** The supplier said it refuses more for now (rate limited): cooldown at once, the usual time. */
+const refusalReasons: ReadonlySet<FailureReason> = new Set(['rate_limited'])
+/** The supplier refused the request itself, as any supplier would: nothing against it. */
+const blamelessReasons: ReadonlySet<FailureReason> = new Set(['bad_request'])
 
 export type SupplierState = 'healthy' | 'cooldown' | 'probation'
 
@@ -266,13 +272,15 @@ export class SupplierRouter {
     const s = this.#get(serviceId, supplier)
     this.#refresh(s, now)
     s.inFlight = Math.max(0, s.inFlight - 1)
+    s.lastError = reason
+    if (blamelessReasons.has(reason)) return
     s.samples++
     s.success = ewma(s.success, 0, SUCCESS_ALPHA)
     s.consecutiveFailures++
     s.errors.push(now)
-    s.lastError = reason
     if (criticalReasons.has(reason))
       this.#cooldown(s, now, reason, this.#options.badSignatureCooldownMs)
+    else if (refusalReasons.has(reason)) this.#cooldown(s, now, reason, this.#options.cooldownMs)
     else if (s.state === 'probation' || s.consecutiveFailures >= this.#options.failureThreshold)
       this.#cooldown(s, now, reason, this.#options.cooldownMs)
   }

@@ -98,6 +98,30 @@ describe('SupplierRouter', () => {
     expect(router.snapshot()[0]).toMatchObject({ supplier: 'evil', lastError: 'bad_signature' })
   })
 
+  it('cools a rate-limiting supplier down at once, for the usual time', () => {
+    const { router, advance } = setup()
+    router.started('llm', 'busy')
+    router.failed('llm', 'busy', 'rate_limited')
+    expect(router.state('llm', 'busy')).toBe('cooldown')
+    advance(options.cooldownMs)
+    expect(router.state('llm', 'busy')).toBe('probation')
+  })
+
+  it('holds a refused request against no supplier', () => {
+    const { router } = setup()
+    for (let i = 0; i < options.failureThreshold + 1; i++) {
+      router.started('llm', 'a')
+      router.failed('llm', 'a', 'bad_request')
+    }
+    expect(router.state('llm', 'a')).toBe('healthy')
+    expect(router.snapshot()[0]).toMatchObject({
+      supplier: 'a',
+      lastError: 'bad_request',
+      consecutiveFailures: 0,
+      inFlight: 0,
+    })
+  })
+
   it('gives probation suppliers their share', () => {
     const { router, advance } = setup({}, [0.05])
     serve(router, 'b', 100)
