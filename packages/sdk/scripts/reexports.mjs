@@ -31,6 +31,8 @@ const renamed = {
   },
 }
 const omitted = {
+  // The chain re-exports the protocol's registry object itself; the main entry lists it once.
+  chain: ['knownChainErrors'],
   'relay-mining': [
     'getClaimedUpokt',
     'GetClaimedUpoktParameters',

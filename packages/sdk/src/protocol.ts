@@ -34,6 +34,8 @@ export {
   hasOption,
   isMessage,
   isProtocolError,
+  knownChainErrors,
+  knownRelayMinerErrors,
   type MessageInitShape,
   type MessageShape,
   type MsgAddService,

@@ -80,6 +80,7 @@ export {
   parseRelayRequest,
   parseRelayResponse,
   type Rational,
+  type RelayMinerErrorFields,
   type RelayMiningDifficulty,
   type RelayMiningDifficultyTracker,
   type RelayMiningDifficultyUpdate,

@@ -34,6 +34,9 @@ describe('public API', () => {
     // The protocol's enum (what claims and events carry), the session package's string names.
     expect(api.ProofRequirementReason).toBe(protocol.ProofRequirementReason)
     expect(api.ProofRequirementReasonName).toBe(session.ProofRequirementReason)
+    // One error registry: the chain exports the protocol's object itself.
+    expect(api.knownChainErrors).toBe(protocol.knownChainErrors)
+    expect(chain.knownChainErrors).toBe(protocol.knownChainErrors)
     // The session package's forms of the claim-value and difficulty helpers.
     expect(api.getClaimedUpokt).toBe(session.getClaimedUpokt)
     expect(api.getRelayDifficultyMultiplier).toBe(session.getRelayDifficultyMultiplier)
