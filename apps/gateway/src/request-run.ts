@@ -1,0 +1,621 @@
+import {
+  buildRelayRequest,
+  createPoktHttpRequest,
+  serializePoktHttpRequest,
+  signRelayRequest,
+} from '@decai/session'
+import { AnswerTally } from './answer-tally.js'
+import {
+  type Attempt,
+  createAttempt,
+  judgeAttemptEvent,
+  pullAttempt,
+  type Step,
+} from './attempt-verdict.js'
+import type { CachedSession } from './chain-view.js'
+import { ClientStream, deferred, KEEP_ALIVE, sseHeaders, timer } from './client-stream.js'
+import type { GatewayConfig } from './config.js'
+import { GatewayError, toOpenAiError } from './errors.js'
+import { type AttemptEvent, AttemptFailure, runRelayAttempt } from './relay-attempt.js'
+import type {
+  ExecuteParameters,
+  Execution,
+  ExecutionOutcome,
+  RelayExecutorOptions,
+} from './relay-executor.js'
+import { formatSseError, readUsage } from './sse.js'
+import {
+  concat,
+  getOverheadMs,
+  safeJson,
+  upstreamError,
+  wholeAnswerHeaders,
+} from './whole-answer.js'
+
+// One client request, run by relay-executor.ts: the race before the first byte (attempts,
+// retries, hedges, session switches), then the delivery of the winner's answer.
+
+type Wake =
+  | Step
+  | { kind: 'hedge' }
+  | { kind: 'keepalive' }
+  | { kind: 'deadline' }
+  | { kind: 'timeout'; attempt: Attempt }
+  | { kind: 'client' }
+
+/** When a hedge goes out: a multiple of the typical first token (or latency), within bounds. */
+export function getHedgeDelay(
+  routing: Pick<
+    GatewayConfig['routing'],
+    'hedgeDelayMs' | 'hedgeTtftMultiplier' | 'minHedgeDelayMs' | 'maxHedgeDelayMs'
+  >,
+  typicalMs: number | undefined,
+): number {
+  const delay =
+    typicalMs === undefined ? routing.hedgeDelayMs : typicalMs * routing.hedgeTtftMultiplier
+  return Math.min(routing.maxHedgeDelayMs, Math.max(routing.minHedgeDelayMs, delay))
+}
+
+/** The relay payload: the client's request as the suppliers' backend receives it. */
+export function buildRelayPayload(p: Pick<ExecuteParameters, 'path' | 'stream' | 'body'>) {
+  return serializePoktHttpRequest(
+    createPoktHttpRequest({
+      method: 'POST',
+      url: p.path,
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: p.stream ? 'text/event-stream' : 'application/json',
+      },
+      body: p.body,
+    }),
+  )
+}
+
+export class RequestRun {
+  readonly #o: RelayExecutorOptions
+  readonly #p: ExecuteParameters
+  readonly #application: string
+  #sessions: CachedSession[]
+  #sessionIndex = 0
+  #sessionSwitches = 0
+  readonly #nextId: () => number
+  readonly #serviceId: string
+  readonly #payload: Uint8Array
+  readonly #active: Attempt[] = []
+  readonly #tried = new Set<string>()
+  #started = 0
+  #lastFailure: AttemptFailure | GatewayError | undefined
+  #unansweredFailure = false
+  #hedge: Attempt | undefined
+  #client: ClientStream | undefined
+  readonly #response = deferred<Response>()
+  readonly #outcome = deferred<ExecutionOutcome>()
+  readonly #clientGone: Promise<Wake>
+  #disconnected = false
+  readonly #tally: AnswerTally
+
+  constructor(
+    options: RelayExecutorOptions,
+    p: ExecuteParameters,
+    application: string,
+    sessions: CachedSession[],
+    nextId: () => number,
+  ) {
+    this.#o = options
+    this.#p = p
+    this.#application = application
+    this.#sessions = sessions
+    this.#nextId = nextId
+    this.#serviceId = p.model.serviceId
+    this.#payload = buildRelayPayload(p)
+    this.#tally = new AnswerTally(p.stripUsage)
+    this.#clientGone = new Promise((resolve) => {
+      if (p.signal.aborted) resolve({ kind: 'client' })
+      else p.signal.addEventListener('abort', () => resolve({ kind: 'client' }), { once: true })
+    })
+  }
+
+  /** Runs the request; resolves once the client response is known (a stream keeps flowing). */
+  async start(): Promise<Execution> {
+    void this.#run()
+    return { response: await this.#response.promise, outcome: this.#outcome.promise }
+  }
+
+  async #run(): Promise<void> {
+    let winner: Attempt | undefined
+    try {
+      winner = await this.#race()
+    } catch (error) {
+      this.#finishWithError(error)
+      return
+    }
+    if (!winner) return
+    try {
+      await this.#deliver(winner)
+    } catch (error) {
+      this.#o.logger.error('delivery failed', { error })
+      this.#client?.close()
+      this.#finish(winner, 500, 'INTERNAL')
+    }
+  }
+
+  // --- attempts -------------------------------------------------------------------------------
+
+  #candidates(): string[] {
+    return this.#sessions[this.#sessionIndex]!.suppliers.map((s) => s.operatorAddress)
+  }
+
+  #canStart(): boolean {
+    const limit = this.#o.config.routing.maxAttempts + this.#sessionSwitches
+    if (this.#started >= limit) return false
+    return this.#candidates().some((c) => !this.#tried.has(c))
+  }
+
+  #startAttempt(hedge: boolean): Attempt | undefined {
+    const session = this.#sessions[this.#sessionIndex]!
+    const supplier = this.#o.router.select(this.#serviceId, this.#candidates(), this.#tried)
+    if (supplier === undefined) return undefined
+    const url = session.suppliers.find((s) => s.operatorAddress === supplier)!.url
+    this.#tried.add(supplier)
+    this.#started++
+    if (this.#unansweredFailure) {
+      // Another supplier after a failure (as the next attempt, or as a new hedge): a retry.
+      this.#unansweredFailure = false
+      this.#o.metrics.retries.inc({
+        service: this.#serviceId,
+        reason: this.#lastFailure instanceof AttemptFailure ? this.#lastFailure.reason : 'none',
+      })
+    }
+    this.#o.router.started(this.#serviceId, supplier)
+    const attempt = createAttempt({ id: this.#nextId(), supplier, session, hedge }, (a) =>
+      this.#flow(a, url),
+    )
+    this.#active.push(attempt)
+    this.#o.logger.debug('relay sent', {
+      service: this.#serviceId,
+      supplier,
+      session: session.header.sessionId,
+      hedge,
+    })
+    return attempt
+  }
+
+  /** The relay of an attempt: signed for its session, sent, and read back verified. */
+  async *#flow(a: Attempt, url: string): AsyncGenerator<AttemptEvent, void, undefined> {
+    let supplierPublicKey: Uint8Array
+    try {
+      supplierPublicKey = await this.#o.view.getPublicKey(a.supplier)
+    } catch {
+      throw new AttemptFailure('malformed', 'The supplier has no public key on chain.')
+    }
+    const request = signRelayRequest(
+      buildRelayRequest({
+        sessionHeader: a.session.header,
+        supplierOperatorAddress: a.supplier,
+        payload: this.#payload,
+      }),
+      { signer: this.#o.signer, ring: a.session.ring },
+    )
+    a.fetchStartedAt = performance.now()
+    yield* runRelayAttempt({
+      url,
+      request,
+      supplierOperatorAddress: a.supplier,
+      supplierPublicKey,
+      stream: this.#p.stream,
+      signal: a.abort.signal,
+      onResponse: () => {
+        a.responseAt = performance.now()
+      },
+    })
+  }
+
+  #remove(a: Attempt): void {
+    const i = this.#active.indexOf(a)
+    if (i >= 0) this.#active.splice(i, 1)
+  }
+
+  /** Abandons an attempt without a verdict on its supplier (hedge lost, client gone). */
+  #cancel(a: Attempt, outcome: 'hedge_lost' | 'cancelled'): void {
+    if (a.cancelled) return
+    a.cancelled = true
+    this.#remove(a)
+    a.abort.abort()
+    void a.iterator.return(undefined).catch(() => {})
+    a.next.catch(() => {})
+    const waited = a.ready ? undefined : performance.now() - a.startedAt
+    this.#o.router.cancelled(
+      this.#serviceId,
+      a.supplier,
+      outcome === 'hedge_lost' ? waited : undefined,
+    )
+    this.#o.metrics.relays.inc({ service: this.#serviceId, supplier: a.supplier, outcome })
+  }
+
+  /** Fails an attempt: counted, logged, and held against its supplier unless a session miss. */
+  async #fail(a: Attempt, error: unknown): Promise<void> {
+    this.#remove(a)
+    a.abort.abort()
+    void a.iterator.return(undefined).catch(() => {})
+    const failure =
+      error instanceof AttemptFailure
+        ? error
+        : new AttemptFailure('connect', error instanceof Error ? error.message : String(error))
+    this.#lastFailure = failure
+    this.#unansweredFailure = true
+    const labels = { service: this.#serviceId, supplier: a.supplier }
+    this.#o.metrics.relays.inc({ ...labels, outcome: 'failed' })
+    this.#o.metrics.supplierErrors.inc({ ...labels, reason: failure.reason })
+    this.#o.logger.info('relay failed', {
+      ...labels,
+      reason: failure.reason,
+      error: failure.message,
+    })
+    if (failure.reason === 'session') {
+      // Not the supplier's fault: our session is a block early or late for it.
+      this.#o.router.cancelled(this.#serviceId, a.supplier)
+      if (this.#sessionSwitches < 2) await this.#switchSession(a)
+      return
+    }
+    this.#o.router.failed(this.#serviceId, a.supplier, failure.reason)
+  }
+
+  /** Moves to the neighbouring session after a supplier rejected ours, and may retry it. */
+  async #switchSession(a: Attempt): Promise<void> {
+    this.#sessionSwitches++
+    this.#o.metrics.sessionRetries.inc({ service: this.#serviceId })
+    await this.#o.view.syncHeight()
+    try {
+      this.#sessions = await this.#o.view.getSessions(this.#application, this.#serviceId)
+    } catch {
+      // Keep the sessions we have.
+    }
+    const other = this.#sessions.findIndex((x) => x.header.sessionId !== a.session.header.sessionId)
+    this.#sessionIndex = Math.max(other, 0)
+    this.#tried.delete(a.supplier)
+  }
+
+  #hedgeDelay(): number {
+    const typical = this.#p.stream
+      ? this.#o.router.typicalTtftMs(this.#serviceId)
+      : this.#o.router.typicalLatencyMs(this.#serviceId)
+    return getHedgeDelay(this.#o.config.routing, typical)
+  }
+
+  // --- the race before the first byte --------------------------------------------------------
+
+  async #race(): Promise<Attempt | undefined> {
+    if (!this.#startAttempt(false))
+      throw new GatewayError('NO_SUPPLIERS', 'The session has no supplier to relay to.', {
+        details: `service ${this.#serviceId}`,
+      })
+    const deadline = this.#p.receivedAt + this.#o.config.timeouts.requestMs
+    // A hedge goes out once the first token is this late; when a hedge fails while the slow
+    // attempt is still waiting, the next one goes out at once.
+    const hedgeDueAt = this.#active[0]!.startedAt + this.#hedgeDelay()
+    for (;;) {
+      if (this.#active.length === 0) {
+        if (!this.#canStart() || !this.#startAttempt(false)) throw this.#exhausted()
+        continue
+      }
+      const now = performance.now()
+      let hedgeArmed = this.#o.config.routing.hedge && this.#active.length === 1 && this.#canStart()
+      if (hedgeArmed && now >= hedgeDueAt) {
+        const hedge = this.#startAttempt(true)
+        if (hedge) {
+          this.#hedge = hedge
+          continue
+        }
+        hedgeArmed = false
+      }
+      const timers: ReturnType<typeof setTimeout>[] = []
+      const waits = this.#raceWaits(now, deadline, hedgeArmed ? hedgeDueAt : undefined, timers)
+      const wake = await Promise.race(waits)
+      for (const t of timers) clearTimeout(t)
+      const verdict = await this.#onRaceWake(wake)
+      if (verdict !== 'continue') return verdict
+    }
+  }
+
+  /** What the race waits on: every attempt, the client, the deadlines, a hedge, a keep-alive. */
+  #raceWaits(
+    now: number,
+    deadline: number,
+    hedgeDueAt: number | undefined,
+    timers: ReturnType<typeof setTimeout>[],
+  ): Promise<Wake>[] {
+    const { timeouts } = this.#o.config
+    const waits: Promise<Wake>[] = this.#active.map((a) => a.next)
+    waits.push(this.#clientGone, timer(deadline - now, { kind: 'deadline' as const }, timers))
+    if (hedgeDueAt !== undefined)
+      waits.push(timer(hedgeDueAt - now, { kind: 'hedge' as const }, timers))
+    for (const a of this.#active)
+      waits.push(
+        timer(
+          a.startedAt + timeouts.firstTokenMs - now,
+          { kind: 'timeout' as const, attempt: a },
+          timers,
+        ),
+      )
+    if (this.#p.stream) {
+      const last = this.#client?.lastWriteAt ?? this.#p.receivedAt
+      waits.push(timer(last + timeouts.keepAliveMs - now, { kind: 'keepalive' as const }, timers))
+    }
+    return waits
+  }
+
+  /** Acts on what woke the race: the winner, `undefined` if the client left, or `continue`. */
+  async #onRaceWake(wake: Wake): Promise<Attempt | undefined | 'continue'> {
+    switch (wake.kind) {
+      case 'client':
+        this.#disconnect()
+        return undefined
+      case 'deadline':
+        for (const a of [...this.#active])
+          await this.#fail(a, new AttemptFailure('timeout', 'Request deadline.'))
+        throw new GatewayError('UPSTREAM_TIMEOUT', 'No supplier answered in time.')
+      case 'hedge':
+        return 'continue'
+      case 'timeout':
+        await this.#fail(wake.attempt, new AttemptFailure('timeout', 'No first token in time.'))
+        return 'continue'
+      case 'keepalive':
+        this.#openStream(200, sseHeaders, null)
+        this.#client!.write(KEEP_ALIVE)
+        return 'continue'
+      case 'error':
+        if (!wake.attempt.cancelled) await this.#fail(wake.attempt, wake.error)
+        return 'continue'
+      case 'finished':
+        if (wake.attempt.cancelled) return 'continue'
+        await this.#fail(
+          wake.attempt,
+          new AttemptFailure('truncated', 'The relay ended without an end.'),
+        )
+        return 'continue'
+      case 'event': {
+        const a = wake.attempt
+        if (a.cancelled) return 'continue'
+        const verdict = judgeAttemptEvent(a, wake.event, this.#p.stream)
+        if (verdict === 'win') return this.#win(a)
+        if (verdict === 'continue') pullAttempt(a)
+        else await this.#fail(a, verdict)
+        return 'continue'
+      }
+    }
+  }
+
+  #win(a: Attempt): Attempt {
+    this.#remove(a)
+    for (const other of [...this.#active]) this.#cancel(other, 'hedge_lost')
+    if (this.#hedge)
+      this.#o.metrics.hedges.inc({
+        service: this.#serviceId,
+        won: a === this.#hedge ? 'hedge' : 'primary',
+      })
+    return a
+  }
+
+  #exhausted(): GatewayError {
+    if (this.#hedge) this.#o.metrics.hedges.inc({ service: this.#serviceId, won: 'none' })
+    const last = this.#lastFailure
+    if (last instanceof GatewayError) return last
+    return new GatewayError('UPSTREAM_FAILED', 'Every supplier tried failed.', {
+      details: last ? `last: ${last.reason}: ${last.message}` : `tried ${this.#started}`,
+      cause: last,
+    })
+  }
+
+  #disconnect(): void {
+    this.#disconnected = true
+    for (const a of [...this.#active]) this.#cancel(a, 'cancelled')
+    this.#o.metrics.clientDisconnects.inc({ endpoint: this.#p.endpoint })
+    this.#client?.close()
+    this.#response.resolve(new Response(null, { status: 499 }))
+    this.#finish(undefined, 499, null)
+  }
+
+  // --- answering the client -------------------------------------------------------------------
+
+  #openStream(status: number, headers: Record<string, string>, supplier: string | null): void {
+    if (this.#client) return
+    this.#client = new ClientStream(() => {
+      if (!this.#p.signal.aborted) this.#disconnected = true
+    })
+    const h: Record<string, string> = { ...headers }
+    if (supplier) h['x-decai-supplier'] = supplier
+    this.#response.resolve(new Response(this.#client.stream, { status, headers: h }))
+  }
+
+  async #deliver(a: Attempt): Promise<void> {
+    const head = a.head!
+    const ok = head.status >= 200 && head.status < 300
+    // A whole answer: a non-streamed response, a backend error passed through, or an empty stream.
+    if (!this.#p.stream || !ok || (!a.parser && a.heldBytes.length === 0))
+      return this.#deliverWhole(a)
+    return this.#deliverStream(a)
+  }
+
+  #deliverWhole(a: Attempt): void {
+    const head = a.head!
+    const ok = head.status >= 200 && head.status < 300
+    const body = concat(a.body)
+    const latency = performance.now() - this.#p.receivedAt
+    if (ok && !this.#p.stream) {
+      this.#o.router.succeeded(this.#serviceId, a.supplier, {
+        latencyMs: performance.now() - a.startedAt,
+      })
+      this.#tally.usage = readUsage(safeJson(body))
+    } else this.#o.router.cancelled(this.#serviceId, a.supplier)
+    this.#o.metrics.relays.inc({
+      service: this.#serviceId,
+      supplier: a.supplier,
+      outcome: ok ? 'ok' : 'client_error',
+    })
+    const overhead = getOverheadMs(latency, a)
+    if (this.#client) {
+      // Keep-alives already went out as SSE: the answer has to follow as SSE.
+      if (ok) this.#client.write(body)
+      else this.#client.write(formatSseError(upstreamError(head.status, body)))
+      this.#client.close()
+    } else {
+      const contentType = head.headers['content-type'] ?? 'application/json'
+      const headers = wholeAnswerHeaders(contentType, a.supplier, overhead)
+      this.#response.resolve(
+        new Response(body as Uint8Array<ArrayBuffer>, { status: head.status, headers }),
+      )
+    }
+    this.#finish(a, head.status, null, overhead)
+  }
+
+  /** A stream: headers now (unless keep-alives sent them), then every verified event. */
+  async #deliverStream(a: Attempt): Promise<void> {
+    const contentType = a.head!.headers['content-type'] ?? 'application/json'
+    this.#openStream(200, { ...sseHeaders, 'content-type': contentType }, a.supplier)
+    const client = this.#client!
+    for (const e of a.held) this.#tally.forward(e, client)
+    for (const bytes of a.heldBytes) {
+      this.#tally.firstTokenAt ??= performance.now()
+      client.write(bytes)
+    }
+    a.held = []
+    a.heldBytes = []
+    pullAttempt(a)
+
+    let lastUpstreamAt = performance.now()
+    for (;;) {
+      if (this.#disconnected || client.closed) {
+        this.#cancel(a, 'cancelled')
+        this.#o.metrics.clientDisconnects.inc({ endpoint: this.#p.endpoint })
+        this.#finish(a, 499, null)
+        return
+      }
+      const wake = await this.#awaitUpstream(a, client, lastUpstreamAt)
+      if (wake.kind === 'client') {
+        this.#disconnected = true
+        continue
+      }
+      if (wake.kind === 'keepalive') {
+        client.write(KEEP_ALIVE)
+        continue
+      }
+      if (wake.kind === 'deadline' || wake.kind === 'error' || wake.kind === 'finished')
+        return this.#breakStream(a, client, wake)
+      if (wake.kind !== 'event') continue
+      lastUpstreamAt = performance.now()
+      const event = wake.event
+      if (event.type === 'end') return this.#endStream(a, client)
+      if (event.type === 'data') {
+        if (a.parser)
+          for (const e of a.parser.push(a.decoder.decode(event.bytes, { stream: true })))
+            this.#tally.forward(e, client)
+        else client.write(event.bytes)
+      }
+      pullAttempt(a)
+    }
+  }
+
+  /** The winner's next event, the client leaving, its silence past the idle limit, or a keep-alive. */
+  async #awaitUpstream(a: Attempt, client: ClientStream, lastUpstreamAt: number): Promise<Wake> {
+    const { timeouts } = this.#o.config
+    const now = performance.now()
+    const timers: ReturnType<typeof setTimeout>[] = []
+    const wake = await Promise.race<Wake>([
+      a.next,
+      this.#clientGone,
+      timer(lastUpstreamAt + timeouts.idleMs - now, { kind: 'deadline' as const }, timers),
+      timer(
+        client.lastWriteAt + timeouts.keepAliveMs - now,
+        { kind: 'keepalive' as const },
+        timers,
+      ),
+    ])
+    for (const t of timers) clearTimeout(t)
+    return wake
+  }
+
+  /** The winner broke off mid-stream: an error event (unless `[DONE]` went out) and the end. */
+  async #breakStream(
+    a: Attempt,
+    client: ClientStream,
+    wake: Extract<Wake, { kind: 'deadline' | 'error' | 'finished' }>,
+  ): Promise<void> {
+    const failure =
+      wake.kind === 'deadline'
+        ? new AttemptFailure('timeout', 'The supplier went silent.')
+        : wake.kind === 'finished'
+          ? new AttemptFailure('truncated', 'The stream ended without its final frame.')
+          : wake.error
+    await this.#fail(a, failure)
+    const reason =
+      this.#lastFailure instanceof AttemptFailure ? this.#lastFailure.reason : 'unknown'
+    this.#o.metrics.streamErrors.inc({ model: this.#p.model.name, reason })
+    if (!this.#tally.sawDone) {
+      client.write(
+        formatSseError({
+          message: `The supplier stopped before the end of the answer (${reason}).`,
+          type: 'server_error',
+          code: wake.kind === 'deadline' ? 'timeout' : 'upstream_interrupted',
+        }),
+      )
+    }
+    client.close()
+    this.#finish(a, 200, wake.kind === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_INTERRUPTED')
+  }
+
+  /** The winner's verified end: the rest of the stream, and the supplier's measured speed. */
+  #endStream(a: Attempt, client: ClientStream): void {
+    const rest = a.parser?.flush()
+    if (rest) this.#tally.forward(rest, client)
+    client.close()
+    const { firstTokenAt } = this.#tally
+    this.#o.router.succeeded(this.#serviceId, a.supplier, {
+      ttftMs: firstTokenAt !== undefined ? firstTokenAt - a.startedAt : undefined,
+      tokensPerSecond: this.#tally.tokensPerSecond,
+    })
+    this.#o.metrics.relays.inc({ service: this.#serviceId, supplier: a.supplier, outcome: 'ok' })
+    this.#finish(a, 200, null)
+  }
+
+  #finishWithError(error: unknown): void {
+    const { status, body, retryAfter } = toOpenAiError(error)
+    if (this.#client) {
+      this.#client.write(formatSseError(body.error))
+      this.#client.close()
+    } else {
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
+      this.#response.resolve(new Response(JSON.stringify(body), { status, headers }))
+    }
+    this.#finish(undefined, this.#client ? 200 : status, body.error.code)
+  }
+
+  #finish(
+    a: Attempt | undefined,
+    status: number,
+    errorCode: string | null,
+    overheadMs: number | null = null,
+  ): void {
+    const now = performance.now()
+    const tally = this.#tally
+    const ttft = tally.firstTokenAt !== undefined ? tally.firstTokenAt - this.#p.receivedAt : null
+    if (ttft !== null) this.#o.metrics.ttft.observe({ model: this.#p.model.name }, ttft / 1000)
+    const tpot = tally.timePerOutputToken
+    if (tpot !== undefined) this.#o.metrics.tpot.observe({ model: this.#p.model.name }, tpot)
+    if (overheadMs !== null) this.#o.metrics.overhead.observe({}, overheadMs / 1000)
+    this.#outcome.resolve({
+      status,
+      serviceId: this.#serviceId,
+      application: this.#application,
+      supplier: a?.supplier ?? null,
+      relays: this.#started,
+      usage: tally.usage,
+      contentChunks: tally.contentChunks,
+      ttftMs: ttft,
+      latencyMs: now - this.#p.receivedAt,
+      overheadMs,
+      errorCode,
+      clientDisconnected: this.#disconnected,
+    })
+  }
+}

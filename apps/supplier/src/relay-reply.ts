@@ -1,0 +1,92 @@
+import type { RelayRequest } from '@decai/protocol'
+import { isSupplierError, SupplierError } from './errors.js'
+import {
+  createRelayMinerError,
+  type RelayMinerErrorKind,
+  serializeRelayErrorResponse,
+} from './relay-errors.js'
+import type { RelayServerContext } from './relay-server.js'
+
+// The two unsigned answers a relay can end in, both poktroll's `RelayResponse` with
+// `relay_miner_error`: a rejection (the request is refused before the backend sees it) and a
+// failure (the supplier could not serve a request it accepted). They differ in metric and log.
+
+export const octetStream = { 'content-type': 'application/octet-stream' }
+
+// Response bodies are plain ArrayBuffer-backed bytes; the DOM typings want it said.
+export const asBody = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>
+
+type ReplyContext = Pick<RelayServerContext, 'metrics' | 'logger'>
+
+/** Why a relay is refused. */
+export type Rejection = {
+  kind: RelayMinerErrorKind
+  /** The metric label and log field (a session error code, or the supplier's own). */
+  reason: string
+  /** Context for the error message and the log. */
+  details?: string | undefined
+  /** The request, once it parsed: the answer then carries its session header. */
+  request?: RelayRequest | undefined
+  /** `unknown` until the request names a service. */
+  serviceId?: string | undefined
+}
+
+/** Refuses a relay: counted in `relaysRejected`, logged at debug. */
+export function reject(ctx: ReplyContext, rejection: Rejection): Response {
+  const { kind, reason, details, request, serviceId = 'unknown' } = rejection
+  ctx.metrics.relaysRejected.inc({ service: serviceId, reason })
+  ctx.logger.debug('relay rejected', { reason, service: serviceId, details })
+  return new Response(
+    asBody(serializeRelayErrorResponse(createRelayMinerError(kind, details), request)),
+    { status: 200, headers: octetStream },
+  )
+}
+
+/** Fails an accepted relay: counted in `relaysFailed`, logged at warn. */
+export function fail(
+  ctx: ReplyContext,
+  error: SupplierError,
+  request: RelayRequest,
+  serviceId: string,
+): Response {
+  const [kind, reason] = failureOf(error)
+  ctx.metrics.relaysFailed.inc({ service: serviceId, reason })
+  ctx.logger.warn('relay failed', { reason, service: serviceId, error })
+  return new Response(
+    asBody(serializeRelayErrorResponse(createRelayMinerError(kind, error.message), request)),
+    { status: 200, headers: octetStream },
+  )
+}
+
+/** The relay-miner error kind and the metric reason of a failure. */
+export function failureOf(error: SupplierError): [RelayMinerErrorKind, string] {
+  switch (error.code) {
+    case 'BACKEND_TIMEOUT':
+      return ['timeout', 'backend_timeout']
+    case 'BACKEND_UNREACHABLE':
+      return ['internal', 'backend_unreachable']
+    case 'BACKEND_RESPONSE_TOO_LARGE':
+      return ['responseLimitExceeded', 'response_too_large']
+    case 'CLIENT_GONE':
+      return ['internal', 'client_gone']
+    case 'STORE_FAILED':
+      return ['internal', 'store_failed']
+    default:
+      return ['internal', 'backend_failed']
+  }
+}
+
+export function asSupplierError(error: unknown): SupplierError {
+  if (isSupplierError(error)) return error
+  return new SupplierError('BACKEND_FAILED', 'The relay failed.', {
+    details: error instanceof Error ? error.message : String(error),
+    cause: error,
+  })
+}
+
+/** The error for an answer past the service's `maxResponseBytes`. */
+export function tooLarge(maxResponseBytes: number): SupplierError {
+  return new SupplierError('BACKEND_RESPONSE_TOO_LARGE', 'The backend answer is too large.', {
+    details: `more than ${maxResponseBytes} bytes`,
+  })
+}

@@ -1,0 +1,336 @@
+// The relay path's steps one by one (src/relay-*.ts), with real inputs: relays signed by the
+// devnet's application over its real session and ring, the chain read through the supplier's
+// chain view, a SQLite session store, and a local HTTP backend.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createChainClient } from '@decai/chain'
+import { getPublicKey } from '@decai/crypto'
+import type { Devnet } from '@decai/devnet'
+import { clone, type RelayRequest, RelayRequestSchema } from '@decai/protocol'
+import {
+  createRelayStreamVerifier,
+  parseRelayResponse,
+  serializeRelayRequest,
+  verifyRelayResponse,
+} from '@decai/session'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBackendAgent } from '../src/backend.js'
+import { createChainView } from '../src/chain-view.js'
+import { parseSupplierConfig } from '../src/config.js'
+import { SupplierError } from '../src/errors.js'
+import { createLogger } from '../src/logger.js'
+import { createSupplierMetrics } from '../src/metrics.js'
+import { RelayMeter } from '../src/rate-limit.js'
+import { type AdmittedRelay, admitRelay } from '../src/relay-admission.js'
+import { relayMinerErrors } from '../src/relay-errors.js'
+import { forwardRelay, type RelayInFlight } from '../src/relay-forward.js'
+import {
+  decodeRelay,
+  readRequestBody,
+  toVerifyRejection,
+  verifyRelay,
+} from '../src/relay-intake.js'
+import { mine } from '../src/relay-mine.js'
+import { reject } from '../src/relay-reply.js'
+import { bufferRelay } from '../src/relay-respond.js'
+import type { RelayServerContext } from '../src/relay-server.js'
+import { errorFrame, streamRelay } from '../src/relay-stream.js'
+import { openSessionStore } from '../src/session-store.js'
+import { AppClient, account, SERVICE_ID, startChain, supplierConfig, tempDir } from './helpers.js'
+
+let devnet: Devnet
+let backend: Server
+let ctx: RelayServerContext
+let app: AppClient
+const sealed = new Set<string>()
+
+const completion = JSON.stringify({
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Paris.' } }],
+  usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+})
+
+beforeAll(async () => {
+  devnet = await startChain()
+  await devnet.produceBlocks(2)
+  backend = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      if (req.url?.startsWith('/silent')) return // never answers: the headers deadline fires
+      if (req.url?.startsWith('/sse')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write('data: {"choices":[{"delta":{"content":"Pa"}}]}\n\n')
+        res.end('data: {"choices":[{"delta":{"content":"ris"}}]}\n\ndata: [DONE]\n\n')
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(completion)
+    })
+  })
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r))
+  const url = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`
+  const config = parseSupplierConfig(
+    supplierConfig(devnet, url, { service: { maxRequestBytes: '4KiB', headersTimeout: '300ms' } }),
+  )
+  const supplier = account(devnet, 'supplier1')
+  const client = createChainClient({ rpcUrl: devnet.rpcUrl })
+  ctx = {
+    operatorAddress: supplier.address,
+    privateKey: supplier.privateKey,
+    services: new Map(
+      config.services.map((s) => [s.id, { config: s, agent: createBackendAgent(s.backendUrl, 4) }]),
+    ),
+    chain: createChainView(client, await client.getLatestHeight()),
+    store: openSessionStore(tempDir(), { synchronous: 'normal' }),
+    meter: new RelayMeter(),
+    rateLimit: true,
+    metrics: createSupplierMetrics(),
+    logger: createLogger({ level: 'silent' }),
+    isSealed: (id) => sealed.has(id),
+    inFlight: { count: 0 },
+  }
+  app = new AppClient(
+    devnet,
+    account(devnet, 'application'),
+    supplier.address,
+    getPublicKey(supplier.privateKey),
+  )
+})
+
+afterAll(async () => {
+  ctx?.store.close()
+  await new Promise((r) => backend?.close(r))
+  await devnet?.stop()
+})
+
+const chat = { model: 'stub', messages: [{ role: 'user', content: 'Capital of France?' }] }
+
+/** A real relay through intake and admission, as serveRelay runs them. */
+async function admit(path = '/v1/chat/completions'): Promise<AdmittedRelay> {
+  const request = await app.signRelay({ path, body: chat })
+  const decoded = decodeRelay(serializeRelayRequest(request), ctx)
+  if (!decoded.ok) throw new Error(decoded.rejection.reason)
+  const admitted = await admitRelay(ctx, {
+    request,
+    serviceId: SERVICE_ID,
+    service: decoded.service,
+    numSuppliers: 1,
+    height: ctx.chain.height,
+    started: performance.now(),
+  })
+  if (admitted instanceof Response) throw new Error('not admitted')
+  return admitted
+}
+
+async function forward(path?: string): Promise<RelayInFlight> {
+  const relay = await forwardRelay(await admit(path))
+  if (relay instanceof Response) throw new Error('not forwarded')
+  return relay
+}
+
+async function minerErrorOf(response: Response) {
+  return parseRelayResponse(new Uint8Array(await response.arrayBuffer())).relayMinerError
+}
+
+describe('intake', () => {
+  it('reads a body up to its limit, with or without a declared length', async () => {
+    const bytes = new Uint8Array(100).fill(7)
+    const declared = new Request('http://x/', { method: 'POST', body: bytes })
+    expect(await readRequestBody(declared, 100)).toEqual(bytes)
+    expect(
+      await readRequestBody(new Request('http://x/', { method: 'POST', body: bytes }), 99),
+    ).toBeUndefined()
+    const chunked = () =>
+      new Request('http://x/', {
+        method: 'POST',
+        body: new ReadableStream({
+          start(c) {
+            c.enqueue(bytes.subarray(0, 60))
+            c.enqueue(bytes.subarray(60))
+            c.close()
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit)
+    expect(await readRequestBody(chunked(), 100)).toEqual(bytes)
+    expect(await readRequestBody(chunked(), 80)).toBeUndefined()
+  })
+
+  it('decodes a signed relay for this supplier and refuses the others without the chain', async () => {
+    const request = await app.signRelay({ path: '/v1/chat/completions', body: chat })
+    const decoded = decodeRelay(serializeRelayRequest(request), ctx)
+    expect(decoded.ok && decoded.serviceId).toBe(SERVICE_ID)
+
+    const garbage = decodeRelay(new Uint8Array([0xff, 0xff, 0xff]), ctx)
+    expect(!garbage.ok && garbage.rejection).toMatchObject({
+      kind: 'unmarshalingRelayRequest',
+      reason: 'RELAY_REQUEST_MALFORMED',
+    })
+
+    const elsewhere = decodeRelay(serializeRelayRequest(request), {
+      ...ctx,
+      operatorAddress: 'pokt1x',
+    })
+    expect(!elsewhere.ok && elsewhere.rejection).toMatchObject({
+      kind: 'supplierNotReachable',
+      reason: 'RELAY_UNKNOWN_SUPPLIER',
+      serviceId: SERVICE_ID,
+    })
+
+    const other = clone(RelayRequestSchema, request)
+    other.meta!.sessionHeader!.serviceId = 'other'
+    const unknown = decodeRelay(serializeRelayRequest(other), ctx)
+    expect(!unknown.ok && unknown.rejection).toMatchObject({
+      kind: 'serviceEndpointNotHandled',
+      reason: 'UNKNOWN_SERVICE',
+    })
+
+    const big = await app.signRelay({ path: '/v1/chat/completions', body: 'x'.repeat(5000) })
+    const tooBig = decodeRelay(serializeRelayRequest(big), ctx)
+    expect(!tooBig.ok && tooBig.rejection).toMatchObject({
+      kind: 'maxBodyExceeded',
+      reason: 'REQUEST_TOO_LARGE',
+    })
+  })
+
+  it('verifies a signed relay against the chain, and not one whose signature was altered', async () => {
+    const request = await app.signRelay({ path: '/v1/chat/completions', body: chat })
+    const good = await verifyRelay(
+      ctx,
+      serializeRelayRequest(request),
+      request,
+      SERVICE_ID,
+      ctx.chain.height,
+    )
+    expect(good.ok && good.session.supplierOperatorAddresses).toContain(ctx.operatorAddress)
+
+    const forged: RelayRequest = clone(RelayRequestSchema, request)
+    forged.meta!.signature = forged.meta!.signature.map((b, i) => (i === 10 ? b ^ 1 : b))
+    const bad = await verifyRelay(
+      ctx,
+      serializeRelayRequest(forged),
+      forged,
+      SERVICE_ID,
+      ctx.chain.height,
+    )
+    expect(bad.ok).toBe(false)
+    if (bad.ok) return
+    const rejection = toVerifyRejection(bad, forged, SERVICE_ID)
+    expect(rejection).toMatchObject({ reason: bad.code, serviceId: SERVICE_ID })
+    expect(await minerErrorOf(reject(ctx, rejection))).toBeDefined()
+  })
+})
+
+describe('replies', () => {
+  it('reject answers poktroll’s relay-miner error with the request’s session header, and counts it', async () => {
+    const request = await app.signRelay({ path: '/v1/chat/completions', body: chat })
+    const before = ctx.metrics.relaysRejected.get({ service: SERVICE_ID, reason: 'RATE_LIMITED' })
+    const res = reject(ctx, {
+      kind: 'rateLimited',
+      reason: 'RATE_LIMITED',
+      details: 'no stake left',
+      request,
+      serviceId: SERVICE_ID,
+    })
+    const response = parseRelayResponse(new Uint8Array(await res.arrayBuffer()))
+    const expected = relayMinerErrors.rateLimited
+    expect(response.relayMinerError).toMatchObject({
+      codespace: expected.codespace,
+      code: expected.code,
+    })
+    expect(response.relayMinerError!.message).toContain('no stake left')
+    expect(response.meta?.sessionHeader).toEqual(request.meta!.sessionHeader)
+    expect(ctx.metrics.relaysRejected.get({ service: SERVICE_ID, reason: 'RATE_LIMITED' })).toBe(
+      before + 1,
+    )
+    // Before a request parses, the service is unknown.
+    reject(ctx, { kind: 'maxBodyExceeded', reason: 'REQUEST_TOO_LARGE' })
+    expect(
+      ctx.metrics.relaysRejected.get({ service: 'unknown', reason: 'REQUEST_TOO_LARGE' }),
+    ).toBe(1)
+  })
+
+  it('an error frame ends a broken stream with the failure’s relay-miner error', async () => {
+    const request = await app.signRelay({ path: '/v1/chat/completions', body: chat })
+    const frame = errorFrame(request, new SupplierError('BACKEND_TIMEOUT', 'Too slow.'))
+    // uvarint length ‖ RelayResponse
+    let start = 0
+    while (frame[start]! & 0x80) start++
+    const response = parseRelayResponse(frame.subarray(start + 1))
+    expect(response.relayMinerError).toMatchObject({ code: relayMinerErrors.timeout.code })
+  })
+})
+
+describe('admission, forwarding, answering, mining', () => {
+  it('admits a relay: eligible, its session on record, its cost reserved', async () => {
+    const relay = await admit()
+    expect(relay.eligible).toBe(true)
+    expect(ctx.store.getSession(relay.header.sessionId, ctx.operatorAddress)?.state).toBe('open')
+    const meter = await ctx.meter.get(relay.sessionKey)
+    expect(meter && meter.consumed >= meter.relayCost).toBe(true)
+  })
+
+  it('answers a buffered relay with a signed response and mines it before answering', async () => {
+    const relay = await forward()
+    const sessionId = relay.header.sessionId
+    const served = ctx.store.getSession(sessionId, ctx.operatorAddress)!.relaysServed
+    const res = await bufferRelay(relay, false)
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    const verified = verifyRelayResponse(bytes, {
+      sessionHeader: relay.header,
+      supplierOperatorAddress: ctx.operatorAddress,
+      supplierPublicKey: getPublicKey(ctx.privateKey),
+    })
+    expect(verified.ok).toBe(true)
+    const record = ctx.store.getSession(sessionId, ctx.operatorAddress)!
+    expect(record.relaysServed).toBe(served + 1)
+    expect(record.promptTokens).toBeGreaterThanOrEqual(12)
+  })
+
+  it('streams signed frames that verify, the last one after mining', async () => {
+    const relay = await forward('/sse')
+    const verifier = createRelayStreamVerifier({
+      request: relay.request,
+      supplierOperatorAddress: ctx.operatorAddress,
+      supplierPublicKey: getPublicKey(ctx.privateKey),
+    })
+    const reader = streamRelay(relay).getReader()
+    const kinds: string[] = []
+    let text = ''
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      for (const part of verifier.push(value)) {
+        kinds.push(part.kind)
+        if (part.kind === 'data') text += new TextDecoder().decode(part.bytes)
+      }
+    }
+    verifier.finish()
+    expect(kinds[0]).toBe('head')
+    expect(kinds.at(-1)).toBe('end')
+    expect(text).toContain('[DONE]')
+    expect(ctx.metrics.relaysServed.get({ service: SERVICE_ID, mode: 'streamed' })).toBe(1)
+  })
+
+  it('a backend that sends no headers in time fails the relay with a timeout', async () => {
+    const res = await forwardRelay(await admit('/silent'))
+    expect(res).toBeInstanceOf(Response)
+    expect(await minerErrorOf(res as Response)).toMatchObject({
+      code: relayMinerErrors.timeout.code,
+    })
+    expect(ctx.metrics.relaysFailed.get({ service: SERVICE_ID, reason: 'backend_timeout' })).toBe(1)
+  })
+
+  it('mines only what may earn: not a sealed session, not past eligibility, not above the target', async () => {
+    const relay = await admit()
+    const bytes = serializeRelayRequest(relay.request)
+    const hard = { targetHash: new Uint8Array(32), computeUnitsPerRelay: 10n }
+    expect(await mine(ctx, { ...relay, miningParams: Promise.resolve(hard) }, bytes)).toBe(
+      'difficulty',
+    )
+    expect(await mine(ctx, { ...relay, eligible: false }, bytes)).toBe('not_reward_eligible')
+    sealed.add(relay.header.sessionId)
+    expect(await mine(ctx, relay, bytes)).toBe('session_sealed')
+    sealed.delete(relay.header.sessionId)
+    const easy = { targetHash: new Uint8Array(32).fill(0xff), computeUnitsPerRelay: 10n }
+    expect(await mine(ctx, { ...relay, miningParams: Promise.resolve(easy) }, bytes)).toBe('mined')
+  })
+})
