@@ -234,7 +234,7 @@ describe('replies', () => {
     const expected = relayMinerErrors.rateLimited
     expect(response.relayMinerError).toMatchObject({
       codespace: expected.codespace,
-      code: expected.code,
+      code: expected.abciCode,
     })
     expect(response.relayMinerError!.message).toContain('no stake left')
     expect(response.meta?.sessionHeader).toEqual(request.meta!.sessionHeader)
@@ -255,7 +255,7 @@ describe('replies', () => {
     let start = 0
     while (frame[start]! & 0x80) start++
     const response = parseRelayResponse(frame.subarray(start + 1))
-    expect(response.relayMinerError).toMatchObject({ code: relayMinerErrors.timeout.code })
+    expect(response.relayMinerError).toMatchObject({ code: relayMinerErrors.timeout.abciCode })
   })
 })
 
@@ -314,7 +314,7 @@ describe('admission, forwarding, answering, mining', () => {
     const res = await forwardRelay(await admit('/silent'))
     expect(res).toBeInstanceOf(Response)
     expect(await minerErrorOf(res as Response)).toMatchObject({
-      code: relayMinerErrors.timeout.code,
+      code: relayMinerErrors.timeout.abciCode,
     })
     expect(ctx.metrics.relaysFailed.get({ service: SERVICE_ID, reason: 'backend_timeout' })).toBe(1)
   })
