@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of {@link SessionError}; callers branch on these, never on message text. */
 export const SessionErrorCode = {
   /** A parameter makes the chain's arithmetic undefined (zero divisor, out-of-range count). */
@@ -95,34 +97,24 @@ export const SessionErrorCode = {
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode]
 
 export interface SessionErrorOptions {
-  details?: string
+  details?: string | undefined
   cause?: unknown
 }
 
 /** The one error class of `@decai/session`. */
-export class SessionError extends Error {
+export class SessionError extends BaseError<SessionErrorCode> {
   override readonly name = 'SessionError' as const
-  readonly code: SessionErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
 
   constructor(code: SessionErrorCode, shortMessage: string, options: SessionErrorOptions = {}) {
-    const message =
-      options.details === undefined
-        ? shortMessage
-        : `${shortMessage}\n\nDetails: ${options.details}`
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = options.details
+    const { details, cause } = options
+    super(code, shortMessage, { details, cause, docsPath: 'packages/session/README.md#errors' })
   }
 }
 
 const codes = new Set<string>(Object.values(SessionErrorCode))
+const hasSessionErrorShape = createErrorGuard<SessionError>('SessionError')
 
 /** Shape check (not `instanceof`), so it holds across duplicate copies of the package. */
 export function isSessionError(e: unknown): e is SessionError {
-  if (typeof e !== 'object' || e === null) return false
-  const { name, code } = e as { name?: unknown; code?: unknown }
-  return name === 'SessionError' && typeof code === 'string' && codes.has(code)
+  return hasSessionErrorShape(e) && codes.has(e.code)
 }
