@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createQueryError, createTxError, type TxPhase } from '../src/errors.js'
 import {
   ChainError,
+  chainErrorCodes,
   getKnownChainError,
   isChainError,
   isChainErrorOf,
@@ -123,11 +125,28 @@ describe('ChainError', () => {
   })
 
   it('is recognised by shape and classifies transient failures', () => {
-    const copy = Object.assign(new Error('x'), { name: 'ChainError', code: 'NETWORK_ERROR' })
+    // What a second loaded copy of the package throws: same shape, other prototype.
+    const copy = Object.assign(new Error('x'), {
+      name: 'ChainError',
+      code: 'NETWORK_ERROR',
+      shortMessage: 'x',
+    })
     expect(isChainError(copy)).toBe(true)
+    expect(isChainError(Object.assign(new Error('x'), { name: 'ChainError' }))).toBe(false)
     expect(isTransientChainError(new ChainError('MEMPOOL_FULL', 'full'))).toBe(true)
     expect(isTransientChainError(new ChainError('TIMEOUT', 'slow'))).toBe(true)
     expect(isTransientChainError(new ChainError('TX_FAILED', 'no'))).toBe(false)
     expect(isTransientChainError(new Error('x'))).toBe(false)
   })
+})
+
+it('links its errors to a docs section that lists every code', () => {
+  const error = new ChainError('NETWORK_ERROR', 'x')
+  expect(error.docsPath).toBe('packages/chain/README.md#errors')
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const start = readme.indexOf('\n## Errors\n')
+  expect(start).toBeGreaterThan(-1)
+  const end = readme.indexOf('\n## ', start + 1)
+  const section = readme.slice(start, end === -1 ? undefined : end)
+  for (const code of Object.values(chainErrorCodes)) expect(section).toContain(`\`${code}\``)
 })
