@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createQueryError, createTxError, type TxPhase } from '../src/errors.js'
 import {
   ChainError,
-  chainErrorCodes,
   getKnownChainError,
   isChainError,
   isChainErrorOf,
@@ -138,15 +136,4 @@ describe('ChainError', () => {
     expect(isTransientChainError(new ChainError('TX_FAILED', 'no'))).toBe(false)
     expect(isTransientChainError(new Error('x'))).toBe(false)
   })
-})
-
-it('links its errors to a docs section that lists every code', () => {
-  const error = new ChainError('NETWORK_ERROR', 'x')
-  expect(error.docsPath).toBe('packages/chain/README.md#errors')
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-  const start = readme.indexOf('\n## Errors\n')
-  expect(start).toBeGreaterThan(-1)
-  const end = readme.indexOf('\n## ', start + 1)
-  const section = readme.slice(start, end === -1 ? undefined : end)
-  for (const code of Object.values(chainErrorCodes)) expect(section).toContain(`\`${code}\``)
 })
