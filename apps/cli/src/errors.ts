@@ -1,9 +1,12 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of the CLI's own errors. Branch on these, never on text. */
 export const cliErrorCodes = {
   /** Unknown command or flag, missing argument, bad value. */
   USAGE: 'USAGE',
-  /** A key name that does not exist, or exists already. */
+  /** A key name that does not exist. */
   KEY_NOT_FOUND: 'KEY_NOT_FOUND',
+  /** A key name that exists already. */
   KEY_EXISTS: 'KEY_EXISTS',
   /** A stake config file that pocketd would refuse. */
   INVALID_CONFIG: 'INVALID_CONFIG',
@@ -16,11 +19,8 @@ export const cliErrorCodes = {
 export type CliErrorCode = (typeof cliErrorCodes)[keyof typeof cliErrorCodes]
 
 /** The one error class of the CLI; `main` prints `message` and exits 1 (2 for usage). */
-export class CliError extends Error {
+export class CliError extends BaseError<CliErrorCode> {
   override readonly name = 'CliError'
-  readonly code: CliErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
 
   constructor(
     code: CliErrorCode,
@@ -28,20 +28,11 @@ export class CliError extends Error {
     parameters: { details?: string | undefined; cause?: unknown } = {},
   ) {
     const { details, cause } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, { details, cause, docsPath: 'apps/cli/README.md#errors' })
   }
 }
 
-export function isCliError(error: unknown): error is CliError {
-  return (
-    error instanceof Error &&
-    error.name === 'CliError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
-}
+export const isCliError = createErrorGuard<CliError>('CliError')
 
 export const usageError = (message: string, details?: string) =>
   new CliError('USAGE', message, { details })

@@ -1,4 +1,5 @@
 import type { ChainClient, ModuleParams } from '@decai/chain'
+import { equalBytes } from '@decai/core'
 import { getRingAddresses, resolveRingPublicKeys } from '@decai/crypto'
 import { RPCType, type Service, type Session } from '@decai/protocol'
 import { getSessionGracePeriodEndHeight, type SessionHeaderFields } from '@decai/session'
@@ -54,9 +55,6 @@ function pickEndpoint(session: Session, serviceId: string, operator: string): st
   }
   return undefined
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array) =>
-  a.length === b.length && a.every((v, i) => v === b[i])
 
 export class ChainView {
   readonly #o: ChainViewOptions
@@ -265,7 +263,7 @@ export class ChainView {
         cause,
       })
     }
-    if (!ring.some((key) => sameBytes(key, this.#o.gatewayPublicKey)))
+    if (!ring.some((key) => equalBytes(key, this.#o.gatewayPublicKey)))
       throw new GatewayError(
         'NO_APPLICATION',
         'The application does not delegate to this gateway.',

@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of every error the gateway raises. Callers branch on these, never on text. */
 export const gatewayErrorCodes = {
   // --- the client's request ---
@@ -67,11 +69,8 @@ export type GatewayErrorParameters = {
 }
 
 /** The one error class of the gateway; `toOpenAiError` turns it into the HTTP answer. */
-export class GatewayError extends Error {
+export class GatewayError extends BaseError<GatewayErrorCode> {
   override readonly name = 'GatewayError'
-  readonly code: GatewayErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
   readonly param: string | undefined
   readonly retryAfter: number | undefined
 
@@ -81,23 +80,14 @@ export class GatewayError extends Error {
     parameters: GatewayErrorParameters = {},
   ) {
     const { details, cause } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, { details, cause, docsPath: 'apps/gateway/README.md#errors' })
     this.param = parameters.param
     this.retryAfter = parameters.retryAfter
   }
 }
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the module. */
-export function isGatewayError(error: unknown): error is GatewayError {
-  return (
-    error instanceof Error &&
-    error.name === 'GatewayError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
-}
+export const isGatewayError = createErrorGuard<GatewayError>('GatewayError')
 
 /** The body OpenAI sends with every error status. */
 export type OpenAiErrorBody = {
@@ -153,9 +143,10 @@ export function toOpenAiError(error: unknown): {
   body: OpenAiErrorBody
   retryAfter: number | undefined
 } {
+  // No cause for an unknown error: it would become the details, and its text is not for clients.
   const known = isGatewayError(error)
     ? error
-    : new GatewayError('INTERNAL', 'Internal server error.', { cause: error })
+    : new GatewayError('INTERNAL', 'Internal server error.')
   const mapping = httpMappings[known.code]
   const message = known.details ? `${known.shortMessage} ${known.details}` : known.shortMessage
   return {

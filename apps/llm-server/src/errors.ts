@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of every error the LLM server raises. Callers branch on these, never on text. */
 export const llmServerErrorCodes = {
   /** The body is not valid JSON. */
@@ -34,11 +36,8 @@ export type LlmServerErrorParameters = {
 }
 
 /** The one error class of the LLM server; `toOpenAiError` turns it into the HTTP answer. */
-export class LlmServerError extends Error {
+export class LlmServerError extends BaseError<LlmServerErrorCode> {
   override readonly name = 'LlmServerError'
-  readonly code: LlmServerErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
   readonly param: string | undefined
 
   constructor(
@@ -47,22 +46,13 @@ export class LlmServerError extends Error {
     parameters: LlmServerErrorParameters = {},
   ) {
     const { details, cause } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, { details, cause, docsPath: 'apps/llm-server/README.md#errors' })
     this.param = parameters.param
   }
 }
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the module. */
-export function isLlmServerError(error: unknown): error is LlmServerError {
-  return (
-    error instanceof Error &&
-    error.name === 'LlmServerError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
-}
+export const isLlmServerError = createErrorGuard<LlmServerError>('LlmServerError')
 
 /** The body OpenAI (and vLLM, llama-server) send with every error status. */
 export type OpenAiErrorBody = {
@@ -97,9 +87,10 @@ const httpMappings: Record<LlmServerErrorCode, HttpMapping> = {
 
 /** HTTP status and OpenAI error body for any thrown value. */
 export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody } {
+  // No cause for an unknown error: it would become the details, and its text is not for clients.
   const known = isLlmServerError(error)
     ? error
-    : new LlmServerError('INTERNAL', 'Internal server error.', { cause: error })
+    : new LlmServerError('INTERNAL', 'Internal server error.')
   const mapping = httpMappings[known.code]
   const message = known.details ? `${known.shortMessage} ${known.details}` : known.shortMessage
   return {

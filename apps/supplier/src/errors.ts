@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of {@link SupplierError}; callers branch on these, never on message text. */
 export const supplierErrorCodes = {
   /** The config file is missing, unreadable, not YAML, or a field is invalid (`details` names it). */
@@ -30,34 +32,23 @@ export type SupplierErrorParameters = {
 }
 
 /** The one error class of the supplier app. */
-export class SupplierError extends Error {
+export class SupplierError extends BaseError<SupplierErrorCode> {
   override readonly name = 'SupplierError' as const
-  readonly code: SupplierErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
 
   constructor(
     code: SupplierErrorCode,
     shortMessage: string,
     options: SupplierErrorParameters = {},
   ) {
-    super(
-      options.details === undefined
-        ? shortMessage
-        : `${shortMessage}\n\nDetails: ${options.details}`,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    )
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = options.details
+    const { details, cause } = options
+    super(code, shortMessage, { details, cause, docsPath: 'apps/supplier/README.md#errors' })
   }
 }
 
 const codes = new Set<string>(Object.values(supplierErrorCodes))
+const hasSupplierErrorShape = createErrorGuard<SupplierError>('SupplierError')
 
 /** Shape check (not `instanceof`), so it holds across duplicate copies of the module. */
 export function isSupplierError(e: unknown): e is SupplierError {
-  if (typeof e !== 'object' || e === null) return false
-  const { name, code } = e as { name?: unknown; code?: unknown }
-  return name === 'SupplierError' && typeof code === 'string' && codes.has(code)
+  return hasSupplierErrorShape(e) && codes.has(e.code)
 }

@@ -1,3 +1,4 @@
+import { BaseError, createErrorGuard } from '@decai/core'
 import { knownChainErrors } from '@decai/protocol'
 
 /** Stable codes of every error `@decai/chain` raises. Callers branch on these, never on text. */
@@ -79,11 +80,8 @@ export type ChainErrorParameters = {
  * `log` are exactly what the chain said; `knownError` names the registered error behind them,
  * even when the chain reported it only in its log (see `resolveKnownChainError`).
  */
-export class ChainError extends Error {
+export class ChainError extends BaseError<ChainErrorCode> {
   override readonly name = 'ChainError'
-  readonly code: ChainErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
   readonly codespace: string | undefined
   readonly abciCode: number | undefined
   readonly log: string | undefined
@@ -95,10 +93,7 @@ export class ChainError extends Error {
 
   constructor(code: ChainErrorCode, shortMessage: string, parameters: ChainErrorParameters = {}) {
     const { details, cause } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, { details, cause, docsPath: 'packages/chain/README.md#errors' })
     this.codespace = parameters.codespace
     this.abciCode = parameters.abciCode
     this.log = parameters.log
@@ -111,13 +106,7 @@ export class ChainError extends Error {
 }
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
-export function isChainError(error: unknown): error is ChainError {
-  return (
-    error instanceof Error &&
-    error.name === 'ChainError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
-}
+export const isChainError = createErrorGuard<ChainError>('ChainError')
 
 /**
  * Whether `error` is the chain rejecting something with the registered error `known`, however the

@@ -114,8 +114,14 @@ describe('ChainError', () => {
   })
 
   it('is recognised by shape and classifies transient failures', () => {
-    const copy = Object.assign(new Error('x'), { name: 'ChainError', code: 'NETWORK_ERROR' })
+    // What a second loaded copy of the package throws: same shape, other prototype.
+    const copy = Object.assign(new Error('x'), {
+      name: 'ChainError',
+      code: 'NETWORK_ERROR',
+      shortMessage: 'x',
+    })
     expect(isChainError(copy)).toBe(true)
+    expect(isChainError(Object.assign(new Error('x'), { name: 'ChainError' }))).toBe(false)
     expect(isTransientChainError(new ChainError('MEMPOOL_FULL', 'full'))).toBe(true)
     expect(isTransientChainError(new ChainError('TIMEOUT', 'slow'))).toBe(true)
     expect(isTransientChainError(new ChainError('TX_FAILED', 'no'))).toBe(false)

@@ -39,13 +39,6 @@ export function assertBytes(
   }
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
-  return diff === 0
-}
-
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0
   for (const p of parts) length += p.length

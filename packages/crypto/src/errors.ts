@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of every error `@decai/crypto` raises. Callers branch on these, never on text. */
 export const cryptoErrorCodes = {
   /** An argument has the wrong type or shape (not a `Uint8Array`, not a string, ...). */
@@ -40,31 +42,19 @@ export const cryptoErrorCodes = {
 export type CryptoErrorCode = (typeof cryptoErrorCodes)[keyof typeof cryptoErrorCodes]
 
 export type CryptoErrorParameters = {
-  details?: string
+  details?: string | undefined
   cause?: unknown
 }
 
 /** The one error class of `@decai/crypto`; branch on `code`. */
-export class CryptoError extends Error {
+export class CryptoError extends BaseError<CryptoErrorCode> {
   override readonly name = 'CryptoError'
-  readonly code: CryptoErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
 
   constructor(code: CryptoErrorCode, shortMessage: string, parameters: CryptoErrorParameters = {}) {
     const { details, cause } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, { details, cause, docsPath: 'packages/crypto/README.md#errors' })
   }
 }
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
-export function isCryptoError(error: unknown): error is CryptoError {
-  return (
-    error instanceof Error &&
-    error.name === 'CryptoError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
-}
+export const isCryptoError = createErrorGuard<CryptoError>('CryptoError')

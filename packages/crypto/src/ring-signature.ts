@@ -2,7 +2,8 @@
 // backend: bLSAG with key image I = x·H_p(P) and challenges c_{i+1} = H_s(m ‖ L_i ‖ R_i), where
 // L_i = c_i·P_i + s_i·G and R_i = c_i·I + s_i·H_p(P_i). poktroll signs relay requests with it.
 
-import { assertBytes, equalBytes, isBytes } from './bytes.js'
+import { equalBytes } from '@decai/core'
+import { assertBytes, isBytes } from './bytes.js'
 import { CryptoError, isCryptoError } from './errors.js'
 import { modN, N } from './field.js'
 import { parsePrivateKey } from './keys.js'

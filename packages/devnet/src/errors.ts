@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of every error `@decai/devnet` raises to its callers. */
 export const devnetErrorCodes = {
   /** The genesis or devnet config is malformed or inconsistent. */
@@ -15,31 +17,19 @@ export const devnetErrorCodes = {
 export type DevnetErrorCode = (typeof devnetErrorCodes)[keyof typeof devnetErrorCodes]
 
 export type DevnetErrorParameters = {
-  details?: string
+  details?: string | undefined
   cause?: unknown
 }
 
 /** The one error class of `@decai/devnet`; branch on `code`. */
-export class DevnetError extends Error {
+export class DevnetError extends BaseError<DevnetErrorCode> {
   override readonly name = 'DevnetError'
-  readonly code: DevnetErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
 
   constructor(code: DevnetErrorCode, shortMessage: string, parameters: DevnetErrorParameters = {}) {
     const { details, cause } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, { details, cause, docsPath: 'packages/devnet/README.md#errors' })
   }
 }
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
-export function isDevnetError(error: unknown): error is DevnetError {
-  return (
-    error instanceof Error &&
-    error.name === 'DevnetError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
-}
+export const isDevnetError = createErrorGuard<DevnetError>('DevnetError')

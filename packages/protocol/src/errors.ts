@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of every error `@decai/protocol` raises. */
 export const protocolErrorCodes = {
   /** The bytes are not a valid protobuf encoding of the expected message. */
@@ -11,16 +13,13 @@ export const protocolErrorCodes = {
 export type ProtocolErrorCode = (typeof protocolErrorCodes)[keyof typeof protocolErrorCodes]
 
 export type ProtocolErrorParameters = {
-  details?: string
+  details?: string | undefined
   cause?: unknown
 }
 
 /** The one error class of `@decai/protocol`; branch on `code`. */
-export class ProtocolError extends Error {
+export class ProtocolError extends BaseError<ProtocolErrorCode> {
   override readonly name = 'ProtocolError'
-  readonly code: ProtocolErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
 
   constructor(
     code: ProtocolErrorCode,
@@ -28,18 +27,9 @@ export class ProtocolError extends Error {
     parameters: ProtocolErrorParameters = {},
   ) {
     const { details, cause } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, { details, cause, docsPath: 'packages/protocol/README.md#errors' })
   }
 }
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
-export function isProtocolError(error: unknown): error is ProtocolError {
-  return (
-    error instanceof Error &&
-    error.name === 'ProtocolError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
-}
+export const isProtocolError = createErrorGuard<ProtocolError>('ProtocolError')

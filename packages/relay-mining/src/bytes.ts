@@ -25,12 +25,6 @@ export function copy(bytes: Uint8Array, start?: number, end?: number): Uint8Arra
   return new Uint8Array(bytes.subarray(start, end))
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /** Go `bytes.Compare`: lexicographic, a proper prefix sorts first. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length)

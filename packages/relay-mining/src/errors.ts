@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of every error `@decai/relay-mining` raises. */
 export const smstErrorCodes = {
   /** A key, value, weight or path has the wrong type, size or range. */
@@ -17,31 +19,23 @@ export const smstErrorCodes = {
 export type SmstErrorCode = (typeof smstErrorCodes)[keyof typeof smstErrorCodes]
 
 export type SmstErrorParameters = {
-  details?: string
+  details?: string | undefined
   cause?: unknown
 }
 
 /** The one error class of `@decai/relay-mining`; branch on `code`. */
-export class SmstError extends Error {
+export class SmstError extends BaseError<SmstErrorCode> {
   override readonly name = 'SmstError'
-  readonly code: SmstErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
 
   constructor(code: SmstErrorCode, shortMessage: string, parameters: SmstErrorParameters = {}) {
     const { details, cause } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, {
+      details,
+      cause,
+      docsPath: 'packages/relay-mining/README.md#errors',
+    })
   }
 }
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
-export function isSmstError(error: unknown): error is SmstError {
-  return (
-    error instanceof Error &&
-    error.name === 'SmstError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
-}
+export const isSmstError = createErrorGuard<SmstError>('SmstError')

@@ -1,4 +1,5 @@
-import { copy, equalBytes, flipBit, getBit, isZero, readU64, setBit } from './bytes.js'
+import { equalBytes } from '@decai/core'
+import { copy, flipBit, getBit, isZero, readU64, setBit } from './bytes.js'
 import { SmstError } from './errors.js'
 import {
   DIGEST_SIZE,

@@ -1,6 +1,7 @@
+import { equalBytes } from '@decai/core'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { bytesToBigInt, compareBytes, equalBytes, isU64 } from './bytes.js'
+import { bytesToBigInt, compareBytes, isU64 } from './bytes.js'
 import { SmstError } from './errors.js'
 import { type ClosestProof, verifyClosestProof } from './proof.js'
 

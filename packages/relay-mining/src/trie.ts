@@ -1,13 +1,5 @@
-import {
-  copy,
-  equalBytes,
-  firstDifferentBit,
-  flipBit,
-  getBit,
-  isU64,
-  readU64,
-  writeU64,
-} from './bytes.js'
+import { equalBytes } from '@decai/core'
+import { copy, firstDifferentBit, flipBit, getBit, isU64, readU64, writeU64 } from './bytes.js'
 import { SmstError } from './errors.js'
 import {
   DIGEST_SIZE,

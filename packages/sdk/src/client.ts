@@ -1,3 +1,4 @@
+import { equalBytes } from '@decai/core'
 import {
   createRingSigner,
   getAddress,
@@ -13,7 +14,7 @@ import {
   serializePoktHttpRequest,
   signRelayRequest,
 } from '@decai/session'
-import { type RelayAttemptFailure, SdkError, type SdkErrorCode } from './errors.js'
+import { describeError, type RelayAttemptFailure, SdkError, type SdkErrorCode } from './errors.js'
 import { createOpenAiApi, type OpenAiApi } from './openai.js'
 import { sendRelay, type VerifiedAnswer } from './relay.js'
 import { createRpcReader } from './rpc-reader.js'
@@ -297,10 +298,6 @@ export function createClient(parameters: CreateClientParameters): DecaiClient {
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i])
-}
-
 function toPrivateKey(key: Uint8Array | string): Uint8Array {
   if (key instanceof Uint8Array) return key
   if (typeof key === 'string') return privateKeyFromHex(key.replace(/^0x/i, ''))
@@ -331,10 +328,10 @@ function toFailure(
   let status: number | undefined
   if (signal.aborted && signal.reason instanceof SdkError) {
     code = signal.reason.code
-    message = signal.reason.message
+    message = describeError(signal.reason)
   } else if (error instanceof SdkError) {
     code = error.code
-    message = error.shortMessage + (error.details ? ` ${error.details}` : '')
+    message = describeError(error)
     status = error.status
   } else if (error instanceof Error && error.cause instanceof Error) {
     message = `${error.message}: ${error.cause.message}`

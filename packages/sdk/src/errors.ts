@@ -1,3 +1,5 @@
+import { BaseError, createErrorGuard } from '@decai/core'
+
 /** Stable codes of every error the application client raises. Branch on these, never on text. */
 export const sdkErrorCodes = {
   /** An argument has the wrong type or shape (no key, bad URL, unknown service, ...). */
@@ -52,21 +54,15 @@ export type SdkErrorParameters = {
 }
 
 /** The one error class of `@decai/sdk`'s application client; branch on `code`. */
-export class SdkError extends Error {
+export class SdkError extends BaseError<SdkErrorCode> {
   override readonly name = 'SdkError'
-  readonly code: SdkErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
   readonly status: number | undefined
   readonly body: unknown
   readonly attempts: readonly RelayAttemptFailure[]
 
   constructor(code: SdkErrorCode, shortMessage: string, parameters: SdkErrorParameters = {}) {
     const { details, cause, status, body, attempts = [] } = parameters
-    super(details ? `${shortMessage}\n\nDetails: ${details}` : shortMessage, { cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = details
+    super(code, shortMessage, { details, cause, docsPath: 'packages/sdk/README.md#errors' })
     this.status = status
     this.body = body
     this.attempts = attempts
@@ -74,10 +70,9 @@ export class SdkError extends Error {
 }
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
-export function isSdkError(error: unknown): error is SdkError {
-  return (
-    error instanceof Error &&
-    error.name === 'SdkError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  )
+export const isSdkError = createErrorGuard<SdkError>('SdkError')
+
+/** One line for an attempt's failure or an outer error's details: short message and details. */
+export function describeError(error: BaseError): string {
+  return error.details ? `${error.shortMessage} ${error.details}` : error.shortMessage
 }

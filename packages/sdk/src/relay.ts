@@ -11,7 +11,7 @@ import {
   serializeRelayRequest,
   verifyRelayResponse,
 } from '@decai/session'
-import { SdkError, type SdkErrorCode } from './errors.js'
+import { describeError, SdkError, type SdkErrorCode } from './errors.js'
 import type { SessionSupplier } from './session-state.js'
 
 /** The HTTP header that offers a supplier the signed streaming format (`pokt-relay-stream/v1`). */
@@ -73,7 +73,12 @@ export async function sendRelay(parameters: SendRelayParameters): Promise<Verifi
         `HTTP ${response.status} from ${supplier.url}`,
         error,
       )
-    throw fail('RESPONSE_INVALID', 'The relay response does not verify.', error.message, error)
+    throw fail(
+      'RESPONSE_INVALID',
+      'The relay response does not verify.',
+      describeError(error),
+      error,
+    )
   }
   const head = parseHead(verified.response.payload)
   return {
@@ -127,7 +132,7 @@ const streamFailure = (error: unknown): SdkError => {
       return fail('STREAM_ERROR', 'The stream ended before its final frame.', error.details, error)
     if (error.code === 'RELAY_RESPONSE_MINER_ERROR')
       return fail('RELAY_MINER_ERROR', 'The relay miner refused the relay.', error.details, error)
-    return fail('RESPONSE_INVALID', 'A stream frame does not verify.', error.message, error)
+    return fail('RESPONSE_INVALID', 'A stream frame does not verify.', describeError(error), error)
   }
   const message = error instanceof Error ? error.message : String(error)
   if (error instanceof Error && error.name === 'AbortError')

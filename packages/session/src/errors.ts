@@ -1,3 +1,4 @@
+import { BaseError, createErrorGuard } from '@decai/core'
 import type { RelayMinerError } from '@decai/protocol'
 
 /** Stable codes of {@link SessionError}; callers branch on these, never on message text. */
@@ -107,39 +108,29 @@ export type RelayMinerErrorFields = Pick<
 >
 
 export interface SessionErrorOptions {
-  details?: string
+  details?: string | undefined
   cause?: unknown
   /** Set with `RELAY_RESPONSE_MINER_ERROR`. */
   relayMinerError?: RelayMinerErrorFields
 }
 
 /** The one error class of `@decai/session`. */
-export class SessionError extends Error {
+export class SessionError extends BaseError<SessionErrorCode> {
   override readonly name = 'SessionError' as const
-  readonly code: SessionErrorCode
-  readonly shortMessage: string
-  readonly details: string | undefined
   /** The relay miner's error, with `RELAY_RESPONSE_MINER_ERROR`. */
   readonly relayMinerError: RelayMinerErrorFields | undefined
 
   constructor(code: SessionErrorCode, shortMessage: string, options: SessionErrorOptions = {}) {
-    const message =
-      options.details === undefined
-        ? shortMessage
-        : `${shortMessage}\n\nDetails: ${options.details}`
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.shortMessage = shortMessage
-    this.details = options.details
-    this.relayMinerError = options.relayMinerError
+    const { details, cause, relayMinerError } = options
+    super(code, shortMessage, { details, cause, docsPath: 'packages/session/README.md#errors' })
+    this.relayMinerError = relayMinerError
   }
 }
 
 const codes = new Set<string>(Object.values(SessionErrorCode))
+const hasSessionErrorShape = createErrorGuard<SessionError>('SessionError')
 
 /** Shape check (not `instanceof`), so it holds across duplicate copies of the package. */
 export function isSessionError(e: unknown): e is SessionError {
-  if (typeof e !== 'object' || e === null) return false
-  const { name, code } = e as { name?: unknown; code?: unknown }
-  return name === 'SessionError' && typeof code === 'string' && codes.has(code)
+  return hasSessionErrorShape(e) && codes.has(e.code)
 }

@@ -1,3 +1,4 @@
+import { equalBytes } from '@decai/core'
 import { pubkeyToAddress, signSupplierPayload, verifySupplierSignature } from '@decai/crypto'
 import {
   clone,
@@ -234,11 +235,4 @@ function isKeyOf(publicKey: Uint8Array, address: string): boolean {
   } catch {
     return false
   }
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
-  return diff === 0
 }

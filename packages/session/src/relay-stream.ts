@@ -1,3 +1,4 @@
+import { equalBytes } from '@decai/core'
 import {
   create,
   marshal,
@@ -17,7 +18,6 @@ import type { SessionHeaderFields } from './hydrate-session.js'
 import { toSessionHeader } from './relay-request.js'
 import {
   checkResponse,
-  equalBytes,
   parseRelayResponse,
   serializeRelay,
   signRelayResponse,

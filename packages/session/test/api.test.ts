@@ -22,10 +22,15 @@ describe('public API', () => {
   it('recognizes its errors by shape', () => {
     const error = new session.SessionError('INVALID_PARAMS', 'Bad params.', { details: 'n = 0' })
     expect(session.isSessionError(error)).toBe(true)
-    expect(session.isSessionError({ name: 'SessionError', code: 'INVALID_PARAMS' })).toBe(true)
-    expect(session.isSessionError({ name: 'SessionError', code: 'NOPE' })).toBe(false)
+    // A second loaded copy of the package throws its own class: same shape, other prototype.
+    const foreign = (code: string) =>
+      Object.assign(new Error('x'), { name: 'SessionError', code, shortMessage: 'x' })
+    expect(session.isSessionError(foreign('INVALID_PARAMS'))).toBe(true)
+    expect(session.isSessionError(foreign('NOPE'))).toBe(false)
     expect(session.isSessionError(new Error('x'))).toBe(false)
-    expect(error.message).toBe('Bad params.\n\nDetails: n = 0')
     expect(error.shortMessage).toBe('Bad params.')
+    expect(error.details).toBe('n = 0')
+    expect(error.docsUrl).toMatch(/packages\/session\/README\.md#errors$/)
+    expect(error.message).toBe(`Bad params.\n\nDetails: n = 0\nDocs: ${error.docsUrl}`)
   })
 })

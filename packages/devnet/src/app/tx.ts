@@ -1,3 +1,4 @@
+import { equalBytes } from '@decai/core'
 import { getAddressBytes, verifySecp256k1 } from '@decai/crypto'
 import { create, type DescMessage, type MessageShape, unmarshal } from '@decai/protocol'
 import { TxMsgDataSchema } from '@decai/protocol/gen/cosmos/base/abci/v1beta1/abci_pb'
@@ -18,7 +19,6 @@ import { sdkErrors } from './chain-errors.js'
 import {
   type Amount,
   addressBytes,
-  bytesEqual,
   coinsString,
   decode,
   encode,
@@ -241,7 +241,7 @@ function runAnte(ctx: Context, tx: DecodedTx, txBytes: Uint8Array, simulate: boo
     const info = infos[i]
     const key = decodePubKey(info?.publicKey)
     if (key === undefined && !simulate) return
-    if (key !== undefined && !simulate && !bytesEqual(getAddressBytes(key), addressBytes(signer))) {
+    if (key !== undefined && !simulate && !equalBytes(getAddressBytes(key), addressBytes(signer))) {
       throw sdkErrors.invalidPubKey.wrap(
         `pubKey does not match signer address ${signer} with signer index: ${i}`,
       )

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { equalBytes } from '@decai/core'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { App } from '../app/app.js'
 import type { ChainInfo, Context } from '../app/context.js'
@@ -73,7 +74,7 @@ export class Node extends EventEmitter {
     const block = height > 0n ? store.getBlock(height) : undefined
     if (!block) throw new DevnetError('INVALID_STORE', 'The store has no committed block.')
     const appHash = this.app.committed.appHash()
-    if (!bytesEqual(appHash, block.appHash)) {
+    if (!equalBytes(appHash, block.appHash)) {
       throw new DevnetError(
         'INVALID_STORE',
         'The restored state does not match the last app hash.',
@@ -242,7 +243,7 @@ export class Node extends EventEmitter {
     if (existing) return Promise.resolve(existing)
     return new Promise((resolve, reject) => {
       const onTx = (record: TxRecord) => {
-        if (!bytesEqual(record.hash, hash)) return
+        if (!equalBytes(record.hash, hash)) return
         clearTimeout(timer)
         this.off('tx', onTx)
         resolve(record)
@@ -258,10 +259,6 @@ export class Node extends EventEmitter {
 
 export function timeMsOf(header: Header): number {
   return Number(header.time.seconds) * 1000 + Math.floor(header.time.nanos / 1_000_000)
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i])
 }
 
 function hex(bytes: Uint8Array): string {

@@ -1,3 +1,4 @@
+import { equalBytes } from '@decai/core'
 import { create, unmarshal } from '@decai/protocol'
 import {
   EventClaimCreatedSchema,
@@ -48,15 +49,7 @@ import { prefixEntries } from '../../store/kv-store.js'
 import { grpcError, RegisteredError } from '../abci-error.js'
 import { accAddressError } from '../bech32-errors.js'
 import { proofErrors, sdkErrors, sessionErrors } from '../chain-errors.js'
-import {
-  addressBytes,
-  bytesEqual,
-  coinString,
-  DENOM,
-  decode,
-  encode,
-  isValidAddress,
-} from '../codec.js'
+import { addressBytes, coinString, DENOM, decode, encode, isValidAddress } from '../codec.js'
 import type { Context } from '../context.js'
 import { verifyRelayRequestSignature, verifySupplierSignature } from '../relay-verify.js'
 import { getAccountPubKey } from './auth.js'
@@ -623,7 +616,7 @@ export function ensureValidProofSignaturesAndClosestPath(
   const seedHeight =
     getEarliestSupplierProofCommitHeight(sessionParams(ctx), header.sessionEndBlockHeight) - 1n
   const expectedPath = getProofPath(getBlockHash(ctx, seedHeight), header.sessionId)
-  if (!bytesEqual(closest.path, expectedPath)) {
+  if (!equalBytes(closest.path, expectedPath)) {
     const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
     throw proofErrors.invalidProof.wrap(
       `the path of the proof provided (${hex(closest.path)}) does not match one expected by the onchain protocol (${hex(expectedPath)})`,
