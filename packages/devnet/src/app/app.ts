@@ -16,7 +16,7 @@ import { endBlockProof } from './modules/proof.js'
 import { storeBlockHash } from './modules/session.js'
 import { beginBlockSupplier, endBlockSupplier } from './modules/supplier.js'
 import { endBlockTokenomics } from './modules/tokenomics.js'
-import { registerRawQuery, runQuery } from './queries.js'
+import { createQueryRouter, type QueryHandler, runQuery } from './queries.js'
 import { runTx, type TxResult } from './tx.js'
 import { readFields } from './wire.js'
 
@@ -47,15 +47,17 @@ function tagMode(events: AbciEvent[], mode: 'BeginBlock' | 'EndBlock'): AbciEven
 export class App {
   readonly committed = new CommitStore()
   private checkState: BranchStoreSet
+  /** This app's query table: Simulate runs against this app's state, never another's. */
+  private readonly queries: ReadonlyMap<string, QueryHandler>
   /** The last committed block. */
   last: BlockInfo & { appHash: Uint8Array }
 
   constructor(readonly chain: ChainInfo) {
     this.checkState = new BranchStoreSet(this.committed)
     this.last = { height: 0n, timeMs: 0, hash: new Uint8Array(), appHash: this.committed.appHash() }
-    registerRawQuery('/cosmos.tx.v1beta1.Service/Simulate', (_ctx, data) =>
-      this.simulateQuery(data),
-    )
+    this.queries = createQueryRouter({
+      '/cosmos.tx.v1beta1.Service/Simulate': (_ctx, data) => this.simulateQuery(data),
+    })
   }
 
   private context(
@@ -192,6 +194,7 @@ export class App {
     const block: BlockInfo = { height: latest, timeMs: this.last.timeMs, hash: this.last.hash }
     try {
       const value = runQuery(
+        this.queries,
         this.context(new BranchStoreSet(this.committed), block, 'check'),
         path,
         data,

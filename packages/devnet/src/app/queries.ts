@@ -65,9 +65,10 @@ import {
 } from './modules/supplier.js'
 import { errorText } from './modules/validation.js'
 
-type Handler = (ctx: Context, request: Uint8Array) => Uint8Array
+export type QueryHandler = (ctx: Context, request: Uint8Array) => Uint8Array
 
-const handlers = new Map<string, Handler>()
+// Filled once, as this file loads; each App routes through its own copy (`createQueryRouter`).
+const handlers = new Map<string, QueryHandler>()
 
 function serve<Req extends DescMessage, Res extends DescMessage>(
   path: string,
@@ -91,9 +92,11 @@ function encodeMessage<D extends DescMessage>(schema: D, message: MessageShape<D
   return marshal(schema, message)
 }
 
-/** Registers an extra raw handler (the tx simulation service lives with the app). */
-export function registerRawQuery(path: string, handler: Handler): void {
-  handlers.set(path, handler)
+/** One app's query table: every module's handlers plus the app's own (tx simulation). */
+export function createQueryRouter(
+  own: Record<string, QueryHandler>,
+): ReadonlyMap<string, QueryHandler> {
+  return new Map([...handlers, ...Object.entries(own)])
 }
 
 /** `gRPCErrorToSDKError`: how a query's gRPC status becomes an ABCI error. */
@@ -112,8 +115,13 @@ export function queryError(error: unknown): AbciError {
 }
 
 /** Runs the query at `path`; unknown paths fail as the SDK's router does. */
-export function runQuery(ctx: Context, path: string, data: Uint8Array): Uint8Array {
-  const handler = handlers.get(path)
+export function runQuery(
+  router: ReadonlyMap<string, QueryHandler>,
+  ctx: Context,
+  path: string,
+  data: Uint8Array,
+): Uint8Array {
+  const handler = router.get(path)
   if (!handler) throw sdkErrors.unknownRequest.wrap('unknown query path')
   try {
     return handler(ctx, data)
