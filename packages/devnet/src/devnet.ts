@@ -11,7 +11,7 @@ import {
   type ResolvedGenesis,
   resolveGenesis,
   withDefaults,
-} from './config.js'
+} from './config/resolve.js'
 import { DevnetError } from './errors.js'
 import { ChainStore } from './node/chain-store.js'
 import { Node } from './node/node.js'

@@ -23,7 +23,7 @@ export {
   type ServiceConfig,
   type SupplierConfig,
   type SupplierServiceInput,
-} from './config.js'
+} from './config/resolve.js'
 export { type Devnet, type DevnetAccount, type StartDevnetOptions, startDevnet } from './devnet.js'
 export {
   DevnetError,

@@ -22,9 +22,9 @@ import {
 import { describe, expect, it } from 'vitest'
 import { coin, hexLower, hexToBytes } from '../src/app/codec.js'
 import { EventManager } from '../src/app/events.js'
-import { runTokenLogicModules } from '../src/app/modules/tokenomics.js'
 import { floatToRat } from '../src/app/rational.js'
 import { decodeTx, verifyDirectSignature } from '../src/app/tx.js'
+import { runTokenLogicModules } from '../src/modules/tokenomics/settlement.js'
 
 type Shares = {
   dao: number

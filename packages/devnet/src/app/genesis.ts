@@ -12,10 +12,8 @@ import {
   ServiceConfigUpdateSchema,
   SupplierSchema,
 } from '@decai/protocol/gen/pocket/shared/supplier_pb'
-import type { ResolvedGenesis } from '../config.js'
-import { addressBytes, coin, DENOM } from './codec.js'
-import type { Context } from './context.js'
-import { setApplication } from './modules/application.js'
+import type { ResolvedGenesis } from '../config/resolve.js'
+import { setApplication } from '../modules/application/msg-server.js'
 import {
   getAccount,
   getModuleAccount,
@@ -24,12 +22,14 @@ import {
   newAccount,
   pubKeyToAny,
   setAccount,
-} from './modules/auth.js'
-import { initBalance } from './modules/bank.js'
-import { setGateway } from './modules/gateway.js'
-import { type ModuleParams, setParams } from './modules/params.js'
-import { setService } from './modules/service.js'
-import { setAndIndexSupplier } from './modules/supplier.js'
+} from '../modules/auth/keeper.js'
+import { initBalance } from '../modules/bank/keeper.js'
+import { setGateway } from '../modules/gateway/msg-server.js'
+import { type ModuleParams, setParams } from '../modules/params.js'
+import { setService } from '../modules/service/keeper.js'
+import { setAndIndexSupplier } from '../modules/supplier/msg-server.js'
+import { addressBytes, coin, DENOM } from './codec.js'
+import type { Context } from './context.js'
 
 /**
  * InitChain: params, accounts and balances, the validator's bonded stake (as a gentx would

@@ -11,6 +11,8 @@ import {
   TxBodySchema,
   TxRawSchema,
 } from '@decai/protocol/gen/cosmos/tx/v1beta1/tx_pb'
+import { authParams, getAccount, pubKeyToAny, setAccount } from '../modules/auth/keeper.js'
+import { sendCoinsFromAccountToModule } from '../modules/bank/keeper.js'
 import { GasMeter } from '../store/gas.js'
 import { BranchStoreSet, GasStoreSet } from '../store/multi-store.js'
 import { AbciError, sdkFrame, toAbciError } from './abci-error.js'
@@ -28,9 +30,7 @@ import {
 } from './codec.js'
 import { Context } from './context.js'
 import { type AbciEvent, EventManager, newEvent } from './events.js'
-import { authParams, getAccount, pubKeyToAny, setAccount } from './modules/auth.js'
-import { sendCoinsFromAccountToModule } from './modules/bank.js'
-import { getRoute, type MsgRoute, moduleNameFromTypeUrl, resolveTypeUrl } from './router.js'
+import { getRoute, type MsgRoute, moduleNameFromTypeUrl, resolveTypeUrl } from './msg-router.js'
 import { checkAdr027TxRaw, rejectUnknownFields, WireError } from './wire.js'
 
 /** The outcome of a transaction, as ABCI `ExecTxResult`/`ResponseCheckTx` carry it. */

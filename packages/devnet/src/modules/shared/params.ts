@@ -4,9 +4,8 @@
 // devnet accepts is one pocketd accepts.
 
 import type { Coin } from '@decai/protocol/gen/cosmos/base/v1beta1/coin_pb'
-import type { AbciError } from '../abci-error.js'
-import { RegisteredError } from '../abci-error.js'
-import { addressBytes, DENOM, isValidAddress } from '../codec.js'
+import { type AbciError, RegisteredError } from '../../app/abci-error.js'
+import { addressBytes, DENOM, isValidAddress } from '../../app/codec.js'
 import type {
   ApplicationParams,
   GatewayParams,
@@ -17,7 +16,7 @@ import type {
   SharedParams,
   SupplierParams,
   TokenomicsParams,
-} from './params.js'
+} from '../params.js'
 
 const paramInvalid = (codespace: string, code: number) =>
   new RegisteredError(codespace, code, 'the provided param is invalid')

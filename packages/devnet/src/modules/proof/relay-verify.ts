@@ -12,10 +12,10 @@ import {
 } from '@decai/crypto'
 import type { RelayRequest, RelayResponse } from '@decai/protocol/gen/pocket/service/relay_pb'
 import { getRelayRequestSignableBytesHash, getRelayResponseSignableBytesHash } from '@decai/session'
-import { ringErrors, serviceErrors } from './chain-errors.js'
-import type { Context } from './context.js'
-import { getApplication } from './modules/application.js'
-import { getAccountPubKey } from './modules/auth.js'
+import { ringErrors, serviceErrors } from '../../app/chain-errors.js'
+import type { Context } from '../../app/context.js'
+import { getApplication } from '../application/msg-server.js'
+import { getAccountPubKey } from '../auth/keeper.js'
 
 /**
  * `ringClient.VerifyRelayRequestSignature`: the signature's ring must be a subset of the

@@ -18,19 +18,19 @@ import { ParamsSchema as SupplierParamsSchema } from '@decai/protocol/gen/pocket
 import { ParamsSchema as TokenomicsParamsSchema } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { parse as parseYaml } from 'yaml'
-import { RegisteredError } from './app/abci-error.js'
-import { appErrors, gatewayErrors, supplierErrors } from './app/chain-errors.js'
-import { isValidAddress } from './app/codec.js'
-import { defaultModuleParams, type ModuleParams } from './app/modules/params.js'
-import { validateModuleParams } from './app/modules/params-validation.js'
+import { RegisteredError } from '../app/abci-error.js'
+import { appErrors, gatewayErrors, supplierErrors } from '../app/chain-errors.js'
+import { isValidAddress } from '../app/codec.js'
+import { DevnetError } from '../errors.js'
+import { deriveKey, TEST_MNEMONIC } from '../keys.js'
+import { defaultModuleParams, type ModuleParams } from '../modules/params.js'
+import { validateModuleParams } from '../modules/shared/params.js'
 import {
   errorText,
   validateAppServiceConfigs,
   validateService,
   validateSupplierServiceConfigs,
-} from './app/modules/validation.js'
-import { DevnetError } from './errors.js'
-import { deriveKey, TEST_MNEMONIC } from './keys.js'
+} from '../modules/shared/validation.js'
 
 /** An amount in config: a number or text in uPOKT, or text with a `upokt`/`pokt` unit. */
 export type AmountInput = number | bigint | string

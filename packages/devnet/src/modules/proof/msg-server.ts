@@ -43,11 +43,9 @@ import {
   getRelayDifficultyMultiplier,
   hashClaimBytes,
 } from '@decai/session'
-import { be64, bytesToKey, keyToBytes, textKey } from '../../store/keys.js'
-import { prefixEntries } from '../../store/kv-store.js'
-import { grpcError, RegisteredError } from '../abci-error.js'
-import { accAddressError } from '../bech32-errors.js'
-import { proofErrors, sdkErrors, sessionErrors } from '../chain-errors.js'
+import { grpcError, RegisteredError } from '../../app/abci-error.js'
+import { accAddressError } from '../../app/bech32-errors.js'
+import { proofErrors, sdkErrors, sessionErrors } from '../../app/chain-errors.js'
 import {
   addressBytes,
   bytesEqual,
@@ -56,15 +54,17 @@ import {
   decode,
   encode,
   isValidAddress,
-} from '../codec.js'
-import type { Context } from '../context.js'
-import { verifyRelayRequestSignature, verifySupplierSignature } from '../relay-verify.js'
-import { getAccountPubKey } from './auth.js'
-import { getBalance, sendCoinsFromAccountToModule } from './bank.js'
-import { coinAmount, getParams, sessionParams } from './params.js'
-import { getComputeUnitsPerRelayAtHeight, getDifficultyAtHeight } from './service.js'
-import { getBlockHash, getSession } from './session.js'
-import { errorText, validateServiceId } from './validation.js'
+} from '../../app/codec.js'
+import type { Context } from '../../app/context.js'
+import { be64, bytesToKey, keyToBytes, textKey } from '../../store/keys.js'
+import { prefixEntries } from '../../store/kv-store.js'
+import { getAccountPubKey } from '../auth/keeper.js'
+import { getBalance, sendCoinsFromAccountToModule } from '../bank/keeper.js'
+import { coinAmount, getParams, sessionParams } from '../params.js'
+import { getComputeUnitsPerRelayAtHeight, getDifficultyAtHeight } from '../service/keeper.js'
+import { getBlockHash, getSession } from '../session/keeper.js'
+import { errorText, validateServiceId } from '../shared/validation.js'
+import { verifyRelayRequestSignature, verifySupplierSignature } from './relay-verify.js'
 
 const CLAIM_PRIMARY = 'Claim/primary_key/'
 const CLAIM_BY_SUPPLIER = 'Claim/address/'

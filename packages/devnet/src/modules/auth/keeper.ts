@@ -7,9 +7,9 @@ import {
 } from '@decai/protocol/gen/cosmos/auth/v1beta1/auth_pb'
 import { PubKeySchema } from '@decai/protocol/gen/cosmos/crypto/secp256k1/keys_pb'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { addressBytes, bech32Address, decode, encode, toAny } from '../../app/codec.js'
+import type { Context } from '../../app/context.js'
 import { be64, bytesToKey, keyToBytes } from '../../store/keys.js'
-import { addressBytes, bech32Address, decode, encode, toAny } from '../codec.js'
-import type { Context } from '../context.js'
 
 /** x/auth params (defaults; the devnet does not govern them). */
 export const authParams = {

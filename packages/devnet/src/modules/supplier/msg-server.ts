@@ -26,18 +26,22 @@ import {
   isSessionEndHeight,
   isSessionStartHeight,
 } from '@decai/session'
+import { grpcError } from '../../app/abci-error.js'
+import { accAddressError } from '../../app/bech32-errors.js'
+import { sharedErrors, supplierErrors } from '../../app/chain-errors.js'
+import { addressBytes, DENOM, decode, encode } from '../../app/codec.js'
+import type { Context } from '../../app/context.js'
 import { be64, bytesToKey, keyToBytes, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
-import { grpcError } from '../abci-error.js'
-import { accAddressError } from '../bech32-errors.js'
-import { sharedErrors, supplierErrors } from '../chain-errors.js'
-import { addressBytes, coinString, DENOM, decode, encode } from '../codec.js'
-import type { Context } from '../context.js'
-import { isModuleAccount } from './auth.js'
-import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from './bank.js'
-import { coinAmount, getParams, getSharedParams, sessionParams } from './params.js'
-import { getService } from './service.js'
-import { errorText, positiveUpoktProblem, validateSupplierServiceConfigs } from './validation.js'
+import { isModuleAccount } from '../auth/keeper.js'
+import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from '../bank/keeper.js'
+import { coinAmount, getParams, getSharedParams, sessionParams } from '../params.js'
+import { getService } from '../service/keeper.js'
+import {
+  errorText,
+  positiveUpoktProblem,
+  validateSupplierServiceConfigs,
+} from '../shared/validation.js'
 
 const SUPPLIER_PREFIX = 'Supplier/operator_address/'
 const CONFIG_PREFIX = 'ServiceConfigUpdate/service_id/'
@@ -499,4 +503,4 @@ export function endBlockSupplier(ctx: Context): void {
   }
 }
 
-export { coinString, unbondingEndHeight as getSupplierUnbondingEndHeight }
+export { unbondingEndHeight as getSupplierUnbondingEndHeight }

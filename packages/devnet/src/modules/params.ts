@@ -12,9 +12,9 @@ import {
   ParamsSchema as TokenomicsParamsSchema,
 } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
 import type { SharedParams as SessionSharedParams } from '@decai/session'
-import type { StoreName } from '../../store/multi-store.js'
-import { coin, decode, encode } from '../codec.js'
-import type { Context } from '../context.js'
+import { coin, decode, encode } from '../app/codec.js'
+import type { Context } from '../app/context.js'
+import type { StoreName } from '../store/multi-store.js'
 
 export type SharedParams = MessageShape<typeof SharedParamsSchema>
 export type SessionParams = MessageShape<typeof SessionParamsSchema>

@@ -1,10 +1,8 @@
 import { create } from '@decai/protocol'
 import { type MsgSend, MsgSendResponseSchema } from '@decai/protocol/gen/cosmos/bank/v1beta1/tx_pb'
-import { bytesToKey, keyToBytes } from '../../store/keys.js'
-import { prefixEntries } from '../../store/kv-store.js'
-import { AbciError, ERRORS_METHOD_FRAME, sdkFrame } from '../abci-error.js'
-import { addressCodecError } from '../bech32-errors.js'
-import { sdkErrors } from '../chain-errors.js'
+import { ERRORS_METHOD_FRAME, sdkFrame } from '../../app/abci-error.js'
+import { addressCodecError } from '../../app/bech32-errors.js'
+import { sdkErrors } from '../../app/chain-errors.js'
 import {
   type Amount,
   addressBytes,
@@ -12,16 +10,18 @@ import {
   coinsString,
   DENOM,
   parseCoins,
-} from '../codec.js'
-import type { Context } from '../context.js'
-import { newEvent } from '../events.js'
+} from '../../app/codec.js'
+import type { Context } from '../../app/context.js'
+import { newEvent } from '../../app/events.js'
+import { bytesToKey, keyToBytes } from '../../store/keys.js'
+import { prefixEntries } from '../../store/kv-store.js'
 import {
   blockedModuleAccounts,
   ensureAccount,
   getModuleAccount,
   moduleAccountPermissions,
   moduleAddressBytes,
-} from './auth.js'
+} from '../auth/keeper.js'
 
 const SUPPLY_PREFIX = '\x00'
 const BALANCES_PREFIX = '\x02'
@@ -242,5 +242,3 @@ export function handleMsgSend(ctx: Context, msg: MsgSend) {
   sendCoins(ctx, from, to, coins)
   return create(MsgSendResponseSchema)
 }
-
-export { AbciError }

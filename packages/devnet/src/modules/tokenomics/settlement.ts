@@ -53,19 +53,30 @@ import {
   getSessionEndToProofWindowCloseBlocks,
   updateRelayMiningDifficulty,
 } from '@decai/session'
-import { tokenomicsErrors } from '../chain-errors.js'
-import { addressBytes, coin, coinString, DENOM, minBigint } from '../codec.js'
-import type { Context } from '../context.js'
-import type { EventManager } from '../events.js'
-import { floatToRat, formatFloat, goFormatG, mulCeil, mulFloor, type Rat } from '../rational.js'
-import { getApplication, getApplicationUnbondingEndHeight, setApplication } from './application.js'
+import { tokenomicsErrors } from '../../app/chain-errors.js'
+import { addressBytes, coin, coinString, DENOM, minBigint } from '../../app/codec.js'
+import type { Context } from '../../app/context.js'
+import type { EventManager } from '../../app/events.js'
+import {
+  floatToRat,
+  formatFloat,
+  goFormatG,
+  mulCeil,
+  mulFloor,
+  type Rat,
+} from '../../app/rational.js'
+import {
+  getApplication,
+  getApplicationUnbondingEndHeight,
+  setApplication,
+} from '../application/msg-server.js'
 import {
   burnCoins,
   mintCoins,
   sendCoinsFromModuleToAccount,
   sendCoinsFromModuleToModule,
-} from './bank.js'
-import { coinAmount, getParams, sessionParams, type TokenomicsParams } from './params.js'
+} from '../bank/keeper.js'
+import { coinAmount, getParams, sessionParams, type TokenomicsParams } from '../params.js'
 import {
   getClaimedUpokt,
   getClaimsBySessionEndHeight,
@@ -76,7 +87,7 @@ import {
   getProofRequirementForClaim,
   removeClaim,
   validateSessionHeader,
-} from './proof.js'
+} from '../proof/msg-server.js'
 import {
   getComputeUnitsPerRelayAtHeight,
   getDifficultyAtHeight,
@@ -85,14 +96,14 @@ import {
   getStoredDifficulty,
   setDifficultyAtHeight,
   setStoredDifficulty,
-} from './service.js'
+} from '../service/keeper.js'
+import { errorText } from '../shared/validation.js'
 import {
   getDehydratedSupplier,
   getSupplierActiveServiceConfig,
   isSupplierUnbonding,
   setDehydratedSupplier,
-} from './supplier.js'
-import { errorText } from './validation.js'
+} from '../supplier/msg-server.js'
 
 type Budget = { floor: bigint; unused: bigint; totalExcess: bigint; spendLimitExceeded: boolean }
 

@@ -11,13 +11,21 @@ import {
   hydrateSession,
   isSessionError,
 } from '@decai/session'
-import type { AbciError } from '../abci-error.js'
-import { sessionErrors } from '../chain-errors.js'
-import type { Context } from '../context.js'
-import { getActiveAppServiceConfigs, getApplication, isAppActive } from './application.js'
-import { getParams, sessionParams } from './params.js'
-import { getDehydratedSupplier, getServiceConfigUpdates, isConfigActive } from './supplier.js'
-import { errorText, validateServiceId } from './validation.js'
+import type { AbciError } from '../../app/abci-error.js'
+import { sessionErrors } from '../../app/chain-errors.js'
+import type { Context } from '../../app/context.js'
+import {
+  getActiveAppServiceConfigs,
+  getApplication,
+  isAppActive,
+} from '../application/msg-server.js'
+import { getParams, sessionParams } from '../params.js'
+import { errorText, validateServiceId } from '../shared/validation.js'
+import {
+  getDehydratedSupplier,
+  getServiceConfigUpdates,
+  isConfigActive,
+} from '../supplier/msg-server.js'
 
 const BLOCK_HASH_PREFIX = 'BlockHash/height/'
 const blockHashKey = (height: bigint) => `${BLOCK_HASH_PREFIX}${height}/`

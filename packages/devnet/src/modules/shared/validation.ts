@@ -9,10 +9,10 @@ import type {
   SupplierServiceConfig,
 } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
-import { AbciError } from '../abci-error.js'
-import { accAddressError } from '../bech32-errors.js'
-import { sharedErrors } from '../chain-errors.js'
-import { coinString, DENOM, isValidAddress } from '../codec.js'
+import { AbciError } from '../../app/abci-error.js'
+import { accAddressError } from '../../app/bech32-errors.js'
+import { sharedErrors } from '../../app/chain-errors.js'
+import { coinString, DENOM, isValidAddress } from '../../app/codec.js'
 
 /** `ComputeUnitsPerRelayMax`: 2 << 20. */
 export const COMPUTE_UNITS_PER_RELAY_MAX = 2n << 20n

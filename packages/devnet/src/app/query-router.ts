@@ -20,6 +20,38 @@ import * as sessionQuery from '@decai/protocol/gen/pocket/session/query_pb'
 import * as sharedQuery from '@decai/protocol/gen/pocket/shared/query_pb'
 import * as supplierQuery from '@decai/protocol/gen/pocket/supplier/query_pb'
 import * as tokenomicsQuery from '@decai/protocol/gen/pocket/tokenomics/query_pb'
+import { getAllApplications, getApplication } from '../modules/application/msg-server.js'
+import {
+  accountToAny,
+  authParams,
+  getAccount,
+  getAllAccounts,
+  moduleAddressBytes,
+} from '../modules/auth/keeper.js'
+import { getAllBalances, getBalance, getSupply, getTotalSupply } from '../modules/bank/keeper.js'
+import { getAllGateways, getGateway } from '../modules/gateway/msg-server.js'
+import { getParams } from '../modules/params.js'
+import { getClaim, getProof, listRecords } from '../modules/proof/msg-server.js'
+import {
+  defaultDifficulty,
+  getAllServices,
+  getAllStoredDifficulties,
+  getComputeUnitsPerRelayAtHeight,
+  getComputeUnitsPerRelayHistory,
+  getDifficultyAtHeight,
+  getDifficultyHistory,
+  getService,
+  getStoredDifficulty,
+} from '../modules/service/keeper.js'
+import { getSession } from '../modules/session/keeper.js'
+import { errorText } from '../modules/shared/validation.js'
+import {
+  getAllDehydratedSuppliers,
+  getPartiallyHydratedSupplier,
+  getSupplier,
+  getSupplierConfigUpdates,
+  isConfigActive,
+} from '../modules/supplier/msg-server.js'
 import { AbciError, type GrpcCode, grpcError } from './abci-error.js'
 import { accAddressError, addressCodecError } from './bech32-errors.js'
 import {
@@ -32,38 +64,6 @@ import {
 } from './chain-errors.js'
 import { addressBytes, coin, decode } from './codec.js'
 import type { Context } from './context.js'
-import { getAllApplications, getApplication } from './modules/application.js'
-import {
-  accountToAny,
-  authParams,
-  getAccount,
-  getAllAccounts,
-  moduleAddressBytes,
-} from './modules/auth.js'
-import { getAllBalances, getBalance, getSupply, getTotalSupply } from './modules/bank.js'
-import { getAllGateways, getGateway } from './modules/gateway.js'
-import { getParams } from './modules/params.js'
-import { getClaim, getProof, listRecords } from './modules/proof.js'
-import {
-  defaultDifficulty,
-  getAllServices,
-  getAllStoredDifficulties,
-  getComputeUnitsPerRelayAtHeight,
-  getComputeUnitsPerRelayHistory,
-  getDifficultyAtHeight,
-  getDifficultyHistory,
-  getService,
-  getStoredDifficulty,
-} from './modules/service.js'
-import { getSession } from './modules/session.js'
-import {
-  getAllDehydratedSuppliers,
-  getPartiallyHydratedSupplier,
-  getSupplier,
-  getSupplierConfigUpdates,
-  isConfigActive,
-} from './modules/supplier.js'
-import { errorText } from './modules/validation.js'
 
 export type QueryHandler = (ctx: Context, request: Uint8Array) => Uint8Array
 
