@@ -107,3 +107,9 @@ export function toAbciError(error: unknown): AbciError {
   const text = error instanceof Error ? error.message : String(error)
   return new AbciError('undefined', 1, text)
 }
+
+/** Message text of a thrown value (Go's `err.Error()`). */
+export function errorText(error: unknown): string {
+  if (error instanceof AbciError) return error.log
+  return error instanceof Error ? error.message : String(error)
+}

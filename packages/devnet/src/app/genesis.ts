@@ -13,7 +13,7 @@ import {
   SupplierSchema,
 } from '@decai/protocol/gen/pocket/shared/supplier_pb'
 import type { ResolvedGenesis } from '../config/resolve.js'
-import { setApplication } from '../modules/application/msg-server.js'
+import { setApplication } from '../modules/application/keeper.js'
 import {
   getAccount,
   getModuleAccount,
@@ -24,10 +24,10 @@ import {
   setAccount,
 } from '../modules/auth/keeper.js'
 import { initBalance } from '../modules/bank/keeper.js'
-import { setGateway } from '../modules/gateway/msg-server.js'
+import { setGateway } from '../modules/gateway/keeper.js'
 import { type ModuleParams, setParams } from '../modules/params.js'
 import { setService } from '../modules/service/keeper.js'
-import { setAndIndexSupplier } from '../modules/supplier/msg-server.js'
+import { setAndIndexSupplier } from '../modules/supplier/keeper.js'
 import { addressBytes, coin, DENOM } from './codec.js'
 import type { Context } from './context.js'
 

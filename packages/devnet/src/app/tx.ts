@@ -30,7 +30,8 @@ import {
 } from './codec.js'
 import { Context } from './context.js'
 import { type AbciEvent, EventManager, newEvent } from './events.js'
-import { getRoute, type MsgRoute, moduleNameFromTypeUrl, resolveTypeUrl } from './msg-router.js'
+import type { MsgRoute } from './module.js'
+import { getRoute, moduleNameFromTypeUrl, resolveTypeUrl } from './msg-router.js'
 import { checkAdr027TxRaw, rejectUnknownFields, WireError } from './wire.js'
 
 /** The outcome of a transaction, as ABCI `ExecTxResult`/`ResponseCheckTx` carry it. */

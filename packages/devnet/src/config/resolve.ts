@@ -18,7 +18,7 @@ import { ParamsSchema as SupplierParamsSchema } from '@decai/protocol/gen/pocket
 import { ParamsSchema as TokenomicsParamsSchema } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { parse as parseYaml } from 'yaml'
-import { RegisteredError } from '../app/abci-error.js'
+import { errorText, RegisteredError } from '../app/abci-error.js'
 import { appErrors, gatewayErrors, supplierErrors } from '../app/chain-errors.js'
 import { isValidAddress } from '../app/codec.js'
 import { DevnetError } from '../errors.js'
@@ -26,7 +26,6 @@ import { deriveKey, TEST_MNEMONIC } from '../keys.js'
 import { defaultModuleParams, type ModuleParams } from '../modules/params.js'
 import { validateModuleParams } from '../modules/shared/params.js'
 import {
-  errorText,
   validateAppServiceConfigs,
   validateService,
   validateSupplierServiceConfigs,

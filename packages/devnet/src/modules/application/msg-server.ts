@@ -5,7 +5,6 @@ import {
   EventApplicationStakedSchema,
   EventApplicationUnbondingBeginSchema,
   EventApplicationUnbondingCanceledSchema,
-  EventApplicationUnbondingEndSchema,
   EventRedelegationSchema,
 } from '@decai/protocol/gen/pocket/application/event_pb'
 import {
@@ -22,76 +21,28 @@ import {
   type Application,
   ApplicationSchema,
   ApplicationServiceConfigUpdateSchema,
-  UndelegatingGatewayListSchema,
 } from '@decai/protocol/gen/pocket/application/types_pb'
 import type { ApplicationServiceConfig } from '@decai/protocol/gen/pocket/shared/service_pb'
-import { getNextSessionStartHeight, getSessionEndHeight, isSessionEndHeight } from '@decai/session'
-import { grpcError } from '../../app/abci-error.js'
+import { getNextSessionStartHeight, getSessionEndHeight } from '@decai/session'
+import { errorText, grpcError } from '../../app/abci-error.js'
 import { accAddressError } from '../../app/bech32-errors.js'
 import { appErrors, gatewayErrors } from '../../app/chain-errors.js'
-import { addressBytes, coinString, DENOM, decode, encode } from '../../app/codec.js'
+import { addressBytes, coinString, DENOM } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
-import { textKey } from '../../store/keys.js'
-import { prefixEntries } from '../../store/kv-store.js'
-import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from '../bank/keeper.js'
-import { getAllGateways, getGateway, isGatewayActive } from '../gateway/msg-server.js'
-import { coinAmount, getParams, getSharedParams, sessionParams } from '../params.js'
-import { errorText, positiveUpoktProblem, validateAppServiceConfigs } from '../shared/validation.js'
-
-const APPLICATION_PREFIX = 'Application/address/'
-const applicationKey = (address: string) => `${APPLICATION_PREFIX}${textKey(address)}/`
+import { sendCoinsFromAccountToModule } from '../bank/keeper.js'
+import { getGateway, isGatewayActive } from '../gateway/keeper.js'
+import { coinAmount, getParams, sessionParams } from '../params.js'
+import { positiveUpoktProblem, validateAppServiceConfigs } from '../shared/validation.js'
+import {
+  getApplication,
+  getApplicationUnbondingEndHeight,
+  isAppUnbonding,
+  recordPendingUndelegation,
+  setApplication,
+} from './keeper.js'
 
 /** `MinPerSessionSpendLimit`: 1 POKT. */
 const MIN_PER_SESSION_SPEND_LIMIT = 1_000_000n
-
-export function getApplication(ctx: Context, address: string): Application | undefined {
-  const raw = ctx.store('application').get(applicationKey(address))
-  return raw ? decode(ApplicationSchema, raw) : undefined
-}
-
-export function setApplication(ctx: Context, app: Application): void {
-  ctx.store('application').set(applicationKey(app.address), encode(ApplicationSchema, app))
-}
-
-export function removeApplication(ctx: Context, address: string): void {
-  ctx.store('application').delete(applicationKey(address))
-}
-
-export function getAllApplications(ctx: Context): Application[] {
-  return prefixEntries(ctx.store('application'), APPLICATION_PREFIX).map(([, v]) =>
-    decode(ApplicationSchema, v),
-  )
-}
-
-export const isAppUnbonding = (app: Application) => app.unstakeSessionEndHeight !== 0n
-
-/** `Application.IsActive`: unbonding apps stay in sessions up to their unstake session end. */
-export function isAppActive(app: Application, height: bigint): boolean {
-  if (isAppUnbonding(app)) return height <= app.unstakeSessionEndHeight
-  if (app.pendingTransfer) return height <= app.pendingTransfer.sessionEndHeight
-  return true
-}
-
-/** `Application.GetActiveServiceConfigs`: the history when present, else the current configs. */
-export function getActiveAppServiceConfigs(
-  app: Application,
-  height: bigint,
-): ApplicationServiceConfig[] {
-  if (app.serviceConfigHistory.length === 0) return app.serviceConfigs
-  return app.serviceConfigHistory
-    .filter(
-      (u) =>
-        u.activationHeight <= height &&
-        (u.deactivationHeight === 0n || u.deactivationHeight > height),
-    )
-    .map((u) => u.service!)
-    .filter((s) => s !== undefined)
-}
-
-function unbondingEndHeight(ctx: Context, app: Application): bigint {
-  const p = getSharedParams(ctx)
-  return app.unstakeSessionEndHeight + p.applicationUnbondingPeriodSessions * p.numBlocksPerSession
-}
 
 function validateSpendLimit(limit: Coin | undefined): void {
   if (!limit) return
@@ -309,7 +260,7 @@ export function handleMsgUnstakeApplication(ctx: Context, msg: MsgUnstakeApplica
       application: app,
       reason: ApplicationUnbondingReason.ELECTIVE,
       sessionEndHeight,
-      unbondingEndHeight: unbondingEndHeight(ctx, app),
+      unbondingEndHeight: getApplicationUnbondingEndHeight(ctx, app),
     }),
   )
   return create(MsgUnstakeApplicationResponseSchema)
@@ -320,13 +271,6 @@ function removePendingUndelegation(app: Application, gateway: string): void {
     list.gatewayAddresses = list.gatewayAddresses.filter((g) => g !== gateway)
     if (list.gatewayAddresses.length === 0) delete app.pendingUndelegations[height]
   }
-}
-
-function recordPendingUndelegation(ctx: Context, app: Application, gateway: string): void {
-  const height = getSessionEndHeight(sessionParams(ctx), ctx.height).toString()
-  const list = app.pendingUndelegations[height] ?? create(UndelegatingGatewayListSchema)
-  if (!list.gatewayAddresses.includes(gateway)) list.gatewayAddresses.push(gateway)
-  app.pendingUndelegations[height] = list
 }
 
 /** x/application `DelegateToGateway`: takes effect immediately. */
@@ -419,63 +363,3 @@ export function handleMsgUndelegateFromGateway(ctx: Context, msg: MsgUndelegateF
   )
   return create(MsgUndelegateFromGatewayResponseSchema)
 }
-
-/** Blocks a pending undelegation stays recorded (`GetNumBlocksUndelegationRetention`). */
-function undelegationRetentionBlocks(ctx: Context): bigint {
-  const p = getSharedParams(ctx)
-  return p.gracePeriodEndOffsetBlocks + p.numBlocksPerSession * 2n
-}
-
-/** x/application EndBlocker: auto-undelegate, prune undelegations, unbond. */
-export function endBlockApplication(ctx: Context): void {
-  // Apps delegated to gateways that are no longer active lose the delegation.
-  for (const gateway of getAllGateways(ctx)) {
-    if (isGatewayActive(gateway, ctx.height)) continue
-    for (const app of getAllApplications(ctx)) {
-      const index = app.delegateeGatewayAddresses.indexOf(gateway.address)
-      if (index < 0) continue
-      app.delegateeGatewayAddresses.splice(index, 1)
-      recordPendingUndelegation(ctx, app, gateway.address)
-      setApplication(ctx, app)
-    }
-  }
-
-  const retention = undelegationRetentionBlocks(ctx)
-  if (ctx.height > retention) {
-    const earliest = ctx.height - retention
-    for (const app of getAllApplications(ctx)) {
-      const heights = Object.keys(app.pendingUndelegations)
-      if (heights.length === 0) continue
-      for (const h of heights) if (BigInt(h) < earliest) delete app.pendingUndelegations[h]
-      setApplication(ctx, app)
-    }
-  }
-
-  const params = sessionParams(ctx)
-  if (!isSessionEndHeight(params, ctx.height)) return
-  const minStake = coinAmount(getParams(ctx, 'application').minStake)
-  for (const app of getAllApplications(ctx)) {
-    if (!isAppUnbonding(app)) continue
-    const end = unbondingEndHeight(ctx, app)
-    if (end > ctx.height) continue
-    sendCoinsFromModuleToAccount(ctx, 'application', addressBytes(app.address), [
-      { denom: DENOM, amount: coinAmount(app.stake) },
-    ])
-    removeApplication(ctx, app.address)
-    ctx.events.emitTyped(
-      EventApplicationUnbondingEndSchema,
-      create(EventApplicationUnbondingEndSchema, {
-        application: app,
-        reason:
-          coinAmount(app.stake) < minStake
-            ? ApplicationUnbondingReason.BELOW_MIN_STAKE
-            : ApplicationUnbondingReason.ELECTIVE,
-        sessionEndHeight: getSessionEndHeight(params, ctx.height),
-        unbondingEndHeight: end,
-      }),
-    )
-  }
-}
-
-/** Application unbonding end height, for the tokenomics below-min-stake path. */
-export { unbondingEndHeight as getApplicationUnbondingEndHeight }

@@ -1,16 +1,6 @@
-import { create } from '@decai/protocol'
-import { type MsgSend, MsgSendResponseSchema } from '@decai/protocol/gen/cosmos/bank/v1beta1/tx_pb'
-import { ERRORS_METHOD_FRAME, sdkFrame } from '../../app/abci-error.js'
-import { addressCodecError } from '../../app/bech32-errors.js'
+import { sdkFrame } from '../../app/abci-error.js'
 import { sdkErrors } from '../../app/chain-errors.js'
-import {
-  type Amount,
-  addressBytes,
-  bech32Address,
-  coinsString,
-  DENOM,
-  parseCoins,
-} from '../../app/codec.js'
+import { type Amount, bech32Address, coinsString, DENOM } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { newEvent } from '../../app/events.js'
 import { bytesToKey, keyToBytes } from '../../store/keys.js'
@@ -211,34 +201,4 @@ export function getAllBalanceHolders(ctx: Context): Map<string, Amount[]> {
     out.set(address, list)
   }
   return out
-}
-
-/** x/bank `MsgServer.Send`. */
-export function handleMsgSend(ctx: Context, msg: MsgSend) {
-  // The address codec's errors, with the frames of x/bank's msg server.
-  const fromError = addressCodecError(msg.fromAddress)
-  if (fromError) {
-    throw sdkErrors.invalidAddress
-      .wrap(`invalid from address: ${fromError}`)
-      .at(ERRORS_METHOD_FRAME)
-  }
-  const toError = addressCodecError(msg.toAddress)
-  if (toError) {
-    throw sdkErrors.invalidAddress.wrap(`invalid to address: ${toError}`).at(ERRORS_METHOD_FRAME)
-  }
-  const from = addressBytes(msg.fromAddress)
-  const to = addressBytes(msg.toAddress)
-  const coins = parseCoins(msg.amount)
-  if (!coins || coins.length === 0) {
-    throw sdkErrors.invalidCoins
-      .wrap(coinsString(msg.amount))
-      .at(sdkFrame('x/bank/keeper/msg_server.go:49'))
-  }
-  if (isBlockedAddress(to)) {
-    throw sdkErrors.unauthorized
-      .wrap(`${msg.toAddress} is not allowed to receive funds`)
-      .at(sdkFrame('x/bank/keeper/msg_server.go:62'))
-  }
-  sendCoins(ctx, from, to, coins)
-  return create(MsgSendResponseSchema)
 }

@@ -3,7 +3,6 @@ import {
   EventGatewayStakedSchema,
   EventGatewayUnbondingBeginSchema,
   EventGatewayUnbondingCanceledSchema,
-  EventGatewayUnbondingEndSchema,
 } from '@decai/protocol/gen/pocket/gateway/event_pb'
 import {
   type MsgStakeGateway,
@@ -11,54 +10,23 @@ import {
   type MsgUnstakeGateway,
   MsgUnstakeGatewayResponseSchema,
 } from '@decai/protocol/gen/pocket/gateway/tx_pb'
-import { type Gateway, GatewaySchema } from '@decai/protocol/gen/pocket/gateway/types_pb'
-import { getSessionEndHeight, isSessionEndHeight } from '@decai/session'
-import { grpcError } from '../../app/abci-error.js'
+import { GatewaySchema } from '@decai/protocol/gen/pocket/gateway/types_pb'
+import { getSessionEndHeight } from '@decai/session'
+import { errorText, grpcError } from '../../app/abci-error.js'
 import { accAddressError } from '../../app/bech32-errors.js'
 import { gatewayErrors } from '../../app/chain-errors.js'
-import { addressBytes, coinString, decode, encode } from '../../app/codec.js'
+import { addressBytes, coinString } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
-import { textKey } from '../../store/keys.js'
-import { prefixEntries } from '../../store/kv-store.js'
-import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from '../bank/keeper.js'
-import { coinAmount, getParams, getSharedParams, sessionParams } from '../params.js'
-import { errorText, positiveUpoktProblem } from '../shared/validation.js'
-
-const GATEWAY_PREFIX = 'Gateway/address/'
-const gatewayKey = (address: string) => `${GATEWAY_PREFIX}${textKey(address)}/`
-
-export function getGateway(ctx: Context, address: string): Gateway | undefined {
-  const raw = ctx.store('gateway').get(gatewayKey(address))
-  return raw ? decode(GatewaySchema, raw) : undefined
-}
-
-export function setGateway(ctx: Context, gateway: Gateway): void {
-  ctx.store('gateway').set(gatewayKey(gateway.address), encode(GatewaySchema, gateway))
-}
-
-export function removeGateway(ctx: Context, address: string): void {
-  ctx.store('gateway').delete(gatewayKey(address))
-}
-
-export function getAllGateways(ctx: Context): Gateway[] {
-  return prefixEntries(ctx.store('gateway'), GATEWAY_PREFIX).map(([, v]) =>
-    decode(GatewaySchema, v),
-  )
-}
-
-export const isGatewayUnbonding = (g: Gateway) => g.unstakeSessionEndHeight !== 0n
-
-export function isGatewayActive(g: Gateway, height: bigint): boolean {
-  return !isGatewayUnbonding(g) || height <= g.unstakeSessionEndHeight
-}
-
-function unbondingEndHeight(ctx: Context, g: Gateway): bigint {
-  const p = getSharedParams(ctx)
-  return g.unstakeSessionEndHeight + p.gatewayUnbondingPeriodSessions * p.numBlocksPerSession
-}
-
-/** The gateway as events carry it: without its metadata card. */
-const forEvent = (g: Gateway): Gateway => create(GatewaySchema, { ...g, metadata: undefined })
+import { sendCoinsFromAccountToModule } from '../bank/keeper.js'
+import { coinAmount, getParams, sessionParams } from '../params.js'
+import { positiveUpoktProblem } from '../shared/validation.js'
+import {
+  forEvent,
+  getGateway,
+  getGatewayUnbondingEndHeight,
+  isGatewayUnbonding,
+  setGateway,
+} from './keeper.js'
 
 export function validateMsgStakeGateway(msg: MsgStakeGateway): void {
   const addressError = accAddressError(msg.address)
@@ -185,31 +153,8 @@ export function handleMsgUnstakeGateway(ctx: Context, msg: MsgUnstakeGateway) {
     create(EventGatewayUnbondingBeginSchema, {
       gateway: forEvent(gateway),
       sessionEndHeight,
-      unbondingEndHeight: unbondingEndHeight(ctx, gateway),
+      unbondingEndHeight: getGatewayUnbondingEndHeight(ctx, gateway),
     }),
   )
   return create(MsgUnstakeGatewayResponseSchema)
-}
-
-/** x/gateway EndBlocker: at a session end, return the stakes whose unbonding is over. */
-export function endBlockGateway(ctx: Context): void {
-  const params = sessionParams(ctx)
-  if (!isSessionEndHeight(params, ctx.height)) return
-  for (const gateway of getAllGateways(ctx)) {
-    if (!isGatewayUnbonding(gateway)) continue
-    const end = unbondingEndHeight(ctx, gateway)
-    if (end > ctx.height) continue
-    sendCoinsFromModuleToAccount(ctx, 'gateway', addressBytes(gateway.address), [
-      { denom: 'upokt', amount: coinAmount(gateway.stake) },
-    ])
-    removeGateway(ctx, gateway.address)
-    ctx.events.emitTyped(
-      EventGatewayUnbondingEndSchema,
-      create(EventGatewayUnbondingEndSchema, {
-        gateway: forEvent(gateway),
-        sessionEndHeight: getSessionEndHeight(params, ctx.height),
-        unbondingEndHeight: end,
-      }),
-    )
-  }
 }

@@ -14,7 +14,7 @@ import type { RelayRequest, RelayResponse } from '@decai/protocol/gen/pocket/ser
 import { getRelayRequestSignableBytesHash, getRelayResponseSignableBytesHash } from '@decai/session'
 import { ringErrors, serviceErrors } from '../../app/chain-errors.js'
 import type { Context } from '../../app/context.js'
-import { getApplication } from '../application/msg-server.js'
+import { getApplication } from '../application/keeper.js'
 import { getAccountPubKey } from '../auth/keeper.js'
 
 /**

@@ -11,29 +11,20 @@ import {
   hydrateSession,
   isSessionError,
 } from '@decai/session'
-import type { AbciError } from '../../app/abci-error.js'
+import { type AbciError, errorText } from '../../app/abci-error.js'
 import { sessionErrors } from '../../app/chain-errors.js'
 import type { Context } from '../../app/context.js'
-import {
-  getActiveAppServiceConfigs,
-  getApplication,
-  isAppActive,
-} from '../application/msg-server.js'
+import { getActiveAppServiceConfigs, getApplication, isAppActive } from '../application/keeper.js'
 import { getParams, sessionParams } from '../params.js'
-import { errorText, validateServiceId } from '../shared/validation.js'
+import { validateServiceId } from '../shared/validation.js'
 import {
   getDehydratedSupplier,
   getServiceConfigUpdates,
   isConfigActive,
-} from '../supplier/msg-server.js'
+} from '../supplier/keeper.js'
 
 const BLOCK_HASH_PREFIX = 'BlockHash/height/'
-const blockHashKey = (height: bigint) => `${BLOCK_HASH_PREFIX}${height}/`
-
-/** x/session EndBlocker: records this block's hash, which session IDs are derived from. */
-export function storeBlockHash(ctx: Context): void {
-  ctx.store('session').set(blockHashKey(ctx.height), ctx.block.hash)
-}
+export const blockHashKey = (height: bigint) => `${BLOCK_HASH_PREFIX}${height}/`
 
 /** The recorded hash of a block (empty for a height without one, as Go returns nil). */
 export function getBlockHash(ctx: Context, height: bigint): Uint8Array {

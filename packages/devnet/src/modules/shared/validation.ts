@@ -9,7 +9,7 @@ import type {
   SupplierServiceConfig,
 } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
-import { AbciError } from '../../app/abci-error.js'
+import type { AbciError } from '../../app/abci-error.js'
 import { accAddressError } from '../../app/bech32-errors.js'
 import { sharedErrors } from '../../app/chain-errors.js'
 import { coinString, DENOM, isValidAddress } from '../../app/codec.js'
@@ -166,10 +166,4 @@ export function positiveUpoktProblem(c: Coin): string | undefined {
   if (BigInt(c.amount || '0') <= 0n) return `invalid coin amount: ${text} <= 0`
   if (c.denom !== DENOM) return `invalid coin denom: expected ${DENOM}, got ${c.denom}`
   return undefined
-}
-
-/** Message text of a thrown value (Go's `err.Error()`). */
-export function errorText(error: unknown): string {
-  if (error instanceof AbciError) return error.log
-  return error instanceof Error ? error.message : String(error)
 }

@@ -53,6 +53,7 @@ import {
   getSessionEndToProofWindowCloseBlocks,
   updateRelayMiningDifficulty,
 } from '@decai/session'
+import { errorText } from '../../app/abci-error.js'
 import { tokenomicsErrors } from '../../app/chain-errors.js'
 import { addressBytes, coin, coinString, DENOM, minBigint } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
@@ -69,7 +70,7 @@ import {
   getApplication,
   getApplicationUnbondingEndHeight,
   setApplication,
-} from '../application/msg-server.js'
+} from '../application/keeper.js'
 import {
   burnCoins,
   mintCoins,
@@ -79,15 +80,13 @@ import {
 import { coinAmount, getParams, sessionParams, type TokenomicsParams } from '../params.js'
 import {
   getClaimedUpokt,
-  getClaimsBySessionEndHeight,
   getNumClaimedComputeUnits,
   getNumEstimatedComputeUnits,
   getNumEstimatedRelays,
   getNumRelays,
   getProofRequirementForClaim,
-  removeClaim,
-  validateSessionHeader,
-} from '../proof/msg-server.js'
+} from '../proof/claim.js'
+import { getClaimsBySessionEndHeight, removeClaim } from '../proof/keeper.js'
 import {
   getComputeUnitsPerRelayAtHeight,
   getDifficultyAtHeight,
@@ -97,13 +96,13 @@ import {
   setDifficultyAtHeight,
   setStoredDifficulty,
 } from '../service/keeper.js'
-import { errorText } from '../shared/validation.js'
+import { validateSessionHeader } from '../session/session-header.js'
 import {
   getDehydratedSupplier,
   getSupplierActiveServiceConfig,
   isSupplierUnbonding,
   setDehydratedSupplier,
-} from '../supplier/msg-server.js'
+} from '../supplier/keeper.js'
 
 type Budget = { floor: bigint; unused: bigint; totalExcess: bigint; spendLimitExceeded: boolean }
 
