@@ -24,7 +24,7 @@ import { coin, hexLower, hexToBytes } from '../src/app/codec.js'
 import { EventManager } from '../src/app/events.js'
 import { floatToRat } from '../src/app/rational.js'
 import { decodeTx, verifyDirectSignature } from '../src/app/tx.js'
-import { runTokenLogicModules } from '../src/modules/tokenomics/settlement.js'
+import { runTokenLogicModules } from '../src/modules/tokenomics/token-logic-modules.js'
 
 type Shares = {
   dao: number
