@@ -1,11 +1,5 @@
 import { readFileSync } from 'node:fs'
 import { create, fromJson, toJson } from '@decai/protocol'
-import { ParamsSchema as ApplicationParamsSchema } from '@decai/protocol/gen/pocket/application/params_pb'
-import { ParamsSchema as GatewayParamsSchema } from '@decai/protocol/gen/pocket/gateway/params_pb'
-import { ParamsSchema as ProofParamsSchema } from '@decai/protocol/gen/pocket/proof/params_pb'
-import { ParamsSchema as ServiceParamsSchema } from '@decai/protocol/gen/pocket/service/params_pb'
-import { ParamsSchema as SessionParamsSchema } from '@decai/protocol/gen/pocket/session/params_pb'
-import { ParamsSchema as SharedParamsSchema } from '@decai/protocol/gen/pocket/shared/params_pb'
 import {
   ApplicationServiceConfigSchema,
   RPCType,
@@ -14,8 +8,6 @@ import {
   SupplierEndpointSchema,
   SupplierServiceConfigSchema,
 } from '@decai/protocol/gen/pocket/shared/service_pb'
-import { ParamsSchema as SupplierParamsSchema } from '@decai/protocol/gen/pocket/supplier/params_pb'
-import { ParamsSchema as TokenomicsParamsSchema } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { parse as parseYaml } from 'yaml'
 import { errorText, RegisteredError } from '../app/abci-error.js'
@@ -23,8 +15,12 @@ import { appErrors, gatewayErrors, supplierErrors } from '../app/chain-errors.js
 import { isValidAddress } from '../app/codec.js'
 import { DevnetError } from '../errors.js'
 import { deriveKey, TEST_MNEMONIC } from '../keys.js'
-import { defaultModuleParams, type ModuleParams } from '../modules/params.js'
-import { validateModuleParams } from '../modules/shared/params.js'
+import {
+  defaultModuleParams,
+  type ModuleParams,
+  paramsSchema,
+  validateModuleParams,
+} from '../modules/params.js'
 import {
   validateAppServiceConfigs,
   validateService,
@@ -220,11 +216,14 @@ function mergeParams(
     if (!current) throw invalid(`unknown params module "${module}"`)
     const schema = current.$typeName
     const json = {
-      ...(toJson(descOf(key), current as never) as Record<string, unknown>),
+      ...(toJson(paramsSchema(key) as never, current as never) as Record<string, unknown>),
       ...(camelKeys(values) as object),
     }
     try {
-      out[key] = fromJson(descOf(key), json as Parameters<typeof fromJson>[1]) as never
+      out[key] = fromJson(
+        paramsSchema(key) as never,
+        json as Parameters<typeof fromJson>[1],
+      ) as never
     } catch (error) {
       throw invalid(
         `params.${module} (${schema}): ${error instanceof Error ? error.message : String(error)}`,
@@ -232,19 +231,6 @@ function mergeParams(
     }
   }
   return out
-}
-
-function descOf(module: keyof ModuleParams) {
-  return {
-    shared: SharedParamsSchema,
-    session: SessionParamsSchema,
-    proof: ProofParamsSchema,
-    tokenomics: TokenomicsParamsSchema,
-    service: ServiceParamsSchema,
-    application: ApplicationParamsSchema,
-    gateway: GatewayParamsSchema,
-    supplier: SupplierParamsSchema,
-  }[module] as never
 }
 
 /** The effective config: defaults for anything not given. */

@@ -1,4 +1,7 @@
-import { create, type DescMessage, type MessageShape } from '@decai/protocol'
+// Every module's params in one table (schema, defaults, validation), and where the chain keeps
+// them: key `p_<module>` in the module's own store.
+
+import { create, type DescMessage } from '@decai/protocol'
 import { ParamsSchema as ApplicationParamsSchema } from '@decai/protocol/gen/pocket/application/params_pb'
 import { ParamsSchema as GatewayParamsSchema } from '@decai/protocol/gen/pocket/gateway/params_pb'
 import { ParamsSchema as ProofParamsSchema } from '@decai/protocol/gen/pocket/proof/params_pb'
@@ -6,24 +9,42 @@ import { ParamsSchema as ServiceParamsSchema } from '@decai/protocol/gen/pocket/
 import { ParamsSchema as SessionParamsSchema } from '@decai/protocol/gen/pocket/session/params_pb'
 import { ParamsSchema as SharedParamsSchema } from '@decai/protocol/gen/pocket/shared/params_pb'
 import { ParamsSchema as SupplierParamsSchema } from '@decai/protocol/gen/pocket/supplier/params_pb'
-import {
-  MintAllocationPercentagesSchema,
-  MintEqualsBurnClaimDistributionSchema,
-  ParamsSchema as TokenomicsParamsSchema,
-} from '@decai/protocol/gen/pocket/tokenomics/params_pb'
-import type { SharedParams as SessionSharedParams } from '@decai/session'
-import { coin, decode, encode } from '../app/codec.js'
+import { ParamsSchema as TokenomicsParamsSchema } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
+import { decode, encode } from '../app/codec.js'
 import type { Context } from '../app/context.js'
 import type { StoreName } from '../store/multi-store.js'
-
-export type SharedParams = MessageShape<typeof SharedParamsSchema>
-export type SessionParams = MessageShape<typeof SessionParamsSchema>
-export type ProofParams = MessageShape<typeof ProofParamsSchema>
-export type TokenomicsParams = MessageShape<typeof TokenomicsParamsSchema>
-export type ServiceParams = MessageShape<typeof ServiceParamsSchema>
-export type ApplicationParams = MessageShape<typeof ApplicationParamsSchema>
-export type GatewayParams = MessageShape<typeof GatewayParamsSchema>
-export type SupplierParams = MessageShape<typeof SupplierParamsSchema>
+import {
+  type ApplicationParams,
+  defaultApplicationParams,
+  validateApplicationParams,
+} from './application/params.js'
+import {
+  defaultGatewayParams,
+  type GatewayParams,
+  validateGatewayParams,
+} from './gateway/params.js'
+import { defaultProofParams, type ProofParams, validateProofParams } from './proof/params.js'
+import {
+  defaultServiceParams,
+  type ServiceParams,
+  validateServiceParams,
+} from './service/params.js'
+import {
+  defaultSessionParams,
+  type SessionParams,
+  validateSessionParams,
+} from './session/params.js'
+import { defaultSharedParams, type SharedParams, validateSharedParams } from './shared/params.js'
+import {
+  defaultSupplierParams,
+  type SupplierParams,
+  validateSupplierParams,
+} from './supplier/params.js'
+import {
+  defaultTokenomicsParams,
+  type TokenomicsParams,
+  validateTokenomicsParams,
+} from './tokenomics/params.js'
 
 /** Every module's params, as genesis carries them. */
 export type ModuleParams = {
@@ -37,72 +58,85 @@ export type ModuleParams = {
   supplier: SupplierParams
 }
 
+type ParamsModule<P> = {
+  schema: DescMessage
+  defaults: () => P
+  /** `Params.Validate`; throws the module's `Err…ParamInvalid`. */
+  validate: (params: P) => void
+}
+
+const paramsModules: { readonly [M in keyof ModuleParams]: ParamsModule<ModuleParams[M]> } = {
+  shared: {
+    schema: SharedParamsSchema,
+    defaults: defaultSharedParams,
+    validate: validateSharedParams,
+  },
+  session: {
+    schema: SessionParamsSchema,
+    defaults: defaultSessionParams,
+    validate: validateSessionParams,
+  },
+  proof: { schema: ProofParamsSchema, defaults: defaultProofParams, validate: validateProofParams },
+  tokenomics: {
+    schema: TokenomicsParamsSchema,
+    defaults: defaultTokenomicsParams,
+    validate: validateTokenomicsParams,
+  },
+  service: {
+    schema: ServiceParamsSchema,
+    defaults: defaultServiceParams,
+    validate: validateServiceParams,
+  },
+  application: {
+    schema: ApplicationParamsSchema,
+    defaults: defaultApplicationParams,
+    validate: validateApplicationParams,
+  },
+  gateway: {
+    schema: GatewayParamsSchema,
+    defaults: defaultGatewayParams,
+    validate: validateGatewayParams,
+  },
+  supplier: {
+    schema: SupplierParamsSchema,
+    defaults: defaultSupplierParams,
+    validate: validateSupplierParams,
+  },
+}
+
+/** The names of the modules with params, in genesis order. */
+export const paramsModuleNames = Object.keys(paramsModules) as (keyof ModuleParams)[]
+
+/** A module's params schema (for proto3 JSON in config files). */
+export function paramsSchema(module: keyof ModuleParams): DescMessage {
+  return paramsModules[module].schema
+}
+
 /** poktroll v0.1.35's module defaults (each module's types/params.go). */
 export function defaultModuleParams(): ModuleParams {
   return {
-    shared: create(SharedParamsSchema, {
-      numBlocksPerSession: 10n,
-      gracePeriodEndOffsetBlocks: 1n,
-      claimWindowOpenOffsetBlocks: 1n,
-      claimWindowCloseOffsetBlocks: 4n,
-      proofWindowOpenOffsetBlocks: 0n,
-      proofWindowCloseOffsetBlocks: 4n,
-      supplierUnbondingPeriodSessions: 1n,
-      applicationUnbondingPeriodSessions: 1n,
-      computeUnitsToTokensMultiplier: 42_000_000n,
-      gatewayUnbondingPeriodSessions: 1n,
-      computeUnitCostGranularity: 1_000_000n,
-      // The genesis grid (poktroll's NewParams): session 1 starts at block 1.
-      sessionGridAnchorHeight: 1n,
-      sessionNumberAtAnchor: 1n,
-    }),
-    session: create(SessionParamsSchema, { numSuppliersPerSession: 15n }),
-    proof: create(ProofParamsSchema, {
-      proofRequestProbability: 0.25,
-      proofRequirementThreshold: coin(20_000_000n),
-      proofMissingPenalty: coin(320_000_000n),
-      proofSubmissionFee: coin(0n),
-    }),
-    tokenomics: create(TokenomicsParamsSchema, {
-      daoRewardAddress: 'pokt1eeeksh2tvkh7wzmfrljnhw4wrhs55lcuvmekkw',
-      mintAllocationPercentages: create(MintAllocationPercentagesSchema, {
-        dao: 0.1,
-        proposer: 0.05,
-        supplier: 0.7,
-        sourceOwner: 0.15,
-        application: 0,
-      }),
-      globalInflationPerClaim: 0.1,
-      mintEqualsBurnClaimDistribution: create(MintEqualsBurnClaimDistributionSchema, {
-        dao: 0.1,
-        proposer: 0.05,
-        supplier: 0.7,
-        sourceOwner: 0.15,
-        application: 0,
-      }),
-      mintRatio: 1,
-      overservicingBonusMultiplier: 1n,
-    }),
-    service: create(ServiceParamsSchema, { addServiceFee: coin(1n), targetNumRelays: 100_000n }),
-    application: create(ApplicationParamsSchema, {
-      maxDelegatedGateways: 7n,
-      minStake: coin(1_000_000n),
-    }),
-    gateway: create(GatewayParamsSchema, { minStake: coin(100n) }),
-    supplier: create(SupplierParamsSchema, { minStake: coin(1_000_000n), stakingFee: coin(1n) }),
+    shared: defaultSharedParams(),
+    session: defaultSessionParams(),
+    proof: defaultProofParams(),
+    tokenomics: defaultTokenomicsParams(),
+    service: defaultServiceParams(),
+    application: defaultApplicationParams(),
+    gateway: defaultGatewayParams(),
+    supplier: defaultSupplierParams(),
   }
 }
 
-const schemas = {
-  shared: SharedParamsSchema,
-  session: SessionParamsSchema,
-  proof: ProofParamsSchema,
-  tokenomics: TokenomicsParamsSchema,
-  service: ServiceParamsSchema,
-  application: ApplicationParamsSchema,
-  gateway: GatewayParamsSchema,
-  supplier: SupplierParamsSchema,
-} as const satisfies Record<keyof ModuleParams, DescMessage>
+/**
+ * Validates one module's params as poktroll v0.1.35 does on a genesis file (`pocketd genesis
+ * validate`, InitChain) and on `MsgUpdateParam(s)`: the same checks in the same order, failing
+ * with the same registered error and text, so a config the devnet accepts is one pocketd accepts.
+ */
+export function validateModuleParams<M extends keyof ModuleParams>(
+  module: M,
+  params: ModuleParams[M],
+): void {
+  paramsModules[module].validate(params)
+}
 
 /** Where poktroll keeps a module's params: key `p_<module>` in its own store. */
 function paramsKey(module: keyof ModuleParams): string {
@@ -111,7 +145,7 @@ function paramsKey(module: keyof ModuleParams): string {
 
 export function getParams<M extends keyof ModuleParams>(ctx: Context, module: M): ModuleParams[M] {
   const raw = ctx.store(module as StoreName).get(paramsKey(module))
-  const schema = schemas[module] as DescMessage
+  const schema = paramsModules[module].schema
   return (raw ? decode(schema, raw) : create(schema)) as ModuleParams[M]
 }
 
@@ -120,31 +154,8 @@ export function setParams<M extends keyof ModuleParams>(
   module: M,
   params: ModuleParams[M],
 ): void {
-  const schema = schemas[module] as DescMessage
+  const schema = paramsModules[module].schema
   ctx.store(module as StoreName).set(paramsKey(module), encode(schema, params as never))
-}
-
-export const getSharedParams = (ctx: Context) => getParams(ctx, 'shared')
-
-/** The shared params in the shape `@decai/session` computes with. */
-export function toSessionParams(p: SharedParams): SessionSharedParams {
-  return {
-    numBlocksPerSession: p.numBlocksPerSession,
-    gracePeriodEndOffsetBlocks: p.gracePeriodEndOffsetBlocks,
-    claimWindowOpenOffsetBlocks: p.claimWindowOpenOffsetBlocks,
-    claimWindowCloseOffsetBlocks: p.claimWindowCloseOffsetBlocks,
-    proofWindowOpenOffsetBlocks: p.proofWindowOpenOffsetBlocks,
-    proofWindowCloseOffsetBlocks: p.proofWindowCloseOffsetBlocks,
-    computeUnitsToTokensMultiplier: p.computeUnitsToTokensMultiplier,
-    computeUnitCostGranularity: p.computeUnitCostGranularity,
-    sessionGridAnchorHeight: p.sessionGridAnchorHeight,
-    sessionNumberAtAnchor: p.sessionNumberAtAnchor,
-  }
-}
-
-/** Shared params in force at `ctx`'s height, in `@decai/session`'s shape. */
-export function sessionParams(ctx: Context): SessionSharedParams {
-  return toSessionParams(getSharedParams(ctx))
 }
 
 /** Parsed uPOKT amount of an optional coin param (0 when unset). */

@@ -10,7 +10,8 @@ import { addressBytes, DENOM } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { sendCoinsFromModuleToAccount } from '../bank/keeper.js'
 import { getAllGateways, isGatewayActive } from '../gateway/keeper.js'
-import { coinAmount, getParams, getSharedParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
+import { getSharedParams, sessionParams } from '../shared/keeper.js'
 import {
   getAllApplications,
   getApplicationUnbondingEndHeight,

@@ -12,7 +12,7 @@ import { decode, encode } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
-import { getSharedParams, sessionParams } from '../params.js'
+import { getSharedParams, sessionParams } from '../shared/keeper.js'
 
 const APPLICATION_PREFIX = 'Application/address/'
 

@@ -31,7 +31,8 @@ import { addressBytes, coinString, DENOM } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { sendCoinsFromAccountToModule } from '../bank/keeper.js'
 import { getGateway, isGatewayActive } from '../gateway/keeper.js'
-import { coinAmount, getParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
+import { sessionParams } from '../shared/keeper.js'
 import { positiveUpoktProblem, validateAppServiceConfigs } from '../shared/validation.js'
 import {
   getApplication,

@@ -6,7 +6,8 @@ import { getSessionEndHeight, isSessionEndHeight } from '@decai/session'
 import { addressBytes } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { sendCoinsFromModuleToAccount } from '../bank/keeper.js'
-import { coinAmount, sessionParams } from '../params.js'
+import { coinAmount } from '../params.js'
+import { sessionParams } from '../shared/keeper.js'
 import {
   forEvent,
   getAllGateways,

@@ -6,7 +6,7 @@ import { decode, encode } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
-import { getSharedParams } from '../params.js'
+import { getSharedParams } from '../shared/keeper.js'
 
 const GATEWAY_PREFIX = 'Gateway/address/'
 

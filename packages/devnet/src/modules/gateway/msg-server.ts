@@ -18,7 +18,8 @@ import { gatewayErrors } from '../../app/chain-errors.js'
 import { addressBytes, coinString } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { sendCoinsFromAccountToModule } from '../bank/keeper.js'
-import { coinAmount, getParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
+import { sessionParams } from '../shared/keeper.js'
 import { positiveUpoktProblem } from '../shared/validation.js'
 import {
   forEvent,

@@ -17,9 +17,10 @@ import {
 } from '@decai/session'
 import { encode } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
-import { coinAmount, getParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
 import { getDifficultyAtHeight } from '../service/keeper.js'
 import { getBlockHash } from '../session/keeper.js'
+import { sessionParams } from '../shared/keeper.js'
 
 export function getNumRelays(claim: Claim): bigint {
   return getClaimRootCount(claim.rootHash)

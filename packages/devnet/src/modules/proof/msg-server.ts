@@ -32,9 +32,10 @@ import { proofErrors, sdkErrors } from '../../app/chain-errors.js'
 import { addressBytes, coinString, DENOM, isValidAddress } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { getBalance, sendCoinsFromAccountToModule } from '../bank/keeper.js'
-import { coinAmount, getParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
 import { getComputeUnitsPerRelayAtHeight, getDifficultyAtHeight } from '../service/keeper.js'
 import { validateSessionHeader } from '../session/session-header.js'
+import { sessionParams } from '../shared/keeper.js'
 import {
   getClaimedUpokt,
   getNumClaimedComputeUnits,

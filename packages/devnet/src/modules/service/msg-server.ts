@@ -15,7 +15,8 @@ import { serviceErrors } from '../../app/chain-errors.js'
 import { addressBytes } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { getBalance, sendCoinsFromAccountToModule } from '../bank/keeper.js'
-import { coinAmount, getParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
+import { sessionParams } from '../shared/keeper.js'
 import { validateService } from '../shared/validation.js'
 import {
   getComputeUnitsPerRelayHistory,

@@ -15,7 +15,8 @@ import { type AbciError, errorText } from '../../app/abci-error.js'
 import { sessionErrors } from '../../app/chain-errors.js'
 import type { Context } from '../../app/context.js'
 import { getActiveAppServiceConfigs, getApplication, isAppActive } from '../application/keeper.js'
-import { getParams, sessionParams } from '../params.js'
+import { getParams } from '../params.js'
+import { sessionParams } from '../shared/keeper.js'
 import { validateServiceId } from '../shared/validation.js'
 import {
   getDehydratedSupplier,

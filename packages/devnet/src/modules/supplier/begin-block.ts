@@ -8,7 +8,7 @@ import { decode } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { bytesToKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
-import { sessionParams } from '../params.js'
+import { sessionParams } from '../shared/keeper.js'
 import { ACTIVATION_PREFIX, int } from './keeper.js'
 
 /** x/supplier BeginBlocker: announces the service configs that activate at a session start. */

@@ -9,7 +9,8 @@ import { getSessionEndHeight, isSessionEndHeight } from '@decai/session'
 import { addressBytes, DENOM } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { sendCoinsFromModuleToAccount } from '../bank/keeper.js'
-import { coinAmount, getParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
+import { sessionParams } from '../shared/keeper.js'
 import {
   getAllDehydratedSuppliers,
   getSupplierUnbondingEndHeight,

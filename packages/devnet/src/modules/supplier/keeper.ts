@@ -12,7 +12,7 @@ import { decode, encode } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { be64, bytesToKey, keyToBytes, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
-import { getSharedParams } from '../params.js'
+import { getSharedParams } from '../shared/keeper.js'
 
 const SUPPLIER_PREFIX = 'Supplier/operator_address/'
 

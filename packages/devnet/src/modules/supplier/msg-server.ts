@@ -24,8 +24,9 @@ import { addressBytes, DENOM } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { isModuleAccount } from '../auth/keeper.js'
 import { sendCoinsFromAccountToModule, sendCoinsFromModuleToAccount } from '../bank/keeper.js'
-import { coinAmount, getParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
 import { getService } from '../service/keeper.js'
+import { sessionParams } from '../shared/keeper.js'
 import { positiveUpoktProblem, validateSupplierServiceConfigs } from '../shared/validation.js'
 import {
   getSupplier,

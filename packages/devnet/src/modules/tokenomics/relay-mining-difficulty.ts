@@ -9,7 +9,7 @@ import {
 } from '@decai/protocol/gen/pocket/service/relay_mining_difficulty_pb'
 import { updateRelayMiningDifficulty } from '@decai/session'
 import type { Context } from '../../app/context.js'
-import { getParams, sessionParams } from '../params.js'
+import { getParams } from '../params.js'
 import { getNumRelays } from '../proof/claim.js'
 import {
   getDifficultyHistory,
@@ -17,6 +17,7 @@ import {
   setDifficultyAtHeight,
   setStoredDifficulty,
 } from '../service/keeper.js'
+import { sessionParams } from '../shared/keeper.js'
 
 /** `UpdateRelayMiningDifficulty` for the services whose claims settled this block. */
 export function updateRelayMiningDifficulties(ctx: Context, settledClaims: Claim[]): void {

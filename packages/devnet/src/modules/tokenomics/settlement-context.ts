@@ -12,13 +12,15 @@ import { minBigint } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { floatToRat, mulCeil, type Rat } from '../../app/rational.js'
 import { getApplication } from '../application/keeper.js'
-import { coinAmount, getParams, sessionParams, type TokenomicsParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
 import {
   getComputeUnitsPerRelayAtHeight,
   getDifficultyAtHeight,
   getService,
 } from '../service/keeper.js'
+import { sessionParams } from '../shared/keeper.js'
 import { getDehydratedSupplier, getSupplierActiveServiceConfig } from '../supplier/keeper.js'
+import type { TokenomicsParams } from './params.js'
 
 export type Budget = {
   floor: bigint

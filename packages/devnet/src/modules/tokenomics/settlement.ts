@@ -34,7 +34,7 @@ import type { Context } from '../../app/context.js'
 import { floatToRat, formatFloat, mulFloor } from '../../app/rational.js'
 import { getApplicationUnbondingEndHeight, setApplication } from '../application/keeper.js'
 import { burnCoins, sendCoinsFromModuleToModule } from '../bank/keeper.js'
-import { coinAmount, getParams, sessionParams } from '../params.js'
+import { coinAmount, getParams } from '../params.js'
 import {
   getClaimedUpokt,
   getNumClaimedComputeUnits,
@@ -45,6 +45,7 @@ import {
 } from '../proof/claim.js'
 import { getClaimsBySessionEndHeight, removeClaim } from '../proof/keeper.js'
 import { validateSessionHeader } from '../session/session-header.js'
+import { sessionParams } from '../shared/keeper.js'
 import { isSupplierUnbonding, setDehydratedSupplier } from '../supplier/keeper.js'
 import { executeSettledResults, flushValidatorRewards } from './settled-results.js'
 import { type Budget, SettlementContext } from './settlement-context.js'

@@ -17,7 +17,8 @@ import { tokenomicsErrors } from '../../app/chain-errors.js'
 import { coin, coinString, DENOM } from '../../app/codec.js'
 import type { EventManager } from '../../app/events.js'
 import { floatToRat, goFormatG, mulCeil, mulFloor, type Rat } from '../../app/rational.js'
-import { coinAmount, type TokenomicsParams } from '../params.js'
+import { coinAmount } from '../params.js'
+import type { TokenomicsParams } from './params.js'
 import { burn, mint, modToAcct, modToMod } from './settlement-ops.js'
 
 /** `GetSupplierShareholderAmountMap`: floor shares, the remainder to the first entry. */

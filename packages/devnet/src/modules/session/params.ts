@@ -1,0 +1,21 @@
+import { create, type MessageShape } from '@decai/protocol'
+import { ParamsSchema } from '@decai/protocol/gen/pocket/session/params_pb'
+import { RegisteredError } from '../../app/abci-error.js'
+
+export type SessionParams = MessageShape<typeof ParamsSchema>
+
+/** `ErrSessionParamInvalid`. */
+const paramInvalid = new RegisteredError('session', 1110, 'the provided param is invalid')
+
+/** poktroll v0.1.35's default (types/params.go). */
+export function defaultSessionParams(): SessionParams {
+  return create(ParamsSchema, { numSuppliersPerSession: 15n })
+}
+
+export function validateSessionParams(p: SessionParams): void {
+  if (p.numSuppliersPerSession < 1n) {
+    throw paramInvalid.wrap(
+      `number of suppliers per session (${p.numSuppliersPerSession}) MUST be greater than or equal to 1`,
+    )
+  }
+}
