@@ -14,7 +14,8 @@ import { ParamsSchema as SupplierParamsSchema } from '@decai/protocol/gen/pocket
 import { ParamsSchema as TokenomicsParamsSchema } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
 import { describe, expect, it } from 'vitest'
 import { formatGoFixed, formatGoFloat } from '../src/app/go-format.js'
-import { type DevnetConfig, resolveGenesis } from '../src/config/resolve.js'
+import { resolveGenesis } from '../src/config/resolve.js'
+import type { DevnetConfig } from '../src/config/types.js'
 import { isDevnetError } from '../src/errors.js'
 import type { ModuleParams } from '../src/modules/params.js'
 import vectors from './vectors/genesis-params.json' with { type: 'json' }

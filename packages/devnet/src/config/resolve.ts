@@ -1,199 +1,22 @@
-import { readFileSync } from 'node:fs'
-import { create, fromJson, toJson } from '@decai/protocol'
-import {
-  ApplicationServiceConfigSchema,
-  RPCType,
-  ServiceRevenueShareSchema,
-  ServiceSchema,
-  SupplierEndpointSchema,
-  SupplierServiceConfigSchema,
-} from '@decai/protocol/gen/pocket/shared/service_pb'
+import { fromJson, toJson } from '@decai/protocol'
+import { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { parse as parseYaml } from 'yaml'
-import { errorText, RegisteredError } from '../app/abci-error.js'
-import { appErrors, gatewayErrors, supplierErrors } from '../app/chain-errors.js'
+import { errorText } from '../app/abci-error.js'
 import { isValidAddress } from '../app/codec.js'
-import { DevnetError } from '../errors.js'
-import { deriveKey, TEST_MNEMONIC } from '../keys.js'
+import { deriveKey } from '../keys.js'
+import { validateApplicationGenesis } from '../modules/application/genesis.js'
+import { validateGatewayGenesis } from '../modules/gateway/genesis.js'
 import {
   defaultModuleParams,
   type ModuleParams,
   paramsSchema,
   validateModuleParams,
 } from '../modules/params.js'
-import {
-  validateAppServiceConfigs,
-  validateService,
-  validateSupplierServiceConfigs,
-} from '../modules/shared/validation.js'
-
-/** An amount in config: a number or text in uPOKT, or text with a `upokt`/`pokt` unit. */
-export type AmountInput = number | bigint | string
-
-/** An account: derived from the config mnemonic (`index`), its own `mnemonic`, or an `address`. */
-export type AccountConfig = {
-  name: string
-  balance: AmountInput
-  index?: number
-  mnemonic?: string
-  address?: string
-}
-
-export type ServiceConfig = {
-  id: string
-  name?: string
-  computeUnitsPerRelay?: number | string
-  owner: string
-}
-export type ApplicationConfig = {
-  address: string
-  stake: AmountInput
-  serviceId: string
-  gateways?: string[]
-}
-export type GatewayConfig = { address: string; stake: AmountInput }
-export type SupplierServiceInput = {
-  serviceId: string
-  url: string
-  rpcType?: keyof typeof RPCType | string
-  /** Address or account name -> percentage; defaults to 100% to the owner. */
-  revShare?: Record<string, number>
-}
-export type SupplierConfig = {
-  owner: string
-  operator?: string
-  stake: AmountInput
-  services: SupplierServiceInput[]
-}
-
-/** The devnet config file (YAML or JSON); every field is optional. */
-export type DevnetConfig = {
-  chainId?: string
-  /** Milliseconds between blocks; 0 produces blocks only on demand. */
-  blockTimeMs?: number
-  rpc?: { host?: string; port?: number }
-  /** Where the SQLite store lives; `:memory:` keeps nothing. */
-  dataDir?: string
-  /** Mnemonic the indexed accounts derive from (the public TEST mnemonic by default). */
-  mnemonic?: string
-  accounts?: AccountConfig[]
-  validator?: { account?: string; stake?: AmountInput; commissionRate?: string }
-  /** Per-module params in proto3 JSON (snake_case or camelCase), over the devnet defaults. */
-  params?: Partial<Record<keyof ModuleParams, Record<string, unknown>>>
-  services?: ServiceConfig[]
-  applications?: ApplicationConfig[]
-  gateways?: GatewayConfig[]
-  suppliers?: SupplierConfig[]
-  /** Publish genesis accounts' public keys (poktroll's localnet does it with a first tx). */
-  publishPubKeys?: boolean
-}
-
-export type ResolvedAccount = {
-  name: string
-  address: string
-  balance: bigint
-  publicKey?: Uint8Array | undefined
-  privateKey?: Uint8Array | undefined
-  mnemonic?: string | undefined
-  index?: number | undefined
-}
-
-/** A config with every name resolved to an address and every amount to uPOKT. */
-export type ResolvedGenesis = {
-  chainId: string
-  accounts: ResolvedAccount[]
-  params: ModuleParams
-  validator: { address: string; stake: bigint; commissionRate: bigint }
-  services: { id: string; name: string; computeUnitsPerRelay: bigint; ownerAddress: string }[]
-  applications: { address: string; stake: bigint; serviceId: string; gateways: string[] }[]
-  gateways: { address: string; stake: bigint }[]
-  suppliers: {
-    ownerAddress: string
-    operatorAddress: string
-    stake: bigint
-    services: {
-      serviceId: string
-      endpoints: { url: string; rpcType: number }[]
-      revShare: { address: string; revSharePercentage: bigint }[]
-    }[]
-  }[]
-  publishPubKeys: boolean
-}
-
-const POKT = 1_000_000n
-
-/** The funded TEST accounts of the default devnet, by derivation index. */
-export const defaultAccounts: AccountConfig[] = [
-  { name: 'validator', index: 0, balance: 1_000_000n * POKT },
-  { name: 'dao', index: 1, balance: 1_000_000n * POKT },
-  { name: 'owner', index: 2, balance: 1_000_000n * POKT },
-  { name: 'application', index: 3, balance: 1_000_000n * POKT },
-  { name: 'gateway', index: 4, balance: 1_000_000n * POKT },
-  { name: 'supplier1', index: 5, balance: 1_000_000n * POKT },
-  { name: 'supplier2', index: 6, balance: 1_000_000n * POKT },
-  { name: 'user1', index: 7, balance: 1_000_000n * POKT },
-  { name: 'user2', index: 8, balance: 1_000_000n * POKT },
-  { name: 'faucet', index: 9, balance: 1_000_000_000n * POKT },
-]
-
-/**
- * Short sessions so a session settles within seconds at 1 s blocks. poktroll requires the
- * supplier and application unbonding periods to cover the five blocks from a session's end to
- * its proof window's close (4 blocks x 1 session would not), hence two sessions.
- */
-export const defaultParamOverrides: DevnetConfig['params'] = {
-  shared: {
-    numBlocksPerSession: '4',
-    gracePeriodEndOffsetBlocks: '1',
-    claimWindowOpenOffsetBlocks: '1',
-    claimWindowCloseOffsetBlocks: '2',
-    proofWindowOpenOffsetBlocks: '0',
-    proofWindowCloseOffsetBlocks: '2',
-    supplierUnbondingPeriodSessions: '2',
-    applicationUnbondingPeriodSessions: '2',
-  },
-}
-
-export function parseAmount(input: AmountInput, what: string): bigint {
-  if (typeof input === 'bigint') return input
-  if (typeof input === 'number') {
-    if (!Number.isSafeInteger(input) || input < 0)
-      throw invalid(`${what}: ${input} is not a whole uPOKT amount`)
-    return BigInt(input)
-  }
-  const match = /^\s*(\d+)(?:\.(\d+))?\s*(upokt|pokt)?\s*$/i.exec(input)
-  if (!match) throw invalid(`${what}: cannot parse amount "${input}"`)
-  const [, whole, fraction = '', unit = 'upokt'] = match
-  if (unit.toLowerCase() === 'upokt') {
-    if (fraction) throw invalid(`${what}: uPOKT amounts are whole numbers`)
-    return BigInt(whole!)
-  }
-  if (fraction.length > 6) throw invalid(`${what}: POKT has six decimals`)
-  return BigInt(whole!) * POKT + BigInt(fraction.padEnd(6, '0') || '0')
-}
-
-function invalid(details: string): DevnetError {
-  return new DevnetError('INVALID_CONFIG', 'Invalid devnet config.', { details })
-}
-
-/** Reads a YAML or JSON config file. */
-export function loadConfigFile(path: string): DevnetConfig {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    throw new DevnetError('INVALID_CONFIG', `Cannot read config file ${path}.`, { cause: error })
-  }
-  try {
-    const parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
-    return (parsed ?? {}) as DevnetConfig
-  } catch (error) {
-    throw new DevnetError('INVALID_CONFIG', `Cannot parse config file ${path}.`, {
-      details: error instanceof Error ? error.message : String(error),
-      cause: error,
-    })
-  }
-}
+import { validateServiceGenesis } from '../modules/service/genesis.js'
+import { validateSupplierGenesis } from '../modules/supplier/genesis.js'
+import { defaultParamOverrides, withDefaults } from './defaults.js'
+import { invalidConfig, parseAmount } from './load.js'
+import type { DevnetConfig, ResolvedAccount, ResolvedGenesis } from './types.js'
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
 
@@ -213,7 +36,7 @@ function mergeParams(
   for (const [module, values] of Object.entries(overrides ?? {})) {
     const key = module as keyof ModuleParams
     const current = out[key]
-    if (!current) throw invalid(`unknown params module "${module}"`)
+    if (!current) throw invalidConfig(`unknown params module "${module}"`)
     const schema = current.$typeName
     const json = {
       ...(toJson(paramsSchema(key) as never, current as never) as Record<string, unknown>),
@@ -225,23 +48,12 @@ function mergeParams(
         json as Parameters<typeof fromJson>[1],
       ) as never
     } catch (error) {
-      throw invalid(
+      throw invalidConfig(
         `params.${module} (${schema}): ${error instanceof Error ? error.message : String(error)}`,
       )
     }
   }
   return out
-}
-
-/** The effective config: defaults for anything not given. */
-export function withDefaults(config: DevnetConfig = {}): DevnetConfig {
-  return {
-    ...config,
-    chainId: config.chainId ?? 'pocket',
-    blockTimeMs: config.blockTimeMs ?? 1000,
-    mnemonic: config.mnemonic ?? TEST_MNEMONIC,
-    accounts: config.accounts ?? defaultAccounts,
-  }
 }
 
 /** Resolves names, keys and amounts; validates references. */
@@ -253,7 +65,7 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
     const balance = parseAmount(a.balance, `account ${a.name}`)
     if (a.address !== undefined) {
       if (!isValidAddress(a.address))
-        throw invalid(`account ${a.name}: invalid address ${a.address}`)
+        throw invalidConfig(`account ${a.name}: invalid address ${a.address}`)
       accounts.push({ name: a.name, address: a.address, balance })
       continue
     }
@@ -263,7 +75,9 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
     try {
       key = deriveKey(source, index)
     } catch (error) {
-      throw invalid(`account ${a.name}: ${error instanceof Error ? error.message : String(error)}`)
+      throw invalidConfig(
+        `account ${a.name}: ${error instanceof Error ? error.message : String(error)}`,
+      )
     }
     accounts.push({
       name: a.name,
@@ -276,12 +90,12 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
     })
   }
   if (new Set(accounts.map((a) => a.name)).size !== accounts.length)
-    throw invalid('account names must be unique')
+    throw invalidConfig('account names must be unique')
   const addressOf = (ref: string, what: string): string => {
     const named = accounts.find((a) => a.name === ref)
     if (named) return named.address
     if (isValidAddress(ref)) return ref
-    throw invalid(`${what}: "${ref}" is neither an account name nor an address`)
+    throw invalidConfig(`${what}: "${ref}" is neither an account name nor an address`)
   }
 
   const defaults = defaultModuleParams()
@@ -293,19 +107,20 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
 
   const validatorName = config.validator?.account ?? 'validator'
   const validatorAccount = accounts.find((a) => a.name === validatorName) ?? accounts[0]
-  if (!validatorAccount) throw invalid('the devnet needs at least one account (the validator)')
+  if (!validatorAccount)
+    throw invalidConfig('the devnet needs at least one account (the validator)')
   const validator = {
     address: validatorAccount.address,
     stake: parseAmount(config.validator?.stake ?? 900_000_000n, 'validator stake'),
     commissionRate: parseDec(config.validator?.commissionRate ?? '0.1'),
   }
   if (validator.stake > validatorAccount.balance)
-    throw invalid('validator stake exceeds its balance')
+    throw invalidConfig('validator stake exceeds its balance')
 
   const rpcType = (name: string | undefined): number => {
     const value = RPCType[(name ?? 'JSON_RPC').toUpperCase() as keyof typeof RPCType]
     if (typeof value !== 'number' || value === RPCType.UNKNOWN_RPC)
-      throw invalid(`unknown rpcType ${name}`)
+      throw invalidConfig(`unknown rpcType ${name}`)
     return value
   }
 
@@ -358,7 +173,7 @@ function checkParams(params: ModuleParams): void {
     try {
       validateModuleParams(module, params[module])
     } catch (error) {
-      throw invalid(`params.${module}: ${errorText(error)}`)
+      throw invalidConfig(`params.${module}: ${errorText(error)}`)
     }
   }
 }
@@ -373,18 +188,20 @@ function checkGenesisActors(genesis: ResolvedGenesis): void {
   const gateways = new Set(genesis.gateways.map((g) => g.address))
   for (const app of genesis.applications) {
     if (!services.has(app.serviceId))
-      throw invalid(`application ${app.address}: unknown service "${app.serviceId}"`)
+      throw invalidConfig(`application ${app.address}: unknown service "${app.serviceId}"`)
     for (const g of app.gateways) {
-      if (!gateways.has(g)) throw invalid(`application ${app.address}: ${g} is not a gateway`)
+      if (!gateways.has(g)) throw invalidConfig(`application ${app.address}: ${g} is not a gateway`)
     }
   }
   for (const supplier of genesis.suppliers) {
     for (const svc of supplier.services) {
       if (!services.has(svc.serviceId))
-        throw invalid(`supplier ${supplier.operatorAddress}: unknown service "${svc.serviceId}"`)
+        throw invalidConfig(
+          `supplier ${supplier.operatorAddress}: unknown service "${svc.serviceId}"`,
+        )
       const total = svc.revShare.reduce((n, r) => n + r.revSharePercentage, 0n)
       if (total !== 100n) {
-        throw invalid(
+        throw invalidConfig(
           `supplier ${supplier.operatorAddress}: rev shares of "${svc.serviceId}" sum to ${total}, not 100`,
         )
       }
@@ -397,97 +214,19 @@ function validateGenesisActors(genesis: ResolvedGenesis): void {
     try {
       fn()
     } catch (error) {
-      throw invalid(`${what}: ${errorText(error)}`)
+      throw invalidConfig(`${what}: ${errorText(error)}`)
     }
   }
-  const positiveStake = (stake: bigint, actor: string, error: RegisteredError) => {
-    if (stake <= 0n) throw error.wrap(`invalid stake amount for ${actor}: ${stake}upokt <= 0`)
-  }
-
-  check('services', () => {
-    const ids = new Set<string>()
-    const names = new Set<string>()
-    for (const s of genesis.services) {
-      const service = create(ServiceSchema, { ...s })
-      validateService(service)
-      // Go's %v of the Service struct.
-      const shown = `{${s.id} ${s.name} ${s.computeUnitsPerRelay} ${s.ownerAddress} <nil>}`
-      if (ids.has(s.id)) throw serviceDuplicateIndex.wrap(`duplicated ID for service: ${shown}`)
-      ids.add(s.id)
-      if (names.has(s.name)) {
-        throw serviceDuplicateIndex.wrap(`duplicated name for service: ${shown}`)
-      }
-      names.add(s.name)
-    }
-  })
-  check('applications', () => {
-    const seen = new Set<string>()
-    for (const app of genesis.applications) {
-      if (seen.has(app.address)) throw new Error('duplicated index for application')
-      seen.add(app.address)
-    }
-    for (const app of genesis.applications) {
-      positiveStake(app.stake, 'application', appErrors.invalidStake)
-      for (const gateway of app.gateways) {
-        if (!isValidAddress(gateway)) {
-          throw appErrors.invalidGatewayAddress.wrap(`invalid gateway address ${gateway}`)
-        }
-      }
-      try {
-        validateAppServiceConfigs([
-          create(ApplicationServiceConfigSchema, { serviceId: app.serviceId }),
-        ])
-      } catch (error) {
-        throw appErrors.invalidServiceConfigs.wrap(errorText(error))
-      }
-    }
-  })
-  check('gateways', () => {
-    const seen = new Set<string>()
-    for (const gateway of genesis.gateways) {
-      if (seen.has(gateway.address)) {
-        throw gatewayErrors.invalidAddress.wrap('duplicated index for gateway')
-      }
-      seen.add(gateway.address)
-      positiveStake(gateway.stake, 'gateway', gatewayErrors.invalidStake)
-    }
-  })
-  check('suppliers', () => {
-    const seen = new Set<string>()
-    for (const supplier of genesis.suppliers) {
-      if (seen.has(supplier.operatorAddress)) throw new Error('duplicated index for supplier')
-      seen.add(supplier.operatorAddress)
-    }
-    for (const supplier of genesis.suppliers) {
-      positiveStake(supplier.stake, 'supplier', supplierErrors.invalidStake)
-      try {
-        validateSupplierServiceConfigs(
-          supplier.services.map((svc) =>
-            create(SupplierServiceConfigSchema, {
-              serviceId: svc.serviceId,
-              endpoints: svc.endpoints.map((e) => create(SupplierEndpointSchema, e)),
-              revShare: svc.revShare.map((r) => create(ServiceRevenueShareSchema, r)),
-            }),
-          ),
-        )
-      } catch (error) {
-        throw supplierErrors.invalidServiceConfig.wrap(errorText(error))
-      }
-    }
-  })
+  check('services', () => validateServiceGenesis(genesis.services))
+  check('applications', () => validateApplicationGenesis(genesis.applications))
+  check('gateways', () => validateGatewayGenesis(genesis.gateways))
+  check('suppliers', () => validateSupplierGenesis(genesis.suppliers))
 }
-
-/** x/service `ErrServiceDuplicateIndex`. */
-const serviceDuplicateIndex = new RegisteredError(
-  'service',
-  1101,
-  'duplicate index when adding a new service',
-)
 
 /** "0.1" -> 10^17 (an 18-decimal fixed point, as `LegacyDec`). */
 function parseDec(text: string): bigint {
   const match = /^(\d+)(?:\.(\d{1,18}))?$/.exec(text.trim())
-  if (!match) throw invalid(`invalid decimal ${text}`)
+  if (!match) throw invalidConfig(`invalid decimal ${text}`)
   return BigInt(match[1]!) * 10n ** 18n + BigInt((match[2] ?? '').padEnd(18, '0') || '0')
 }
 
