@@ -1,3 +1,6 @@
+// Resolving a config into a genesis: names to addresses, amounts to uPOKT, params merged field by
+// field over the defaults, then checked as `pocketd genesis validate` checks a genesis file.
+
 import { fromJson, toJson } from '@decai/protocol'
 import { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { sha256 } from '@noble/hashes/sha2.js'

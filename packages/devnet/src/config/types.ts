@@ -1,3 +1,5 @@
+// The devnet config (a YAML or JSON file, or an object) and the genesis it resolves to.
+
 import type { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
 import type { ModuleParams } from '../modules/params.js'
 

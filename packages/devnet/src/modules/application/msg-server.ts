@@ -1,3 +1,6 @@
+// x/application MsgServer: ValidateBasic and the handlers of stake, unstake, delegate and
+// undelegate.
+
 import { create } from '@decai/protocol'
 import type { Coin } from '@decai/protocol/gen/cosmos/base/v1beta1/coin_pb'
 import {

@@ -1,3 +1,5 @@
+// x/application query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import * as applicationQuery from '@decai/protocol/gen/pocket/application/query_pb'
 import { grpcError } from '../../app/abci-error.js'

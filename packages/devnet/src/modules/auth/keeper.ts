@@ -1,3 +1,5 @@
+// x/auth keeper: accounts, module accounts and public keys.
+
 import { type Any, AnySchema, create } from '@decai/protocol'
 import {
   type BaseAccount,

@@ -1,3 +1,5 @@
+// x/auth query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import { ParamsSchema as AuthParamsSchema } from '@decai/protocol/gen/cosmos/auth/v1beta1/auth_pb'
 import * as authQuery from '@decai/protocol/gen/cosmos/auth/v1beta1/query_pb'

@@ -1,3 +1,5 @@
+// x/bank keeper: balances, supply, sends, mints and burns.
+
 import { sdkFrame } from '../../app/abci-error.js'
 import { sdkErrors } from '../../app/chain-errors.js'
 import { type Amount, bech32Address, coinsString, DENOM } from '../../app/codec.js'

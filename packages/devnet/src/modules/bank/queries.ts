@@ -1,3 +1,5 @@
+// x/bank query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import { ParamsSchema as BankParamsSchema } from '@decai/protocol/gen/cosmos/bank/v1beta1/bank_pb'
 import * as bankQuery from '@decai/protocol/gen/cosmos/bank/v1beta1/query_pb'

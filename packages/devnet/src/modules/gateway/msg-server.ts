@@ -1,3 +1,5 @@
+// x/gateway MsgServer: ValidateBasic and the stake and unstake handlers.
+
 import { create } from '@decai/protocol'
 import {
   EventGatewayStakedSchema,

@@ -1,3 +1,6 @@
+// x/gateway params: poktroll v0.1.35's defaults and `Params.Validate`, with the module's
+// ParamInvalid error.
+
 import { create, type MessageShape } from '@decai/protocol'
 import { ParamsSchema } from '@decai/protocol/gen/pocket/gateway/params_pb'
 import { RegisteredError } from '../../app/abci-error.js'

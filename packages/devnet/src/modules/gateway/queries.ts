@@ -1,3 +1,5 @@
+// x/gateway query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import * as gatewayQuery from '@decai/protocol/gen/pocket/gateway/query_pb'
 import { grpcError } from '../../app/abci-error.js'

@@ -1,3 +1,5 @@
+// x/migration query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import { ParamsSchema as MigrationParamsSchema } from '@decai/protocol/gen/pocket/migration/params_pb'
 import * as migrationQuery from '@decai/protocol/gen/pocket/migration/query_pb'

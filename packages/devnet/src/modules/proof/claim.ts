@@ -79,5 +79,3 @@ export function getProofRequirementForClaim(ctx: Context, claim: Claim): ProofRe
   })
   return ProofRequirementReason[reason]
 }
-
-// --- validation ---

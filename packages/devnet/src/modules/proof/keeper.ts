@@ -1,3 +1,6 @@
+// x/proof keeper: claims and proofs, each under its primary key with a supplier and a
+// session-end-height index.
+
 import {
   type Claim,
   ClaimSchema,
@@ -120,5 +123,3 @@ export function listRecords(
 export function getClaimsBySessionEndHeight(ctx: Context, height: bigint): Claim[] {
   return listRecords(ctx, 'claim', { sessionEndHeight: height }).map((b) => decode(ClaimSchema, b))
 }
-
-// --- claim arithmetic (x/proof/types/claim.go) ---

@@ -1,3 +1,5 @@
+// x/proof MsgServer: ValidateBasic and the handlers of CreateClaim and SubmitProof.
+
 import { create } from '@decai/protocol'
 import {
   EventClaimCreatedSchema,

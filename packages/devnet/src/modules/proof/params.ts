@@ -1,3 +1,6 @@
+// x/proof params: poktroll v0.1.35's defaults and `Params.Validate`, with the module's
+// ParamInvalid error.
+
 import { create, type MessageShape } from '@decai/protocol'
 import { ParamsSchema } from '@decai/protocol/gen/pocket/proof/params_pb'
 import { RegisteredError } from '../../app/abci-error.js'
@@ -45,5 +48,3 @@ export function validateProofParams(p: ProofParams): void {
     fail(`proof_submission_fee is below minimum value 0${DENOM}: got ${coinText(fee)}`)
   }
 }
-
-// --- x/tokenomics --------------------------------------------------------------------------------

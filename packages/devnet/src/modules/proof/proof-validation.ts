@@ -1,4 +1,5 @@
-// Proof validation: the session a claim or proof names, its windows, a proof's relay, and the signatures and closest path checked at the end of the block.
+// Proof validation: the session a claim or proof names, its windows, a proof's relay, and the
+// signatures and closest path checked at the end of the block.
 
 import { unmarshal } from '@decai/protocol'
 import type { Claim, Proof } from '@decai/protocol/gen/pocket/proof/types_pb'

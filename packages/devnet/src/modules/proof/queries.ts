@@ -1,3 +1,5 @@
+// x/proof query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import * as proofQuery from '@decai/protocol/gen/pocket/proof/query_pb'
 import { ClaimSchema, ProofSchema } from '@decai/protocol/gen/pocket/proof/types_pb'

@@ -1,3 +1,5 @@
+// x/service keeper: services, their compute units per relay history and relay-mining difficulty.
+
 import { create } from '@decai/protocol'
 import {
   type ServiceComputeUnitsPerRelayUpdate,
@@ -166,5 +168,3 @@ export function getDifficultyHistory(
     decode(RelayMiningDifficultyUpdateSchema, v),
   )
 }
-
-// --- messages ---

@@ -1,3 +1,6 @@
+// x/service params: poktroll v0.1.35's defaults and `Params.Validate`, with the module's
+// ParamInvalid error.
+
 import { create, type MessageShape } from '@decai/protocol'
 import { ParamsSchema } from '@decai/protocol/gen/pocket/service/params_pb'
 import { RegisteredError } from '../../app/abci-error.js'

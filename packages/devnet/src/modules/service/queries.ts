@@ -1,3 +1,5 @@
+// x/service query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import * as serviceQuery from '@decai/protocol/gen/pocket/service/query_pb'
 import { grpcError } from '../../app/abci-error.js'

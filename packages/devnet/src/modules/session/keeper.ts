@@ -1,3 +1,5 @@
+// x/session keeper: the recorded block hashes and `GetSession`.
+
 import { create } from '@decai/protocol'
 import {
   type Session,

@@ -1,3 +1,5 @@
+// x/session query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import * as sessionQuery from '@decai/protocol/gen/pocket/session/query_pb'
 import { errorText, grpcError } from '../../app/abci-error.js'

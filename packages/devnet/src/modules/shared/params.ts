@@ -1,3 +1,6 @@
+// x/shared params: poktroll v0.1.35's defaults and `Params.Validate`, which bound the session
+// grid, the claim and proof windows and the unbonding periods.
+
 import { create, type MessageShape } from '@decai/protocol'
 import { ParamsSchema } from '@decai/protocol/gen/pocket/shared/params_pb'
 import { RegisteredError } from '../../app/abci-error.js'
@@ -89,5 +92,3 @@ export function validateSharedParams(p: SharedParams): void {
     )
   }
 }
-
-// --- x/session, x/service, x/application, x/gateway, x/supplier -----------------------------------

@@ -1,3 +1,5 @@
+// x/shared query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import * as sharedQuery from '@decai/protocol/gen/pocket/shared/query_pb'
 import { grpcError } from '../../app/abci-error.js'

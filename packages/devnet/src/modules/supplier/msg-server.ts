@@ -1,3 +1,5 @@
+// x/supplier MsgServer: ValidateBasic and the stake and unstake handlers.
+
 import { create } from '@decai/protocol'
 import {
   type ServiceConfigUpdate,

@@ -35,5 +35,3 @@ export function validateSupplierParams(p: SupplierParams): void {
   }
   positive(p.stakingFee, 'staking_fee')
 }
-
-// --- x/proof -------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+// x/supplier query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import * as supplierQuery from '@decai/protocol/gen/pocket/supplier/query_pb'
 import { grpcError } from '../../app/abci-error.js'

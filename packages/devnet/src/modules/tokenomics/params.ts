@@ -1,3 +1,6 @@
+// x/tokenomics params: poktroll v0.1.35's defaults and `Params.Validate`, with the module's
+// ParamInvalid error.
+
 import { create, type MessageShape } from '@decai/protocol'
 import {
   MintAllocationPercentagesSchema,
@@ -121,5 +124,3 @@ function basisPointSum(a: Allocation): number {
     (bp(a.dao) + bp(a.proposer) + bp(a.supplier) + bp(a.sourceOwner) + bp(a.application)) / 10_000
   )
 }
-
-// --- Go formatting -------------------------------------------------------------------------------

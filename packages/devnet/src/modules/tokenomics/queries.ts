@@ -1,3 +1,5 @@
+// x/tokenomics query service, keyed by gRPC method path.
+
 import { create } from '@decai/protocol'
 import * as tokenomicsQuery from '@decai/protocol/gen/pocket/tokenomics/query_pb'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'

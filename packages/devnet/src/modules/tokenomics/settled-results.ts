@@ -1,4 +1,5 @@
-// Executing a block's settled results: the proposer rewards, then the aggregated mints, transfers and burns.
+// Executing a block's settled results: the proposer rewards, then the aggregated mints, transfers
+// and burns.
 
 import { create } from '@decai/protocol'
 import {

@@ -1,4 +1,5 @@
-// The operations a settlement queues on its ClaimSettlementResult: mints, burns, module and account transfers.
+// The operations a settlement queues on its ClaimSettlementResult: mints, burns, module and account
+// transfers.
 
 import { create } from '@decai/protocol'
 import type { Claim } from '@decai/protocol/gen/pocket/proof/types_pb'

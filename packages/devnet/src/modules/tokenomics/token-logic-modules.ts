@@ -1,4 +1,5 @@
-// The token logic modules (TLMs): relay burn equals mint, global mint, and the reimbursement request, each on one claim's settlement amount.
+// The token logic modules (TLMs): relay burn equals mint, global mint, and the reimbursement
+// request, each on one claim's settlement amount.
 
 import { create } from '@decai/protocol'
 import type { Application } from '@decai/protocol/gen/pocket/application/types_pb'
