@@ -79,6 +79,11 @@ export class RegisteredError {
     readonly description: string,
   ) {}
 
+  /** An entry of @decai/protocol's generated error registry (`knownChainErrors`). */
+  static from(known: { codespace: string; abciCode: number; description: string }) {
+    return new RegisteredError(known.codespace, known.abciCode, known.description)
+  }
+
   /** The bare error, whose text is its description. */
   error(): AbciError {
     return new AbciError(this.codespace, this.code, this.description)

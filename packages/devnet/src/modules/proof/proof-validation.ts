@@ -15,11 +15,11 @@ import {
 } from '@decai/relay-mining'
 import { getEarliestSupplierProofCommitHeight, getProofWindowCloseHeight } from '@decai/session'
 import { errorText } from '../../app/abci-error.js'
-import { proofErrors } from '../../app/chain-errors.js'
+import { proofErrors, serviceErrors } from '../../app/chain-errors.js'
 import { bytesEqual } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { getAccountPubKey } from '../auth/keeper.js'
-import { serviceRelayErrors } from '../service/errors.js'
+import { serviceInvalidRelayRequest } from '../service/errors.js'
 import { getDifficultyAtHeight } from '../service/keeper.js'
 import { getBlockHash, getSession } from '../session/keeper.js'
 import { validateSessionHeader } from '../session/session-header.js'
@@ -79,10 +79,7 @@ function validateRelaySessionHeader(
   header: SessionHeader | undefined,
   which: 'request' | 'response',
 ): void {
-  const err =
-    which === 'request'
-      ? serviceRelayErrors.invalidRelayRequest
-      : serviceRelayErrors.invalidRelayResponse
+  const err = which === 'request' ? serviceInvalidRelayRequest : serviceErrors.invalidRelayResponse
   if (!header) throw err.wrap(which === 'request' ? 'missing session header' : 'missing meta')
   try {
     validateSessionHeader(header)
@@ -149,18 +146,16 @@ export function ensureWellFormedProof(ctx: Context, proof: Proof): void {
   const req = relay.req
   validateRelaySessionHeader(req?.meta?.sessionHeader, 'request')
   if ((req?.meta?.signature.length ?? 0) === 0)
-    throw serviceRelayErrors.invalidRelayRequest.wrap('missing application signature')
+    throw serviceInvalidRelayRequest.wrap('missing application signature')
   if ((req?.meta?.supplierOperatorAddress ?? '') === '') {
-    throw serviceRelayErrors.invalidRelayRequest.wrap(
-      'relay metadata missing supplier operator address',
-    )
+    throw serviceInvalidRelayRequest.wrap('relay metadata missing supplier operator address')
   }
   if (supplier !== req?.meta?.supplierOperatorAddress)
     throw proofErrors.supplierMismatch.wrap('supplier type mismatch')
   const res = relay.res
   validateRelaySessionHeader(res?.meta?.sessionHeader, 'response')
   if ((res?.meta?.supplierOperatorSignature.length ?? 0) === 0) {
-    throw serviceRelayErrors.invalidRelayResponse.wrap('missing supplier operator signature')
+    throw serviceErrors.invalidRelayResponse.wrap('missing supplier operator signature')
   }
   compareSessionHeaders(onChain, req?.meta?.sessionHeader)
   compareSessionHeaders(onChain, res?.meta?.sessionHeader)

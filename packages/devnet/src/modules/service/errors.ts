@@ -1,15 +1,13 @@
-// x/service registered errors the shared registry (app/chain-errors.ts) does not list.
+// x/service registered errors the devnet's shared table (app/chain-errors.ts) does not list,
+// from @decai/protocol's generated registry.
 
+import { knownChainErrors } from '@decai/protocol'
 import { RegisteredError } from '../../app/abci-error.js'
 
-export const serviceRelayErrors = {
-  invalidRelayRequest: new RegisteredError('service', 1111, 'invalid relay request'),
-  invalidRelayResponse: new RegisteredError('service', 1110, 'invalid relay response'),
-}
+const { service } = knownChainErrors
 
-/** `ErrServiceDuplicateIndex`. */
-export const serviceDuplicateIndex = new RegisteredError(
-  'service',
-  1101,
-  'duplicate index when adding a new service',
+export const serviceInvalidRelayRequest = RegisteredError.from(
+  service.ErrServiceInvalidRelayRequest,
 )
+
+export const serviceDuplicateIndex = RegisteredError.from(service.ErrServiceDuplicateIndex)

@@ -1,7 +1,7 @@
 // x/service params: poktroll v0.1.35's defaults and `Params.Validate`, with the module's
 // ParamInvalid error.
 
-import { create, type MessageShape } from '@decai/protocol'
+import { create, knownChainErrors, type MessageShape } from '@decai/protocol'
 import { ParamsSchema } from '@decai/protocol/gen/pocket/service/params_pb'
 import { RegisteredError } from '../../app/abci-error.js'
 import { coin, DENOM } from '../../app/codec.js'
@@ -9,8 +9,7 @@ import { amountOf, coinText } from '../../app/go-format.js'
 
 export type ServiceParams = MessageShape<typeof ParamsSchema>
 
-/** `ErrServiceParamInvalid`. */
-const paramInvalid = new RegisteredError('service', 1115, 'the provided param is invalid')
+const paramInvalid = RegisteredError.from(knownChainErrors.service.ErrServiceParamInvalid)
 
 /** poktroll v0.1.35's default (types/params.go). */
 export function defaultServiceParams(): ServiceParams {

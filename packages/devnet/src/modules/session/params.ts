@@ -1,14 +1,13 @@
 // x/session params: poktroll v0.1.35's defaults and `Params.Validate`, with the module's
 // ParamInvalid error.
 
-import { create, type MessageShape } from '@decai/protocol'
+import { create, knownChainErrors, type MessageShape } from '@decai/protocol'
 import { ParamsSchema } from '@decai/protocol/gen/pocket/session/params_pb'
 import { RegisteredError } from '../../app/abci-error.js'
 
 export type SessionParams = MessageShape<typeof ParamsSchema>
 
-/** `ErrSessionParamInvalid`. */
-const paramInvalid = new RegisteredError('session', 1110, 'the provided param is invalid')
+const paramInvalid = RegisteredError.from(knownChainErrors.session.ErrSessionParamInvalid)
 
 /** poktroll v0.1.35's default (types/params.go). */
 export function defaultSessionParams(): SessionParams {

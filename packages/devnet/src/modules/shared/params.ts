@@ -1,15 +1,14 @@
 // x/shared params: poktroll v0.1.35's defaults and `Params.Validate`, which bound the session
 // grid, the claim and proof windows and the unbonding periods.
 
-import { create, type MessageShape } from '@decai/protocol'
+import { create, knownChainErrors, type MessageShape } from '@decai/protocol'
 import { ParamsSchema } from '@decai/protocol/gen/pocket/shared/params_pb'
 import { RegisteredError } from '../../app/abci-error.js'
 import { divTrunc, toInt64 } from '../../app/go-format.js'
 
 export type SharedParams = MessageShape<typeof ParamsSchema>
 
-/** `ErrSharedParamInvalid`. */
-const paramInvalid = new RegisteredError('shared', 1103, 'the provided param is invalid')
+const paramInvalid = RegisteredError.from(knownChainErrors.shared.ErrSharedParamInvalid)
 
 /** poktroll v0.1.35's default (types/params.go). */
 export function defaultSharedParams(): SharedParams {

@@ -1,6 +1,6 @@
 // x/supplier params: poktroll v0.1.35's defaults and `Params.Validate`.
 
-import { create, type MessageShape } from '@decai/protocol'
+import { create, knownChainErrors, type MessageShape } from '@decai/protocol'
 import type { Coin } from '@decai/protocol/gen/cosmos/base/v1beta1/coin_pb'
 import { ParamsSchema } from '@decai/protocol/gen/pocket/supplier/params_pb'
 import { RegisteredError } from '../../app/abci-error.js'
@@ -9,8 +9,7 @@ import { amountOf, coinText, goQuote } from '../../app/go-format.js'
 
 export type SupplierParams = MessageShape<typeof ParamsSchema>
 
-/** `ErrSupplierParamInvalid`. */
-const paramInvalid = new RegisteredError('supplier', 1107, 'the provided param is invalid')
+const paramInvalid = RegisteredError.from(knownChainErrors.supplier.ErrSupplierParamInvalid)
 
 /** poktroll v0.1.35's default (types/params.go). */
 export function defaultSupplierParams(): SupplierParams {

@@ -1,7 +1,7 @@
 // x/tokenomics params: poktroll v0.1.35's defaults and `Params.Validate`, with the module's
 // ParamInvalid error.
 
-import { create, type MessageShape } from '@decai/protocol'
+import { create, knownChainErrors, type MessageShape } from '@decai/protocol'
 import {
   MintAllocationPercentagesSchema,
   MintEqualsBurnClaimDistributionSchema,
@@ -13,8 +13,7 @@ import { addressProblem, formatGoFixed, goQuote } from '../../app/go-format.js'
 
 export type TokenomicsParams = MessageShape<typeof ParamsSchema>
 
-/** `ErrTokenomicsParamInvalid`. */
-const paramInvalid = new RegisteredError('tokenomics', 1112, 'the provided param is invalid')
+const paramInvalid = RegisteredError.from(knownChainErrors.tokenomics.ErrTokenomicsParamInvalid)
 
 /** poktroll v0.1.35's default (types/params.go). */
 export function defaultTokenomicsParams(): TokenomicsParams {
