@@ -4,14 +4,10 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { addressBytes, bech32Address } from './app/codec.js'
 import type { ChainInfo } from './app/context.js'
 import { initGenesis } from './app/genesis.js'
-import {
-  type DevnetConfig,
-  genesisDigest,
-  loadConfigFile,
-  type ResolvedGenesis,
-  resolveGenesis,
-  withDefaults,
-} from './config.js'
+import { withDefaults } from './config/defaults.js'
+import { loadConfigFile } from './config/load.js'
+import { genesisDigest, resolveGenesis } from './config/resolve.js'
+import type { DevnetConfig, ResolvedGenesis } from './config/types.js'
 import { DevnetError } from './errors.js'
 import { ChainStore } from './node/chain-store.js'
 import { Node } from './node/node.js'

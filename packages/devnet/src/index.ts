@@ -7,23 +7,21 @@ export {
   formatDevnetBanner,
   runDevnetCli,
 } from './cli/run-cli.js'
-export {
-  type AccountConfig,
-  type AmountInput,
-  type ApplicationConfig,
-  type DevnetConfig,
-  defaultAccounts,
-  defaultParamOverrides,
-  type GatewayConfig,
-  loadConfigFile,
-  parseAmount,
-  type ResolvedAccount,
-  type ResolvedGenesis,
-  resolveGenesis,
-  type ServiceConfig,
-  type SupplierConfig,
-  type SupplierServiceInput,
-} from './config.js'
+export { defaultAccounts, defaultParamOverrides } from './config/defaults.js'
+export { loadConfigFile, parseAmount } from './config/load.js'
+export { resolveGenesis } from './config/resolve.js'
+export type {
+  AccountConfig,
+  AmountInput,
+  ApplicationConfig,
+  DevnetConfig,
+  GatewayConfig,
+  ResolvedAccount,
+  ResolvedGenesis,
+  ServiceConfig,
+  SupplierConfig,
+  SupplierServiceInput,
+} from './config/types.js'
 export { type Devnet, type DevnetAccount, type StartDevnetOptions, startDevnet } from './devnet.js'
 export {
   DevnetError,

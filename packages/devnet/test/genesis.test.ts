@@ -19,7 +19,8 @@ import {
   QueryGetSupplierResponseSchema,
 } from '@decai/protocol/gen/pocket/supplier/query_pb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfigFile, resolveGenesis } from '../src/config.js'
+import { loadConfigFile } from '../src/config/load.js'
+import { resolveGenesis } from '../src/config/resolve.js'
 import { type Devnet, startDevnet } from '../src/devnet.js'
 import { isDevnetError } from '../src/errors.js'
 import { mustQuery } from './helpers.js'

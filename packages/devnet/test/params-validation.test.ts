@@ -13,10 +13,11 @@ import { ParamsSchema as SharedParamsSchema } from '@decai/protocol/gen/pocket/s
 import { ParamsSchema as SupplierParamsSchema } from '@decai/protocol/gen/pocket/supplier/params_pb'
 import { ParamsSchema as TokenomicsParamsSchema } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
 import { describe, expect, it } from 'vitest'
-import type { ModuleParams } from '../src/app/modules/params.js'
-import { formatGoFixed, formatGoFloat } from '../src/app/modules/params-validation.js'
-import { type DevnetConfig, resolveGenesis } from '../src/config.js'
+import { formatGoFixed, formatGoFloat } from '../src/app/go-format.js'
+import { resolveGenesis } from '../src/config/resolve.js'
+import type { DevnetConfig } from '../src/config/types.js'
 import { isDevnetError } from '../src/errors.js'
+import type { ModuleParams } from '../src/modules/params.js'
 import vectors from './vectors/genesis-params.json' with { type: 'json' }
 
 const schemas = {

@@ -38,7 +38,7 @@ import {
   Smst,
 } from '@decai/relay-mining'
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { DevnetConfig } from '../src/config.js'
+import type { DevnetConfig } from '../src/config/types.js'
 import type { Devnet } from '../src/devnet.js'
 import { broadcast, msg, mustQuery, rpc, type Signer, signerOf, signTx } from './helpers.js'
 

@@ -20,11 +20,12 @@ import {
   type SettlementOpReason,
 } from '@decai/protocol/gen/pocket/tokenomics/types_pb'
 import { describe, expect, it } from 'vitest'
+import { verifyDirectSignature } from '../src/app/ante.js'
 import { coin, hexLower, hexToBytes } from '../src/app/codec.js'
 import { EventManager } from '../src/app/events.js'
-import { runTokenLogicModules } from '../src/app/modules/tokenomics.js'
 import { floatToRat } from '../src/app/rational.js'
-import { decodeTx, verifyDirectSignature } from '../src/app/tx.js'
+import { decodeTx } from '../src/app/tx.js'
+import { runTokenLogicModules } from '../src/modules/tokenomics/token-logic-modules.js'
 
 type Shares = {
   dao: number

@@ -79,6 +79,11 @@ export class RegisteredError {
     readonly description: string,
   ) {}
 
+  /** An entry of @decai/protocol's generated error registry (`knownChainErrors`). */
+  static from(known: { codespace: string; abciCode: number; description: string }) {
+    return new RegisteredError(known.codespace, known.abciCode, known.description)
+  }
+
   /** The bare error, whose text is its description. */
   error(): AbciError {
     return new AbciError(this.codespace, this.code, this.description)
@@ -106,4 +111,10 @@ export function toAbciError(error: unknown): AbciError {
   if (error instanceof AbciError) return error
   const text = error instanceof Error ? error.message : String(error)
   return new AbciError('undefined', 1, text)
+}
+
+/** Message text of a thrown value (Go's `err.Error()`). */
+export function errorText(error: unknown): string {
+  if (error instanceof AbciError) return error.log
+  return error instanceof Error ? error.message : String(error)
 }

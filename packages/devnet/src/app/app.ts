@@ -1,24 +1,16 @@
 // The state machine: genesis, CheckTx, simulation, block execution (BeginBlock, txs, EndBlock in
 // poktroll's module order), commit and queries over the committed state.
 
-import { create, marshal } from '@decai/protocol'
-import { GasInfoSchema, ResultSchema } from '@decai/protocol/gen/cosmos/base/abci/v1beta1/abci_pb'
-import { EventAttributeSchema, EventSchema } from '@decai/protocol/gen/tendermint/abci/types_pb'
 import { GasMeter } from '../store/gas.js'
 import { BranchStoreSet, CommitStore, type StoreSet } from '../store/multi-store.js'
-import { AbciError, toAbciError } from './abci-error.js'
+import { toAbciError } from './abci-error.js'
 import { sdkErrors } from './chain-errors.js'
 import { type BlockInfo, type ChainInfo, Context, type ExecMode } from './context.js'
 import { type AbciEvent, EventManager } from './events.js'
-import { endBlockApplication } from './modules/application.js'
-import { endBlockGateway } from './modules/gateway.js'
-import { endBlockProof } from './modules/proof.js'
-import { storeBlockHash } from './modules/session.js'
-import { beginBlockSupplier, endBlockSupplier } from './modules/supplier.js'
-import { endBlockTokenomics } from './modules/tokenomics.js'
-import { registerRawQuery, runQuery } from './queries.js'
+import { beginBlock, endBlock, moduleQueryRoutes } from './module-manager.js'
+import { QueryRouter } from './query-router.js'
 import { runTx, type TxResult } from './tx.js'
-import { readFields } from './wire.js'
+import { simulateQueryRoute } from './tx-service.js'
 
 /** What `FinalizeBlock` returns, plus the app hash the commit produced. */
 export type BlockResult = {
@@ -47,15 +39,18 @@ function tagMode(events: AbciEvent[], mode: 'BeginBlock' | 'EndBlock'): AbciEven
 export class App {
   readonly committed = new CommitStore()
   private checkState: BranchStoreSet
+  /** This app's query table: Simulate runs against this app's state, never another's. */
+  readonly queries: QueryRouter
   /** The last committed block. */
   last: BlockInfo & { appHash: Uint8Array }
 
   constructor(readonly chain: ChainInfo) {
     this.checkState = new BranchStoreSet(this.committed)
     this.last = { height: 0n, timeMs: 0, hash: new Uint8Array(), appHash: this.committed.appHash() }
-    registerRawQuery('/cosmos.tx.v1beta1.Service/Simulate', (_ctx, data) =>
-      this.simulateQuery(data),
-    )
+    this.queries = new QueryRouter([
+      ...moduleQueryRoutes(),
+      simulateQueryRoute((txBytes) => this.simulate(txBytes)),
+    ])
   }
 
   private context(
@@ -103,46 +98,6 @@ export class App {
     return runTx(this.context(branch, this.checkBlockInfo(), 'simulate'), txBytes, 'simulate')
   }
 
-  private simulateQuery(data: Uint8Array): Uint8Array {
-    let txBytes: Uint8Array | undefined
-    for (const f of readFields(data)) if (f.no === 2) txBytes = f.value
-    if (!txBytes)
-      throw new AbciError(
-        'sdk',
-        18,
-        'rpc error: code = InvalidArgument desc = empty txBytes is not allowed: invalid request',
-      )
-    const result = this.simulate(txBytes)
-    if (result.code !== 0) {
-      // The simulation service reports failures as a gRPC Unknown status, formatting the error
-      // with `%v`, which appends where it was first wrapped.
-      const frame = result.frame ? ` [${result.frame}]` : ''
-      throw sdkErrors.unknownRequest.wrap(
-        `rpc error: code = Unknown desc = ${result.log}${frame} with gas used: '${result.gasUsed}'`,
-      )
-    }
-    const gasInfo = marshal(
-      GasInfoSchema,
-      create(GasInfoSchema, { gasWanted: result.gasWanted, gasUsed: result.gasUsed }),
-    )
-    const res = marshal(
-      ResultSchema,
-      create(ResultSchema, {
-        data: result.data,
-        events: result.events.map((e) =>
-          create(EventSchema, {
-            type: e.type,
-            attributes: e.attributes.map((a) => create(EventAttributeSchema, a)),
-          }),
-        ),
-      }),
-    )
-    return concatFields([
-      [1, gasInfo],
-      [2, res],
-    ])
-  }
-
   /**
    * FinalizeBlock and Commit: BeginBlock, each transaction in its own branch, EndBlock in
    * poktroll's order (proof validation, settlement and difficulty, then unbondings), then the
@@ -151,16 +106,11 @@ export class App {
   executeBlock(block: BlockInfo, txs: Uint8Array[]): BlockResult {
     const state = new BranchStoreSet(this.committed)
     const begin = new EventManager()
-    beginBlockSupplier(this.context(state, block, 'block', begin))
+    beginBlock(this.context(state, block, 'block', begin))
     const txResults = txs.map((tx) => runTx(this.context(state, block, 'deliver'), tx, 'deliver'))
     const end = new EventManager()
     const ctx = this.context(state, block, 'block', end)
-    storeBlockHash(ctx)
-    endBlockProof(ctx)
-    endBlockTokenomics(ctx)
-    endBlockGateway(ctx)
-    endBlockApplication(ctx)
-    endBlockSupplier(ctx)
+    endBlock(ctx)
     state.write()
     const appHash = this.committed.appHash()
     this.last = { ...block, appHash }
@@ -191,7 +141,7 @@ export class App {
     }
     const block: BlockInfo = { height: latest, timeMs: this.last.timeMs, hash: this.last.hash }
     try {
-      const value = runQuery(
+      const value = this.queries.run(
         this.context(new BranchStoreSet(this.committed), block, 'check'),
         path,
         data,
@@ -218,19 +168,4 @@ export class App {
     }
     return this.context(new BranchStoreSet(this.committed), block, 'check')
   }
-}
-
-function concatFields(fields: [number, Uint8Array][]): Uint8Array {
-  const parts: number[] = []
-  for (const [no, bytes] of fields) {
-    parts.push((no << 3) | 2)
-    let len = bytes.length
-    while (len >= 0x80) {
-      parts.push((len & 0x7f) | 0x80)
-      len >>>= 7
-    }
-    parts.push(len)
-    parts.push(...bytes)
-  }
-  return Uint8Array.from(parts)
 }

@@ -1,21 +1,5 @@
-import { create } from '@decai/protocol'
-import { ApplicationSchema } from '@decai/protocol/gen/pocket/application/types_pb'
-import { GatewaySchema } from '@decai/protocol/gen/pocket/gateway/types_pb'
-import {
-  ApplicationServiceConfigSchema,
-  ServiceRevenueShareSchema,
-  ServiceSchema,
-  SupplierEndpointSchema,
-  SupplierServiceConfigSchema,
-} from '@decai/protocol/gen/pocket/shared/service_pb'
-import {
-  ServiceConfigUpdateSchema,
-  SupplierSchema,
-} from '@decai/protocol/gen/pocket/shared/supplier_pb'
-import type { ResolvedGenesis } from '../config.js'
-import { addressBytes, coin, DENOM } from './codec.js'
-import type { Context } from './context.js'
-import { setApplication } from './modules/application.js'
+import type { ResolvedGenesis } from '../config/types.js'
+import { initApplicationGenesis } from '../modules/application/genesis.js'
 import {
   getAccount,
   getModuleAccount,
@@ -24,12 +8,14 @@ import {
   newAccount,
   pubKeyToAny,
   setAccount,
-} from './modules/auth.js'
-import { initBalance } from './modules/bank.js'
-import { setGateway } from './modules/gateway.js'
-import { type ModuleParams, setParams } from './modules/params.js'
-import { setService } from './modules/service.js'
-import { setAndIndexSupplier } from './modules/supplier.js'
+} from '../modules/auth/keeper.js'
+import { initBalance } from '../modules/bank/keeper.js'
+import { initGatewayGenesis } from '../modules/gateway/genesis.js'
+import { type ModuleParams, setParams } from '../modules/params.js'
+import { initServiceGenesis } from '../modules/service/genesis.js'
+import { initSupplierGenesis } from '../modules/supplier/genesis.js'
+import { addressBytes, DENOM } from './codec.js'
+import type { Context } from './context.js'
 
 /**
  * InitChain: params, accounts and balances, the validator's bonded stake (as a gentx would
@@ -53,52 +39,10 @@ export function initGenesis(ctx: Context, genesis: ResolvedGenesis): void {
   // The gentx: the validator's self-delegation moves to the bonded pool.
   moveToModule(ctx, genesis.validator.address, 'bonded_tokens_pool', genesis.validator.stake)
 
-  for (const s of genesis.services) {
-    setService(ctx, create(ServiceSchema, { ...s }))
-  }
-  for (const g of genesis.gateways) {
-    setGateway(ctx, create(GatewaySchema, { address: g.address, stake: coin(g.stake) }))
-    initBalance(ctx, moduleAddressBytes('gateway'), [{ denom: DENOM, amount: g.stake }])
-  }
-  for (const a of genesis.applications) {
-    setApplication(
-      ctx,
-      create(ApplicationSchema, {
-        address: a.address,
-        stake: coin(a.stake),
-        serviceConfigs: [create(ApplicationServiceConfigSchema, { serviceId: a.serviceId })],
-        delegateeGatewayAddresses: a.gateways,
-      }),
-    )
-    initBalance(ctx, moduleAddressBytes('application'), [{ denom: DENOM, amount: a.stake }])
-  }
-  for (const s of genesis.suppliers) {
-    const services = s.services.map((svc) =>
-      create(SupplierServiceConfigSchema, {
-        serviceId: svc.serviceId,
-        endpoints: svc.endpoints.map((e) =>
-          create(SupplierEndpointSchema, { url: e.url, rpcType: e.rpcType }),
-        ),
-        revShare: svc.revShare.map((r) => create(ServiceRevenueShareSchema, r)),
-      }),
-    )
-    setAndIndexSupplier(
-      ctx,
-      create(SupplierSchema, {
-        ownerAddress: s.ownerAddress,
-        operatorAddress: s.operatorAddress,
-        stake: coin(s.stake),
-        serviceConfigHistory: services.map((service) =>
-          create(ServiceConfigUpdateSchema, {
-            operatorAddress: s.operatorAddress,
-            service,
-            activationHeight: 1n,
-          }),
-        ),
-      }),
-    )
-    initBalance(ctx, moduleAddressBytes('supplier'), [{ denom: DENOM, amount: s.stake }])
-  }
+  initServiceGenesis(ctx, genesis.services)
+  initGatewayGenesis(ctx, genesis.gateways)
+  initApplicationGenesis(ctx, genesis.applications)
+  initSupplierGenesis(ctx, genesis.suppliers)
 }
 
 function moveToModule(ctx: Context, from: string, module: string, amount: bigint): void {

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3'
 import { bytesToKey, keyToBytes } from '../store/keys.js'
-import type { CommitStore, StoreName } from '../store/multi-store.js'
-import { storeNames } from '../store/multi-store.js'
+import { type CommitStore, type StoreName, storeNames } from '../store/multi-store.js'
 import { fromStoredJson, toStoredJson } from './serialize.js'
 import type { StoredBlock, TxRecord } from './types.js'
 

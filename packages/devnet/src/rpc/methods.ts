@@ -1,7 +1,6 @@
 import { minBigint } from '../app/codec.js'
 import { isDevnetError } from '../errors.js'
-import type { Node } from '../node/node.js'
-import { VOTING_POWER } from '../node/node.js'
+import { type Node, VOTING_POWER } from '../node/node.js'
 import type { StoredBlock, TxRecord } from '../node/types.js'
 import {
   b64,

@@ -1,0 +1,141 @@
+// x/proof query service, keyed by gRPC method path.
+
+import { create } from '@decai/protocol'
+import * as proofQuery from '@decai/protocol/gen/pocket/proof/query_pb'
+import { ClaimSchema, ProofSchema } from '@decai/protocol/gen/pocket/proof/types_pb'
+import { grpcError } from '../../app/abci-error.js'
+import { accAddressError } from '../../app/bech32-errors.js'
+import { proofErrors } from '../../app/chain-errors.js'
+import { decode } from '../../app/codec.js'
+import { paginate, withKeys } from '../../app/pagination.js'
+import { type QueryRoute, queryRoute } from '../../app/query-router.js'
+import { getParams } from '../params.js'
+import { getClaim, getProof, listRecords } from './keeper.js'
+
+function validateRecordRequest(
+  req: { sessionId: string; supplierOperatorAddress: string },
+  what: string,
+): void {
+  const problem = accAddressError(req.supplierOperatorAddress)
+  if (problem) {
+    throw grpcError(
+      'InvalidArgument',
+      proofErrors.invalidAddress.wrap(
+        `invalid supplier operator address for ${what} being retrieved ${req.supplierOperatorAddress}; (${problem})`,
+      ),
+    )
+  }
+  if (req.sessionId === '') {
+    throw grpcError(
+      'InvalidArgument',
+      proofErrors.invalidSessionId.wrap(`invalid empty session ID for ${what} being retrieved`),
+    )
+  }
+}
+
+function recordFilter(filter: proofQuery.QueryAllClaimsRequest['filter'], kind: 'claim' | 'proof') {
+  switch (filter.case) {
+    case 'supplierOperatorAddress':
+      if (accAddressError(filter.value)) {
+        throw grpcError(
+          'InvalidArgument',
+          proofErrors.invalidAddress.wrap(
+            `invalid supplier operator address for ${kind}s being retrieved ${filter.value}; (${accAddressError(filter.value)})`,
+          ),
+        )
+      }
+      return { supplier: filter.value }
+    case 'sessionId':
+      if (filter.value === '')
+        throw grpcError(
+          'InvalidArgument',
+          proofErrors.invalidSessionId.wrap(
+            `invalid empty session ID for ${kind}s being retrieved`,
+          ),
+        )
+      return { sessionId: filter.value }
+    case 'sessionEndHeight':
+      return { sessionEndHeight: filter.value }
+    default:
+      return {}
+  }
+}
+
+/** The proof module's query service, keyed by gRPC method path. */
+export const proofQueries: readonly QueryRoute[] = [
+  queryRoute(
+    '/pocket.proof.Query/Params',
+    proofQuery.QueryParamsRequestSchema,
+    proofQuery.QueryParamsResponseSchema,
+    (ctx) => create(proofQuery.QueryParamsResponseSchema, { params: getParams(ctx, 'proof') }),
+  ),
+  queryRoute(
+    '/pocket.proof.Query/Claim',
+    proofQuery.QueryGetClaimRequestSchema,
+    proofQuery.QueryGetClaimResponseSchema,
+    (ctx, req) => {
+      validateRecordRequest(req, 'claim')
+      const claim = getClaim(ctx, req.sessionId, req.supplierOperatorAddress)
+      if (!claim) {
+        throw grpcError(
+          'NotFound',
+          proofErrors.claimNotFound.wrap(
+            `session ID "${req.sessionId}" and supplier "${req.supplierOperatorAddress}"`,
+          ),
+        )
+      }
+      return create(proofQuery.QueryGetClaimResponseSchema, { claim })
+    },
+  ),
+  queryRoute(
+    '/pocket.proof.Query/Proof',
+    proofQuery.QueryGetProofRequestSchema,
+    proofQuery.QueryGetProofResponseSchema,
+    (ctx, req) => {
+      validateRecordRequest(req, 'proof')
+      const proof = getProof(ctx, req.sessionId, req.supplierOperatorAddress)
+      if (!proof) {
+        throw grpcError(
+          'NotFound',
+          proofErrors.proofNotFound.wrap(
+            `session ID "${req.sessionId}" and supplier "${req.supplierOperatorAddress}"`,
+          ),
+        )
+      }
+      return create(proofQuery.QueryGetProofResponseSchema, { proof })
+    },
+  ),
+  queryRoute(
+    '/pocket.proof.Query/AllClaims',
+    proofQuery.QueryAllClaimsRequestSchema,
+    proofQuery.QueryAllClaimsResponseSchema,
+    (ctx, req) => {
+      const claims = listRecords(ctx, 'claim', recordFilter(req.filter, 'claim')).map((b) =>
+        decode(ClaimSchema, b),
+      )
+      const { items, pagination } = paginate(
+        withKeys(claims, (c) => `${c.sessionHeader?.sessionId}/${c.supplierOperatorAddress}`),
+        req.pagination,
+      )
+      return create(proofQuery.QueryAllClaimsResponseSchema, { claims: items, pagination })
+    },
+  ),
+  queryRoute(
+    '/pocket.proof.Query/AllProofs',
+    proofQuery.QueryAllProofsRequestSchema,
+    proofQuery.QueryAllProofsResponseSchema,
+    (ctx, req) => {
+      // Upstream formats the height filter as decimal text against binary keys, so it matches nothing.
+      const filter =
+        req.filter.case === 'sessionEndHeight' ? undefined : recordFilter(req.filter, 'proof')
+      const proofs = filter
+        ? listRecords(ctx, 'proof', filter).map((b) => decode(ProofSchema, b))
+        : []
+      const { items, pagination } = paginate(
+        withKeys(proofs, (p) => `${p.sessionHeader?.sessionId}/${p.supplierOperatorAddress}`),
+        req.pagination,
+      )
+      return create(proofQuery.QueryAllProofsResponseSchema, { proofs: items, pagination })
+    },
+  ),
+]
