@@ -1,3 +1,4 @@
+import { describeError } from '@decai/core'
 import type { RelayRequest } from '@decai/protocol'
 import { checkRelayRequestWellFormed, parseRelayRequest, verifyRelayRequest } from '@decai/session'
 import { getRelayMinerErrorKind } from './relay-errors.js'
@@ -124,7 +125,7 @@ export async function verifyRelay(
   })
   return result.ok
     ? { ok: true, sessionHeight: result.sessionHeight, session: result.session }
-    : { ok: false, code: result.error.code, message: result.error.message }
+    : { ok: false, code: result.error.code, message: describeError(result.error) }
 }
 
 /** The rejection for a request that did not verify. */

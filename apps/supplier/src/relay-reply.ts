@@ -1,3 +1,4 @@
+import { describeError } from '@decai/core'
 import type { RelayRequest } from '@decai/protocol'
 import { isSupplierError, SupplierError } from './errors.js'
 import {
@@ -53,7 +54,7 @@ export function fail(
   ctx.metrics.relaysFailed.inc({ service: serviceId, reason })
   ctx.logger.warn('relay failed', { reason, service: serviceId, error })
   return new Response(
-    asBody(serializeRelayErrorResponse(createRelayMinerError(kind, error.message), request)),
+    asBody(serializeRelayErrorResponse(createRelayMinerError(kind, describeError(error)), request)),
     { status: 200, headers: octetStream },
   )
 }

@@ -1,3 +1,4 @@
+import { describeError } from '@decai/core'
 import { create, type RelayRequest, RelayResponseSchema } from '@decai/protocol'
 import { createRelayStreamSigner, encodeRelayStreamFrame } from '@decai/session'
 import { SupplierError } from './errors.js'
@@ -137,8 +138,8 @@ export function errorFrame(request: RelayRequest, error: SupplierError): Uint8Ar
   return encodeRelayStreamFrame(
     create(RelayResponseSchema, {
       meta: { sessionHeader: request.meta!.sessionHeader },
-      payload: new TextEncoder().encode(error.message),
-      relayMinerError: createRelayMinerError(kind, error.message),
+      payload: new TextEncoder().encode(describeError(error)),
+      relayMinerError: createRelayMinerError(kind, describeError(error)),
     }),
   )
 }

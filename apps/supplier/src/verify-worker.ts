@@ -2,6 +2,7 @@
 // chain view, so verification, the costliest step of a relay, runs on more than one core.
 import { parentPort } from 'node:worker_threads'
 import { createChainClient } from '@decai/chain'
+import { describeError } from '@decai/core'
 import { parseRelayRequest, verifyRelayRequest } from '@decai/session'
 import { createChainView } from './chain-view.js'
 import type { VerifyReply, VerifyWorkerMessage } from './verify-pool.js'
@@ -37,13 +38,13 @@ port.on('message', async (message: VerifyWorkerMessage) => {
     })
     reply = result.ok
       ? { id, ok: true, sessionHeight: result.sessionHeight, session: result.session }
-      : { id, ok: false, code: result.error.code, message: result.error.message }
+      : { id, ok: false, code: result.error.code, message: describeError(result.error) }
   } catch (error) {
     reply = {
       id,
       ok: false,
       code: 'RELAY_SESSION_UNAVAILABLE',
-      message: error instanceof Error ? error.message : String(error),
+      message: describeError(error),
     }
   }
   port.postMessage(reply)

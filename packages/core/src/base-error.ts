@@ -107,3 +107,15 @@ function formatMessage(
   if (tail.length > 0) sections.push(tail.join('\n'))
   return sections.join('\n\n')
 }
+
+/**
+ * One line for any thrown value, without the docs link: a {@link BaseError}'s short message and
+ * details, another error's message. For text that leaves the process (a relay miner's error
+ * message, an attempt's failure) where the link would be noise.
+ */
+export function describeError(error: unknown): string {
+  if (isBaseError(error)) {
+    return error.details ? `${error.shortMessage} ${error.details}` : error.shortMessage
+  }
+  return error instanceof Error ? error.message : String(error)
+}

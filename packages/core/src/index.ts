@@ -2,6 +2,7 @@ export {
   BaseError,
   type BaseErrorParameters,
   createErrorGuard,
+  describeError,
   docsBaseUrl,
   isBaseError,
 } from './base-error.js'

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { BaseError, createErrorGuard, docsBaseUrl, isBaseError } from '../src/index.js'
+import {
+  BaseError,
+  createErrorGuard,
+  describeError,
+  docsBaseUrl,
+  isBaseError,
+} from '../src/index.js'
 
 const codes = { BAD_THING: 'BAD_THING', WORSE_THING: 'WORSE_THING' } as const
 type Code = (typeof codes)[keyof typeof codes]
@@ -74,5 +80,15 @@ describe('BaseError', () => {
     expect(isExampleError(new BaseError('BAD_THING', 'x'))).toBe(false)
     expect(isExampleError(new Error('x'))).toBe(false)
     expect(isBaseError({ code: 'X', shortMessage: 'x' })).toBe(false)
+  })
+})
+
+describe('describeError', () => {
+  it('gives the short message and details, never the docs link', () => {
+    const error = new ExampleError(codes.BAD_THING, 'Bad thing.', { details: 'n = 0' })
+    expect(describeError(error)).toBe('Bad thing. n = 0')
+    expect(describeError(new ExampleError(codes.BAD_THING, 'Bad thing.'))).toBe('Bad thing.')
+    expect(describeError(new TypeError('not a number'))).toBe('not a number')
+    expect(describeError('plain')).toBe('plain')
   })
 })

@@ -1,4 +1,4 @@
-import { equalBytes } from '@decai/core'
+import { describeError, equalBytes } from '@decai/core'
 import {
   createRingSigner,
   getAddress,
@@ -14,7 +14,7 @@ import {
   serializePoktHttpRequest,
   signRelayRequest,
 } from '@decai/session'
-import { describeError, type RelayAttemptFailure, SdkError, type SdkErrorCode } from './errors.js'
+import { type RelayAttemptFailure, SdkError, type SdkErrorCode } from './errors.js'
 import { createOpenAiApi, type OpenAiApi } from './openai.js'
 import { sendRelay, type VerifiedAnswer } from './relay.js'
 import { createRpcReader } from './rpc-reader.js'

@@ -71,8 +71,3 @@ export class SdkError extends BaseError<SdkErrorCode> {
 
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the package. */
 export const isSdkError = createErrorGuard<SdkError>('SdkError')
-
-/** One line for an attempt's failure or an outer error's details: short message and details. */
-export function describeError(error: BaseError): string {
-  return error.details ? `${error.shortMessage} ${error.details}` : error.shortMessage
-}

@@ -1,3 +1,4 @@
+import { describeError } from '@decai/core'
 import {
   type POKTHTTPResponse,
   POKTHTTPResponseSchema,
@@ -11,7 +12,7 @@ import {
   serializeRelayRequest,
   verifyRelayResponse,
 } from '@decai/session'
-import { describeError, SdkError, type SdkErrorCode } from './errors.js'
+import { SdkError, type SdkErrorCode } from './errors.js'
 import type { SessionSupplier } from './session-state.js'
 
 /** The HTTP header that offers a supplier the signed streaming format (`pokt-relay-stream/v1`). */
