@@ -66,6 +66,7 @@ export async function getParams<M extends PocketModule>(
         request: { height },
         responseSchema: sharedQuery.QueryParamsAtHeightResponseSchema,
       })
+      // gogo always writes non-nullable fields; a node that leaves one out means its zero value.
       return (res.params ?? create(query.params as DescMessage)) as ModuleParams<M>
     } catch (error) {
       // Nodes older than the params history answer "unknown query path" (sdk/6).
@@ -81,13 +82,6 @@ export async function getParams<M extends PocketModule>(
   })
   return ((res as { params?: unknown }).params ??
     create(query.params as DescMessage)) as ModuleParams<M>
-}
-
-// gogo always writes non-nullable fields; a node that leaves one out means its zero value.
-function createField(schema: DescMessage, localName: string): unknown {
-  const field = schema.fields.find((f) => f.localName === localName)
-  if (field?.message) return create(field.message)
-  throw new ChainError('DECODE_FAILED', `${schema.typeName} has no message field ${localName}.`)
 }
 
 function required<T>(value: T | undefined, what: string): T {
