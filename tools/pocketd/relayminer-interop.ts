@@ -24,12 +24,10 @@ import {
   POKTHTTPResponseSchema,
   ProofRequirementReason,
 } from '../../packages/protocol/src/index.js'
+import { getClaimedUpokt, getRootCount, getRootSum } from '../../packages/relay-mining/src/index.js'
 import {
   buildRelayRequest,
   createPoktHttpRequest,
-  getClaimedUpokt,
-  getClaimRootCount,
-  getClaimRootSum,
   serializeRelayRequest,
   signRelayRequest,
   verifyRelayResponse,
@@ -251,8 +249,8 @@ async function main(): Promise<number> {
     })
     const totalRelays = BigInt(RELAYS + TIMED_RELAYS)
     const expectedUpokt = getClaimedUpokt({
-      numClaimedComputeUnits: totalRelays * COMPUTE_UNITS_PER_RELAY,
-      targetHash: difficulty.targetHash,
+      computeUnits: totalRelays * COMPUTE_UNITS_PER_RELAY,
+      target: difficulty.targetHash,
       computeUnitsToTokensMultiplier: shared.computeUnitsToTokensMultiplier,
       computeUnitCostGranularity: shared.computeUnitCostGranularity,
     })
@@ -263,8 +261,8 @@ async function main(): Promise<number> {
           .getClaim({ sessionId: session.sessionId, supplierOperatorAddress: supplier.address })
           .catch(() => undefined),
       )
-      const count = getClaimRootCount(claim.rootHash)
-      const sum = getClaimRootSum(claim.rootHash)
+      const count = getRootCount(claim.rootHash)
+      const sum = getRootSum(claim.rootHash)
       if (count !== totalRelays) throw new Error(`claimed ${count} relays, sent ${totalRelays}`)
       if (sum !== totalRelays * COMPUTE_UNITS_PER_RELAY)
         throw new Error(`claimed ${sum} compute units`)

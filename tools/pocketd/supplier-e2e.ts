@@ -35,12 +35,10 @@ import {
   POKTHTTPResponseSchema,
   ProofRequirementReason,
 } from '../../packages/protocol/src/index.js'
+import { getClaimedUpokt, getRootCount, getRootSum } from '../../packages/relay-mining/src/index.js'
 import {
   buildRelayRequest,
   createPoktHttpRequest,
-  getClaimedUpokt,
-  getClaimRootCount,
-  getClaimRootSum,
   serializeRelayRequest,
   signRelayRequest,
   verifyRelayResponse,
@@ -273,8 +271,8 @@ async function main(): Promise<number> {
       height: session.sessionStartBlockHeight,
     })
     const expectedUpokt = getClaimedUpokt({
-      numClaimedComputeUnits: BigInt(total) * COMPUTE_UNITS_PER_RELAY,
-      targetHash: difficulty.targetHash,
+      computeUnits: BigInt(total) * COMPUTE_UNITS_PER_RELAY,
+      target: difficulty.targetHash,
       computeUnitsToTokensMultiplier: shared.computeUnitsToTokensMultiplier,
       computeUnitCostGranularity: shared.computeUnitCostGranularity,
     })
@@ -286,8 +284,8 @@ async function main(): Promise<number> {
             .getClaim({ sessionId: session.sessionId, supplierOperatorAddress: s.actor.address })
             .catch(() => undefined),
         )
-        const count = getClaimRootCount(claim.rootHash)
-        const sum = getClaimRootSum(claim.rootHash)
+        const count = getRootCount(claim.rootHash)
+        const sum = getRootSum(claim.rootHash)
         if (count !== BigInt(total)) throw new Error(`claimed ${count} relays, sent ${total}`)
         if (sum !== BigInt(total) * COMPUTE_UNITS_PER_RELAY) {
           throw new Error(`claimed ${sum} compute units`)

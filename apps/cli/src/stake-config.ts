@@ -3,6 +3,7 @@
 
 import { isAddress } from '@decai/crypto'
 import { ConfigOptions, RPCType } from '@decai/protocol'
+import { isValidServiceId } from '@decai/session'
 import { parse as parseYaml } from 'yaml'
 import { CliError } from './errors.js'
 
@@ -26,8 +27,6 @@ export type SupplierStakeConfig = {
     revShare: { address: string; revSharePercentage: bigint }[]
   }[]
 }
-
-const SERVICE_ID = /^[a-zA-Z0-9_-]{1,42}$/
 
 const invalid = (file: string, message: string) =>
   new CliError('INVALID_CONFIG', `${file}: ${message}`)
@@ -81,7 +80,7 @@ export function parseApplicationStakeConfig(
   const serviceIds = stringList(raw['service_ids'], 'service_ids', file)
   if (serviceIds.length === 0) throw invalid(file, 'service_ids cannot be empty')
   for (const id of serviceIds)
-    if (!SERVICE_ID.test(id)) throw invalid(file, `service_ids: invalid service ID "${id}"`)
+    if (!isValidServiceId(id)) throw invalid(file, `service_ids: invalid service ID "${id}"`)
   if (raw['stake_amount'] === undefined || raw['stake_amount'] === '')
     throw invalid(file, 'stake amount cannot be empty')
   const stake = parseUpokt(raw['stake_amount'], 'stake_amount', file)
@@ -166,7 +165,7 @@ export function parseSupplierStakeConfig(
     const where = `services[${i}]`
     const svc = (entry ?? {}) as Record<string, unknown>
     const serviceId = svc['service_id']
-    if (typeof serviceId !== 'string' || !SERVICE_ID.test(serviceId))
+    if (typeof serviceId !== 'string' || !isValidServiceId(serviceId))
       throw invalid(file, `${where}.service_id: invalid service ID ${JSON.stringify(serviceId)}`)
     const endpointsRaw = svc['endpoints']
     if (!Array.isArray(endpointsRaw) || endpointsRaw.length === 0)

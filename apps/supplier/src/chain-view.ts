@@ -5,6 +5,7 @@ import {
   getSessionStartHeight,
   type SessionForVerification,
   type SharedParams,
+  toSharedParams,
 } from '@decai/session'
 
 // What the relay path reads from the chain, cached: every value a relay needs is stable for a
@@ -51,25 +52,6 @@ export type ChainSession = SessionForVerification & { numSuppliers: number }
 export type MiningParams = { targetHash: Uint8Array; computeUnitsPerRelay: bigint }
 
 export type ChainView = ReturnType<typeof createChainView>
-
-export function toSharedParams(p: SharedParams): SharedParams {
-  return {
-    numBlocksPerSession: p.numBlocksPerSession,
-    gracePeriodEndOffsetBlocks: p.gracePeriodEndOffsetBlocks,
-    claimWindowOpenOffsetBlocks: p.claimWindowOpenOffsetBlocks,
-    claimWindowCloseOffsetBlocks: p.claimWindowCloseOffsetBlocks,
-    proofWindowOpenOffsetBlocks: p.proofWindowOpenOffsetBlocks,
-    proofWindowCloseOffsetBlocks: p.proofWindowCloseOffsetBlocks,
-    computeUnitsToTokensMultiplier: p.computeUnitsToTokensMultiplier,
-    computeUnitCostGranularity: p.computeUnitCostGranularity,
-    ...(p.sessionGridAnchorHeight === undefined
-      ? {}
-      : { sessionGridAnchorHeight: p.sessionGridAnchorHeight }),
-    ...(p.sessionNumberAtAnchor === undefined
-      ? {}
-      : { sessionNumberAtAnchor: p.sessionNumberAtAnchor }),
-  }
-}
 
 /**
  * Cached chain reads for the relay path and the session lifecycle. `height` is the latest

@@ -7,6 +7,7 @@ import {
   privateKeyFromMnemonic,
   pubkeyToAddress,
 } from '@decai/crypto'
+import { isValidServiceId } from '@decai/session'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { SupplierError } from './errors.js'
@@ -94,7 +95,7 @@ const hostPort = z
 
 const serviceSchema = z.strictObject({
   /** The on-chain service ID this backend serves. */
-  id: z.string().regex(/^[a-zA-Z0-9_-]{1,42}$/, {
+  id: z.string().refine(isValidServiceId, {
     message: 'expected a service ID (letters, digits, _ and -, at most 42)',
   }),
   /** The backend origin (and optional base path), e.g. `http://127.0.0.1:8080`. */

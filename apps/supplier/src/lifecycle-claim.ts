@@ -1,6 +1,6 @@
 import { isChainErrorOf, knownChainErrors } from '@decai/chain'
-import { getRootCount } from '@decai/relay-mining'
-import { getClaimRootSum, type SessionWindows } from '@decai/session'
+import { getRootCount, getRootSum } from '@decai/relay-mining'
+import type { SessionWindows } from '@decai/session'
 import {
   findClaim,
   finishSession,
@@ -45,7 +45,7 @@ export async function claimSession(
     ctx.logger.info('session sealed for its claim', {
       session: r.sessionId,
       relays: getRootCount(r.rootHash!),
-      computeUnits: getClaimRootSum(r.rootHash!),
+      computeUnits: getRootSum(r.rootHash!),
     })
   }
   // Resuming (after a restart, or a failed send): the chain says whether it already landed.

@@ -1,9 +1,13 @@
 import { isChainErrorOf, knownChainErrors } from '@decai/chain'
-import { type Claim, ClaimProofStatus } from '@decai/protocol'
-import { compactClosestProof, encodeClosestProof, getProofPath } from '@decai/relay-mining'
+import { type Claim, ClaimProofStatus, ProofRequirementReason } from '@decai/protocol'
 import {
+  compactClosestProof,
+  encodeClosestProof,
   getClaimedUpokt,
-  getClaimRootSum,
+  getProofPath,
+  getRootSum,
+} from '@decai/relay-mining'
+import {
   getProofRequirement,
   getProofRequirementSeedHeight,
   hashClaim,
@@ -84,10 +88,10 @@ async function getRequirement(
     ctx.chain.getMiningParams(r.serviceId, r.sessionStartHeight),
     ctx.chain.getLatestSharedParams(),
   ])
-  return getProofRequirement({
+  const reason = getProofRequirement({
     claimedUpokt: getClaimedUpokt({
-      numClaimedComputeUnits: getClaimRootSum(onChain.rootHash),
-      targetHash: mining.targetHash,
+      computeUnits: getRootSum(onChain.rootHash),
+      target: mining.targetHash,
       computeUnitsToTokensMultiplier: current.computeUnitsToTokensMultiplier,
       computeUnitCostGranularity: current.computeUnitCostGranularity,
     }),
@@ -96,6 +100,8 @@ async function getRequirement(
     claimHash: hashClaim(onChain),
     seedBlockHash: seedHash,
   })
+  // Stored and logged by name (THRESHOLD, PROBABILISTIC, NOT_REQUIRED).
+  return ProofRequirementReason[reason]
 }
 
 /**

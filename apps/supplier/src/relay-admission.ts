@@ -1,8 +1,7 @@
 import type { RelayRequest } from '@decai/protocol'
-import { getRootSum } from '@decai/relay-mining'
+import { getClaimedUpokt, getRootSum } from '@decai/relay-mining'
 import {
   checkRelayRewardEligibility,
-  getClaimedUpokt,
   getNumPendingSessions,
   type SessionHeaderFields,
   type SharedParams,
@@ -165,8 +164,8 @@ export async function initSessionMeter(
   let consumed = 0n
   if ((ctx.store.getSession(header.sessionId, ctx.operatorAddress)?.relaysMined ?? 0) > 0) {
     const claimed = getClaimedUpokt({
-      numClaimedComputeUnits: getRootSum(ctx.store.getRoot(ctx.operatorAddress, header.sessionId)),
-      targetHash: mining.targetHash,
+      computeUnits: getRootSum(ctx.store.getRoot(ctx.operatorAddress, header.sessionId)),
+      target: mining.targetHash,
       computeUnitsToTokensMultiplier: shared.computeUnitsToTokensMultiplier,
       computeUnitCostGranularity: shared.computeUnitCostGranularity,
     })

@@ -1,6 +1,6 @@
 import type { OfflineDirectSigner } from '@cosmjs/proto-signing'
 import { Comet38Client } from '@cosmjs/tendermint-rpc'
-import type { DescMessage, MessageShape } from '@decai/protocol'
+import type { DescMessage, MessageShape, ModuleParams, PocketModule } from '@decai/protocol'
 import { type AbciQueryParameters, type QueryContext, queryAbci } from './abci-query.js'
 import {
   getBlock,
@@ -61,8 +61,6 @@ import {
   getSession,
   getSupplier,
   getSuppliers,
-  type ModuleParams,
-  type PocketModule,
 } from './queries.js'
 import { createHttpRpcClient, type HttpRpcClientOptions } from './rpc.js'
 import {

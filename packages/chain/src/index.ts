@@ -76,9 +76,6 @@ export {
   type ClaimFilter,
   type CoinAmount,
   type GetParamsParameters,
-  type ModuleParams,
-  type PocketModule,
-  pocketModules,
   UPOKT,
 } from './queries.js'
 export { createHttpRpcClient, getWebsocketUrl, type HttpRpcClientOptions } from './rpc.js'

@@ -5,7 +5,10 @@ import {
   type DescMessage,
   type Gateway,
   type MessageShape,
+  type ModuleParams,
+  type PocketModule,
   type Proof,
+  pocketModuleParams,
   type RelayMiningDifficulty,
   type Service,
   type Session,
@@ -21,76 +24,15 @@ import * as bankQuery from '@decai/protocol/gen/cosmos/bank/v1beta1/query_pb'
 import { PubKeySchema } from '@decai/protocol/gen/cosmos/crypto/secp256k1/keys_pb'
 import * as applicationQuery from '@decai/protocol/gen/pocket/application/query_pb'
 import * as gatewayQuery from '@decai/protocol/gen/pocket/gateway/query_pb'
-import * as migrationQuery from '@decai/protocol/gen/pocket/migration/query_pb'
 import * as proofQuery from '@decai/protocol/gen/pocket/proof/query_pb'
 import * as serviceQuery from '@decai/protocol/gen/pocket/service/query_pb'
 import * as sessionQuery from '@decai/protocol/gen/pocket/session/query_pb'
 import * as sharedQuery from '@decai/protocol/gen/pocket/shared/query_pb'
 import * as supplierQuery from '@decai/protocol/gen/pocket/supplier/query_pb'
-import * as tokenomicsQuery from '@decai/protocol/gen/pocket/tokenomics/query_pb'
 import { type QueryContext, queryAbci, queryAllPages } from './abci-query.js'
 import { ChainError, isChainError } from './errors.js'
 
 // --- Params ------------------------------------------------------------------------------------
-
-const paramsQueries = {
-  application: {
-    service: 'pocket.application.Query',
-    request: applicationQuery.QueryParamsRequestSchema,
-    response: applicationQuery.QueryParamsResponseSchema,
-  },
-  gateway: {
-    service: 'pocket.gateway.Query',
-    request: gatewayQuery.QueryParamsRequestSchema,
-    response: gatewayQuery.QueryParamsResponseSchema,
-  },
-  migration: {
-    service: 'pocket.migration.Query',
-    request: migrationQuery.QueryParamsRequestSchema,
-    response: migrationQuery.QueryParamsResponseSchema,
-  },
-  proof: {
-    service: 'pocket.proof.Query',
-    request: proofQuery.QueryParamsRequestSchema,
-    response: proofQuery.QueryParamsResponseSchema,
-  },
-  service: {
-    service: 'pocket.service.Query',
-    request: serviceQuery.QueryParamsRequestSchema,
-    response: serviceQuery.QueryParamsResponseSchema,
-  },
-  session: {
-    service: 'pocket.session.Query',
-    request: sessionQuery.QueryParamsRequestSchema,
-    response: sessionQuery.QueryParamsResponseSchema,
-  },
-  shared: {
-    service: 'pocket.shared.Query',
-    request: sharedQuery.QueryParamsRequestSchema,
-    response: sharedQuery.QueryParamsResponseSchema,
-  },
-  supplier: {
-    service: 'pocket.supplier.Query',
-    request: supplierQuery.QueryParamsRequestSchema,
-    response: supplierQuery.QueryParamsResponseSchema,
-  },
-  tokenomics: {
-    service: 'pocket.tokenomics.Query',
-    request: tokenomicsQuery.QueryParamsRequestSchema,
-    response: tokenomicsQuery.QueryParamsResponseSchema,
-  },
-} as const
-
-/** The poktroll modules that have parameters. */
-export type PocketModule = keyof typeof paramsQueries
-
-/** The `Params` message of a module, e.g. `ModuleParams<'shared'>` is `pocket.shared.Params`. */
-export type ModuleParams<M extends PocketModule> = NonNullable<
-  MessageShape<(typeof paramsQueries)[M]['response']>['params']
->
-
-/** The names of every poktroll module with parameters. */
-export const pocketModules = Object.keys(paramsQueries) as PocketModule[]
 
 export type GetParamsParameters<M extends PocketModule> = {
   module: M
@@ -114,7 +56,7 @@ export async function getParams<M extends PocketModule>(
   parameters: GetParamsParameters<M>,
 ): Promise<ModuleParams<M>> {
   const { module, height } = parameters
-  const query = paramsQueries[module]
+  const query = pocketModuleParams[module]
   if (!query) throw new ChainError('INVALID_ARGUMENT', `Unknown module ${String(module)}.`)
   if (module === 'shared' && height !== undefined) {
     try {
@@ -124,7 +66,8 @@ export async function getParams<M extends PocketModule>(
         request: { height },
         responseSchema: sharedQuery.QueryParamsAtHeightResponseSchema,
       })
-      return (res.params ?? createField(query.response, 'params')) as ModuleParams<M>
+      // gogo always writes non-nullable fields; a node that leaves one out means its zero value.
+      return (res.params ?? create(query.params as DescMessage)) as ModuleParams<M>
     } catch (error) {
       // Nodes older than the params history answer "unknown query path" (sdk/6).
       if (!(isChainError(error) && error.codespace === 'sdk' && error.abciCode === 6)) throw error
@@ -138,14 +81,7 @@ export async function getParams<M extends PocketModule>(
     height,
   })
   return ((res as { params?: unknown }).params ??
-    createField(query.response, 'params')) as ModuleParams<M>
-}
-
-// gogo always writes non-nullable fields; a node that leaves one out means its zero value.
-function createField(schema: DescMessage, localName: string): unknown {
-  const field = schema.fields.find((f) => f.localName === localName)
-  if (field?.message) return create(field.message)
-  throw new ChainError('DECODE_FAILED', `${schema.typeName} has no message field ${localName}.`)
+    create(query.params as DescMessage)) as ModuleParams<M>
 }
 
 function required<T>(value: T | undefined, what: string): T {

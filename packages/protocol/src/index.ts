@@ -140,3 +140,9 @@ export {
   POKTHTTPResponseSchema,
 } from './gen/sdk/types/http_pb.js'
 export { marshal, unmarshal } from './marshal.js'
+export {
+  type ModuleParams,
+  type PocketModule,
+  pocketModuleParams,
+  pocketModules,
+} from './module-params.js'

@@ -4,6 +4,12 @@ import { BaseError, createErrorGuard } from '@decai/core'
 export const smstErrorCodes = {
   /** A key, value, weight or path has the wrong type, size or range. */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** A difficulty target of zero: it has no multiplier and makes a claim's value undefined. */
+  INVALID_TARGET: 'INVALID_TARGET',
+  /** A claim's value is negative (poktroll ErrProofInvalidClaimedAmount). */
+  NEGATIVE_CLAIMED_AMOUNT: 'NEGATIVE_CLAIMED_AMOUNT',
+  /** A claim's value exceeds the chain's 256-bit integers (the chain panics). */
+  CLAIMED_AMOUNT_OVERFLOW: 'CLAIMED_AMOUNT_OVERFLOW',
   /** A root is not a well-formed sum root (its digest part is not a power of two). */
   INVALID_ROOT: 'INVALID_ROOT',
   /** A proof fails the structural checks smt runs before compacting or decompacting it. */

@@ -18,6 +18,7 @@ export {
   verifyClosestProof,
 } from './proof.js'
 export {
+  createRational,
   type GetClaimedUpoktParameters,
   getBaseRelayDifficultyTarget,
   getClaimedUpokt,

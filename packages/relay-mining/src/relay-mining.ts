@@ -69,16 +69,32 @@ export function getProofPath(blockHash: Uint8Array, sessionId: string): Uint8Arr
   return sha256(concatBytes(blockHash, utf8ToBytes(sessionId)))
 }
 
-/** The chance that a relay meets `target`: target / (2^256 − 1). */
-export function getRelayDifficultyProbability(target: Uint8Array): Rational {
-  return reduce(bytesToBigInt(target), MAX_TARGET)
+/**
+ * `numerator / denominator` as Go's `big.NewRat` holds it: reduced, with the sign on the
+ * numerator. A zero denominator is an error (Go panics).
+ */
+export function createRational(numerator: bigint, denominator: bigint): Rational {
+  if (typeof numerator !== 'bigint' || typeof denominator !== 'bigint')
+    throw invalid('A rational needs a bigint numerator and denominator.')
+  if (denominator === 0n) throw invalid('A rational cannot have a zero denominator.')
+  const sign = denominator < 0n ? -1n : 1n
+  const g = gcd(numerator, denominator)
+  return { numerator: (sign * numerator) / g, denominator: (sign * denominator) / g }
 }
 
-/** How many relays one mined relay stands for: (2^256 − 1) / target. */
+/** The chance that a relay meets `target`: target / (2^256 − 1). */
+export function getRelayDifficultyProbability(target: Uint8Array): Rational {
+  return createRational(readTarget(target), MAX_TARGET)
+}
+
+/**
+ * How many relays one mined relay stands for: (2^256 − 1) / target. A zero target has none
+ * (`INVALID_TARGET`).
+ */
 export function getRelayDifficultyMultiplier(target: Uint8Array): Rational {
-  const t = bytesToBigInt(target)
-  if (t === 0n) throw invalid('A zero difficulty target has no multiplier.')
-  return reduce(MAX_TARGET, t)
+  const t = readTarget(target)
+  if (t === 0n) throw new SmstError('INVALID_TARGET', 'A zero difficulty target has no multiplier.')
+  return createRational(MAX_TARGET, t)
 }
 
 export type GetClaimedUpoktParameters = {
@@ -107,22 +123,29 @@ export function getClaimedUpokt(parameters: GetClaimedUpoktParameters): bigint {
   if (!isU64(computeUnits)) throw invalid('Compute units must be a uint64.')
   if (!isU64(computeUnitsToTokensMultiplier) || !isU64(computeUnitCostGranularity))
     throw invalid('Token params must be uint64.')
-  const t = bytesToBigInt(target)
-  const multiplier = BigInt.asIntN(64, computeUnitsToTokensMultiplier)
+  const multiplier = getRelayDifficultyMultiplier(target)
+  // big.Rat SetFrac64(int64(multiplier), int64(granularity)): both go through int64.
+  const tokens = BigInt.asIntN(64, computeUnitsToTokensMultiplier)
   const granularity = BigInt.asIntN(64, computeUnitCostGranularity)
-  if (t === 0n || granularity === 0n) throw invalid('Division by zero: target or granularity is 0.')
-  let numerator = computeUnits * MAX_TARGET * multiplier
-  let denominator = t * granularity
+  if (granularity === 0n) throw invalid('compute_unit_cost_granularity is zero.')
+  let numerator = computeUnits * multiplier.numerator * tokens
+  let denominator = multiplier.denominator * granularity
   if (denominator < 0n) {
     numerator = -numerator
     denominator = -denominator
   }
   // Upstream rejects a negative amount ("SHOULD NEVER HAPPEN"), reachable through the int64
   // conversion of a param above 2^63.
-  if (numerator < 0n) throw invalid('The claimed amount is negative.')
+  if (numerator < 0n)
+    throw new SmstError('NEGATIVE_CLAIMED_AMOUNT', 'The claimed amount is negative.', {
+      details: `${numerator} / ${denominator}`,
+    })
   const upokt = numerator / denominator
   // The chain's coin amount (cosmos math.Int) holds at most 256 bits; beyond that Go panics.
-  if (upokt > MAX_TARGET) throw invalid('The claimed amount exceeds 256 bits.')
+  if (upokt > MAX_TARGET)
+    throw new SmstError('CLAIMED_AMOUNT_OVERFLOW', 'The claimed amount exceeds 256 bits.', {
+      details: `claimed: ${upokt}`,
+    })
   return upokt
 }
 
@@ -161,11 +184,10 @@ export function verifyMinedRelayProof(parameters: VerifyMinedRelayProofParameter
   }
 }
 
-function reduce(numerator: bigint, denominator: bigint): Rational {
-  const g = gcd(numerator, denominator)
-  return g === 0n
-    ? { numerator, denominator }
-    : { numerator: numerator / g, denominator: denominator / g }
+/** A target's value as a big-endian unsigned integer (Go `big.Int.SetBytes`), any length. */
+function readTarget(target: Uint8Array): bigint {
+  if (!(target instanceof Uint8Array)) throw invalid('The difficulty target must be a Uint8Array.')
+  return bytesToBigInt(target)
 }
 
 function gcd(a: bigint, b: bigint): bigint {

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import {
+  createRational,
   getBaseRelayDifficultyTarget,
+  getClaimedUpokt,
   getProofPath,
+  getRelayDifficultyMultiplier,
+  getRelayDifficultyProbability,
   getRelayHash,
+  getRootCount,
+  getRootSum,
   isSmstError,
   mineRelay,
   Smst,
@@ -64,5 +70,88 @@ describe('mined relays in a session trie', () => {
       }
       expect(isSmstError(error) && error.code).toBe('INVALID_ARGUMENT')
     }
+  })
+})
+
+describe('difficulty and claim arithmetic', () => {
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f()
+    } catch (e) {
+      if (isSmstError(e)) return e.code
+      throw e
+    }
+    return undefined
+  }
+  const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'))
+
+  it('matches the upstream multiplier table (integer quotients)', () => {
+    const cases: [string, bigint][] = [
+      ['ff'.repeat(32), 1n],
+      [`7f${'ff'.repeat(31)}`, 2n],
+      [`3f${'ff'.repeat(31)}`, 4n],
+    ]
+    for (const [target, multiplier] of cases) {
+      const m = getRelayDifficultyMultiplier(hex(target))
+      expect(m.numerator / m.denominator).toBe(multiplier)
+    }
+    expect(getRelayDifficultyMultiplier(hex(`${'00'.repeat(31)}01`)).numerator).toBe(
+      (1n << 256n) - 1n,
+    )
+    expect(getRelayDifficultyProbability(new Uint8Array(32))).toEqual({
+      numerator: 0n,
+      denominator: 1n,
+    })
+  })
+
+  it('builds rationals as big.NewRat does: reduced, sign on the numerator', () => {
+    expect(createRational(6n, -4n)).toEqual({ numerator: -3n, denominator: 2n })
+    expect(createRational(0n, -7n)).toEqual({ numerator: 0n, denominator: 1n })
+    expect(codeOf(() => createRational(1n, 0n))).toBe('INVALID_ARGUMENT')
+  })
+
+  it('reads the sum and count behind a root digest, and rejects other roots', () => {
+    const root = new Uint8Array(48)
+    root[39] = 7
+    root[47] = 3
+    expect(getRootSum(root)).toBe(7n)
+    expect(getRootCount(root)).toBe(3n)
+    expect(codeOf(() => getRootSum(new Uint8Array(47)))).toBe('INVALID_ROOT')
+    expect(codeOf(() => getRootCount(new Uint8Array(16)))).toBe('INVALID_ROOT')
+  })
+
+  it('values a claim, with a typed error for each way the chain would fail', () => {
+    const base = {
+      computeUnits: 1n,
+      target: getBaseRelayDifficultyTarget(),
+      computeUnitsToTokensMultiplier: 1n,
+      computeUnitCostGranularity: 1n,
+    }
+    expect(getClaimedUpokt(base)).toBe(1n)
+    expect(getClaimedUpokt({ ...base, computeUnits: 10n, computeUnitCostGranularity: 3n })).toBe(3n)
+    expect(codeOf(() => getClaimedUpokt({ ...base, computeUnitCostGranularity: 0n }))).toBe(
+      'INVALID_ARGUMENT',
+    )
+    expect(codeOf(() => getClaimedUpokt({ ...base, target: new Uint8Array(32) }))).toBe(
+      'INVALID_TARGET',
+    )
+    expect(codeOf(() => getRelayDifficultyMultiplier(new Uint8Array(32)))).toBe('INVALID_TARGET')
+    // A multiplier above 2^63 is negative after Go's int64 conversion.
+    expect(
+      codeOf(() => getClaimedUpokt({ ...base, computeUnitsToTokensMultiplier: 1n << 63n })),
+    ).toBe('NEGATIVE_CLAIMED_AMOUNT')
+    const hardest = new Uint8Array(32)
+    hardest[31] = 1
+    expect(
+      codeOf(() =>
+        getClaimedUpokt({
+          ...base,
+          computeUnits: (1n << 64n) - 1n,
+          target: hardest,
+          computeUnitsToTokensMultiplier: (1n << 62n) - 1n,
+        }),
+      ),
+    ).toBe('CLAIMED_AMOUNT_OVERFLOW')
+    expect(codeOf(() => getClaimedUpokt({ ...base, computeUnits: -1n }))).toBe('INVALID_ARGUMENT')
   })
 })

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Writes the sdk's re-export files from the packages' own barrels: one subpath file per package
 // (`src/protocol.ts`, ...) with every name unchanged, and the packages' re-exports in
-// `src/index.ts` with the name clashes resolved as listed below (the file's own exports, from
-// `./…` modules, and its header comment are kept). Run it (`pnpm --filter @decai/sdk reexports`)
-// when a package's exports change; `test/api.test.ts` fails until then. Biome formats the output.
+// `src/index.ts` (the file's own exports, from `./…` modules, and its header comment are kept).
+// Each rule lives in one package, so no two packages export the same name; the script fails if
+// two do. A package that re-exports another's symbol (the chain's `knownChainErrors` is the
+// protocol's object) is the same binding: the main entry lists it once, from its owner. Run it
+// (`pnpm --filter @decai/sdk reexports`) when a package's exports change; `test/api.test.ts`
+// fails until then. Biome formats the output.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -21,32 +24,11 @@ const sources = [
   ['relay-mining-sqlite', 'relay-mining/src/sqlite/index.ts', '@decai/relay-mining/sqlite'],
 ]
 
-// Names two packages both export. The main entry keeps the protocol's enum and message type
-// (what claims, events and queries carry) and the session package's claim-value and difficulty
-// helpers; the other forms are renamed or left to their subpath.
-const renamed = {
-  session: {
-    ProofRequirementReason: 'ProofRequirementReasonName',
-    RelayMiningDifficulty: 'RelayMiningDifficultyValues',
-  },
-}
-const omitted = {
-  // The chain re-exports the protocol's registry object itself; the main entry lists it once.
-  chain: ['knownChainErrors'],
-  'relay-mining': [
-    'getClaimedUpokt',
-    'GetClaimedUpoktParameters',
-    'getRelayDifficultyMultiplier',
-    'getRelayDifficultyProbability',
-    'Rational',
-  ],
-}
-
-/** The names a barrel exports, with whether each is type-only. */
+/** The names a barrel exports, with whether each is type-only and where it comes from. */
 function exportsOf(file) {
   const text = readFileSync(join(packages, file), 'utf8').replace(/\/\/.*$/gm, '')
   const names = []
-  for (const match of text.matchAll(/export\s+(type\s+)?\{([^}]*)\}/g)) {
+  for (const match of text.matchAll(/export\s+(type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
     for (let entry of match[2].split(',')) {
       entry = entry.trim()
       if (!entry) continue
@@ -56,22 +38,17 @@ function exportsOf(file) {
         entry = entry.slice(5).trim()
       }
       const [name, alias] = entry.split(/\s+as\s+/)
-      names.push({ name: alias ?? name, type })
+      names.push({ name: alias ?? name, type, from: match[3] })
     }
   }
   return names
 }
 
-const block = (spec, names, rename = {}, omit = []) =>
-  `export {\n${names
-    .filter(({ name }) => !omit.includes(name))
-    .map(
-      ({ name, type }) =>
-        `  ${type ? 'type ' : ''}${name}${rename[name] ? ` as ${rename[name]}` : ''},`,
-    )
-    .join('\n')}\n} from '${spec}'\n`
+const block = (spec, names) =>
+  `export {\n${names.map(({ name, type }) => `  ${type ? 'type ' : ''}${name},`).join('\n')}\n} from '${spec}'\n`
 
 const written = []
+const owners = new Map()
 let packagesBlock = ''
 for (const [key, file, spec] of sources) {
   const names = exportsOf(file)
@@ -85,7 +62,14 @@ for (const [key, file, spec] of sources) {
   )
   written.push(target)
   if (key === 'relay-mining-sqlite') continue
-  packagesBlock += `\n${block(spec, names, renamed[key], omitted[key])}`
+  // Another package's symbol passed through (`export { x } from '@decai/protocol'`) is listed
+  // once, from the package that owns it.
+  const own = names.filter(({ from }) => !/^@decai\/[^/]+$/.test(from))
+  for (const { name } of own) {
+    if (owners.has(name)) throw new Error(`${name} is exported by ${owners.get(name)} and ${spec}`)
+    owners.set(name, spec)
+  }
+  packagesBlock += `\n${block(spec, own)}`
 }
 
 const index = join(sdk, 'src', 'index.ts')

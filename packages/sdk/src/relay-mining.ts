@@ -6,6 +6,7 @@ export {
   type CompactClosestProof,
   type CompactProof,
   compactClosestProof,
+  createRational,
   decodeClosestProof,
   decompactClosestProof,
   encodeClosestProof,

@@ -9,16 +9,10 @@ export const SessionErrorCode = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   /** No supplier is staked for the service at the height (ErrSessionSuppliersNotFound). */
   SUPPLIERS_NOT_FOUND: 'SUPPLIERS_NOT_FOUND',
-  /** A relay difficulty target hash of zero has no multiplier. */
-  INVALID_TARGET_HASH: 'INVALID_TARGET_HASH',
+  /** A service ID the chain rejects: empty, over 42 bytes, or outside `[a-zA-Z0-9_-]`. */
+  INVALID_SERVICE_ID: 'INVALID_SERVICE_ID',
   /** A relays EMA of zero makes the difficulty scaling ratio a division by zero. */
   ZERO_RELAYS_EMA: 'ZERO_RELAYS_EMA',
-  /** A claim root is not `digest ‖ be64(sum) ‖ be64(count)` with a power-of-two digest. */
-  INVALID_CLAIM_ROOT: 'INVALID_CLAIM_ROOT',
-  /** The claimed amount is negative (ErrProofInvalidClaimedAmount). */
-  NEGATIVE_CLAIMED_AMOUNT: 'NEGATIVE_CLAIMED_AMOUNT',
-  /** The claimed amount exceeds the chain's 256-bit integers (the chain panics). */
-  CLAIMED_AMOUNT_OVERFLOW: 'CLAIMED_AMOUNT_OVERFLOW',
 
   // --- building and signing relays ---
   /** A relay could not be built or signed (bad key, signer not in the ring, ...). */

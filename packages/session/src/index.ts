@@ -28,31 +28,21 @@ export {
   type SessionGridParams,
   type SessionWindowParams,
   type SharedParams,
+  toSharedParams,
 } from './params.js'
 export {
-  type GetClaimedUpoktParameters,
   type GetProofRequirementParameters,
-  getClaimedUpokt,
-  getClaimRootCount,
-  getClaimRootSum,
   getProofRequirement,
   getProofRequirementSampleValue,
   hashClaim,
   hashClaimBytes,
-  ProofRequirementReason,
 } from './proof-requirement.js'
 export {
-  BASE_RELAY_DIFFICULTY_HASH_HEX,
   computeNewDifficultyTargetHash,
   computeRelaysEma,
   createRelayMiningDifficultyTracker,
   getDefaultRelayMiningDifficulty,
-  getRelayDifficultyMultiplier,
-  getRelayDifficultyProbability,
   getRelayMiningDifficultyAtHeight,
-  isRelayVolumeApplicable,
-  type Rational,
-  type RelayMiningDifficulty,
   type RelayMiningDifficultyTracker,
   type RelayMiningDifficultyUpdate,
   scaleRelayDifficultyHash,
@@ -105,6 +95,7 @@ export {
   verifyRelayRequest,
 } from './relay-verify.js'
 export { readGoVarint, seededFloat64, seededInt63 } from './seeded-rand.js'
+export { assertServiceId, isValidServiceId, MAX_SERVICE_ID_LENGTH } from './service-id.js'
 export {
   getClaimWindowCloseHeight,
   getClaimWindowOpenHeight,

@@ -36,13 +36,6 @@ export function bitLength(v: bigint): number {
   return v === 0n ? 0 : (v < 0n ? -v : v).toString(2).length
 }
 
-export function gcd(a: bigint, b: bigint): bigint {
-  let x = a < 0n ? -a : a
-  let y = b < 0n ? -b : b
-  while (y !== 0n) [x, y] = [y, x % y]
-  return x
-}
-
 /** Lexicographic byte comparison (Go's bytes.Compare). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length)

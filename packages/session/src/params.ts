@@ -19,6 +19,27 @@ export interface SharedParams {
   sessionNumberAtAnchor?: bigint
 }
 
+/**
+ * The shared params as the session arithmetic reads them, from `pocket.shared.Params` (a
+ * chain query's message, the devnet's state) or anything shaped like it: only these fields,
+ * as plain values, so what is cached or compared carries no protobuf metadata.
+ */
+export function toSharedParams(params: SharedParams): SharedParams {
+  const { sessionGridAnchorHeight, sessionNumberAtAnchor } = params
+  return {
+    numBlocksPerSession: params.numBlocksPerSession,
+    gracePeriodEndOffsetBlocks: params.gracePeriodEndOffsetBlocks,
+    claimWindowOpenOffsetBlocks: params.claimWindowOpenOffsetBlocks,
+    claimWindowCloseOffsetBlocks: params.claimWindowCloseOffsetBlocks,
+    proofWindowOpenOffsetBlocks: params.proofWindowOpenOffsetBlocks,
+    proofWindowCloseOffsetBlocks: params.proofWindowCloseOffsetBlocks,
+    computeUnitsToTokensMultiplier: params.computeUnitsToTokensMultiplier,
+    computeUnitCostGranularity: params.computeUnitCostGranularity,
+    ...(sessionGridAnchorHeight === undefined ? {} : { sessionGridAnchorHeight }),
+    ...(sessionNumberAtAnchor === undefined ? {} : { sessionNumberAtAnchor }),
+  }
+}
+
 /** What places a height on the session grid. */
 export type SessionGridParams = Pick<
   SharedParams,

@@ -1,56 +1,12 @@
-import { hexToBytes } from '@noble/hashes/utils.js'
+import { create, type RelayMiningDifficulty, RelayMiningDifficultySchema } from '@decai/protocol'
+import { createRational, getBaseRelayDifficultyTarget, type Rational } from '@decai/relay-mining'
 import { SessionError } from './errors.js'
-import {
-  bigIntToBytes,
-  bitLength,
-  bytesToBigInt,
-  compareBytes,
-  floorDiv,
-  gcd,
-  MAX_UINT64,
-  toInt64,
-} from './int64.js'
+import { bigIntToBytes, bitLength, bytesToBigInt, floorDiv, MAX_UINT64, toInt64 } from './int64.js'
 import type { SessionGridParams } from './params.js'
 import { getSessionEndHeight } from './session-grid.js'
 
-/** The easiest target: every relay is volume applicable. */
-export const BASE_RELAY_DIFFICULTY_HASH_HEX = 'ff'.repeat(32)
-
-const MAX_HASH = (1n << 256n) - 1n
-const baseHash = (): Uint8Array => hexToBytes(BASE_RELAY_DIFFICULTY_HASH_HEX)
-
-/** An exact fraction in lowest terms with a positive denominator (Go's big.Rat). */
-export interface Rational {
-  numerator: bigint
-  denominator: bigint
-}
-
-function rational(numerator: bigint, denominator: bigint): Rational {
-  const sign = denominator < 0n ? -1n : 1n
-  const g = gcd(numerator, denominator) || 1n
-  return { numerator: (sign * numerator) / g, denominator: (sign * denominator) / g }
-}
-
-/** A relay is volume applicable (minable) iff its hash sorts strictly below the target. */
-export function isRelayVolumeApplicable(relayHash: Uint8Array, targetHash: Uint8Array): boolean {
-  return compareBytes(relayHash, targetHash) < 0
-}
-
-/** Probability that a relay is volume applicable: target / (2^256 - 1). */
-export function getRelayDifficultyProbability(targetHash: Uint8Array): Rational {
-  return rational(bytesToBigInt(targetHash), MAX_HASH)
-}
-
-/**
- * Multiplier from volume-applicable relays to estimated relays: (2^256 - 1) / target.
- * Throws `INVALID_TARGET_HASH` for a zero target.
- */
-export function getRelayDifficultyMultiplier(targetHash: Uint8Array): Rational {
-  const target = bytesToBigInt(targetHash)
-  if (target === 0n)
-    throw new SessionError('INVALID_TARGET_HASH', 'A zero target hash has no multiplier.')
-  return rational(MAX_HASH, target)
-}
+// The EMA that retargets relay-mining difficulty at settlement. The target arithmetic itself
+// (minability, probability, multiplier, claim value) is @decai/relay-mining's.
 
 /** `floor(hash * ratio)` as minimal big-endian bytes of its magnitude (Go's big.Int Bytes). */
 export function scaleRelayDifficultyHash(hash: Uint8Array, ratio: Rational): Uint8Array {
@@ -74,8 +30,11 @@ export function computeNewDifficultyTargetHash(
     throw new SessionError('ZERO_RELAYS_EMA', 'The relays EMA is zero.', {
       details: 'The difficulty scaling ratio divides by it (the chain panics).',
     })
-  const scaled = scaleRelayDifficultyHash(prevTargetHash, rational(toInt64(targetNumRelays), ema))
-  if (scaled.length > 32) return baseHash()
+  const scaled = scaleRelayDifficultyHash(
+    prevTargetHash,
+    createRational(toInt64(targetNumRelays), ema),
+  )
+  if (scaled.length > 32) return getBaseRelayDifficultyTarget()
   if (scaled.length >= prevTargetHash.length) return scaled
   const padded = new Uint8Array(prevTargetHash.length)
   padded.set(scaled, prevTargetHash.length - scaled.length)
@@ -130,15 +89,6 @@ export function computeRelaysEma(prevEma: bigint, numRelays: bigint): bigint {
   return truncToUint64(add(current, previous))
 }
 
-/** `pocket.service.RelayMiningDifficulty` as plain values. */
-export interface RelayMiningDifficulty {
-  serviceId: string
-  /** Height from which it applies (the next session start when it was computed). */
-  blockHeight: bigint
-  numRelaysEma: bigint
-  targetHash: Uint8Array
-}
-
 /** One entry of a service's difficulty history (`RelayMiningDifficultyUpdate`). */
 export interface RelayMiningDifficultyUpdate {
   effectiveHeight: bigint
@@ -153,7 +103,12 @@ export function getDefaultRelayMiningDifficulty(
   serviceId: string,
   targetNumRelays: bigint,
 ): RelayMiningDifficulty {
-  return { serviceId, blockHeight: 0n, numRelaysEma: targetNumRelays, targetHash: baseHash() }
+  return create(RelayMiningDifficultySchema, {
+    serviceId,
+    blockHeight: 0n,
+    numRelaysEma: targetNumRelays,
+    targetHash: getBaseRelayDifficultyTarget(),
+  })
 }
 
 export interface UpdateRelayMiningDifficultyParameters {
@@ -186,22 +141,32 @@ export function updateRelayMiningDifficulty({
   previous: RelayMiningDifficulty
   next: RelayMiningDifficulty
 } {
-  const previous = current ?? {
-    serviceId,
-    blockHeight: currentHeight,
-    numRelaysEma: numRelays,
-    targetHash: computeNewDifficultyTargetHash(baseHash(), targetNumRelays, numRelays),
-  }
+  const previous =
+    current ??
+    create(RelayMiningDifficultySchema, {
+      serviceId,
+      blockHeight: currentHeight,
+      numRelaysEma: numRelays,
+      targetHash: computeNewDifficultyTargetHash(
+        getBaseRelayDifficultyTarget(),
+        targetNumRelays,
+        numRelays,
+      ),
+    })
   const numRelaysEma = computeRelaysEma(previous.numRelaysEma, numRelays)
   return {
     previous,
-    next: {
+    next: create(RelayMiningDifficultySchema, {
       serviceId,
       blockHeight: toInt64(getSessionEndHeight(params, currentHeight) + 1n),
       numRelaysEma,
       // Always scaled from the base target, never from the previous one.
-      targetHash: computeNewDifficultyTargetHash(baseHash(), targetNumRelays, numRelaysEma),
-    },
+      targetHash: computeNewDifficultyTargetHash(
+        getBaseRelayDifficultyTarget(),
+        targetNumRelays,
+        numRelaysEma,
+      ),
+    }),
   }
 }
 

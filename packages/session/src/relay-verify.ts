@@ -10,6 +10,7 @@ import type { SessionHeaderFields } from './hydrate-session.js'
 import type { SessionWindowParams } from './params.js'
 import { getRelayRequestSignableBytesHash, parseRelayRequest } from './relay-request.js'
 import { isSameSessionHeader } from './relay-response.js'
+import { isValidServiceId } from './service-id.js'
 import { getClaimWindowOpenHeight, isGracePeriodElapsed } from './session-grid.js'
 
 type MaybePromise<T> = T | Promise<T>
@@ -62,8 +63,6 @@ const fail = (code: SessionErrorCode, shortMessage: string, details?: string, ca
   }),
 })
 
-const SERVICE_ID = /^[a-zA-Z0-9_-]+$/
-
 /**
  * `SessionHeader.ValidateBasic` and the rest of `RelayRequest.ValidateBasic`, each failure
  * with its own code; `undefined` when the request is well formed.
@@ -82,7 +81,7 @@ export function checkRelayRequestWellFormed(
     )
   if (header.sessionId.length === 0)
     return fail('RELAY_REQUEST_INVALID_SESSION_ID', 'The session ID is empty.')
-  if (header.serviceId.length > 42 || !SERVICE_ID.test(header.serviceId))
+  if (!isValidServiceId(header.serviceId))
     return fail('RELAY_REQUEST_INVALID_SERVICE_ID', 'Invalid service ID.', header.serviceId)
   if (
     header.sessionStartBlockHeight <= 0n ||

@@ -19,7 +19,8 @@ async function readClaims(
   const chain = await ctx.chain()
   const height = await chain.getLatestHeight()
   const shared = await chain.getParams({ module: 'shared' })
-  const { getClaimRootCount, getClaimRootSum, getSettlementHeight } = await import('@decai/session')
+  const { getRootCount, getRootSum } = await import('@decai/relay-mining')
+  const { getSettlementHeight } = await import('@decai/session')
   const claims = await chain.getClaims(
     filter.supplier === undefined ? {} : { supplierOperatorAddress: filter.supplier },
   )
@@ -29,8 +30,8 @@ async function readClaims(
     )
     .map((claim) => ({
       claim,
-      relays: getClaimRootCount(claim.rootHash),
-      computeUnits: getClaimRootSum(claim.rootHash),
+      relays: getRootCount(claim.rootHash),
+      computeUnits: getRootSum(claim.rootHash),
       settlesAt: getSettlementHeight(shared, claim.sessionHeader!.sessionEndBlockHeight),
     }))
   const from = filter.fromHeight < 1n ? 1n : filter.fromHeight

@@ -2,6 +2,7 @@
 // application delegating to a gateway, three suppliers (one with a revenue share), real relays
 // in real SMSTs, claims, proofs, settlement with the exact amounts recomputed from the formulas,
 // and the transactions poktroll refuses.
+import type { ModuleParams } from '@decai/protocol'
 import {
   getClaimWindowOpenHeight,
   getNextSessionStartHeight,
@@ -26,7 +27,6 @@ import {
   findEvents,
   isChainErrorOf,
   knownChainErrors,
-  type ModuleParams,
   parseCoinAmount,
 } from '../../src/index.js'
 import { encodeSendTokens } from '../../src/messages.js'
