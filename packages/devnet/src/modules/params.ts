@@ -1,15 +1,7 @@
 // Every module's params in one table (schema, defaults, validation), and where the chain keeps
 // them: key `p_<module>` in the module's own store.
 
-import { create, type DescMessage } from '@decai/protocol'
-import { ParamsSchema as ApplicationParamsSchema } from '@decai/protocol/gen/pocket/application/params_pb'
-import { ParamsSchema as GatewayParamsSchema } from '@decai/protocol/gen/pocket/gateway/params_pb'
-import { ParamsSchema as ProofParamsSchema } from '@decai/protocol/gen/pocket/proof/params_pb'
-import { ParamsSchema as ServiceParamsSchema } from '@decai/protocol/gen/pocket/service/params_pb'
-import { ParamsSchema as SessionParamsSchema } from '@decai/protocol/gen/pocket/session/params_pb'
-import { ParamsSchema as SharedParamsSchema } from '@decai/protocol/gen/pocket/shared/params_pb'
-import { ParamsSchema as SupplierParamsSchema } from '@decai/protocol/gen/pocket/supplier/params_pb'
-import { ParamsSchema as TokenomicsParamsSchema } from '@decai/protocol/gen/pocket/tokenomics/params_pb'
+import { create, type DescMessage, pocketModuleParams } from '@decai/protocol'
 import { decode, encode } from '../app/codec.js'
 import type { Context } from '../app/context.js'
 import type { StoreName } from '../store/multi-store.js'
@@ -59,7 +51,6 @@ export type ModuleParams = {
 }
 
 type ParamsModule<P> = {
-  schema: DescMessage
   defaults: () => P
   /** `Params.Validate`; throws the module's `Err…ParamInvalid`. */
   validate: (params: P) => void
@@ -67,38 +58,31 @@ type ParamsModule<P> = {
 
 const paramsModules: { readonly [M in keyof ModuleParams]: ParamsModule<ModuleParams[M]> } = {
   shared: {
-    schema: SharedParamsSchema,
     defaults: defaultSharedParams,
     validate: validateSharedParams,
   },
   session: {
-    schema: SessionParamsSchema,
     defaults: defaultSessionParams,
     validate: validateSessionParams,
   },
-  proof: { schema: ProofParamsSchema, defaults: defaultProofParams, validate: validateProofParams },
+  proof: { defaults: defaultProofParams, validate: validateProofParams },
   tokenomics: {
-    schema: TokenomicsParamsSchema,
     defaults: defaultTokenomicsParams,
     validate: validateTokenomicsParams,
   },
   service: {
-    schema: ServiceParamsSchema,
     defaults: defaultServiceParams,
     validate: validateServiceParams,
   },
   application: {
-    schema: ApplicationParamsSchema,
     defaults: defaultApplicationParams,
     validate: validateApplicationParams,
   },
   gateway: {
-    schema: GatewayParamsSchema,
     defaults: defaultGatewayParams,
     validate: validateGatewayParams,
   },
   supplier: {
-    schema: SupplierParamsSchema,
     defaults: defaultSupplierParams,
     validate: validateSupplierParams,
   },
@@ -109,7 +93,7 @@ export const paramsModuleNames = Object.keys(paramsModules) as (keyof ModulePara
 
 /** A module's params schema (for proto3 JSON in config files). */
 export function paramsSchema(module: keyof ModuleParams): DescMessage {
-  return paramsModules[module].schema
+  return pocketModuleParams[module].params
 }
 
 /** poktroll v0.1.35's module defaults (each module's types/params.go). */
@@ -145,7 +129,7 @@ function paramsKey(module: keyof ModuleParams): string {
 
 export function getParams<M extends keyof ModuleParams>(ctx: Context, module: M): ModuleParams[M] {
   const raw = ctx.store(module as StoreName).get(paramsKey(module))
-  const schema = paramsModules[module].schema
+  const schema = pocketModuleParams[module].params
   return (raw ? decode(schema, raw) : create(schema)) as ModuleParams[M]
 }
 
@@ -154,7 +138,7 @@ export function setParams<M extends keyof ModuleParams>(
   module: M,
   params: ModuleParams[M],
 ): void {
-  const schema = paramsModules[module].schema
+  const schema = pocketModuleParams[module].params
   ctx.store(module as StoreName).set(paramsKey(module), encode(schema, params as never))
 }
 

@@ -3,16 +3,18 @@
 import {
   type Claim,
   ClaimSchema,
-  ProofRequirementReason,
+  type ProofRequirementReason,
 } from '@decai/protocol/gen/pocket/proof/types_pb'
 import type { RelayMiningDifficulty } from '@decai/protocol/gen/pocket/service/relay_mining_difficulty_pb'
 import {
   getClaimedUpokt as computeClaimedUpokt,
-  getClaimRootCount,
-  getClaimRootSum,
+  getRelayDifficultyMultiplier,
+  getRootCount,
+  getRootSum,
+} from '@decai/relay-mining'
+import {
   getEarliestSupplierProofCommitHeight,
   getProofRequirement,
-  getRelayDifficultyMultiplier,
   hashClaimBytes,
 } from '@decai/session'
 import { encode } from '../../app/codec.js'
@@ -23,11 +25,11 @@ import { getBlockHash } from '../session/keeper.js'
 import { sessionParams } from '../shared/keeper.js'
 
 export function getNumRelays(claim: Claim): bigint {
-  return getClaimRootCount(claim.rootHash)
+  return getRootCount(claim.rootHash)
 }
 
 export function getNumClaimedComputeUnits(claim: Claim): bigint {
-  return getClaimRootSum(claim.rootHash)
+  return getRootSum(claim.rootHash)
 }
 
 /** floor(compute units × difficulty multiplier). */
@@ -58,8 +60,8 @@ export function getClaimedUpokt(
   const target = difficulty ?? getDifficultyAtHeight(ctx, header?.serviceId ?? '', start)
   const params = sessionParams(ctx)
   return computeClaimedUpokt({
-    numClaimedComputeUnits: getNumClaimedComputeUnits(claim),
-    targetHash: target.targetHash,
+    computeUnits: getNumClaimedComputeUnits(claim),
+    target: target.targetHash,
     computeUnitsToTokensMultiplier: params.computeUnitsToTokensMultiplier,
     computeUnitCostGranularity: params.computeUnitCostGranularity,
   })
@@ -70,12 +72,11 @@ export function getProofRequirementForClaim(ctx: Context, claim: Claim): ProofRe
   const proofParams = getParams(ctx, 'proof')
   const end = claim.sessionHeader?.sessionEndBlockHeight ?? 0n
   const seedHeight = getEarliestSupplierProofCommitHeight(sessionParams(ctx), end) - 1n
-  const reason = getProofRequirement({
+  return getProofRequirement({
     claimedUpokt: getClaimedUpokt(ctx, claim),
     proofRequirementThreshold: coinAmount(proofParams.proofRequirementThreshold),
     proofRequestProbability: proofParams.proofRequestProbability,
     claimHash: hashClaimBytes(encode(ClaimSchema, claim)),
     seedBlockHash: getBlockHash(ctx, seedHeight),
   })
-  return ProofRequirementReason[reason]
 }

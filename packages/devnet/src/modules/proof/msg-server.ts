@@ -22,12 +22,8 @@ import {
 } from '@decai/protocol/gen/pocket/proof/types_pb'
 import type { RelayMiningDifficulty } from '@decai/protocol/gen/pocket/service/relay_mining_difficulty_pb'
 import type { SessionHeader } from '@decai/protocol/gen/pocket/session/types_pb'
-import {
-  getClaimRootCount,
-  getClaimRootSum,
-  getClaimWindowCloseHeight,
-  getEarliestSupplierClaimCommitHeight,
-} from '@decai/session'
+import { getRootCount, getRootSum } from '@decai/relay-mining'
+import { getClaimWindowCloseHeight, getEarliestSupplierClaimCommitHeight } from '@decai/session'
 import { errorText, grpcError } from '../../app/abci-error.js'
 import { accAddressError } from '../../app/bech32-errors.js'
 import { proofErrors, sdkErrors } from '../../app/chain-errors.js'
@@ -64,10 +60,10 @@ export function validateMsgCreateClaim(msg: MsgCreateClaim): void {
     )
   }
   const hex = Buffer.from(msg.rootHash).toString('hex')
-  if (getClaimRootCount(msg.rootHash) === 0n) {
+  if (getRootCount(msg.rootHash) === 0n) {
     throw proofErrors.invalidClaimRootHash.wrap(`has zero count in Merkle root (hex) ${hex}`)
   }
-  if (getClaimRootSum(msg.rootHash) === 0n) {
+  if (getRootSum(msg.rootHash) === 0n) {
     throw proofErrors.invalidClaimRootHash.wrap(`has zero sum in Merkle root (hex) ${hex}`)
   }
 }

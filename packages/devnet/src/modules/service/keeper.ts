@@ -12,8 +12,8 @@ import {
   RelayMiningDifficultyUpdateSchema,
 } from '@decai/protocol/gen/pocket/service/relay_mining_difficulty_pb'
 import { type Service, ServiceSchema } from '@decai/protocol/gen/pocket/shared/service_pb'
-import { BASE_RELAY_DIFFICULTY_HASH_HEX } from '@decai/session'
-import { decode, encode, hexToBytes } from '../../app/codec.js'
+import { getBaseRelayDifficultyTarget } from '@decai/relay-mining'
+import { decode, encode } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { be64, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
@@ -102,7 +102,7 @@ export function defaultDifficulty(ctx: Context, serviceId: string): RelayMiningD
     serviceId,
     blockHeight: 0n,
     numRelaysEma: getParams(ctx, 'service').targetNumRelays,
-    targetHash: hexToBytes(BASE_RELAY_DIFFICULTY_HASH_HEX),
+    targetHash: getBaseRelayDifficultyTarget(),
   })
 }
 

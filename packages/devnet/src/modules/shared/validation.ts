@@ -9,6 +9,7 @@ import type {
   SupplierServiceConfig,
 } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
+import { assertServiceId, isSessionError } from '@decai/session'
 import type { AbciError } from '../../app/abci-error.js'
 import { accAddressError } from '../../app/bech32-errors.js'
 import { sharedErrors } from '../../app/chain-errors.js'
@@ -16,23 +17,19 @@ import { coinString, DENOM, isValidAddress } from '../../app/codec.js'
 
 /** `ComputeUnitsPerRelayMax`: 2 << 20. */
 export const COMPUTE_UNITS_PER_RELAY_MAX = 2n << 20n
-const MAX_SERVICE_ID_LENGTH = 42
 const MAX_SERVICE_NAME_LENGTH = 169
 const MAX_SERVICE_METADATA_BYTES = 256 * 1024
-const SERVICE_ID_RE = /^[a-zA-Z0-9_-]+$/
 const SERVICE_NAME_RE = /^[a-zA-Z0-9-_ ]+$/
 
 export function validateServiceId(serviceId: string): void {
-  if (serviceId.length === 0) throw sharedErrors.invalidServiceId.wrap('empty service ID')
-  if (serviceId.length > MAX_SERVICE_ID_LENGTH) {
-    throw sharedErrors.invalidServiceId.wrap(
-      `service ID '${serviceId}' exceeds maximum length: ${MAX_SERVICE_ID_LENGTH}`,
-    )
-  }
-  if (!SERVICE_ID_RE.test(serviceId)) {
-    throw sharedErrors.invalidServiceId.wrap(
-      `service ID '${serviceId}' contains invalid characters`,
-    )
+  // The rule lives in @decai/session; the chain wraps its words in the registered error.
+  try {
+    assertServiceId(serviceId)
+  } catch (error) {
+    if (isSessionError(error) && error.code === 'INVALID_SERVICE_ID') {
+      throw sharedErrors.invalidServiceId.wrap(error.details ?? '')
+    }
+    throw error
   }
 }
 

@@ -3,10 +3,6 @@
 import { create } from '@decai/protocol'
 import type { Claim } from '@decai/protocol/gen/pocket/proof/types_pb'
 import { EventRelayMiningDifficultyUpdatedSchema } from '@decai/protocol/gen/pocket/service/event_pb'
-import {
-  type RelayMiningDifficulty,
-  RelayMiningDifficultySchema,
-} from '@decai/protocol/gen/pocket/service/relay_mining_difficulty_pb'
 import { updateRelayMiningDifficulty } from '@decai/session'
 import type { Context } from '../../app/context.js'
 import { getParams } from '../params.js'
@@ -39,11 +35,10 @@ export function updateRelayMiningDifficulties(ctx: Context, settledClaims: Claim
       params,
     })
     if (getDifficultyHistory(ctx, serviceId).length === 0) {
-      setDifficultyAtHeight(ctx, ctx.height, asDifficulty(previous))
+      setDifficultyAtHeight(ctx, ctx.height, previous)
     }
-    const nextDifficulty = asDifficulty(next)
-    setDifficultyAtHeight(ctx, next.blockHeight, nextDifficulty)
-    setStoredDifficulty(ctx, nextDifficulty)
+    setDifficultyAtHeight(ctx, next.blockHeight, next)
+    setStoredDifficulty(ctx, next)
     const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
     ctx.events.emitTyped(
       EventRelayMiningDifficultyUpdatedSchema,
@@ -56,13 +51,4 @@ export function updateRelayMiningDifficulties(ctx: Context, settledClaims: Claim
       }),
     )
   }
-}
-
-function asDifficulty(d: {
-  serviceId: string
-  blockHeight: bigint
-  numRelaysEma: bigint
-  targetHash: Uint8Array
-}): RelayMiningDifficulty {
-  return create(RelayMiningDifficultySchema, d)
 }
