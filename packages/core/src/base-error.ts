@@ -89,7 +89,8 @@ function walkCause(error: unknown, predicate?: (error: unknown) => boolean): Err
 function detailsOf(cause: unknown): string | undefined {
   if (isBaseError(cause)) return cause.details ?? cause.shortMessage
   if (cause instanceof Error) return cause.message
-  return undefined
+  // Anything else that was thrown (a string, a number) still says something.
+  return cause === undefined || cause === null ? undefined : String(cause)
 }
 
 function formatMessage(

@@ -49,7 +49,8 @@ describe('BaseError', () => {
     expect(new BaseError('X', 'Outer.', { cause: new TypeError('not a number') }).details).toBe(
       'not a number',
     )
-    expect(new BaseError('X', 'Outer.', { cause: 'a string' }).details).toBeUndefined()
+    expect(new BaseError('X', 'Outer.', { cause: 'a string' }).details).toBe('a string')
+    expect(new BaseError('X', 'Outer.', { cause: undefined }).details).toBeUndefined()
   })
 
   it('walks the cause chain to the deepest error or the first match', () => {
