@@ -61,7 +61,6 @@ export async function queryAbci<Req extends DescMessage, Res extends DescMessage
     return unmarshal(responseSchema, response.value)
   } catch (cause) {
     throw new ChainError('DECODE_FAILED', `Cannot decode the response of ${path}.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

@@ -286,7 +286,6 @@ export function watchBlocks(
       isChainError(error)
         ? error
         : new ChainError('NETWORK_ERROR', 'Watching blocks failed.', {
-            details: error instanceof Error ? error.message : String(error),
             cause: error,
           }),
     )

@@ -198,7 +198,6 @@ function withTypedErrors(comet: Comet38Client): Comet38Client {
         return result.catch((error: unknown) => {
           if (isChainError(error)) throw error
           throw new ChainError('DECODE_FAILED', `Unexpected response to ${String(property)}.`, {
-            details: error instanceof Error ? error.message : String(error),
             cause: error,
           })
         })

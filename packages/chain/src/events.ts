@@ -125,7 +125,6 @@ function decodeTypedEvent<Desc extends DescMessage>(
     return fromJson(schema, json as never, { ignoreUnknownFields: true })
   } catch (cause) {
     throw new ChainError('DECODE_FAILED', `Cannot decode ${event.type}.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

@@ -121,7 +121,6 @@ export function decodeTxRaw(bytes: Uint8Array) {
     }
   } catch (cause) {
     throw new ChainError('DECODE_FAILED', 'Not a valid transaction.', {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

@@ -31,7 +31,6 @@ export function marshal<Desc extends DescMessage>(
     return writeMessage(new BinaryWriter(), reflect(schema, message)).finish()
   } catch (cause) {
     throw new ProtocolError(protocolErrorCodes.ENCODE_FAILED, `Cannot encode ${schema.typeName}.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }
@@ -52,7 +51,7 @@ export function unmarshal<Desc extends DescMessage>(
     throw new ProtocolError(
       protocolErrorCodes.DECODE_FAILED,
       `Bytes are not a valid ${schema.typeName}.`,
-      { details: cause instanceof Error ? cause.message : String(cause), cause },
+      { cause },
     )
   }
 }

@@ -62,7 +62,6 @@ export function createRpcReader(rpcUrl: string, doFetch: typeof fetch): ChainRea
       body = (await response.json()) as JsonRpcResult
     } catch (cause) {
       throw new SdkError('CHAIN_QUERY_FAILED', `Cannot reach the node at ${rpcUrl}.`, {
-        details: cause instanceof Error ? cause.message : String(cause),
         cause,
       })
     }

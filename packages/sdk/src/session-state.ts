@@ -47,7 +47,6 @@ export type SessionState = {
 
 const wrap = (what: string, cause: unknown) =>
   new SdkError('CHAIN_QUERY_FAILED', `Cannot read ${what} from the chain.`, {
-    details: cause instanceof Error ? cause.message : String(cause),
     cause,
   })
 

@@ -86,7 +86,6 @@ export function signRelayRequest(
     signature = serializeRingSignature(ringSigner.sign(hash, ring))
   } catch (cause) {
     throw new SessionError('RELAY_SIGNING_FAILED', 'Cannot ring-sign the relay request.', {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }
@@ -108,7 +107,6 @@ export function parseRelayRequest(bytes: Uint8Array): RelayRequest {
     return unmarshal(RelayRequestSchema, bytes)
   } catch (cause) {
     throw new SessionError('RELAY_REQUEST_MALFORMED', 'Bytes are not a relay request.', {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

@@ -68,7 +68,6 @@ export function signRelayResponse(response: RelayResponse, privateKey: Uint8Arra
     signature = signSupplierPayload(getRelayResponseSignableBytesHash(response), privateKey)
   } catch (cause) {
     throw new SessionError('RELAY_SIGNING_FAILED', 'Cannot sign the relay response.', {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }
@@ -90,7 +89,6 @@ export function parseRelayResponse(bytes: Uint8Array): RelayResponse {
     return unmarshal(RelayResponseSchema, bytes)
   } catch (cause) {
     throw new SessionError('RELAY_RESPONSE_MALFORMED', 'Bytes are not a relay response.', {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

@@ -41,7 +41,6 @@ export function loadConfigFile(path: string): DevnetConfig {
     return (parsed ?? {}) as DevnetConfig
   } catch (error) {
     throw new DevnetError('INVALID_CONFIG', `Cannot parse config file ${path}.`, {
-      details: error instanceof Error ? error.message : String(error),
       cause: error,
     })
   }

@@ -183,7 +183,6 @@ export class Node extends EventEmitter {
       // Nothing was committed; keep the transactions for the next attempt.
       this.mempool.unshift(...txs.map((tx) => ({ hash: sha256(tx), tx })))
       throw new DevnetError('BLOCK_FAILED', `Block ${height} failed.`, {
-        details: error instanceof Error ? error.message : String(error),
         cause: error,
       })
     }
