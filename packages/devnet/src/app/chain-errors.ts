@@ -7,8 +7,7 @@ const { application, gateway, proof, sdk, service, session, shared, supplier, to
   knownChainErrors
 const { rings } = knownRelayMinerErrors
 
-const reg = (known: { codespace: string; abciCode: number; description: string }) =>
-  new RegisteredError(known.codespace, known.abciCode, known.description)
+const reg = RegisteredError.from
 
 /** cosmos-sdk `types/errors` (codespace "sdk"). */
 export const sdkErrors = {
