@@ -11,6 +11,7 @@ import {
   buildRelayRequest,
   createPoktHttpRequest,
   type HttpHeadersInit,
+  type SessionSupplier,
   serializePoktHttpRequest,
   signRelayRequest,
 } from '@decai/session'
@@ -18,12 +19,7 @@ import { type RelayAttemptFailure, SdkError, type SdkErrorCode } from './errors.
 import { createOpenAiApi, type OpenAiApi } from './openai.js'
 import { sendRelay, type VerifiedAnswer } from './relay.js'
 import { createRpcReader } from './rpc-reader.js'
-import {
-  type ActiveSession,
-  type ChainReader,
-  createSessionState,
-  type SessionSupplier,
-} from './session-state.js'
+import { type ActiveSession, type ChainReader, createSessionState } from './session-state.js'
 
 export type CreateClientParameters = {
   /**

@@ -354,8 +354,10 @@ export {
   getSessionIdPreimage,
   getSessionNumber,
   getSessionStartHeight,
+  getSessionSupplierEndpoints,
   getSessionWindows,
   getSettlementHeight,
+  getSupplierEndpointUrl,
   getSupplierWeight,
   type HttpHeadersInit,
   type HttpRequestParts,
@@ -366,6 +368,7 @@ export {
   hashClaimBytes,
   hydrateSession,
   isGracePeriodElapsed,
+  isRelayStreamContentType,
   isSameSessionHeader,
   isServiceConfigUpdateActive,
   isSessionEndHeight,
@@ -377,6 +380,9 @@ export {
   type ParamsUpdate,
   parseRelayRequest,
   parseRelayResponse,
+  RELAY_STREAM_CONTENT_TYPE,
+  RELAY_STREAM_HEADER,
+  RELAY_STREAM_VERSION,
   type RelayMinerErrorFields,
   type RelayMiningDifficultyTracker,
   type RelayMiningDifficultyUpdate,
@@ -395,6 +401,7 @@ export {
   type SessionGridParams,
   type SessionHeaderFields,
   type SessionIdParameters,
+  type SessionSupplier,
   type SessionWindowParams,
   type SessionWindows,
   type SharedParams,
@@ -464,6 +471,5 @@ export type {
   EmbeddingCreateParams,
   Model,
 } from './openai-types.js'
-export { RELAY_STREAM_CONTENT_TYPE, RELAY_STREAM_HEADER } from './relay.js'
-export type { ActiveSession, ChainReader, SessionSupplier } from './session-state.js'
+export type { ActiveSession, ChainReader } from './session-state.js'
 export { readServerSentEvents } from './sse.js'

@@ -7,18 +7,16 @@ import {
 } from '@decai/protocol'
 import {
   createRelayStreamVerifier,
+  isRelayStreamContentType,
   isSessionError,
+  RELAY_STREAM_HEADER,
+  RELAY_STREAM_VERSION,
   type RelayStreamPart,
+  type SessionSupplier,
   serializeRelayRequest,
   verifyRelayResponse,
 } from '@decai/session'
 import { SdkError, type SdkErrorCode } from './errors.js'
-import type { SessionSupplier } from './session-state.js'
-
-/** The HTTP header that offers a supplier the signed streaming format (`pokt-relay-stream/v1`). */
-export const RELAY_STREAM_HEADER = 'Pokt-Relay-Stream'
-/** The content type of a signed stream, as the supplier answers it. */
-export const RELAY_STREAM_CONTENT_TYPE = 'application/x-pokt-relay-stream'
 
 /** The service's answer, verified: the head at once, the body as it arrives (each part verified). */
 export type VerifiedAnswer = {
@@ -49,12 +47,14 @@ export async function sendRelay(parameters: SendRelayParameters): Promise<Verifi
   const { request, supplier, supplierPublicKey, signal } = parameters
   const response = await parameters.fetch(supplier.url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/octet-stream', [RELAY_STREAM_HEADER]: 'v1' },
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      [RELAY_STREAM_HEADER]: RELAY_STREAM_VERSION,
+    },
     body: serializeRelayRequest(request) as Uint8Array<ArrayBuffer>,
     signal,
   })
-  const type = response.headers.get('content-type') ?? ''
-  if (type.toLowerCase().startsWith(RELAY_STREAM_CONTENT_TYPE) && response.body !== null) {
+  if (isRelayStreamContentType(response.headers.get('content-type')) && response.body !== null) {
     return readStream(response.body, parameters)
   }
   const bytes = new Uint8Array(await response.arrayBuffer())

@@ -1,6 +1,7 @@
 import type { ChainClient } from '@decai/chain'
 import { getRingAddresses, resolveRingPublicKeys } from '@decai/crypto'
 import type { Session } from '@decai/protocol'
+import { getSessionSupplierEndpoints, type SessionSupplier } from '@decai/session'
 import { SdkError } from './errors.js'
 
 /** What the application client reads from the chain; any `ChainClient` fits. */
@@ -8,13 +9,6 @@ export type ChainReader = Pick<
   ChainClient,
   'getSession' | 'getApplication' | 'getAccount' | 'getLatestHeight'
 >
-
-/** A session supplier the client can relay to. */
-export type SessionSupplier = {
-  operatorAddress: string
-  /** The endpoint staked for the service (`publicly_exposed_url`). */
-  url: string
-}
 
 /** The session the client relays in, with what signing and verifying need. */
 export type ActiveSession = {
@@ -93,7 +87,7 @@ export function createSessionState(parameters: SessionStateParameters): SessionS
     const header = session.header
     if (header === undefined)
       throw new SdkError('CHAIN_QUERY_FAILED', 'The chain returned a session without a header.')
-    const suppliers = sessionSuppliers(session, serviceId)
+    const suppliers = getSessionSupplierEndpoints(session, serviceId)
     let ring: Uint8Array[]
     try {
       const application = await chain.getApplication({ address: applicationAddress })
@@ -154,16 +148,4 @@ export function createSessionState(parameters: SessionStateParameters): SessionS
       }
     },
   }
-}
-
-/** The session's suppliers that have an endpoint for the service, in session order. */
-export function sessionSuppliers(session: Session, serviceId: string): SessionSupplier[] {
-  const out: SessionSupplier[] = []
-  for (const supplier of session.suppliers) {
-    const config = supplier.services.find((s) => s.serviceId === serviceId)
-    const endpoint = config?.endpoints.find((e) => /^https?:\/\//.test(e.url))
-    if (endpoint !== undefined)
-      out.push({ operatorAddress: supplier.operatorAddress, url: endpoint.url })
-  }
-  return out
 }

@@ -81,7 +81,11 @@ export {
   DEFAULT_MAX_STREAM_FRAME_SIZE,
   encodeRelayStreamFrame,
   getRelayStreamRoot,
+  isRelayStreamContentType,
   nextRelayStreamLink,
+  RELAY_STREAM_CONTENT_TYPE,
+  RELAY_STREAM_HEADER,
+  RELAY_STREAM_VERSION,
   type RelayStreamPart,
   type RelayStreamSigner,
   type RelayStreamVerifier,
@@ -120,6 +124,11 @@ export {
   type SessionWindows,
 } from './session-grid.js'
 export { getSessionId, getSessionIdPreimage, type SessionIdParameters } from './session-id.js'
+export {
+  getSessionSupplierEndpoints,
+  getSupplierEndpointUrl,
+  type SessionSupplier,
+} from './supplier-endpoint.js'
 export {
   getSupplierWeight,
   isServiceConfigUpdateActive,

@@ -31,6 +31,20 @@ import {
 
 const STREAM_TAG = utf8ToBytes('pokt-relay-stream/v1')
 
+/** The request header a client sends to offer the signed streaming format. */
+export const RELAY_STREAM_HEADER = 'Pokt-Relay-Stream'
+/** The value of {@link RELAY_STREAM_HEADER}: the format version the client can verify. */
+export const RELAY_STREAM_VERSION = 'v1'
+/** The content type of a response streamed as signed frames. */
+export const RELAY_STREAM_CONTENT_TYPE = 'application/x-pokt-relay-stream; version=1'
+
+/** Whether a response's `Content-Type` is a signed relay stream (parameters and case ignored). */
+export function isRelayStreamContentType(contentType: string | null | undefined): boolean {
+  if (!contentType) return false
+  const media = contentType.split(';', 1)[0]!.trim().toLowerCase()
+  return media === 'application/x-pokt-relay-stream'
+}
+
 /** Largest frame a verifier accepts by default (16 MiB). */
 export const DEFAULT_MAX_STREAM_FRAME_SIZE = 16 * 1024 * 1024
 
