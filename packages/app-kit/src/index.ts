@@ -1,0 +1,52 @@
+export {
+  type AccountReader,
+  createPublicKeyCache,
+  PromiseCache,
+  type PublicKeyCache,
+  type RingApplication,
+  resolveApplicationRing,
+} from './chain-cache.js'
+export {
+  AppKitError,
+  type AppKitErrorCode,
+  appKitErrorCodes,
+  isAppKitError,
+} from './errors.js'
+export {
+  type CreateLoggerParameters,
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+} from './logger.js'
+export {
+  type Counter,
+  createMetrics,
+  type Gauge,
+  type GaugeSample,
+  type Histogram,
+  type Metrics,
+} from './metrics.js'
+export {
+  type ChunkInfo,
+  type CreateOpenAiErrorMapperParameters,
+  createOpenAiErrorMapper,
+  formatSseError,
+  inspectChunk,
+  type OpenAiError,
+  type OpenAiErrorBody,
+  type OpenAiErrorMapping,
+  type OpenAiMappableError,
+  readUsage,
+  requestStreamUsage,
+  toOpenAiErrorResponse,
+  type Usage,
+} from './openai.js'
+export {
+  type RunningServer,
+  type StartServerParameters,
+  type StopServerParameters,
+  splitHostPort,
+  startServer,
+} from './server.js'
+export { formatSseEvent, SSE_HEADERS, type SseEvent, SseParser } from './sse.js'

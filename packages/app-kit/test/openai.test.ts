@@ -1,0 +1,138 @@
+import { BaseError } from '@decai/core'
+import { describe, expect, it } from 'vitest'
+import {
+  createOpenAiErrorMapper,
+  formatSseError,
+  inspectChunk,
+  readUsage,
+  requestStreamUsage,
+  SseParser,
+  toOpenAiErrorResponse,
+} from '../src/index.js'
+
+class TestError extends BaseError<'BAD' | 'BUSY' | 'INTERNAL'> {
+  override name = 'TestError'
+  param: string | undefined
+  retryAfter: number | undefined
+  constructor(
+    code: 'BAD' | 'BUSY' | 'INTERNAL',
+    message: string,
+    extra: { param?: string; retryAfter?: number; details?: string; cause?: unknown } = {},
+  ) {
+    super(code, message, extra)
+    this.param = extra.param
+    this.retryAfter = extra.retryAfter
+  }
+}
+
+const toOpenAiError = createOpenAiErrorMapper({
+  mappings: {
+    BAD: { status: 400, type: 'invalid_request_error', code: 'invalid_value' },
+    BUSY: { status: 429, type: 'requests', code: 'rate_limit_exceeded' },
+    INTERNAL: { status: 500, type: 'server_error', code: 'internal_error' },
+  },
+  isKnown: (e): e is TestError => e instanceof TestError,
+  toInternal: (cause) => new TestError('INTERNAL', 'Internal server error.', { cause }),
+})
+
+describe('OpenAI errors', () => {
+  it('maps a known error to its status, type, code, param and message', () => {
+    expect(
+      toOpenAiError(new TestError('BAD', 'Bad model.', { param: 'model', details: 'x' })),
+    ).toEqual({
+      status: 400,
+      body: {
+        error: {
+          message: 'Bad model. x',
+          type: 'invalid_request_error',
+          code: 'invalid_value',
+          param: 'model',
+        },
+      },
+      retryAfter: undefined,
+    })
+  })
+
+  it('answers anything else as an internal error that does not leak its message', () => {
+    const { status, body } = toOpenAiError(new Error('secret path /etc'))
+    expect(status).toBe(500)
+    expect(body.error).toEqual({
+      message: 'Internal server error.',
+      type: 'server_error',
+      code: 'internal_error',
+      param: null,
+    })
+  })
+
+  it('builds the JSON response with Retry-After', async () => {
+    const response = toOpenAiErrorResponse(
+      toOpenAiError(new TestError('BUSY', 'Slow down.', { retryAfter: 3 })),
+    )
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('3')
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'rate_limit_exceeded',
+    )
+  })
+
+  it('formats an in-stream error event followed by [DONE]', () => {
+    const events = new SseParser().push(
+      formatSseError({ message: 'stopped', type: 'server_error', code: 'x' }),
+    )
+    expect(JSON.parse(events[0]!.data!)).toEqual({
+      error: { message: 'stopped', type: 'server_error', code: 'x', param: null },
+    })
+    expect(events[1]!.data).toBe('[DONE]')
+  })
+})
+
+describe('usage and chunks', () => {
+  it('reads usage only when it has counts', () => {
+    expect(readUsage({ usage: { prompt_tokens: 5, completion_tokens: 7 } })).toEqual({
+      promptTokens: 5,
+      completionTokens: 7,
+      totalTokens: 12,
+    })
+    expect(readUsage({ usage: null })).toBeUndefined()
+    expect(readUsage({ usage: {} })).toBeUndefined()
+    expect(readUsage('x')).toBeUndefined()
+  })
+
+  it('reads content, usage, usage-only chunks, errors and [DONE]', () => {
+    const role = inspectChunk(
+      '{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}],"usage":null}',
+    )
+    expect(role).toMatchObject({ hasContent: false, usage: undefined, usageOnly: false })
+    expect(inspectChunk('{"choices":[{"delta":{"content":"Hi"}}]}').hasContent).toBe(true)
+    expect(inspectChunk('{"choices":[{"text":"Hi"}]}').hasContent).toBe(true)
+    expect(inspectChunk('{"choices":[{"delta":{"tool_calls":[{"index":0}]}}]}').hasContent).toBe(
+      true,
+    )
+    expect(inspectChunk('{"choices":[{"delta":{"reasoning_content":"hm"}}]}').hasContent).toBe(true)
+    const usage = inspectChunk(
+      '{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}',
+    )
+    expect(usage).toMatchObject({
+      usageOnly: true,
+      usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12 },
+    })
+    expect(inspectChunk('{"error":{"message":"boom"}}').error).toEqual({ message: 'boom' })
+    expect(inspectChunk(' [DONE]').done).toBe(true)
+    expect(inspectChunk('not json')).toMatchObject({ done: false, hasContent: false })
+    expect(inspectChunk('42')).toMatchObject({ done: false, hasContent: false })
+  })
+
+  it('asks for usage unless the client did, keeping other stream options', () => {
+    expect(requestStreamUsage({ stream: true, stream_options: { x: 1 } })).toEqual({
+      request: { stream: true, stream_options: { x: 1, include_usage: true } },
+      injected: true,
+    })
+    expect(requestStreamUsage({ stream: true })).toEqual({
+      request: { stream: true, stream_options: { include_usage: true } },
+      injected: true,
+    })
+    const asked = { stream: true, stream_options: { include_usage: true } }
+    expect(requestStreamUsage(asked)).toEqual({ request: asked, injected: false })
+  })
+})
