@@ -7,6 +7,7 @@
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createLogger, type Logger } from '@decai/app-kit/logger'
 import type { ClaimSettlement } from '@decai/chain'
 import { privateKeyToHex } from '@decai/crypto'
 import {
@@ -39,28 +40,24 @@ export type LlmServerModule = {
   }): Promise<{ url: string; stop(): Promise<void> }>
 }
 
-/** A JSON-lines logger as the supplier and gateway apps build it. */
-type AppLogger = unknown
-
-/** What it needs of `@decai/supplier` (startSupplier, createLogger). */
+/** What it needs of `@decai/supplier`. */
 export type SupplierModule = {
   startSupplier(
     config: Record<string, unknown>,
-    options?: { logger?: AppLogger },
+    options?: { logger?: Logger },
   ): Promise<{
     url: string
     operatorAddress: string
     listSessions(): SessionLike[]
     stop(): Promise<void>
   }>
-  createLogger(options: { level?: string; write?: (line: string) => void }): AppLogger
 }
 
-/** What it needs of `@decai/gateway` (startGateway, createLogger). */
+/** What it needs of `@decai/gateway`. */
 export type GatewayModule = {
   startGateway(
     config: Record<string, unknown>,
-    options?: { logger?: AppLogger },
+    options?: { logger?: Logger },
   ): Promise<{
     url: string
     baseUrl: string
@@ -69,7 +66,6 @@ export type GatewayModule = {
     keys: { authenticate(key: string): unknown }
     stop(): Promise<void>
   }>
-  createLogger(options: { level?: string; write?: (line: string) => void }): AppLogger
 }
 
 export type LocalNetworkOptions = {
@@ -255,7 +251,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     for (const [i, url] of supplierUrls.entries()) {
       const name = SUPPLIER_NAMES[i]!
       const key = account(name)
-      const logger = options.supplier.createLogger({
+      const logger = createLogger({
         level: 'info',
         write: appendLog(join(logDir, `${name}.log`)),
       })
@@ -293,7 +289,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         log: { level: 'info' },
       },
       {
-        logger: options.gateway.createLogger({
+        logger: createLogger({
           level: 'info',
           write: appendLog(join(logDir, 'gateway.log')),
         }),

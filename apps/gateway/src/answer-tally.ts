@@ -1,5 +1,6 @@
+import { inspectChunk, type Usage } from '@decai/app-kit/openai'
+import type { SseEvent } from '@decai/app-kit/sse'
 import type { ClientStream } from './client-stream.js'
-import { inspectChunk, type SseEvent, type Usage } from './sse.js'
 
 // What the client was sent of an answer: usage, content chunks and when the first and last
 // tokens went out. The timing feeds the router (TTFT, decode rate) and the request's metrics.

@@ -1,6 +1,7 @@
+import { inspectChunk } from '@decai/app-kit/openai'
+import { type SseEvent, SseParser } from '@decai/app-kit/sse'
 import type { CachedSession } from './chain-view.js'
 import { type AttemptEvent, AttemptFailure } from './relay-attempt.js'
-import { inspectChunk, type SseEvent, SseParser } from './sse.js'
 
 // One attempt (one relay to one supplier) as the executor races it, and the verdict on each
 // of its verified events before any attempt has won: keep waiting, win, or fail over.

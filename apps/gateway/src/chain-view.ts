@@ -1,10 +1,19 @@
+import {
+  createPublicKeyCache,
+  type PublicKeyCache,
+  resolveApplicationRing,
+} from '@decai/app-kit/chain-cache'
+import type { Logger } from '@decai/app-kit/logger'
 import type { ChainClient } from '@decai/chain'
 import { equalBytes } from '@decai/core'
-import { getRingAddresses, resolveRingPublicKeys } from '@decai/crypto'
-import { type ModuleParams, RPCType, type Service, type Session } from '@decai/protocol'
-import { getSessionGracePeriodEndHeight, type SessionHeaderFields } from '@decai/session'
+import type { ModuleParams, Service, Session } from '@decai/protocol'
+import {
+  getSessionGracePeriodEndHeight,
+  getSessionSupplierEndpoints,
+  type SessionHeaderFields,
+  type SessionSupplier,
+} from '@decai/session'
 import { GatewayError } from './errors.js'
-import type { Logger } from './logger.js'
 import type { GatewayMetrics } from './metrics.js'
 
 // What the gateway knows of the chain, cached: the latest height, shared params, the
@@ -12,9 +21,6 @@ import type { GatewayMetrics } from './metrics.js'
 // current session and, around a boundary, its neighbour. Sessions are fetched as soon as their
 // first block exists, and the previous one is kept through its grace period, so that requests
 // at a boundary always have a session the suppliers accept (see `getSessions`).
-
-/** A supplier of a session, with the endpoint the gateway relays to. */
-export type SessionSupplier = { operatorAddress: string; url: string }
 
 export type CachedSession = {
   header: SessionHeaderFields
@@ -43,26 +49,13 @@ export type ChainViewOptions = {
   metrics: GatewayMetrics
 }
 
-// Relay endpoints the gateway can POST a relay to, best first.
-const rpcPreference = [RPCType.REST, RPCType.JSON_RPC, RPCType.UNKNOWN_RPC, RPCType.COMET_BFT]
-
-function pickEndpoint(session: Session, serviceId: string, operator: string): string | undefined {
-  const supplier = session.suppliers.find((s) => s.operatorAddress === operator)
-  const endpoints = supplier?.services.find((s) => s.serviceId === serviceId)?.endpoints ?? []
-  for (const type of rpcPreference) {
-    const endpoint = endpoints.find((e) => e.rpcType === type && /^https?:\/\//.test(e.url))
-    if (endpoint) return endpoint.url
-  }
-  return undefined
-}
-
 export class ChainView {
   readonly #o: ChainViewOptions
   #height = 0n
   #shared: ModuleParams<'shared'> | undefined
   #applications: GatewayApplication[] = []
   #services = new Map<string, Service>()
-  readonly #publicKeys = new Map<string, Promise<Uint8Array>>()
+  readonly #publicKeys: PublicKeyCache
   // `${app}\0${service}` → sessions by start height (as promises, so concurrent callers share).
   readonly #sessions = new Map<string, Map<bigint, Promise<CachedSession>>>()
   #unwatch: (() => void) | undefined
@@ -72,6 +65,7 @@ export class ChainView {
 
   constructor(options: ChainViewOptions) {
     this.#o = options
+    this.#publicKeys = createPublicKeyCache(options.client)
   }
 
   get height(): bigint {
@@ -247,16 +241,13 @@ export class ChainView {
     if (!header || !session.application)
       throw new GatewayError('SESSION_UNAVAILABLE', 'The chain returned an incomplete session.')
     const shared = this.#shared ?? (await client.getParams({ module: 'shared' }))
-    const application = session.application
-    const addresses = getRingAddresses({
-      appAddress: application.address,
-      delegateeGatewayAddresses: application.delegateeGatewayAddresses,
-      pendingUndelegations: application.pendingUndelegations,
-      sessionEndHeight: header.sessionEndBlockHeight,
-    })
     let ring: Uint8Array[]
     try {
-      ring = await resolveRingPublicKeys(addresses, (a) => this.getPublicKey(a))
+      ring = await resolveApplicationRing(
+        session.application,
+        header.sessionEndBlockHeight,
+        this.#publicKeys,
+      )
     } catch (cause) {
       throw new GatewayError('SESSION_UNAVAILABLE', "Cannot build the application's ring.", {
         details: cause instanceof Error ? cause.message : String(cause),
@@ -271,11 +262,7 @@ export class ChainView {
           details: app,
         },
       )
-    const suppliers: SessionSupplier[] = []
-    for (const s of session.suppliers) {
-      const url = pickEndpoint(session, serviceId, s.operatorAddress)
-      if (url) suppliers.push({ operatorAddress: s.operatorAddress, url })
-    }
+    const suppliers = getSessionSupplierEndpoints(session, serviceId)
     // Supplier keys are needed to verify every answer: load them with the session.
     await Promise.allSettled(suppliers.map((s) => this.getPublicKey(s.operatorAddress)))
     return {
@@ -343,20 +330,15 @@ export class ChainView {
   }
 
   /** An account's public key from the chain, cached (keys never change). */
-  getPublicKey(address: string): Promise<Uint8Array> {
-    let promise = this.#publicKeys.get(address)
-    if (!promise) {
-      promise = this.#o.client.getAccount({ address }).then((account) => {
-        if (!account.publicKey)
-          throw new GatewayError('SESSION_UNAVAILABLE', 'An account has no public key on chain.', {
-            details: address,
-          })
-        return account.publicKey
+  async getPublicKey(address: string): Promise<Uint8Array> {
+    try {
+      return await this.#publicKeys.get(address)
+    } catch (cause) {
+      throw new GatewayError('SESSION_UNAVAILABLE', "Cannot read an account's public key.", {
+        details: `${address}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause,
       })
-      promise.catch(() => this.#publicKeys.delete(address))
-      this.#publicKeys.set(address, promise)
     }
-    return promise
   }
 
   /** Cached sessions, for `/healthz` and metrics. */

@@ -3,12 +3,6 @@
 
 const encoder = new TextEncoder()
 
-export const sseHeaders = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-}
-
 /** An SSE comment: keeps idle connections open, and is not part of the answer. */
 export const KEEP_ALIVE = ': keep-alive\n\n'
 

@@ -1,3 +1,8 @@
+import {
+  createOpenAiErrorMapper,
+  type OpenAiErrorMapping,
+  toOpenAiErrorResponse,
+} from '@decai/app-kit/openai'
 import { BaseError, createErrorGuard } from '@decai/core'
 
 /** Stable codes of every error the gateway raises. Callers branch on these, never on text. */
@@ -89,16 +94,9 @@ export class GatewayError extends BaseError<GatewayErrorCode> {
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the module. */
 export const isGatewayError = createErrorGuard<GatewayError>('GatewayError')
 
-/** The body OpenAI sends with every error status. */
-export type OpenAiErrorBody = {
-  error: { message: string; type: string; code: string | null; param: string | null }
-}
-
-type HttpMapping = { status: number; type: string; code: string }
-
 // OpenAI's own `type` and `code` strings where OpenAI has one, so clients that branch on them
 // (the official SDKs map status codes to exception classes) keep working.
-const httpMappings: Record<GatewayErrorCode, HttpMapping> = {
+const httpMappings: Record<GatewayErrorCode, OpenAiErrorMapping> = {
   MISSING_API_KEY: { status: 401, type: 'invalid_request_error', code: 'missing_api_key' },
   INVALID_API_KEY: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key' },
   INVALID_ADMIN_TOKEN: {
@@ -137,23 +135,14 @@ const httpMappings: Record<GatewayErrorCode, HttpMapping> = {
   INTERNAL: { status: 500, type: 'server_error', code: 'internal_error' },
 }
 
-/** HTTP status and OpenAI error body for any thrown value. */
-export function toOpenAiError(error: unknown): {
-  status: number
-  body: OpenAiErrorBody
-  retryAfter: number | undefined
-} {
-  // No cause for an unknown error: it would become the details, and its text is not for clients.
-  const known = isGatewayError(error)
-    ? error
-    : new GatewayError('INTERNAL', 'Internal server error.')
-  const mapping = httpMappings[known.code]
-  const message = known.details ? `${known.shortMessage} ${known.details}` : known.shortMessage
-  return {
-    status: mapping.status,
-    body: {
-      error: { message, type: mapping.type, code: mapping.code, param: known.param ?? null },
-    },
-    retryAfter: known.retryAfter,
-  }
+/** HTTP status, OpenAI error body and `Retry-After` for any thrown value. */
+export const toOpenAiError = createOpenAiErrorMapper({
+  mappings: httpMappings,
+  isKnown: isGatewayError,
+  toInternal: (cause) => new GatewayError('INTERNAL', 'Internal server error.', { cause }),
+})
+
+/** The JSON error answer for any thrown value. */
+export function toErrorResponse(error: unknown): Response {
+  return toOpenAiErrorResponse(toOpenAiError(error))
 }

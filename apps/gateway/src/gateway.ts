@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net'
+import { createLogger, type Logger } from '@decai/app-kit/logger'
+import { type RunningServer, startServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
 import {
   configureRingCache,
@@ -8,7 +9,6 @@ import {
   privateKeyFromMnemonic,
   pubkeyToAddress,
 } from '@decai/crypto'
-import { serve } from '@hono/node-server'
 import { createGatewayApp } from './app.js'
 import { ChainView } from './chain-view.js'
 import {
@@ -18,8 +18,7 @@ import {
   parseGatewayConfig,
 } from './config.js'
 import { type ApiKeyRecord, type CreateApiKeyParameters, KeyStore } from './key-store.js'
-import { createLogger, type Logger } from './logger.js'
-import { CallbackGauge, GatewayMetrics } from './metrics.js'
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 import { ModelCatalog } from './models.js'
 import { RateLimiter } from './rate-limiter.js'
 import { RelayExecutor } from './relay-executor.js'
@@ -78,7 +77,7 @@ export async function startGateway(
   configureRingCache({ maxTables: 256 })
   const signer = createRingSigner(privateKey)
 
-  const metrics = new GatewayMetrics()
+  const metrics = createGatewayMetrics()
   const client = createChainClient({ rpcUrl: config.chain.rpcUrl })
   const view = new ChainView({
     client,
@@ -97,43 +96,42 @@ export async function startGateway(
     metrics.cooldowns.inc({ service: serviceId, supplier, reason })
     logger.warn('supplier in cooldown', { service: serviceId, supplier, reason, ms })
   }
+  const supplierLabels = ['service', 'supplier'] as const
   metrics.addGauge(
-    new CallbackGauge('decai_gateway_supplier_score', 'Routing score per supplier.', () =>
+    'decai_gateway_supplier_score',
+    'Routing score per supplier.',
+    () =>
       router.snapshot().map((s) => ({
         labels: { service: s.serviceId, supplier: s.supplier },
         value: Number(s.score.toFixed(6)),
       })),
-    ),
+    supplierLabels,
   )
   metrics.addGauge(
-    new CallbackGauge(
-      'decai_gateway_supplier_state',
-      'Supplier state: 0 healthy, 1 probation, 2 cooldown.',
-      () =>
-        router.snapshot().map((s) => ({
+    'decai_gateway_supplier_state',
+    'Supplier state: 0 healthy, 1 probation, 2 cooldown.',
+    () =>
+      router.snapshot().map((s) => ({
+        labels: { service: s.serviceId, supplier: s.supplier },
+        value: s.state === 'healthy' ? 0 : s.state === 'probation' ? 1 : 2,
+      })),
+    supplierLabels,
+  )
+  metrics.addGauge(
+    'decai_gateway_supplier_ttft_seconds',
+    'Moving average of time to first token per supplier.',
+    () =>
+      router
+        .snapshot()
+        .filter((s) => s.ttftMs !== null)
+        .map((s) => ({
           labels: { service: s.serviceId, supplier: s.supplier },
-          value: s.state === 'healthy' ? 0 : s.state === 'probation' ? 1 : 2,
+          value: s.ttftMs! / 1000,
         })),
-    ),
+    supplierLabels,
   )
-  metrics.addGauge(
-    new CallbackGauge(
-      'decai_gateway_supplier_ttft_seconds',
-      'Moving average of time to first token per supplier.',
-      () =>
-        router
-          .snapshot()
-          .filter((s) => s.ttftMs !== null)
-          .map((s) => ({
-            labels: { service: s.serviceId, supplier: s.supplier },
-            value: s.ttftMs! / 1000,
-          })),
-    ),
-  )
-  metrics.addGauge(
-    new CallbackGauge('decai_gateway_chain_height', 'Latest block height seen.', () => [
-      { labels: {}, value: Number(view.height) },
-    ]),
+  metrics.addGauge('decai_gateway_chain_height', 'Latest block height seen.', () =>
+    Number(view.height),
   )
 
   const store = new KeyStore(config.store.path)
@@ -161,18 +159,20 @@ export async function startGateway(
   const catalogTimer = setInterval(readCards, config.discovery.refreshMs)
   catalogTimer.unref()
 
-  let server: ReturnType<typeof serve>
-  let port: number
+  let server: RunningServer
   try {
-    ;({ server, port } = await listen(app.fetch, config.listen.port, config.listen.host))
+    server = await startServer({
+      fetch: app.fetch,
+      port: config.listen.port,
+      host: config.listen.host,
+    })
   } catch (error) {
     clearInterval(catalogTimer)
     view.stop()
     store.close()
     throw error
   }
-  const host = config.listen.host
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const { url, port } = server
   logger.info('gateway listening', {
     url,
     gateway: address,
@@ -198,27 +198,11 @@ export async function startGateway(
         stopping = true
         clearInterval(catalogTimer)
         view.stop()
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-        if ('closeAllConnections' in server) server.closeAllConnections()
-        await closed
+        await server.stop()
         client.disconnect()
         store.close()
       })()
       return stopped
     },
   }
-}
-
-function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
-  port: number,
-  hostname: string,
-): Promise<{ server: ReturnType<typeof serve>; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
-      server.off('error', reject)
-      resolve({ server, port: info.port })
-    })
-    server.once('error', reject)
-  })
 }

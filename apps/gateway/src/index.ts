@@ -1,10 +1,5 @@
-export { ANONYMOUS_KEY_ID, createGatewayApp, type GatewayAppDependencies } from './app.js'
-export {
-  type CachedSession,
-  ChainView,
-  type GatewayApplication,
-  type SessionSupplier,
-} from './chain-view.js'
+export { createGatewayApp } from './app.js'
+export { type CachedSession, ChainView, type GatewayApplication } from './chain-view.js'
 export {
   type EndpointName,
   expandEnv,
@@ -21,7 +16,7 @@ export {
   type GatewayErrorParameters,
   gatewayErrorCodes,
   isGatewayError,
-  type OpenAiErrorBody,
+  toErrorResponse,
   toOpenAiError,
 } from './errors.js'
 export { type Gateway, type StartGatewayOptions, startGateway } from './gateway.js'
@@ -34,18 +29,13 @@ export {
   type UsageRecord,
   type UsageSummary,
 } from './key-store.js'
-export { createLogger, type Logger, type LogLevel } from './logger.js'
-export { GatewayMetrics } from './metrics.js'
+export { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 export { type CatalogModel, ModelCatalog, readCardModels } from './models.js'
 export { type RateLimitDecision, RateLimiter } from './rate-limiter.js'
-export {
-  AttemptFailure,
-  RELAY_STREAM_CONTENT_TYPE,
-  RELAY_STREAM_HEADER,
-  runRelayAttempt,
-} from './relay-attempt.js'
+export { AttemptFailure, runRelayAttempt } from './relay-attempt.js'
 export { type ExecutionOutcome, RelayExecutor } from './relay-executor.js'
-export { formatSseError, inspectChunk, SseParser, type Usage } from './sse.js'
+export type { GatewayAppDependencies } from './routes/context.js'
+export { ANONYMOUS_KEY_ID } from './routes/inference.js'
 export {
   type FailureReason,
   type RouterOptions,

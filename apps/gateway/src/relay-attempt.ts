@@ -8,7 +8,10 @@ import {
 } from '@decai/protocol'
 import {
   createRelayStreamVerifier,
+  isRelayStreamContentType,
   isSessionError,
+  RELAY_STREAM_HEADER,
+  RELAY_STREAM_VERSION,
   type SessionErrorCode,
   serializeRelayRequest,
   verifyRelayResponse,
@@ -20,10 +23,6 @@ import type { FailureReason } from './supplier-router.js'
 // signed frames (`pokt-relay-stream/v1`, packages/session/docs/streaming.md) or one signed
 // RelayResponse — and yield its parts only once each has verified against the supplier's
 // on-chain key. Nothing unverified ever leaves this function.
-
-/** The header that asks a supplier for a signed stream. */
-export const RELAY_STREAM_HEADER = 'Pokt-Relay-Stream'
-export const RELAY_STREAM_CONTENT_TYPE = 'application/x-pokt-relay-stream'
 
 /** Largest single (non-streamed) relay response read. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -140,7 +139,7 @@ export async function* runRelayAttempt(
 ): AsyncGenerator<AttemptEvent, void, undefined> {
   const { url, request, supplierOperatorAddress, supplierPublicKey, stream, signal } = parameters
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' }
-  if (stream) headers[RELAY_STREAM_HEADER] = 'v1'
+  if (stream) headers[RELAY_STREAM_HEADER] = RELAY_STREAM_VERSION
   let response: IncomingMessage
   try {
     response = await post(url, serializeRelayRequest(request), headers, signal)
@@ -151,8 +150,7 @@ export async function* runRelayAttempt(
   parameters.onResponse?.()
   const status = response.statusCode ?? 0
   const ok = status >= 200 && status < 300
-  const contentType = response.headers['content-type'] ?? ''
-  if (ok && contentType.startsWith(RELAY_STREAM_CONTENT_TYPE)) {
+  if (ok && isRelayStreamContentType(response.headers['content-type'])) {
     yield* readStream(response, signal, { request, supplierOperatorAddress, supplierPublicKey })
     return
   }

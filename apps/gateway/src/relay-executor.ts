@@ -1,12 +1,12 @@
+import type { Logger } from '@decai/app-kit/logger'
+import type { Usage } from '@decai/app-kit/openai'
 import type { RingSigner } from '@decai/crypto'
 import type { CachedSession, ChainView } from './chain-view.js'
 import type { EndpointName, GatewayConfig } from './config.js'
 import { GatewayError, toOpenAiError } from './errors.js'
-import type { Logger } from './logger.js'
 import type { GatewayMetrics } from './metrics.js'
 import type { CatalogModel } from './models.js'
 import { RequestRun } from './request-run.js'
-import type { Usage } from './sse.js'
 import type { SupplierRouter } from './supplier-router.js'
 
 // One client request, end to end: choose an application and its session, send the relay to the

@@ -1,3 +1,5 @@
+import { formatSseError, readUsage } from '@decai/app-kit/openai'
+import { SSE_HEADERS } from '@decai/app-kit/sse'
 import {
   buildRelayRequest,
   createPoktHttpRequest,
@@ -13,7 +15,7 @@ import {
   type Step,
 } from './attempt-verdict.js'
 import type { CachedSession } from './chain-view.js'
-import { ClientStream, deferred, KEEP_ALIVE, sseHeaders, timer } from './client-stream.js'
+import { ClientStream, deferred, KEEP_ALIVE, timer } from './client-stream.js'
 import type { GatewayConfig } from './config.js'
 import { GatewayError, toOpenAiError } from './errors.js'
 import { type AttemptEvent, AttemptFailure, runRelayAttempt } from './relay-attempt.js'
@@ -23,7 +25,6 @@ import type {
   ExecutionOutcome,
   RelayExecutorOptions,
 } from './relay-executor.js'
-import { formatSseError, readUsage } from './sse.js'
 import {
   concat,
   getOverheadMs,
@@ -360,7 +361,7 @@ export class RequestRun {
         await this.#fail(wake.attempt, new AttemptFailure('timeout', 'No first token in time.'))
         return 'continue'
       case 'keepalive':
-        this.#openStream(200, sseHeaders, null)
+        this.#openStream(200, SSE_HEADERS, null)
         this.#client!.write(KEEP_ALIVE)
         return 'continue'
       case 'error':
@@ -471,7 +472,7 @@ export class RequestRun {
   /** A stream: headers now (unless keep-alives sent them), then every verified event. */
   async #deliverStream(a: Attempt): Promise<void> {
     const contentType = a.head!.headers['content-type'] ?? 'application/json'
-    this.#openStream(200, { ...sseHeaders, 'content-type': contentType }, a.supplier)
+    this.#openStream(200, { ...SSE_HEADERS, 'content-type': contentType }, a.supplier)
     const client = this.#client!
     for (const e of a.held) this.#tally.forward(e, client)
     for (const bytes of a.heldBytes) {
@@ -565,8 +566,7 @@ export class RequestRun {
 
   /** The winner's verified end: the rest of the stream, and the supplier's measured speed. */
   #endStream(a: Attempt, client: ClientStream): void {
-    const rest = a.parser?.flush()
-    if (rest) this.#tally.forward(rest, client)
+    for (const rest of a.parser?.flush() ?? []) this.#tally.forward(rest, client)
     client.close()
     const { firstTokenAt } = this.#tally
     this.#o.router.succeeded(this.#serviceId, a.supplier, {

@@ -1,6 +1,8 @@
 // The relay executor's inner steps on their own (src/attempt-verdict.ts, answer-tally.ts,
 // client-stream.ts, whole-answer.ts, request-run.ts): verdicts on an attempt's events, what a
 // stream forwards and counts, the whole-answer error, the hedge delay and the relay payload.
+
+import { SseParser } from '@decai/app-kit/sse'
 import { POKTHTTPRequestSchema, unmarshal } from '@decai/protocol'
 import { describe, expect, it } from 'vitest'
 import { AnswerTally } from '../src/answer-tally.js'
@@ -10,7 +12,6 @@ import { ClientStream } from '../src/client-stream.js'
 import { parseGatewayConfig } from '../src/config.js'
 import { type AttemptEvent, AttemptFailure } from '../src/relay-attempt.js'
 import { buildRelayPayload, getHedgeDelay } from '../src/request-run.js'
-import { SseParser } from '../src/sse.js'
 import { getOverheadMs, upstreamError, wholeAnswerHeaders } from '../src/whole-answer.js'
 
 const encode = (s: string) => new TextEncoder().encode(s)

@@ -97,7 +97,7 @@ describe('session rollover', () => {
       const { count, failures } = await hammer(laggingClient, 4000, 2)
       expect(failures).toBe(0)
       expect(count).toBeGreaterThan(20)
-      const text = lagging.metrics.render()
+      const text = await lagging.metrics.render()
       expect(metricValue(text, 'decai_gateway_session_fallbacks_total')).toBeGreaterThan(0)
       expect(
         metricValue(text, 'decai_gateway_supplier_errors_total', { reason: 'session' }),

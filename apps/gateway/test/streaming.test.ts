@@ -107,7 +107,7 @@ describe('streaming', () => {
     } finally {
       cutter.cutAfter(Number.POSITIVE_INFINITY)
     }
-    const metrics = net.gateway.metrics.render()
+    const metrics = await net.gateway.metrics.render()
     expect(metricValue(metrics, 'decai_gateway_stream_errors_total', { reason: 'truncated' })).toBe(
       2,
     )

@@ -1,3 +1,4 @@
+import { createOpenAiErrorMapper, type OpenAiErrorMapping } from '@decai/app-kit/openai'
 import { BaseError, createErrorGuard } from '@decai/core'
 
 /** Stable codes of every error the LLM server raises. Callers branch on these, never on text. */
@@ -54,15 +55,8 @@ export class LlmServerError extends BaseError<LlmServerErrorCode> {
 /** Shape check rather than `instanceof`, so it holds across duplicate copies of the module. */
 export const isLlmServerError = createErrorGuard<LlmServerError>('LlmServerError')
 
-/** The body OpenAI (and vLLM, llama-server) send with every error status. */
-export type OpenAiErrorBody = {
-  error: { message: string; type: string; code: string | null; param: string | null }
-}
-
-type HttpMapping = { status: number; type: string; code: string }
-
 // OpenAI's own `type` and `code` strings, so clients that branch on them keep working.
-const httpMappings: Record<LlmServerErrorCode, HttpMapping> = {
+const httpMappings: Record<LlmServerErrorCode, OpenAiErrorMapping> = {
   INVALID_JSON: { status: 400, type: 'invalid_request_error', code: 'invalid_json' },
   INVALID_PARAMETER: { status: 400, type: 'invalid_request_error', code: 'invalid_value' },
   UNSUPPORTED_PARAMETER: {
@@ -86,17 +80,8 @@ const httpMappings: Record<LlmServerErrorCode, HttpMapping> = {
 }
 
 /** HTTP status and OpenAI error body for any thrown value. */
-export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody } {
-  // No cause for an unknown error: it would become the details, and its text is not for clients.
-  const known = isLlmServerError(error)
-    ? error
-    : new LlmServerError('INTERNAL', 'Internal server error.')
-  const mapping = httpMappings[known.code]
-  const message = known.details ? `${known.shortMessage} ${known.details}` : known.shortMessage
-  return {
-    status: mapping.status,
-    body: {
-      error: { message, type: mapping.type, code: mapping.code, param: known.param ?? null },
-    },
-  }
-}
+export const toOpenAiError = createOpenAiErrorMapper({
+  mappings: httpMappings,
+  isKnown: isLlmServerError,
+  toInternal: (cause) => new LlmServerError('INTERNAL', 'Internal server error.', { cause }),
+})

@@ -11,10 +11,9 @@ export {
   LlmServerError,
   type LlmServerErrorCode,
   llmServerErrorCodes,
-  type OpenAiErrorBody,
   toOpenAiError,
 } from './errors.js'
-export { Metrics } from './metrics.js'
+export { createLlmMetrics, type LlmMetrics } from './metrics.js'
 export { type EnsureModelOptions, ensureModel, getModelInfo, type ModelInfo } from './model-file.js'
 export {
   defaultModelName,

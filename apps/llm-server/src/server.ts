@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
-import { serve } from '@hono/node-server'
+import { type RunningServer, startServer } from '@decai/app-kit/server'
 import { createLlmApp } from './app.js'
 import { LlmEngine } from './engine.js'
 import { LlmServerError } from './errors.js'
-import { Metrics } from './metrics.js'
+import { createLlmMetrics } from './metrics.js'
 import { ensureModel } from './model-file.js'
 
 export type StartLlmServerOptions = {
@@ -69,17 +68,16 @@ export async function startLlmServer(options: StartLlmServerOptions = {}): Promi
     queueTimeoutMs: positive('queueTimeoutMs', options.queueTimeoutMs ?? 60_000),
     embeddings: options.embeddings ?? true,
   })
-  const metrics = new Metrics()
+  const metrics = createLlmMetrics()
   const { app, abortAll } = createLlmApp(engine, metrics, {
     modelName,
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes ?? 1024 * 1024),
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs ?? 600_000),
   })
 
-  let server: ReturnType<typeof serve>
-  let port: number
+  let server: RunningServer
   try {
-    ;({ server, port } = await listen(app.fetch, options.port ?? 0, host))
+    server = await startServer({ fetch: app.fetch, port: options.port ?? 0, host })
   } catch (error) {
     await engine.dispose()
     throw error
@@ -88,31 +86,18 @@ export async function startLlmServer(options: StartLlmServerOptions = {}): Promi
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      // No new requests; generations in flight end with an error their clients still get,
+      // then (after at most a second) whatever connection is left is closed.
+      const closed = server.stop({ graceMs: 1000 })
       await abortAll(new LlmServerError('ABORTED', 'The server is shutting down.'))
-      if ('closeAllConnections' in server) server.closeAllConnections()
       await closed
       await engine.dispose()
     })()
     return stopping
   }
 
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const { url, port } = server
   return { url, baseUrl: `${url}/v1`, port, host, modelName, modelPath, stop }
-}
-
-function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
-  port: number,
-  hostname: string,
-): Promise<{ server: ReturnType<typeof serve>; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
-      server.off('error', reject)
-      resolve({ server, port: info.port })
-    })
-    server.once('error', reject)
-  })
 }
 
 function positive(name: string, value: number): number {

@@ -1,5 +1,9 @@
+import {
+  createPublicKeyCache,
+  PromiseCache,
+  resolveApplicationRing,
+} from '@decai/app-kit/chain-cache'
 import type { ChainClient } from '@decai/chain'
-import { getRingAddresses, resolveRingPublicKeys } from '@decai/crypto'
 import type { Application } from '@decai/protocol'
 import {
   getSessionStartHeight,
@@ -10,40 +14,6 @@ import {
 
 // What the relay path reads from the chain, cached: every value a relay needs is stable for a
 // session (or a params epoch), so after the first relay of a session nothing is queried.
-
-/** A small LRU cache of promises; concurrent misses share one query and failures are not kept. */
-export class PromiseCache<V> {
-  readonly #entries = new Map<string, Promise<V>>()
-  constructor(readonly maxEntries: number) {}
-
-  get(key: string, load: () => Promise<V>): Promise<V> {
-    const hit = this.#entries.get(key)
-    if (hit) {
-      // Refresh its place: the map's insertion order is the eviction order.
-      this.#entries.delete(key)
-      this.#entries.set(key, hit)
-      return hit
-    }
-    const promise = load()
-    this.#entries.set(key, promise)
-    promise.catch(() => {
-      if (this.#entries.get(key) === promise) this.#entries.delete(key)
-    })
-    while (this.#entries.size > this.maxEntries) {
-      const oldest = this.#entries.keys().next().value as string
-      this.#entries.delete(oldest)
-    }
-    return promise
-  }
-
-  delete(key: string): void {
-    this.#entries.delete(key)
-  }
-
-  clear(): void {
-    this.#entries.clear()
-  }
-}
 
 /** A session as the supplier uses it: the verification view plus its supplier count. */
 export type ChainSession = SessionForVerification & { numSuppliers: number }
@@ -63,7 +33,7 @@ export function createChainView(client: ChainClient, initialHeight: bigint) {
   const sharedAt = new PromiseCache<SharedParams>(256)
   const applications = new PromiseCache<Application>(4096)
   const rings = new PromiseCache<readonly Uint8Array[]>(4096)
-  const publicKeys = new PromiseCache<Uint8Array>(4096)
+  const publicKeys = createPublicKeyCache(client)
   const sessions = new PromiseCache<ChainSession>(4096)
   const mining = new PromiseCache<MiningParams>(1024)
   const moduleParams = new PromiseCache<unknown>(16)
@@ -72,13 +42,6 @@ export function createChainView(client: ChainClient, initialHeight: bigint) {
     sharedAt.get(String(at), async () =>
       toSharedParams(await client.getParams({ module: 'shared', height: at })),
     )
-
-  const getPublicKey = (address: string): Promise<Uint8Array> =>
-    publicKeys.get(address, async () => {
-      const { publicKey } = await client.getAccount({ address })
-      if (!publicKey) throw new Error(`account ${address} has no public key on chain`)
-      return publicKey
-    })
 
   return {
     get height() {
@@ -112,13 +75,7 @@ export function createChainView(client: ChainClient, initialHeight: bigint) {
     }): Promise<readonly Uint8Array[]> {
       return rings.get(`${applicationAddress}|${sessionEndHeight}`, async () => {
         const app = await client.getApplication({ address: applicationAddress })
-        const addresses = getRingAddresses({
-          appAddress: app.address,
-          delegateeGatewayAddresses: app.delegateeGatewayAddresses,
-          pendingUndelegations: app.pendingUndelegations,
-          sessionEndHeight,
-        })
-        return resolveRingPublicKeys(addresses, getPublicKey)
+        return resolveApplicationRing(app, sessionEndHeight, publicKeys)
       })
     },
     /** The chain's session (`GetSession`), cached per application, service and session start. */

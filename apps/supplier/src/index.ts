@@ -17,14 +17,12 @@ export {
   type SupplierErrorParameters,
   supplierErrorCodes,
 } from './errors.js'
-export { createLogger, type Logger, type LogLevel } from './logger.js'
 export {
   createRelayMinerError,
   getRelayMinerErrorKind,
   type RelayMinerErrorKind,
   relayMinerErrors,
 } from './relay-errors.js'
-export { RELAY_STREAM_CONTENT_TYPE, RELAY_STREAM_HEADER } from './relay-server.js'
 export type { SessionRecord, SessionState } from './session-store.js'
 export {
   type ApplicationUsage,

@@ -1,12 +1,13 @@
+import { inspectChunk, readUsage, requestStreamUsage, type Usage } from '@decai/app-kit/openai'
+import { SseParser } from '@decai/app-kit/sse'
+
 // Token metering from the backend's own `usage` (OpenAI-compatible servers: vLLM, Ollama,
 // llama.cpp, @decai/llm-server). The chain pays per relay today; these counts are the
 // off-chain record a per-token tokenomics would settle on.
 
-export type TokenUsage = { promptTokens: number; completionTokens: number }
+export type TokenUsage = Usage
 
 const COMPLETION_PATH = /\/(chat\/)?completions\/?$/
-const USAGE = /"usage"\s*:\s*\{/
-const ERROR = /^\s*\{\s*"error"\s*:/
 
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
@@ -21,46 +22,26 @@ export type MeteredRequest = { body: Uint8Array; injectedUsage: boolean; streami
  * Any other body is forwarded byte for byte.
  */
 export function prepareMeteredRequest(path: string, body: Uint8Array): MeteredRequest {
-  if (body.length === 0 || body[0] !== 0x7b /* { */ || !COMPLETION_PATH.test(path))
-    return { body, injectedUsage: false, streaming: false }
-  let json: Record<string, unknown>
+  const untouched = { body, injectedUsage: false, streaming: false }
+  if (body.length === 0 || body[0] !== 0x7b /* { */ || !COMPLETION_PATH.test(path)) return untouched
+  let json: unknown
   try {
-    json = JSON.parse(decoder.decode(body)) as Record<string, unknown>
+    json = JSON.parse(decoder.decode(body))
   } catch {
-    return { body, injectedUsage: false, streaming: false }
+    return untouched
   }
-  if (json === null || typeof json !== 'object' || json['stream'] !== true)
-    return { body, injectedUsage: false, streaming: false }
-  const options = json['stream_options']
-  if (
-    options !== null &&
-    typeof options === 'object' &&
-    (options as Record<string, unknown>)['include_usage'] === true
-  )
-    return { body, injectedUsage: false, streaming: true }
-  json['stream_options'] = {
-    ...(options !== null && typeof options === 'object' ? options : {}),
-    include_usage: true,
-  }
-  return { body: encoder.encode(JSON.stringify(json)), injectedUsage: true, streaming: true }
-}
-
-function readUsage(value: unknown): TokenUsage | undefined {
-  if (value === null || typeof value !== 'object') return undefined
-  const { prompt_tokens, completion_tokens } = value as Record<string, unknown>
-  if (typeof prompt_tokens !== 'number' && typeof completion_tokens !== 'number') return undefined
-  return {
-    promptTokens: typeof prompt_tokens === 'number' ? prompt_tokens : 0,
-    completionTokens: typeof completion_tokens === 'number' ? completion_tokens : 0,
-  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return untouched
+  if ((json as Record<string, unknown>)['stream'] !== true) return untouched
+  const { request, injected } = requestStreamUsage(json as Record<string, unknown>)
+  if (!injected) return { body, injectedUsage: false, streaming: true }
+  return { body: encoder.encode(JSON.stringify(request)), injectedUsage: true, streaming: true }
 }
 
 /** Usage of a whole (non-streamed) JSON response, if it reports one. */
 export function readJsonUsage(body: Uint8Array): TokenUsage | undefined {
   if (body.length === 0 || body[0] !== 0x7b) return undefined
   try {
-    const json = JSON.parse(decoder.decode(body)) as Record<string, unknown>
-    return readUsage(json['usage'])
+    return readUsage(JSON.parse(decoder.decode(body)))
   } catch {
     return undefined
   }
@@ -72,36 +53,12 @@ export type SseMeter = {
    * possibly empty. A partial event waits for its end: clients act on whole events only.
    */
   push(chunk: Uint8Array): Uint8Array
-  /** What is left when the backend ends (an unterminated last event), to forward as is. */
+  /** What is left when the backend ends (an unterminated last event), to forward. */
   flush(): Uint8Array
   /** The last usage an event reported. */
   readonly usage: TokenUsage | undefined
   /** Whether an event was an in-band error (`data: {"error": …}`), as vLLM reports failures. */
   readonly sawError: boolean
-}
-
-/** Index just past the end of the last complete event (blank line) in `bytes`, or 0. */
-function lastEventEnd(bytes: Uint8Array): number {
-  for (let i = bytes.length - 1; i >= 1; i--) {
-    if (bytes[i] !== 0x0a) continue
-    if (bytes[i - 1] === 0x0a) return i + 1
-    if (i >= 3 && bytes[i - 1] === 0x0d && bytes[i - 2] === 0x0a && bytes[i - 3] === 0x0d)
-      return i + 1
-  }
-  return 0
-}
-
-/** Splits complete events (text ending with a blank line) into single events. */
-function splitEvents(text: string): string[] {
-  return text.split(/(?<=\r?\n\r?\n)/)
-}
-
-function dataOf(event: string): string {
-  let data = ''
-  for (const line of event.split(/\r?\n/)) {
-    if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line[5] === ' ' ? 6 : 5)
-  }
-  return data
 }
 
 /**
@@ -110,54 +67,30 @@ function dataOf(event: string): string {
  * for.
  */
 export function createSseMeter(options: { dropUsageOnlyEvents: boolean }): SseMeter {
-  let pending = new Uint8Array()
+  const parser = new SseParser()
+  const bytes = new TextDecoder()
   let usage: TokenUsage | undefined
   let sawError = false
 
-  const inspect = (events: Uint8Array): Uint8Array => {
-    const text = decoder.decode(events)
-    if (!USAGE.test(text) && !text.includes('"error"')) return events
-    let dropped = false
-    const kept: string[] = []
-    for (const event of splitEvents(text)) {
-      const data = dataOf(event)
-      if (ERROR.test(data)) sawError = true
-      if (!USAGE.test(data)) {
-        kept.push(event)
-        continue
+  const forward = (events: ReturnType<SseParser['push']>): Uint8Array => {
+    if (events.length === 0) return new Uint8Array()
+    let out = ''
+    for (const event of events) {
+      // Only usage and errors matter here: most token chunks are not parsed at all.
+      if (event.data?.includes('"usage"') || event.data?.includes('"error"')) {
+        const info = inspectChunk(event.data)
+        if (info.error !== undefined) sawError = true
+        if (info.usage) usage = info.usage
+        if (options.dropUsageOnlyEvents && info.usageOnly) continue
       }
-      try {
-        const json = JSON.parse(data) as Record<string, unknown>
-        usage = readUsage(json['usage']) ?? usage
-        const choices = json['choices']
-        if (options.dropUsageOnlyEvents && Array.isArray(choices) && choices.length === 0) {
-          dropped = true
-          continue
-        }
-      } catch {
-        // Not JSON: forward it untouched.
-      }
-      kept.push(event)
+      out += event.raw
     }
-    return dropped ? encoder.encode(kept.join('')) : events
+    return encoder.encode(out)
   }
 
   return {
-    push(chunk) {
-      const bytes = pending.length === 0 ? chunk : concat(pending, chunk)
-      const end = lastEventEnd(bytes)
-      if (end === 0) {
-        pending = bytes.slice()
-        return new Uint8Array()
-      }
-      pending = bytes.slice(end)
-      return inspect(bytes.subarray(0, end))
-    },
-    flush() {
-      const rest = pending
-      pending = new Uint8Array()
-      return rest.length === 0 ? rest : inspect(rest)
-    },
+    push: (chunk) => forward(parser.push(bytes.decode(chunk, { stream: true }))),
+    flush: () => forward([...parser.push(bytes.decode()), ...parser.flush()]),
     get usage() {
       return usage
     },
@@ -165,11 +98,4 @@ export function createSseMeter(options: { dropUsageOnlyEvents: boolean }): SseMe
       return sawError
     },
   }
-}
-
-export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
 }

@@ -66,7 +66,7 @@ export async function forwardRelay(relay: AdmittedRelay): Promise<RelayInFlight 
   } finally {
     clearTimeout(headersDeadline)
   }
-  ctx.metrics.backendHeaders.observe(backend.headersMs / 1000, { service: serviceId })
+  ctx.metrics.backendHeaders.observe({ service: serviceId }, backend.headersMs / 1000)
   return {
     ...relay,
     backendStarted,

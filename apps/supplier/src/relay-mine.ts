@@ -102,11 +102,11 @@ export function record(
     relay.release()
   }
   const backendSeconds = (backendEnded - relay.backendStarted) / 1000
-  ctx.metrics.backendLatency.observe(backendSeconds, labels)
-  ctx.metrics.relayDuration.observe((now - relay.started) / 1000, labels)
+  ctx.metrics.backendLatency.observe(labels, backendSeconds)
+  ctx.metrics.relayDuration.observe(labels, (now - relay.started) / 1000)
   ctx.metrics.addedLatency.observe(
-    Math.max(0, (now - relay.started) / 1000 - backendSeconds),
     labels,
+    Math.max(0, (now - relay.started) / 1000 - backendSeconds),
   )
   if (usage) {
     ctx.metrics.tokens.inc({ service: serviceId, kind: 'prompt' }, usage.promptTokens)

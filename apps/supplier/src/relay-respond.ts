@@ -58,9 +58,10 @@ export async function bufferRelay(relay: RelayInFlight, isSse: boolean): Promise
     return fail(ctx, error, request, serviceId)
   }
   record(ctx, relay, outcome, answer.usage, 'buffered', answer.backendEnded)
-  ctx.metrics.timeToFirstByte.observe((performance.now() - relay.started) / 1000, {
-    service: serviceId,
-  })
+  ctx.metrics.timeToFirstByte.observe(
+    { service: serviceId },
+    (performance.now() - relay.started) / 1000,
+  )
   return new Response(asBody(serializeRelayResponse(response)), {
     status: 200,
     headers: octetStream,

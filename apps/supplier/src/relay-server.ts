@@ -1,9 +1,14 @@
 import type http from 'node:http'
 import type https from 'node:https'
+import type { Logger } from '@decai/app-kit/logger'
+import {
+  RELAY_STREAM_CONTENT_TYPE,
+  RELAY_STREAM_HEADER,
+  RELAY_STREAM_VERSION,
+} from '@decai/session'
 import { Hono } from 'hono'
 import type { ChainView } from './chain-view.js'
 import type { ServiceConfig } from './config.js'
-import type { Logger } from './logger.js'
 import type { SupplierMetrics } from './metrics.js'
 import type { RelayMeter } from './rate-limit.js'
 import { admitRelay } from './relay-admission.js'
@@ -25,10 +30,6 @@ import type { VerifyPool } from './verify-pool.js'
 //   relay-mine       the relay into the session's durable trie, then metrics and metering
 //
 // Every refusal or failure is poktroll's unsigned RelayResponse (relay-reply).
-
-/** The header a gateway sends to ask for a signed stream (packages/session/docs/streaming.md). */
-export const RELAY_STREAM_HEADER = 'Pokt-Relay-Stream'
-export const RELAY_STREAM_CONTENT_TYPE = 'application/x-pokt-relay-stream; version=1'
 
 export type ServedService = {
   config: ServiceConfig
@@ -109,7 +110,8 @@ async function serveRelay(
   const relay = await forwardRelay(admitted)
   if (relay instanceof Response) return relay
   const isSse = relay.backend.contentType.toLowerCase().startsWith('text/event-stream')
-  const wantsStream = raw.headers.get(RELAY_STREAM_HEADER)?.trim().toLowerCase() === 'v1'
+  const wantsStream =
+    raw.headers.get(RELAY_STREAM_HEADER)?.trim().toLowerCase() === RELAY_STREAM_VERSION
   if (!(wantsStream && isSse)) return bufferRelay(relay, isSse)
   return new Response(streamRelay(relay), {
     status: 200,

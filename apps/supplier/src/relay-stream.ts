@@ -35,9 +35,10 @@ export function streamRelay(relay: RelayInFlight): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(head)
-      ctx.metrics.timeToFirstByte.observe((performance.now() - relay.started) / 1000, {
-        service: serviceId,
-      })
+      ctx.metrics.timeToFirstByte.observe(
+        { service: serviceId },
+        (performance.now() - relay.started) / 1000,
+      )
       const sink: FrameSink = {
         get cancelled() {
           return cancelled

@@ -1,7 +1,7 @@
-import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
+import { createLogger, type Logger } from '@decai/app-kit/logger'
+import { type RunningServer, splitHostPort, startServer } from '@decai/app-kit/server'
 import { createChainClient, createPrivateKeySigner, createSigningChainClient } from '@decai/chain'
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { createBackendAgent } from './backend.js'
 import { createChainView } from './chain-view.js'
@@ -14,8 +14,7 @@ import {
 } from './config.js'
 import { SupplierError } from './errors.js'
 import { createLifecycle } from './lifecycle.js'
-import { createLogger, type Logger } from './logger.js'
-import { createSupplierMetrics, Gauge } from './metrics.js'
+import { createSupplierMetrics } from './metrics.js'
 import { RelayMeter } from './rate-limit.js'
 import { createRelayApp, type ServedService } from './relay-server.js'
 import {
@@ -94,45 +93,23 @@ export type Supplier = {
   /** Token metering per application: relays served and tokens, over the sessions on record. */
   getUsage(): ApplicationUsage[]
   /** The Prometheus text of `/metrics`. */
-  renderMetrics(): string
+  renderMetrics(): Promise<string>
   /** Resolves once the claim/proof steps started so far have finished. */
   idle(): Promise<void>
   /** Stops serving, finishes lifecycle steps in flight (bounded), closes the store. Idempotent. */
   stop(): Promise<void>
 }
 
-function splitHostPort(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':')
-  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) }
-}
-
-function listen(
-  app: Hono,
-  address: string,
-): Promise<{ server: ReturnType<typeof serve>; url: string }> {
-  const { host, port } = splitHostPort(address)
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
-      server.off('error', onError)
-      const h = host.includes(':') ? `[${host}]` : host
-      resolve({ server, url: `http://${h}:${info.port}` })
+/** Serves `app` on a `host:port` listen address; `LISTEN_FAILED` if it cannot bind. */
+async function listen(app: Hono, address: string): Promise<RunningServer> {
+  try {
+    return await startServer({ fetch: app.fetch, ...splitHostPort(address) })
+  } catch (cause) {
+    throw new SupplierError('LISTEN_FAILED', `Cannot listen on ${address}.`, {
+      details: cause instanceof Error ? cause.message : String(cause),
+      cause,
     })
-    const onError = (cause: unknown) =>
-      reject(
-        new SupplierError('LISTEN_FAILED', `Cannot listen on ${address}.`, {
-          details: cause instanceof Error ? cause.message : String(cause),
-          cause,
-        }),
-      )
-    server.once('error', onError)
-  })
-}
-
-function closeServer(server: ReturnType<typeof serve>): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve())
-    if ('closeAllConnections' in server) server.closeAllConnections()
-  })
+  }
 }
 
 /** Warns (does not refuse) when the chain will not route this supplier the configured services. */
@@ -228,18 +205,17 @@ export async function startSupplier(
     ]),
   )
   const inFlight = { count: 0 }
-  metrics.register(
-    new Gauge('supplier_block_height', 'Latest block seen.', () => Number(chain.height)),
-  )
-  metrics.register(
-    new Gauge('supplier_relays_in_flight', 'Relays being served.', () => inFlight.count),
-  )
-  metrics.register(
-    new Gauge('supplier_sessions', 'Sessions on record, by lifecycle state.', () => {
+  metrics.addGauge('supplier_block_height', 'Latest block seen.', () => Number(chain.height))
+  metrics.addGauge('supplier_relays_in_flight', 'Relays being served.', () => inFlight.count)
+  metrics.addGauge(
+    'supplier_sessions',
+    'Sessions on record, by lifecycle state.',
+    () => {
       const counts = new Map<SessionState, number>()
       for (const s of store.listSessions()) counts.set(s.state, (counts.get(s.state) ?? 0) + 1)
       return [...counts].map(([state, value]) => ({ labels: { state }, value }))
-    }),
+    },
+    ['state'],
   )
 
   const workers = config.verifyWorkers ?? Math.max(0, Math.min(4, availableParallelism() - 2))
@@ -257,12 +233,10 @@ export async function startSupplier(
         })
       : undefined
 
-  metrics.register(
-    new Gauge(
-      'supplier_verify_workers',
-      'Live verification worker threads.',
-      () => verifyPool?.size ?? 0,
-    ),
+  metrics.addGauge(
+    'supplier_verify_workers',
+    'Live verification worker threads.',
+    () => verifyPool?.size ?? 0,
   )
 
   const relayApp = createRelayApp({
@@ -282,9 +256,7 @@ export async function startSupplier(
 
   let lastBlockAt = Date.now()
   const metricsApp = new Hono()
-  metricsApp.get('/metrics', (c) =>
-    c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
-  )
+  metricsApp.get('/metrics', () => metrics.respond())
   metricsApp.get('/healthz', (c) =>
     c.json({
       status: 'ok',
@@ -309,14 +281,14 @@ export async function startSupplier(
     ),
   )
 
-  let relayServer: Awaited<ReturnType<typeof listen>> | undefined
-  let metricsServer: Awaited<ReturnType<typeof listen>> | undefined
+  let relayServer: RunningServer | undefined
+  let metricsServer: RunningServer | undefined
   try {
     relayServer = await listen(relayApp, config.listenAddress)
     if (config.metricsAddress !== false)
       metricsServer = await listen(metricsApp, config.metricsAddress)
   } catch (error) {
-    if (relayServer) await closeServer(relayServer.server)
+    if (relayServer) await relayServer.stop()
     for (const s of services.values()) s.agent.destroy()
     await verifyPool?.close()
     store.close()
@@ -376,10 +348,7 @@ export async function startSupplier(
     stop() {
       stopping ??= (async () => {
         unwatch()
-        await Promise.all([
-          closeServer(relay.server),
-          metricsServer ? closeServer(metricsServer.server) : undefined,
-        ])
+        await Promise.all([relay.stop(), metricsServer?.stop()])
         // A claim or proof in flight may wait for a block; give it a moment, no more.
         await Promise.race([lifecycle.stop(), new Promise((r) => setTimeout(r, 5000).unref())])
         for (const s of services.values()) s.agent.destroy()

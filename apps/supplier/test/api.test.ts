@@ -4,10 +4,7 @@ import * as api from '../src/index.js'
 
 it('exports the documented API', () => {
   expect(Object.keys(api).sort()).toEqual([
-    'RELAY_STREAM_CONTENT_TYPE',
-    'RELAY_STREAM_HEADER',
     'SupplierError',
-    'createLogger',
     'createRelayMinerError',
     'getConfigIssues',
     'getOperatorKey',

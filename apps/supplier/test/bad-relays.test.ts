@@ -311,7 +311,7 @@ describe('verification on worker threads', () => {
       for (const response of refused)
         expect(response.relayMinerError).toMatchObject({ codespace: 'rings', code: 3 })
       expect((await Promise.all(served)).map((r) => r.ok)).toEqual([true, true])
-      const metrics = pooled.renderMetrics()
+      const metrics = await pooled.renderMetrics()
       expect(metrics).toMatch(/^supplier_verify_workers 1$/m)
       expect(metrics).toMatch(/supplier_verifications_total\{where="worker"\} [4-9]/)
     } finally {
@@ -388,7 +388,7 @@ describe('rate limiting by application stake', () => {
   })
 
   it('counts every refusal by reason, and none of them reached the backend', async () => {
-    const metrics = supplier.renderMetrics()
+    const metrics = await supplier.renderMetrics()
     for (const reason of [
       'RELAY_REQUEST_MALFORMED',
       'RELAY_REQUEST_MISSING_SESSION_HEADER',

@@ -180,10 +180,10 @@ describe('backend faults', () => {
     expect(streamed.text).toMatch(/"error"/)
     const session = await client.session()
     expect(failing.getSession(session.sessionId)).toMatchObject({ relaysServed: 2, relaysMined: 0 })
-    expect(failing.renderMetrics()).toMatch(
+    expect(await failing.renderMetrics()).toMatch(
       /supplier_relays_not_mined_total\{service="llm",reason="backend_5xx"\} 1/,
     )
-    expect(failing.renderMetrics()).toMatch(
+    expect(await failing.renderMetrics()).toMatch(
       /supplier_relays_not_mined_total\{service="llm",reason="backend_error_event"\} 1/,
     )
   })
@@ -224,7 +224,9 @@ describe('backend faults', () => {
 
   it('every supplier still serves, and failures are counted by reason', async () => {
     await expectServing(normal)
-    const metrics = [slow, refused, dying].map((s) => s.renderMetrics()).join('\n')
+    const metrics = (await Promise.all([slow, refused, dying].map((s) => s.renderMetrics()))).join(
+      '\n',
+    )
     expect(metrics).toMatch(
       /supplier_relays_failed_total\{service="llm",reason="backend_timeout"\} 2/,
     )

@@ -13,7 +13,10 @@ import {
   buildRelayRequest,
   createPoktHttpRequest,
   createRelayStreamVerifier,
+  isRelayStreamContentType,
   parseRelayResponse,
+  RELAY_STREAM_HEADER,
+  RELAY_STREAM_VERSION,
   type RelayStreamPart,
   serializeRelay,
   serializeRelayRequest,
@@ -21,7 +24,6 @@ import {
   verifyRelayResponse,
 } from '@decai/session'
 import type { SupplierConfigInput } from '../src/index.js'
-import { RELAY_STREAM_HEADER } from '../src/index.js'
 
 export const SERVICE_ID = 'llm'
 export const MODEL = 'smollm2-135m-instruct'
@@ -240,11 +242,10 @@ export class AppClient {
   ): Promise<StreamResult> {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { [RELAY_STREAM_HEADER]: 'v1' },
+      headers: { [RELAY_STREAM_HEADER]: RELAY_STREAM_VERSION },
       body: serializeRelayRequest(request) as Uint8Array<ArrayBuffer>,
     })
-    const contentType = res.headers.get('content-type') ?? ''
-    if (!contentType.startsWith('application/x-pokt-relay-stream')) {
+    if (!isRelayStreamContentType(res.headers.get('content-type'))) {
       const bytes = new Uint8Array(await res.arrayBuffer())
       return { streamed: false, parts: [], text: '', response: parseRelayResponse(bytes) }
     }

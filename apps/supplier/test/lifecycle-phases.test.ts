@@ -1,3 +1,5 @@
+import { createLogger } from '@decai/app-kit/logger'
+import { getMetricValue } from '@decai/app-kit/metrics'
 // The lifecycle's phases one by one (src/lifecycle-*.ts), against the devnet: real relays
 // (signed by the application and the supplier) mined into a SQLite store, then sealed and
 // claimed, proven, and settled, each phase called on its own.
@@ -24,7 +26,6 @@ import { claimSession, sealSession } from '../src/lifecycle-claim.js'
 import type { LifecycleContext } from '../src/lifecycle-context.js'
 import { decideProof } from '../src/lifecycle-proof.js'
 import { findSettlement, settleSession } from '../src/lifecycle-settle.js'
-import { createLogger } from '../src/logger.js'
 import { createSupplierMetrics } from '../src/metrics.js'
 import { RelayMeter } from '../src/rate-limit.js'
 import { openSessionStore, type SessionRecord } from '../src/session-store.js'
@@ -135,7 +136,7 @@ describe('lifecycle phases', () => {
     ctx.store.ensureSession(empty, ctx.supplier, ctx.chain.height)
     expect(sealSession(ctx, session(empty.sessionId))).toBe(false)
     expect(session(empty.sessionId).state).toBe('empty')
-    expect(ctx.metrics.claims.get({ result: 'empty' })).toBe(1)
+    expect(await getMetricValue(ctx.metrics.claims, { result: 'empty' })).toBe(1)
   })
 
   it('claims, proves and settles a session of real relays, one phase at a time', async () => {
@@ -152,7 +153,7 @@ describe('lifecycle phases', () => {
     ctx.store.transition(sessionId, ctx.supplier, 'claimed', 'claiming')
     await claimSession(ctx, session(sessionId), w, ctx.chain.height)
     expect(session(sessionId).state).toBe('claimed')
-    expect(ctx.metrics.claims.get({ result: 'found' })).toBe(1)
+    expect(await getMetricValue(ctx.metrics.claims, { result: 'found' })).toBe(1)
 
     await advanceTo(w.proofWindowOpenHeight)
     // The devnet's proof threshold is 1 uPOKT: every claim must be proven.

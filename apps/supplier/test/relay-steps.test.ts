@@ -3,6 +3,8 @@
 // chain view, a SQLite session store, and a local HTTP backend.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createLogger } from '@decai/app-kit/logger'
+import { getMetricValue } from '@decai/app-kit/metrics'
 import { createChainClient } from '@decai/chain'
 import { getPublicKey } from '@decai/crypto'
 import type { Devnet } from '@decai/devnet'
@@ -18,7 +20,6 @@ import { createBackendAgent } from '../src/backend.js'
 import { createChainView } from '../src/chain-view.js'
 import { parseSupplierConfig } from '../src/config.js'
 import { SupplierError } from '../src/errors.js'
-import { createLogger } from '../src/logger.js'
 import { createSupplierMetrics } from '../src/metrics.js'
 import { RelayMeter } from '../src/rate-limit.js'
 import { type AdmittedRelay, admitRelay } from '../src/relay-admission.js'
@@ -222,7 +223,10 @@ describe('intake', () => {
 describe('replies', () => {
   it('reject answers poktroll’s relay-miner error with the request’s session header, and counts it', async () => {
     const request = await app.signRelay({ path: '/v1/chat/completions', body: chat })
-    const before = ctx.metrics.relaysRejected.get({ service: SERVICE_ID, reason: 'RATE_LIMITED' })
+    const before = await getMetricValue(ctx.metrics.relaysRejected, {
+      service: SERVICE_ID,
+      reason: 'RATE_LIMITED',
+    })
     const res = reject(ctx, {
       kind: 'rateLimited',
       reason: 'RATE_LIMITED',
@@ -238,13 +242,19 @@ describe('replies', () => {
     })
     expect(response.relayMinerError!.message).toContain('no stake left')
     expect(response.meta?.sessionHeader).toEqual(request.meta!.sessionHeader)
-    expect(ctx.metrics.relaysRejected.get({ service: SERVICE_ID, reason: 'RATE_LIMITED' })).toBe(
-      before + 1,
-    )
+    expect(
+      await getMetricValue(ctx.metrics.relaysRejected, {
+        service: SERVICE_ID,
+        reason: 'RATE_LIMITED',
+      }),
+    ).toBe(before + 1)
     // Before a request parses, the service is unknown.
     reject(ctx, { kind: 'maxBodyExceeded', reason: 'REQUEST_TOO_LARGE' })
     expect(
-      ctx.metrics.relaysRejected.get({ service: 'unknown', reason: 'REQUEST_TOO_LARGE' }),
+      await getMetricValue(ctx.metrics.relaysRejected, {
+        service: 'unknown',
+        reason: 'REQUEST_TOO_LARGE',
+      }),
     ).toBe(1)
   })
 
@@ -307,7 +317,9 @@ describe('admission, forwarding, answering, mining', () => {
     expect(kinds[0]).toBe('head')
     expect(kinds.at(-1)).toBe('end')
     expect(text).toContain('[DONE]')
-    expect(ctx.metrics.relaysServed.get({ service: SERVICE_ID, mode: 'streamed' })).toBe(1)
+    expect(
+      await getMetricValue(ctx.metrics.relaysServed, { service: SERVICE_ID, mode: 'streamed' }),
+    ).toBe(1)
   })
 
   it('a backend that sends no headers in time fails the relay with a timeout', async () => {
@@ -316,7 +328,12 @@ describe('admission, forwarding, answering, mining', () => {
     expect(await minerErrorOf(res as Response)).toMatchObject({
       code: relayMinerErrors.timeout.abciCode,
     })
-    expect(ctx.metrics.relaysFailed.get({ service: SERVICE_ID, reason: 'backend_timeout' })).toBe(1)
+    expect(
+      await getMetricValue(ctx.metrics.relaysFailed, {
+        service: SERVICE_ID,
+        reason: 'backend_timeout',
+      }),
+    ).toBe(1)
   })
 
   it('mines only what may earn: not a sealed session, not past eligibility, not above the target', async () => {

@@ -98,7 +98,7 @@ describe('restarts during the claim and proof lifecycle', () => {
     await driveUntil(devnet, () => supplier!.getSession(id)?.state === 'claimed', {
       suppliers: [supplier!],
     })
-    expect(supplier.renderMetrics()).toMatch(/supplier_claims_total\{result="found"\} 1/)
+    expect(await supplier.renderMetrics()).toMatch(/supplier_claims_total\{result="found"\} 1/)
 
     // 3. A crash after the proof landed, before it was recorded: found on chain, not resent.
     await driveUntil(devnet, () => supplier!.getSession(id)?.state === 'proved', {
@@ -109,7 +109,7 @@ describe('restarts during the claim and proof lifecycle', () => {
     await driveUntil(devnet, () => supplier!.getSession(id)?.state !== 'proving', {
       suppliers: [supplier!],
     })
-    expect(supplier.renderMetrics()).toMatch(/supplier_proofs_total\{result="found"\} 1/)
+    expect(await supplier.renderMetrics()).toMatch(/supplier_proofs_total\{result="found"\} 1/)
 
     await driveUntil(devnet, () => supplier!.getSession(id)?.state === 'settled', {
       suppliers: [supplier!],
@@ -151,6 +151,6 @@ describe('restarts during the claim and proof lifecycle', () => {
       },
     )
     expect(supplier.getSession(header.sessionId)!.error).toMatch(/claim window closed/)
-    expect(supplier.renderMetrics()).toMatch(/supplier_claims_total\{result="missed"\} 1/)
+    expect(await supplier.renderMetrics()).toMatch(/supplier_claims_total\{result="missed"\} 1/)
   })
 })

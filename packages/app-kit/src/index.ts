@@ -24,6 +24,7 @@ export {
   createMetrics,
   type Gauge,
   type GaugeSample,
+  getMetricValue,
   type Histogram,
   type Metrics,
 } from './metrics.js'

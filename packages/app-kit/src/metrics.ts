@@ -41,6 +41,23 @@ export type Metrics = {
   respond(): Promise<Response>
 }
 
+/**
+ * The sum of a counter's or gauge's series whose labels include `labels` (all series when
+ * empty): what tests and status pages read without parsing the exposition text.
+ */
+export async function getMetricValue<L extends string>(
+  metric: Counter<L> | Gauge<L>,
+  labels: Partial<Record<L, string>> = {},
+): Promise<number> {
+  const { values } = await metric.get()
+  let total = 0
+  for (const sample of values) {
+    const own = sample.labels as Record<string, string | number | undefined>
+    if (Object.entries(labels).every(([k, v]) => String(own[k]) === v)) total += sample.value
+  }
+  return total
+}
+
 /** An empty metrics registry for one app instance. */
 export function createMetrics(): Metrics {
   const registry = new Registry()

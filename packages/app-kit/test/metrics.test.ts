@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMetrics } from '../src/index.js'
+import { createMetrics, getMetricValue } from '../src/index.js'
 
 describe('createMetrics', () => {
   it('renders counters, histograms and scrape-time gauges as Prometheus text', async () => {
@@ -36,6 +36,18 @@ describe('createMetrics', () => {
     const next = await metrics.render()
     expect(next).toContain('x_sessions{state="claimed"} 1\n')
     expect(next).not.toContain('state="open"')
+  })
+
+  it('reads a counter as the sum of the series that match', async () => {
+    const metrics = createMetrics()
+    const relays = metrics.counter('x_relays_total', 'Relays.', ['service', 'outcome'])
+    relays.inc({ service: 'llm', outcome: 'ok' }, 2)
+    relays.inc({ service: 'llm', outcome: 'failed' })
+    relays.inc({ service: 'other', outcome: 'ok' })
+    expect(await getMetricValue(relays, { service: 'llm' })).toBe(3)
+    expect(await getMetricValue(relays, { service: 'llm', outcome: 'ok' })).toBe(2)
+    expect(await getMetricValue(relays)).toBe(4)
+    expect(await getMetricValue(relays, { outcome: 'cancelled' })).toBe(0)
   })
 
   it('keeps instances apart and refuses undeclared labels', async () => {

@@ -1,0 +1,123 @@
+import { type Context, Hono } from 'hono'
+import { GatewayError, toErrorResponse } from '../errors.js'
+import type { KeyStore } from '../key-store.js'
+import { requireAdmin } from './auth.js'
+import { type GatewayAppDependencies, guarded } from './context.js'
+
+// The token-protected `/admin` API: API keys and their usage, supplier scores, cached sessions.
+
+/** The request body as a JSON object, or `INVALID_JSON`. */
+export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+  let value: unknown
+  try {
+    value = await c.req.json()
+  } catch {
+    throw new GatewayError('INVALID_JSON', 'The request body must be a JSON object.')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new GatewayError('INVALID_JSON', 'The request body must be a JSON object.')
+  return value as Record<string, unknown>
+}
+
+export async function handleCreateKey(deps: GatewayAppDependencies, c: Context) {
+  const body = await readJsonObject(c)
+  const { key, record } = deps.store.create(body as Parameters<KeyStore['create']>[0])
+  deps.logger.info('api key created', { key: record.id, name: record.name })
+  return c.json({ key, ...record }, 201)
+}
+
+export function handleGetKey(deps: GatewayAppDependencies, c: Context) {
+  const id = c.req.param('id') ?? ''
+  return c.json({
+    ...deps.store.get(id),
+    usage: deps.store.summarize(id),
+    lastMinute: deps.limiter.usage(id),
+  })
+}
+
+export function handleGetKeyUsage(deps: GatewayAppDependencies, c: Context) {
+  const id = c.req.param('id') ?? ''
+  deps.store.get(id)
+  const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100))
+  const since = Number(c.req.query('since') ?? 0) || 0
+  return c.json({
+    data: deps.store.getUsage(id, { limit, since }),
+    summary: deps.store.summarize(id, since),
+  })
+}
+
+export async function handleUpdateKey(deps: GatewayAppDependencies, c: Context) {
+  const body = await readJsonObject(c)
+  return c.json(
+    deps.store.update(c.req.param('id') ?? '', body as Parameters<KeyStore['update']>[1]),
+  )
+}
+
+export function handleRevokeKey(deps: GatewayAppDependencies, c: Context) {
+  const record = deps.store.revoke(c.req.param('id') ?? '')
+  deps.logger.info('api key revoked', { key: record.id })
+  return c.json(record)
+}
+
+export function handleListSessions(deps: GatewayAppDependencies, c: Context) {
+  const { view } = deps
+  return c.json({
+    height: view.height.toString(),
+    data: view.listSessions().map((s) => ({
+      application: s.header.applicationAddress,
+      serviceId: s.header.serviceId,
+      sessionId: s.header.sessionId,
+      startHeight: s.startHeight.toString(),
+      endHeight: s.endHeight.toString(),
+      graceEndHeight: s.graceEndHeight.toString(),
+      suppliers: s.suppliers,
+    })),
+  })
+}
+
+/** The `/admin` sub-app: every route needs the admin token. */
+export function createAdminApp(deps: GatewayAppDependencies): Hono {
+  const admin = new Hono()
+  admin.use(async (c, next) => {
+    try {
+      requireAdmin(deps.config, c)
+    } catch (error) {
+      return toErrorResponse(error)
+    }
+    await next()
+    return undefined
+  })
+  admin.post(
+    '/keys',
+    guarded((c) => handleCreateKey(deps, c)),
+  )
+  admin.get(
+    '/keys',
+    guarded((c) => c.json({ data: deps.store.list() })),
+  )
+  admin.get(
+    '/keys/:id',
+    guarded((c) => handleGetKey(deps, c)),
+  )
+  admin.get(
+    '/keys/:id/usage',
+    guarded((c) => handleGetKeyUsage(deps, c)),
+  )
+  admin.patch(
+    '/keys/:id',
+    guarded((c) => handleUpdateKey(deps, c)),
+  )
+  admin.delete(
+    '/keys/:id',
+    guarded((c) => handleRevokeKey(deps, c)),
+  )
+  admin.get(
+    '/suppliers',
+    guarded((c) => c.json({ data: deps.router.snapshot() })),
+  )
+  admin.get(
+    '/sessions',
+    guarded((c) => handleListSessions(deps, c)),
+  )
+  return admin
+}

@@ -1,0 +1,45 @@
+import type { Context } from 'hono'
+import type { GatewayConfig } from '../config.js'
+import { GatewayError } from '../errors.js'
+import type { ApiKeyRecord, KeyStore } from '../key-store.js'
+
+/** The token of `Authorization: Bearer <token>`, if any. */
+export function readBearer(c: Context): string | undefined {
+  const header = c.req.header('authorization')
+  if (!header) return undefined
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim())
+  return match?.[1]?.trim()
+}
+
+/**
+ * The API key of the request, or null for an anonymous request when `auth.required` is false.
+ * Throws `MISSING_API_KEY` or `INVALID_API_KEY`.
+ */
+export function authenticate(
+  config: Pick<GatewayConfig, 'auth'>,
+  store: Pick<KeyStore, 'authenticate'>,
+  c: Context,
+): ApiKeyRecord | null {
+  const token = readBearer(c)
+  if (token === undefined) {
+    if (!config.auth.required) return null
+    throw new GatewayError(
+      'MISSING_API_KEY',
+      "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.",
+    )
+  }
+  const record = store.authenticate(token)
+  if (!record) {
+    if (!config.auth.required && token === '') return null
+    throw new GatewayError('INVALID_API_KEY', 'Incorrect API key provided.')
+  }
+  return record
+}
+
+/** Throws unless the request carries the admin token (the admin API is hidden without one). */
+export function requireAdmin(config: Pick<GatewayConfig, 'auth'>, c: Context): void {
+  const token = config.auth.adminToken
+  if (token === undefined) throw new GatewayError('NOT_FOUND', 'Unknown route.')
+  if (readBearer(c) !== token)
+    throw new GatewayError('INVALID_ADMIN_TOKEN', 'The admin token is missing or wrong.')
+}

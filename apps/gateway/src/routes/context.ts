@@ -1,0 +1,39 @@
+import type { Logger } from '@decai/app-kit/logger'
+import type { Context } from 'hono'
+import type { ChainView } from '../chain-view.js'
+import type { GatewayConfig } from '../config.js'
+import { toErrorResponse } from '../errors.js'
+import type { KeyStore } from '../key-store.js'
+import type { GatewayMetrics } from '../metrics.js'
+import type { ModelCatalog } from '../models.js'
+import type { RateLimiter } from '../rate-limiter.js'
+import type { RelayExecutor } from '../relay-executor.js'
+import type { SupplierRouter } from '../supplier-router.js'
+
+/** What the HTTP routes use; each handler takes it explicitly. */
+export type GatewayAppDependencies = {
+  config: GatewayConfig
+  store: KeyStore
+  limiter: RateLimiter
+  catalog: ModelCatalog
+  view: ChainView
+  router: SupplierRouter
+  executor: RelayExecutor
+  metrics: GatewayMetrics
+  logger: Logger
+  /** Set when the gateway is stopping: new requests get 503. */
+  isStopping: () => boolean
+}
+
+/** A handler whose failures are answered as OpenAI errors instead of reaching `onError`. */
+export function guarded(
+  handler: (c: Context) => Response | Promise<Response>,
+): (c: Context) => Promise<Response> {
+  return async (c) => {
+    try {
+      return await handler(c)
+    } catch (error) {
+      return toErrorResponse(error)
+    }
+  }
+}

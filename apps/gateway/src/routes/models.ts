@@ -1,0 +1,74 @@
+import type { Context } from 'hono'
+import type { ChainView } from '../chain-view.js'
+import { GatewayError } from '../errors.js'
+import type { ApiKeyRecord } from '../key-store.js'
+import type { CatalogModel, ModelCatalog } from '../models.js'
+import { authenticate } from './auth.js'
+import type { GatewayAppDependencies } from './context.js'
+
+/**
+ * Models a key may see: those whose service exists on chain with an application to pay for it
+ * (all configured ones while the chain has not been read yet), within the key's allow-list.
+ */
+export function listVisibleModels(
+  catalog: Pick<ModelCatalog, 'all'>,
+  view: Pick<ChainView, 'ready' | 'services' | 'applicationsFor'>,
+  key: ApiKeyRecord | null,
+): CatalogModel[] {
+  return catalog
+    .all()
+    .filter(
+      (m) =>
+        !view.ready ||
+        (view.services.has(m.serviceId) && view.applicationsFor(m.serviceId).length > 0),
+    )
+    .filter((m) => key?.models == null || key.models.includes(m.name))
+}
+
+/** A catalog model as OpenAI's `model` object. */
+export function toOpenAiModel(m: CatalogModel) {
+  return {
+    id: m.name,
+    object: 'model',
+    created: 0,
+    owned_by: m.serviceId,
+    ...(m.contextLength !== undefined ? { context_length: m.contextLength } : {}),
+  }
+}
+
+/** `GET /v1/models`. */
+export function handleListModels(deps: GatewayAppDependencies, c: Context): Response {
+  const key = authenticate(deps.config, deps.store, c)
+  return c.json({
+    object: 'list',
+    data: listVisibleModels(deps.catalog, deps.view, key).map(toOpenAiModel),
+  })
+}
+
+/** `GET /v1/models/:id`. */
+export function handleGetModel(deps: GatewayAppDependencies, c: Context): Response {
+  const key = authenticate(deps.config, deps.store, c)
+  const id = c.req.param('id') ?? ''
+  const model = listVisibleModels(deps.catalog, deps.view, key).find((m) => m.name === id)
+  if (!model)
+    throw new GatewayError('MODEL_NOT_FOUND', `The model '${id}' does not exist.`, {
+      param: 'model',
+    })
+  return c.json(toOpenAiModel(model))
+}
+
+/** `GET /healthz`: 200 once the chain has been read, else 503. */
+export function handleHealth(deps: Pick<GatewayAppDependencies, 'view'>, c: Context): Response {
+  const { view } = deps
+  const ready = view.ready && view.height > 0n
+  return c.json(
+    {
+      status: ready ? 'ok' : 'degraded',
+      height: view.height.toString(),
+      applications: view.applications.length,
+      sessions: view.listSessions().length,
+      ...(view.lastError ? { chainError: view.lastError } : {}),
+    },
+    ready ? 200 : 503,
+  )
+}
