@@ -11,6 +11,9 @@ import {
   buildRelayResponse,
   createPoktHttpResponse,
   createRelayStreamSigner,
+  RELAY_STREAM_CONTENT_TYPE,
+  RELAY_STREAM_HEADER,
+  RELAY_STREAM_VERSION,
   serializeRelayResponse,
   signRelayResponse,
   verifyRelayRequest,
@@ -105,7 +108,7 @@ export async function startRelaySupplier(options: RelaySupplierOptions): Promise
     })
     const key = state.mode === 'bad-signature' ? generatePrivateKey() : privateKey
     const streaming =
-      req.headers['pokt-relay-stream'] === 'v1' &&
+      req.headers[RELAY_STREAM_HEADER.toLowerCase()] === RELAY_STREAM_VERSION &&
       (upstream.headers.get('content-type') ?? '').startsWith('text/event-stream')
     if (!streaming) {
       const body = new Uint8Array(await upstream.arrayBuffer())
@@ -126,7 +129,7 @@ export async function startRelaySupplier(options: RelaySupplierOptions): Promise
       return
     }
     const signer = createRelayStreamSigner({ request, privateKey: key })
-    res.writeHead(200, { 'content-type': 'application/x-pokt-relay-stream; version=1' })
+    res.writeHead(200, { 'content-type': RELAY_STREAM_CONTENT_TYPE })
     res.write(
       signer.head(
         createPoktHttpResponse({ status: upstream.status, headers: headerPairs(upstream.headers) }),

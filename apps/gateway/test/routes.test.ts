@@ -1,0 +1,139 @@
+// The request checks of the inference routes, one at a time, on real parts (an in-memory key
+// store, the rate limiter, the model catalog) and a real hono app for the body reader.
+import { Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { parseGatewayConfig } from '../src/config.js'
+import { isGatewayError } from '../src/errors.js'
+import { KeyStore } from '../src/key-store.js'
+import { ModelCatalog } from '../src/models.js'
+import { RateLimiter } from '../src/rate-limiter.js'
+import { authenticate, requireAdmin } from '../src/routes/auth.js'
+import {
+  ANONYMOUS_KEY_ID,
+  admitRequest,
+  checkInferenceRequest,
+  readJsonRequest,
+  toUpstreamRequest,
+} from '../src/routes/inference.js'
+
+const config = parseGatewayConfig({
+  gateway: { privateKey: 'ab'.repeat(32) },
+  models: [{ name: 'small', serviceId: 'llm', upstreamModel: 'smollm2', endpoints: ['chat'] }],
+  auth: { adminToken: 'admin-secret-token-123' },
+  limits: { maxBodyBytes: 64 },
+})
+const catalog = new ModelCatalog(config.models)
+
+const codeOf = (f: () => unknown) => {
+  try {
+    f()
+  } catch (error) {
+    return isGatewayError(error) ? error.code : 'OTHER'
+  }
+  return 'NONE'
+}
+
+/** Runs `handler` on a real request through hono and returns what it threw or resolved. */
+async function onRequest<T>(init: RequestInit & { path?: string }, handler: (c: never) => T) {
+  const app = new Hono()
+  let outcome: { value?: Awaited<T>; code?: string } = {}
+  app.all('*', async (c) => {
+    try {
+      outcome = { value: await handler(c as never) }
+    } catch (error) {
+      outcome = { code: isGatewayError(error) ? error.code : 'OTHER' }
+    }
+    return c.text('')
+  })
+  await app.request(init.path ?? '/', init)
+  return outcome
+}
+
+describe('inference checks', () => {
+  it('finds the model on its endpoint, within the key allow-list', () => {
+    const chat = { model: 'small', messages: [] }
+    expect(checkInferenceRequest(catalog, null, 'chat', chat).model.name).toBe('small')
+    expect(checkInferenceRequest(catalog, null, 'chat', { ...chat, stream: true }).stream).toBe(
+      true,
+    )
+    expect(codeOf(() => checkInferenceRequest(catalog, null, 'chat', {}))).toBe('INVALID_PARAMETER')
+    expect(codeOf(() => checkInferenceRequest(catalog, null, 'completions', chat))).toBe(
+      'MODEL_NOT_FOUND',
+    )
+    expect(codeOf(() => checkInferenceRequest(catalog, null, 'chat', { model: 'small' }))).toBe(
+      'INVALID_PARAMETER',
+    )
+    expect(
+      codeOf(() => checkInferenceRequest(catalog, null, 'chat', { ...chat, stream: 'yes' })),
+    ).toBe('INVALID_PARAMETER')
+    const store = new KeyStore(':memory:')
+    const { record } = store.create({ models: ['other'] })
+    expect(codeOf(() => checkInferenceRequest(catalog, record, 'chat', chat))).toBe(
+      'MODEL_NOT_ALLOWED',
+    )
+    store.close()
+  })
+
+  it('admits within the budget and the rate limit', () => {
+    const store = new KeyStore(':memory:')
+    const limiter = new RateLimiter()
+    expect(admitRequest(config, limiter, null)).toBe(ANONYMOUS_KEY_ID)
+    const { record } = store.create({ rpm: 1 })
+    expect(admitRequest(config, limiter, record)).toBe(record.id)
+    expect(codeOf(() => admitRequest(config, limiter, record))).toBe('RATE_LIMIT_REQUESTS')
+    const spent = { ...store.create({ budgetUsd: 1 }).record, spentUsd: 1 }
+    expect(codeOf(() => admitRequest(config, limiter, spent))).toBe('BUDGET_EXCEEDED')
+    store.close()
+  })
+
+  it('renames the model for the suppliers and asks for usage on streams', () => {
+    const model = catalog.resolve('small')!
+    expect(toUpstreamRequest({ model: 'small' }, model, false)).toEqual({
+      request: { model: 'smollm2' },
+      stripUsage: false,
+    })
+    expect(toUpstreamRequest({ model: 'small', stream: true }, model, true)).toEqual({
+      request: { model: 'smollm2', stream: true, stream_options: { include_usage: true } },
+      stripUsage: true,
+    })
+    const asked = { model: 'small', stream: true, stream_options: { include_usage: true } }
+    expect(toUpstreamRequest(asked, model, true).stripUsage).toBe(false)
+  })
+})
+
+describe('reading the body', () => {
+  const read = (init: RequestInit) =>
+    onRequest({ method: 'POST', ...init }, (c) => readJsonRequest(c, config.limits.maxBodyBytes))
+
+  it('reads a JSON object', async () => {
+    const json = { 'content-type': 'application/json' }
+    expect((await read({ headers: json, body: '{"a":1}' })).value).toEqual({ a: 1 })
+    expect((await read({ headers: json, body: '[1]' })).code).toBe('INVALID_JSON')
+    expect((await read({ headers: json, body: '{' })).code).toBe('INVALID_JSON')
+    expect((await read({ headers: json, body: `{"a":"${'x'.repeat(100)}"}` })).code).toBe(
+      'BODY_TOO_LARGE',
+    )
+    expect((await read({ headers: { 'content-type': 'text/plain' }, body: '{}' })).code).toBe(
+      'UNSUPPORTED_MEDIA_TYPE',
+    )
+  })
+})
+
+describe('authentication', () => {
+  it('accepts known keys and the admin token, and refuses the rest', async () => {
+    const store = new KeyStore(':memory:')
+    const { key, record } = store.create({ name: 'alice' })
+    const as = (token?: string) =>
+      onRequest(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }, (c) =>
+        authenticate(config, store, c),
+      )
+    expect((await as(key)).value?.id).toBe(record.id)
+    expect((await as()).code).toBe('MISSING_API_KEY')
+    expect((await as('sk-wrong')).code).toBe('INVALID_API_KEY')
+    const admin = (token: string) =>
+      onRequest({ headers: { authorization: `Bearer ${token}` } }, (c) => requireAdmin(config, c))
+    expect((await admin('admin-secret-token-123')).code).toBeUndefined()
+    expect((await admin(key)).code).toBe('INVALID_ADMIN_TOKEN')
+    store.close()
+  })
+})
