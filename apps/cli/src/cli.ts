@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { describeError } from '@decai/core'
 import type { Command } from './command.js'
 import { chatCommands } from './commands/chat.js'
 import { claimsCommands } from './commands/claims.js'
@@ -85,10 +86,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         args = parsed.positionals
         values = parsed.values as typeof values
       } catch (error) {
-        throw usageError(
-          error instanceof Error ? error.message : String(error),
-          `usage: decai ${name} ${command.usage}`,
-        )
+        throw usageError(describeError(error), `usage: decai ${name} ${command.usage}`)
       }
       if (values['help'] === true) {
         out.line(`usage: decai ${name} ${command.usage}\n\n${command.summary}`)

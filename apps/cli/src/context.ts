@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import type { ChainClient, SigningChainClient } from '@decai/chain'
+import { describeError } from '@decai/core'
 import { usageError } from './errors.js'
 import { type Keyring, openKeyring } from './keyring.js'
 import type { Output } from './output.js'
@@ -70,7 +71,7 @@ export function readNetworkInfo(path: string): NetworkInfo {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as NetworkInfo
   } catch (cause) {
-    throw usageError(`Cannot read ${path}.`, cause instanceof Error ? cause.message : String(cause))
+    throw usageError(`Cannot read ${path}.`, describeError(cause))
   }
 }
 

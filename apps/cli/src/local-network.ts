@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
 import type { ClaimSettlement } from '@decai/chain'
+import { describeError } from '@decai/core'
 import { privateKeyToHex } from '@decai/crypto'
 import {
   type Devnet,
@@ -184,9 +185,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       try {
         await part.stop()
       } catch (error) {
-        print(
-          `warning: stopping ${part.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-        )
+        print(`warning: stopping ${part.name} failed: ${describeError(error)}`)
       }
     }
     running.length = 0
@@ -205,8 +204,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       devnet = await startDevnet({
         config: localGenesis({ rpcPort, blockTimeMs, supplierUrls }),
         dataDir: join(stateDir, 'devnet'),
-        onError: (error) =>
-          print(`devnet: ${error instanceof Error ? error.message : String(error)}`),
+        onError: (error) => print(`devnet: ${describeError(error)}`),
       })
     } catch (error) {
       if (isDevnetError(error) && error.code === 'INVALID_STORE')
@@ -399,7 +397,7 @@ async function waitForCompletion(info: NetworkInfo, print: (line: string) => voi
       if (response.ok) return
       last = `HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`
     } catch (error) {
-      last = error instanceof Error ? error.message : String(error)
+      last = describeError(error)
     }
     if (Date.now() > deadline)
       throw new CliError('TIMEOUT', 'The gateway did not answer a first completion.', {

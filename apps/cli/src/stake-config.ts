@@ -38,7 +38,6 @@ function load(text: string, file: string): Record<string, unknown> {
     value = parseYaml(text)
   } catch (cause) {
     throw new CliError('INVALID_CONFIG', `${file}: not valid YAML.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

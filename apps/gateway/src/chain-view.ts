@@ -5,7 +5,7 @@ import {
 } from '@decai/app-kit/chain-cache'
 import type { Logger } from '@decai/app-kit/logger'
 import type { ChainClient } from '@decai/chain'
-import { equalBytes } from '@decai/core'
+import { describeError, equalBytes } from '@decai/core'
 import type { ModuleParams, Service, Session } from '@decai/protocol'
 import {
   getSessionGracePeriodEndHeight,
@@ -128,7 +128,7 @@ export class ChainView {
       this.#ready = true
       this.#lastRefreshError = undefined
     } catch (error) {
-      this.#lastRefreshError = error instanceof Error ? error.message : String(error)
+      this.#lastRefreshError = describeError(error)
       this.#o.logger.warn('chain refresh failed', { error })
     }
   }
@@ -233,7 +233,7 @@ export class ChainView {
       session = await client.getSession({ applicationAddress: app, serviceId, height })
     } catch (cause) {
       throw new GatewayError('SESSION_UNAVAILABLE', 'Cannot read the session.', {
-        details: `${serviceId} for ${app} at ${height}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        details: `${serviceId} for ${app} at ${height}: ${describeError(cause)}`,
         cause,
       })
     }
@@ -250,7 +250,6 @@ export class ChainView {
       )
     } catch (cause) {
       throw new GatewayError('SESSION_UNAVAILABLE', "Cannot build the application's ring.", {
-        details: cause instanceof Error ? cause.message : String(cause),
         cause,
       })
     }
@@ -335,7 +334,7 @@ export class ChainView {
       return await this.#publicKeys.get(address)
     } catch (cause) {
       throw new GatewayError('SESSION_UNAVAILABLE', "Cannot read an account's public key.", {
-        details: `${address}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        details: `${address}: ${describeError(cause)}`,
         cause,
       })
     }

@@ -234,7 +234,6 @@ export function loadGatewayConfig(
     raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
   } catch (cause) {
     throw new GatewayError('INVALID_CONFIG', `Cannot parse config file ${path}.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

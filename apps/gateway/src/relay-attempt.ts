@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
+import { describeError } from '@decai/core'
 import {
   type POKTHTTPResponse,
   POKTHTTPResponseSchema,
@@ -55,8 +56,7 @@ const badSignatureCodes: ReadonlySet<SessionErrorCode> = new Set<SessionErrorCod
 
 /** Maps a verification failure to a router reason. */
 export function classifyVerificationError(error: unknown): AttemptFailure {
-  if (!isSessionError(error))
-    return new AttemptFailure('malformed', error instanceof Error ? error.message : String(error))
+  if (!isSessionError(error)) return new AttemptFailure('malformed', describeError(error))
   const code = error.code
   // poktroll's relay miner reports refusals as an unsigned RelayResponse with
   // `relay_miner_error`, a registered {codespace, code}.

@@ -1,5 +1,6 @@
 import { formatSseError, readUsage } from '@decai/app-kit/openai'
 import { SSE_HEADERS } from '@decai/app-kit/sse'
+import { describeError } from '@decai/core'
 import {
   buildRelayRequest,
   createPoktHttpRequest,
@@ -239,9 +240,7 @@ export class RequestRun {
     a.abort.abort()
     void a.iterator.return(undefined).catch(() => {})
     const failure =
-      error instanceof AttemptFailure
-        ? error
-        : new AttemptFailure('connect', error instanceof Error ? error.message : String(error))
+      error instanceof AttemptFailure ? error : new AttemptFailure('connect', describeError(error))
     this.#lastFailure = failure
     this.#unansweredFailure = true
     const labels = { service: this.#serviceId, supplier: a.supplier }

@@ -1,5 +1,7 @@
 // CLI: `pnpm --filter @decai/llm-server start -- --port 8080` (see README.md for every flag).
+
 import { parseArgs } from 'node:util'
+import { describeError } from '@decai/core'
 import {
   defaultModelName,
   getDefaultThreads,
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
     // `pnpm start -- --port 1` passes the separator through; it is not an argument.
     options = parseOptions(args[0] === '--' ? args.slice(1) : args)
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`)
+    process.stderr.write(`${describeError(error)}\n\n${usage}`)
     process.exit(2)
   }
   const server = await startLlmServer(options)

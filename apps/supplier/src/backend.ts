@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
+import { describeError } from '@decai/core'
 import { type POKTHTTPRequest, POKTHTTPRequestSchema, unmarshal } from '@decai/protocol'
 import type { ServiceConfig } from './config.js'
 import { SupplierError } from './errors.js'
@@ -159,7 +160,7 @@ function toBackendError(error: unknown, signal: AbortSignal): SupplierError {
   const reason = signal.reason as unknown
   if (signal.aborted && reason instanceof SupplierError) return reason
   const code = (error as { code?: unknown } | undefined)?.code
-  const message = error instanceof Error ? error.message : String(error)
+  const message = describeError(error)
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH')
     return new SupplierError('BACKEND_UNREACHABLE', 'The backend is unreachable.', {
       details: `${code}: ${message}`,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { describeError } from '@decai/core'
 import {
   getPublicKey,
   isAddress,
@@ -255,7 +256,7 @@ export function parseSupplierConfig(
   } catch (cause) {
     const path =
       config.operator.mnemonic === undefined ? 'operator.privateKey' : 'operator.mnemonic'
-    const message = cause instanceof Error ? cause.message : String(cause)
+    const message = describeError(cause)
     throw invalidConfig([{ path, message }], options.source)
   }
   // Refuse a key that does not sign for the configured address, unless told it is on purpose.
@@ -284,7 +285,6 @@ export function loadSupplierConfig(path: string): SupplierConfig {
     text = readFileSync(path, 'utf8')
   } catch (cause) {
     throw new SupplierError('INVALID_CONFIG', `Cannot read the config file ${path}.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }
@@ -293,7 +293,6 @@ export function loadSupplierConfig(path: string): SupplierConfig {
     parsed = parseYaml(text)
   } catch (cause) {
     throw new SupplierError('INVALID_CONFIG', `The config file ${path} is not valid YAML.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

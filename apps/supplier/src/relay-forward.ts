@@ -1,3 +1,4 @@
+import { describeError } from '@decai/core'
 import {
   type BackendResponse,
   buildBackendRequest,
@@ -41,7 +42,7 @@ export async function forwardRelay(relay: AdmittedRelay): Promise<RelayInFlight 
     return reject(ctx, {
       kind: 'internal',
       reason: 'INVALID_HTTP_PAYLOAD',
-      details: `failed to build the service backend request: ${error instanceof Error ? error.message : String(error)}`,
+      details: `failed to build the service backend request: ${describeError(error)}`,
       request,
       serviceId,
     })

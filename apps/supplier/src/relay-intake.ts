@@ -64,7 +64,7 @@ export function decodeRelay(
   try {
     request = parseRelayRequest(body)
   } catch (error) {
-    const details = error instanceof Error ? error.message : String(error)
+    const details = describeError(error)
     return refuse({ kind: 'unmarshalingRelayRequest', reason: 'RELAY_REQUEST_MALFORMED', details })
   }
   const malformed = checkRelayRequestWellFormed(request)

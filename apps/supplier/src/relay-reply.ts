@@ -80,7 +80,6 @@ export function failureOf(error: SupplierError): [RelayMinerErrorKind, string] {
 export function asSupplierError(error: unknown): SupplierError {
   if (isSupplierError(error)) return error
   return new SupplierError('BACKEND_FAILED', 'The relay failed.', {
-    details: error instanceof Error ? error.message : String(error),
     cause: error,
   })
 }

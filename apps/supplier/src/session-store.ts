@@ -129,7 +129,6 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
     db = new Database(join(dir, 'state.sqlite'))
   } catch (cause) {
     throw new SupplierError('STORE_FAILED', `Cannot open the storage directory ${dir}.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }

@@ -106,7 +106,6 @@ async function listen(app: Hono, address: string): Promise<RunningServer> {
     return await startServer({ fetch: app.fetch, ...splitHostPort(address) })
   } catch (cause) {
     throw new SupplierError('LISTEN_FAILED', `Cannot listen on ${address}.`, {
-      details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
   }
@@ -168,7 +167,6 @@ export async function startSupplier(
       'CHAIN_UNAVAILABLE',
       `Cannot reach the chain at ${config.chain.rpcUrl}.`,
       {
-        details: cause instanceof Error ? cause.message : String(cause),
         cause,
       },
     )

@@ -59,7 +59,6 @@ export function startServer({ fetch, port, host }: StartServerParameters): Promi
     const onError = (cause: unknown) =>
       reject(
         new AppKitError('LISTEN_FAILED', `Cannot listen on ${host}:${port}.`, {
-          details: cause instanceof Error ? cause.message : String(cause),
           cause,
         }),
       )

@@ -1,4 +1,4 @@
-import { equalBytes } from '@decai/core'
+import { describeError, equalBytes } from '@decai/core'
 import { copy, flipBit, getBit, isZero, readU64, setBit } from './bytes.js'
 import { SmstError } from './errors.js'
 import {
@@ -348,6 +348,6 @@ function guard(check: () => string | undefined): string | undefined {
   try {
     return check()
   } catch (error) {
-    return `unreadable proof (${error instanceof Error ? error.message : String(error)})`
+    return `unreadable proof (${describeError(error)})`
   }
 }

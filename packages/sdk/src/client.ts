@@ -320,7 +320,7 @@ function toFailure(
   signal: AbortSignal,
 ): RelayAttemptFailure {
   let code: SdkErrorCode = 'SUPPLIER_UNREACHABLE'
-  let message = error instanceof Error ? error.message : String(error)
+  let message = describeError(error)
   let status: number | undefined
   if (signal.aborted && signal.reason instanceof SdkError) {
     code = signal.reason.code

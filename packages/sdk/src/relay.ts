@@ -135,7 +135,7 @@ const streamFailure = (error: unknown): SdkError => {
       return fail('RELAY_MINER_ERROR', 'The relay miner refused the relay.', error.details, error)
     return fail('RESPONSE_INVALID', 'A stream frame does not verify.', describeError(error), error)
   }
-  const message = error instanceof Error ? error.message : String(error)
+  const message = describeError(error)
   if (error instanceof Error && error.name === 'AbortError')
     return fail('ABORTED', 'The request was aborted.', undefined, error)
   return fail('STREAM_ERROR', 'The stream broke off.', message, error)

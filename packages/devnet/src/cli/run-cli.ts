@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { describeError } from '@decai/core'
 import { type Devnet, startDevnet } from '../devnet.js'
 import { DevnetError, isDevnetError } from '../errors.js'
 import { TEST_MNEMONIC } from '../keys.js'
@@ -47,7 +48,7 @@ function parseCliArgs(argv: string[], cwd: string): ParsedArgs {
     values = parse(argv).values
   } catch (error) {
     throw new DevnetError('INVALID_CONFIG', 'Invalid command-line arguments.', {
-      details: `${error instanceof Error ? error.message : String(error)}\n\n${devnetUsage}`,
+      details: `${describeError(error)}\n\n${devnetUsage}`,
     })
   }
   const at = (path: string) => (isAbsolute(path) ? path : resolve(cwd, path))

@@ -1,6 +1,7 @@
 // Resolving a config into a genesis: names to addresses, amounts to uPOKT, params merged field by
 // field over the defaults, then checked as `pocketd genesis validate` checks a genesis file.
 
+import { describeError } from '@decai/core'
 import { fromJson, toJson } from '@decai/protocol'
 import { RPCType } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -51,9 +52,7 @@ function mergeParams(
         json as Parameters<typeof fromJson>[1],
       ) as never
     } catch (error) {
-      throw invalidConfig(
-        `params.${module} (${schema}): ${error instanceof Error ? error.message : String(error)}`,
-      )
+      throw invalidConfig(`params.${module} (${schema}): ${describeError(error)}`)
     }
   }
   return out
@@ -78,9 +77,7 @@ export function resolveGenesis(input: DevnetConfig): ResolvedGenesis {
     try {
       key = deriveKey(source, index)
     } catch (error) {
-      throw invalidConfig(
-        `account ${a.name}: ${error instanceof Error ? error.message : String(error)}`,
-      )
+      throw invalidConfig(`account ${a.name}: ${describeError(error)}`)
     }
     accounts.push({
       name: a.name,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { describeError } from '@decai/core'
 import { createAdaptorServer } from '@hono/node-server'
 import { Hono } from 'hono'
 import { type WebSocket, WebSocketServer } from 'ws'
@@ -78,7 +79,7 @@ export async function dispatch(ctx: RpcContext, request: JsonRpcRequest): Promis
     return { jsonrpc: '2.0', id, result }
   } catch (error) {
     if (error instanceof RpcError) return errorResponse(id, error)
-    return errorResponse(id, internalError(error instanceof Error ? error.message : String(error)))
+    return errorResponse(id, internalError(describeError(error)))
   }
 }
 
