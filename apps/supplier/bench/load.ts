@@ -342,6 +342,12 @@ async function main() {
   const mined = value('supplier_relays_mined_total')
   const rejected = value('supplier_relays_rejected_total')
   const failed = value('supplier_relays_failed_total')
+  // Which failures, so a regression says what broke (client_gone, backend_failed, ...).
+  const failedReasons = [
+    ...metrics.matchAll(/^supplier_relays_failed_total\{[^}]*reason="([^"]+)"[^}]*\} (\S+)$/gm),
+  ]
+    .filter((m) => Number(m[2]) > 0)
+    .map((m) => `${m[1]} ${m[2]}`)
   const addedSum = value('supplier_added_latency_seconds_sum')
   const addedCount = value('supplier_added_latency_seconds_count')
 
@@ -362,7 +368,7 @@ async function main() {
     `| poktroll HA RelayMiner (published, Go) | — | ~1,182 relays/s, 1.33 ms, 26.19 ms | — |`,
   )
   console.log(
-    `\nRelays served ${served}, mined ${mined}, rejected ${rejected}, failed ${failed}; load generator errors ${rows.reduce((n, [, , r]) => n + r.errors, 0)}.`,
+    `\nRelays served ${served}, mined ${mined}, rejected ${rejected}, failed ${failed}${failedReasons.length > 0 ? ` (${failedReasons.join(', ')})` : ''}; load generator errors ${rows.reduce((n, [, , r]) => n + r.errors, 0)}.`,
   )
   console.log(
     `Mean time the supplier adds per relay (its own metric): ${ms((addedSum / addedCount) * 1000)}.`,

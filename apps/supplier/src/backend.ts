@@ -176,7 +176,29 @@ function toBackendError(error: unknown, signal: AbortSignal): SupplierError {
  * Sends the request and resolves once the backend's headers arrive. Aborting `signal` (with a
  * `SupplierError` as reason) cancels it at any point, body included.
  */
-export function sendBackendRequest(
+export async function sendBackendRequest(
+  request: BackendRequest,
+  parameters: SendBackendRequestParameters,
+): Promise<BackendResponse> {
+  try {
+    return await sendOnce(request, parameters)
+  } catch (error) {
+    // A pooled keep-alive socket that the backend closed as idle (its keep-alive timeout) at
+    // the moment we reused it fails with ECONNRESET before any answer: the backend never saw
+    // the request, so it goes again, once, on a fresh socket (Node's documented remedy).
+    if (!(error instanceof StaleSocketError)) throw error
+    return sendOnce(request, parameters)
+  }
+}
+
+/** ECONNRESET on a reused socket before the response: the request never reached the backend. */
+class StaleSocketError extends SupplierError {
+  constructor(cause: unknown) {
+    super('BACKEND_FAILED', 'The backend closed an idle connection as it was reused.', { cause })
+  }
+}
+
+function sendOnce(
   request: BackendRequest,
   { agent, signal }: SendBackendRequestParameters,
 ): Promise<BackendResponse> {
@@ -196,7 +218,9 @@ export function sendBackendRequest(
     signal.addEventListener('abort', onAbort, { once: true })
     req.once('error', (error) => {
       signal.removeEventListener('abort', onAbort)
-      reject(toBackendError(error, signal))
+      const stale =
+        req.reusedSocket && !signal.aborted && (error as { code?: unknown }).code === 'ECONNRESET'
+      reject(stale ? new StaleSocketError(error) : toBackendError(error, signal))
     })
     req.once('response', (res: IncomingMessage) => {
       const headersMs = performance.now() - started
