@@ -1,4 +1,4 @@
-import { createRingSigner, type RingSigner, serializeRingSignature } from '@decai/crypto'
+import { type RingSigner, ringSign, serializeRingSignature } from '@decai/crypto'
 import {
   clone,
   create,
@@ -82,8 +82,10 @@ export function signRelayRequest(
   const hash = getRelayRequestSignableBytesHash(request)
   let signature: Uint8Array
   try {
-    const ringSigner = signer instanceof Uint8Array ? createRingSigner(signer) : signer
-    signature = serializeRingSignature(ringSigner.sign(hash, ring))
+    // A bare key signs once, without the table a kept signer builds for its later signatures.
+    const ringSignature =
+      signer instanceof Uint8Array ? ringSign(hash, ring, signer) : signer.sign(hash, ring)
+    signature = serializeRingSignature(ringSignature)
   } catch (cause) {
     throw new SessionError('RELAY_SIGNING_FAILED', 'Cannot ring-sign the relay request.', {
       cause,
