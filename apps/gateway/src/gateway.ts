@@ -97,7 +97,7 @@ export async function startGateway(
     logger.warn('supplier in cooldown', { service: serviceId, supplier, reason, ms })
   }
   const supplierLabels = ['service', 'supplier'] as const
-  metrics.addGauge(
+  metrics.gauge(
     'decai_gateway_supplier_score',
     'Routing score per supplier.',
     () =>
@@ -107,7 +107,7 @@ export async function startGateway(
       })),
     supplierLabels,
   )
-  metrics.addGauge(
+  metrics.gauge(
     'decai_gateway_supplier_state',
     'Supplier state: 0 healthy, 1 probation, 2 cooldown.',
     () =>
@@ -117,7 +117,7 @@ export async function startGateway(
       })),
     supplierLabels,
   )
-  metrics.addGauge(
+  metrics.gauge(
     'decai_gateway_supplier_ttft_seconds',
     'Moving average of time to first token per supplier.',
     () =>
@@ -130,7 +130,7 @@ export async function startGateway(
         })),
     supplierLabels,
   )
-  metrics.addGauge('decai_gateway_chain_height', 'Latest block height seen.', () =>
+  metrics.gauge('decai_gateway_chain_height', 'Latest block height seen.', () =>
     Number(view.height),
   )
 

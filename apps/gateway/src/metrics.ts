@@ -1,4 +1,4 @@
-import { createMetrics, type GaugeSample } from '@decai/app-kit/metrics'
+import { createMetrics } from '@decai/app-kit/metrics'
 
 // The gateway's series, prefixed `decai_gateway_`. Label values come from config, the chain
 // (service IDs, supplier addresses) and fixed vocabularies, never from raw client input.
@@ -16,6 +16,8 @@ export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>
 export function createGatewayMetrics() {
   const metrics = createMetrics()
   return {
+    // The registry itself: `gauge` for series read at scrape time, `render`, `respond`.
+    ...metrics,
     requests: metrics.counter(
       'decai_gateway_requests_total',
       'Client requests by endpoint, model and HTTP status.',
@@ -94,16 +96,5 @@ export function createGatewayMetrics() {
       "The gateway's own time per successful request: total minus time waiting on the supplier.",
       overheadBuckets,
     ),
-    /** Adds a series computed at scrape time (supplier scores, states, the chain height). */
-    addGauge<L extends string = never>(
-      name: string,
-      help: string,
-      read: () => number | Iterable<GaugeSample<L>>,
-      labelNames: readonly L[] = [],
-    ): void {
-      metrics.gauge(name, help, read, labelNames)
-    },
-    render: () => metrics.render(),
-    respond: () => metrics.respond(),
   }
 }

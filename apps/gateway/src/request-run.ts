@@ -26,13 +26,7 @@ import type {
   ExecutionOutcome,
   RelayExecutorOptions,
 } from './relay-executor.js'
-import {
-  concat,
-  getOverheadMs,
-  safeJson,
-  upstreamError,
-  wholeAnswerHeaders,
-} from './whole-answer.js'
+import { getOverheadMs, safeJson, upstreamError, wholeAnswerHeaders } from './whole-answer.js'
 
 // One client request, run by relay-executor.ts: the race before the first byte (attempts,
 // retries, hedges, session switches), then the delivery of the winner's answer.
@@ -439,7 +433,7 @@ export class RequestRun {
   #deliverWhole(a: Attempt): void {
     const head = a.head!
     const ok = head.status >= 200 && head.status < 300
-    const body = concat(a.body)
+    const body = a.body.length === 1 ? a.body[0]! : Buffer.concat(a.body)
     const latency = performance.now() - this.#p.receivedAt
     if (ok && !this.#p.stream) {
       this.#o.router.succeeded(this.#serviceId, a.supplier, {

@@ -1,17 +1,6 @@
 // A whole (non-streamed) answer as the client gets it: the supplier's body as is, with the
 // gateway's headers, or, for a backend error, the backend's own OpenAI error.
 
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.length
-  }
-  return out
-}
-
 export function safeJson(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes))

@@ -30,9 +30,9 @@ export function createLlmApp(
     generations: createGenerations(options.requestTimeoutMs),
     createdAt: Math.floor(Date.now() / 1000),
   }
-  metrics.addGauge('llm_sequences_busy', 'Context sequences generating now.', () => engine.busy)
-  metrics.addGauge('llm_sequences_total', 'Context sequences available.', () => engine.parallel)
-  metrics.addGauge('llm_requests_queued', 'Requests waiting for a sequence.', () => engine.queued)
+  metrics.gauge('llm_sequences_busy', 'Context sequences generating now.', () => engine.busy)
+  metrics.gauge('llm_sequences_total', 'Context sequences available.', () => engine.parallel)
+  metrics.gauge('llm_requests_queued', 'Requests waiting for a sequence.', () => engine.queued)
 
   const app = new Hono()
   app.use(async (c, next) => {

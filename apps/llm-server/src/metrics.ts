@@ -11,6 +11,8 @@ export type LlmMetrics = ReturnType<typeof createLlmMetrics>
 export function createLlmMetrics() {
   const metrics = createMetrics()
   return {
+    // The registry itself: `gauge` for series read at scrape time, `render`, `respond`.
+    ...metrics,
     requests: metrics.counter('llm_requests_total', 'HTTP requests by endpoint and status code.', [
       'endpoint',
       'status',
@@ -40,11 +42,5 @@ export function createLlmMetrics() {
       'From request arrival to the last generated token.',
       latencyBuckets,
     ),
-    /** Registers a gauge read at scrape time (queue depth, busy sequences). */
-    addGauge(name: string, help: string, read: () => number): void {
-      metrics.gauge(name, help, read)
-    },
-    render: () => metrics.render(),
-    respond: () => metrics.respond(),
   }
 }

@@ -63,7 +63,7 @@ describe('metrics', () => {
     const metrics = createLlmMetrics()
     metrics.requests.inc({ endpoint: '/v1/models', status: '200' })
     metrics.timeToFirstToken.observe(0.02)
-    metrics.addGauge('llm_sequences_busy', 'Busy.', () => 1)
+    metrics.gauge('llm_sequences_busy', 'Busy.', () => 1)
     const text = await metrics.render()
     expect(text).toContain('llm_requests_total{endpoint="/v1/models",status="200"} 1')
     expect(text).toContain('llm_time_to_first_token_seconds_bucket{le="0.025"} 1')

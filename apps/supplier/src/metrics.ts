@@ -1,4 +1,4 @@
-import { createMetrics, type GaugeSample } from '@decai/app-kit/metrics'
+import { createMetrics } from '@decai/app-kit/metrics'
 
 // The supplier's series, prefixed `supplier_`. Label values are service IDs from config and fixed
 // vocabularies (reasons, results, components), never raw client input.
@@ -16,6 +16,8 @@ export function createSupplierMetrics() {
   const latency = (name: string, help: string) =>
     metrics.histogram(name, help, latencyBuckets, ['service'])
   return {
+    // The registry itself: `gauge` for series read at scrape time, `render`, `respond`.
+    ...metrics,
     relaysServed: metrics.counter(
       'supplier_relays_served_total',
       'Relays answered with a signed response.',
@@ -85,16 +87,5 @@ export function createSupplierMetrics() {
     errors: metrics.counter('supplier_errors_total', 'Internal errors, by component.', [
       'component',
     ]),
-    /** Adds a series computed at scrape time (height, relays in flight, sessions, workers). */
-    addGauge<L extends string = never>(
-      name: string,
-      help: string,
-      read: () => number | Iterable<GaugeSample<L>>,
-      labelNames: readonly L[] = [],
-    ): void {
-      metrics.gauge(name, help, read, labelNames)
-    },
-    render: () => metrics.render(),
-    respond: () => metrics.respond(),
   }
 }

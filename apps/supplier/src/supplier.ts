@@ -203,9 +203,9 @@ export async function startSupplier(
     ]),
   )
   const inFlight = { count: 0 }
-  metrics.addGauge('supplier_block_height', 'Latest block seen.', () => Number(chain.height))
-  metrics.addGauge('supplier_relays_in_flight', 'Relays being served.', () => inFlight.count)
-  metrics.addGauge(
+  metrics.gauge('supplier_block_height', 'Latest block seen.', () => Number(chain.height))
+  metrics.gauge('supplier_relays_in_flight', 'Relays being served.', () => inFlight.count)
+  metrics.gauge(
     'supplier_sessions',
     'Sessions on record, by lifecycle state.',
     () => {
@@ -231,7 +231,7 @@ export async function startSupplier(
         })
       : undefined
 
-  metrics.addGauge(
+  metrics.gauge(
     'supplier_verify_workers',
     'Live verification worker threads.',
     () => verifyPool?.size ?? 0,

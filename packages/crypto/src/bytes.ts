@@ -39,18 +39,6 @@ export function assertBytes(
   }
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const p of parts) length += p.length
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
-
 /** Big-endian unsigned integer of `bytes` (0 for no bytes). */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
   return bytes.length === 0 ? 0n : BigInt(`0x${nobleBytesToHex(bytes)}`)

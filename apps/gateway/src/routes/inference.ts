@@ -108,13 +108,7 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
     }
     chunks.push(value)
   }
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
+  return Buffer.concat(chunks, size)
 }
 
 /** The model the request names (served on this endpoint, allowed for the key) and `stream`. */

@@ -138,16 +138,6 @@ export function hexToBytes(hex: string): Uint8Array {
   return out
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
-
 /** The smaller of two bigints (Math.min takes numbers only). */
 export function minBigint(a: bigint, b: bigint): bigint {
   return a < b ? a : b
