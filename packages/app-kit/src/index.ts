@@ -7,6 +7,12 @@ export {
   resolveApplicationRing,
 } from './chain-cache.js'
 export {
+  type CreateCorsMiddlewareParameters,
+  createCorsMiddleware,
+  DEFAULT_CORS_MAX_AGE_SECONDS,
+  isCorsOrigin,
+} from './cors.js'
+export {
   AppKitError,
   type AppKitErrorCode,
   appKitErrorCodes,

@@ -1,0 +1,53 @@
+import type { MiddlewareHandler } from 'hono'
+import { cors } from 'hono/cors'
+
+// Cross-origin access for browser clients, on hono's `cors` middleware. The origins come from the
+// app's config: none by default (a browser page may then only call the app from its own origin),
+// a list of exact origins, or `*` for any (only for a local network). A preflight always answers
+// 204; for an origin not on the list it carries no `Access-Control-Allow-Origin`, which is how
+// the browser learns it is refused. The headers go on every answer, streamed bodies included:
+// they are set on the response head before the handler runs.
+
+/** Chromium caps `Access-Control-Max-Age` at two hours; longer values are cut to it. */
+export const DEFAULT_CORS_MAX_AGE_SECONDS = 7200
+
+export type CreateCorsMiddlewareParameters = {
+  /** Exact origins (`https://app.example`), or `*` for any; empty: no cross-origin access. */
+  allowedOrigins: readonly string[]
+  /** Request headers a page may send (the preflight's `Access-Control-Allow-Headers`). */
+  allowHeaders: readonly string[]
+  /** Response headers a page may read beyond the CORS-safelisted ones. */
+  exposeHeaders?: readonly string[]
+  /** Methods a page may use; default GET, HEAD and POST. */
+  allowMethods?: readonly string[]
+  /** How long a browser may reuse a preflight answer; default {@link DEFAULT_CORS_MAX_AGE_SECONDS}. */
+  maxAgeSeconds?: number
+}
+
+/**
+ * Whether `text` is an allowed-origin entry: `*`, or an http(s) origin written as browsers send
+ * it in the `Origin` header (scheme, host and port only; no path, no trailing slash).
+ */
+export function isCorsOrigin(text: string): boolean {
+  if (text === '*') return true
+  // No pattern matching: `https://*.example` would parse, and then never match.
+  if (text.includes('*')) return false
+  try {
+    const url = new URL(text)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text
+  } catch {
+    return false
+  }
+}
+
+/** The CORS middleware of an app, for `app.use(path, …)`. */
+export function createCorsMiddleware(parameters: CreateCorsMiddlewareParameters): MiddlewareHandler {
+  const allowed = new Set(parameters.allowedOrigins)
+  return cors({
+    origin: allowed.has('*') ? '*' : (origin) => (allowed.has(origin) ? origin : null),
+    allowHeaders: [...parameters.allowHeaders],
+    exposeHeaders: [...(parameters.exposeHeaders ?? [])],
+    allowMethods: [...(parameters.allowMethods ?? ['GET', 'HEAD', 'POST'])],
+    maxAge: parameters.maxAgeSeconds ?? DEFAULT_CORS_MAX_AGE_SECONDS,
+  })
+}
