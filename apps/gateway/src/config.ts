@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { DEFAULT_CORS_MAX_AGE_SECONDS, isCorsOrigin } from '@decai/app-kit/cors'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { GatewayError } from './errors.js'
@@ -109,6 +110,24 @@ export const gatewayConfigSchema = z
         required: z.boolean().default(true),
         /** Bearer token of the `/admin/*` endpoints; without it they are off. */
         adminToken: z.string().min(16).optional(),
+      })
+      .strict()
+      .prefault({}),
+    cors: z
+      .object({
+        /**
+         * Origins whose pages may call `/v1/*` from a browser: exact origins
+         * (`https://app.example`) or `*` for any. Default none: same-origin pages only.
+         */
+        allowedOrigins: z
+          .array(
+            z.string().refine(isCorsOrigin, {
+              message: 'expected * or an origin such as https://app.example (no path)',
+            }),
+          )
+          .default([]),
+        /** How long a browser may reuse a preflight answer (Chromium caps it at 7200). */
+        maxAgeSeconds: z.number().int().nonnegative().default(DEFAULT_CORS_MAX_AGE_SECONDS),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,6 @@
 import type http from 'node:http'
 import type https from 'node:https'
+import { createCorsMiddleware } from '@decai/app-kit/cors'
 import type { Logger } from '@decai/app-kit/logger'
 import {
   RELAY_STREAM_CONTENT_TYPE,
@@ -52,6 +53,8 @@ export type RelayServerContext = {
   verifyPool?: VerifyPool | undefined
   /** Relays in flight, for the gauge and for a graceful stop. */
   inFlight: { count: number }
+  /** Browser access (`@decai/sdk` in direct mode); none when omitted. */
+  cors?: { allowedOrigins: readonly string[]; maxAgeSeconds: number } | undefined
 }
 
 /** The relay endpoint: poktroll's wire (POST a `RelayRequest`, get a `RelayResponse`) and streams. */
@@ -61,6 +64,16 @@ export function createRelayApp(ctx: RelayServerContext): Hono {
     ...[...ctx.services.values()].map((s) => s.config.maxRequestBytes),
   )
 
+  // A browser relay is a POST of protobuf bytes that asks for a signed stream: both headers need
+  // a preflight. The SDK reads only the content type of the answer, which is always readable.
+  app.use(
+    '*',
+    createCorsMiddleware({
+      allowedOrigins: ctx.cors?.allowedOrigins ?? [],
+      allowHeaders: ['Content-Type', RELAY_STREAM_HEADER],
+      ...(ctx.cors ? { maxAgeSeconds: ctx.cors.maxAgeSeconds } : {}),
+    }),
+  )
   app.get('/healthz', (c) => c.json({ status: 'ok', height: ctx.chain.height.toString() }))
   // Whatever escapes (a chain read failing mid-relay, a bug) still gets poktroll's error shape.
   app.onError((error) => {

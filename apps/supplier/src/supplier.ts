@@ -250,6 +250,7 @@ export async function startSupplier(
     isSealed: lifecycle.isSealed,
     verifyPool,
     inFlight,
+    cors: config.cors,
   })
 
   let lastBlockAt = Date.now()

@@ -41,7 +41,9 @@ export function isCorsOrigin(text: string): boolean {
 }
 
 /** The CORS middleware of an app, for `app.use(path, …)`. */
-export function createCorsMiddleware(parameters: CreateCorsMiddlewareParameters): MiddlewareHandler {
+export function createCorsMiddleware(
+  parameters: CreateCorsMiddlewareParameters,
+): MiddlewareHandler {
   const allowed = new Set(parameters.allowedOrigins)
   return cors({
     origin: allowed.has('*') ? '*' : (origin) => (allowed.has(origin) ? origin : null),

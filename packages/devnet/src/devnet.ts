@@ -5,7 +5,7 @@ import { addressBytes, bech32Address } from './app/codec.js'
 import type { ChainInfo } from './app/context.js'
 import { initGenesis } from './app/genesis.js'
 import { withDefaults } from './config/defaults.js'
-import { loadConfigFile } from './config/load.js'
+import { invalidConfig, loadConfigFile } from './config/load.js'
 import { genesisDigest, resolveGenesis } from './config/resolve.js'
 import type { DevnetConfig, ResolvedGenesis } from './config/types.js'
 import { DevnetError } from './errors.js'
@@ -14,7 +14,7 @@ import { Node } from './node/node.js'
 import type { StoredBlock } from './node/types.js'
 import { b64, consensusParamsJson, hex, rfc3339 } from './rpc/comet-json.js'
 import type { RpcContext } from './rpc/methods.js'
-import { type RpcServer, startRpcServer } from './rpc/server.js'
+import { isCorsOrigin, type RpcServer, startRpcServer } from './rpc/server.js'
 
 export type StartDevnetOptions = {
   /** A config object, or the path of a YAML/JSON config file. */
@@ -106,6 +106,12 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   const raw =
     typeof options.config === 'string' ? loadConfigFile(options.config) : (options.config ?? {})
   const config = withDefaults(raw)
+  const corsOrigins = config.rpc?.corsAllowedOrigins ?? []
+  const badOrigin = corsOrigins.find((o) => typeof o !== 'string' || !isCorsOrigin(o))
+  if (badOrigin !== undefined)
+    throw invalidConfig(
+      `rpc.corsAllowedOrigins: ${JSON.stringify(badOrigin)} is not * or an origin such as https://app.example`,
+    )
   const genesis = resolveGenesis(config)
   const blockTimeMs = options.blockTimeMs ?? config.blockTimeMs ?? 1000
   const dataDir = options.dataDir ?? config.dataDir ?? ':memory:'
@@ -152,7 +158,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   }
   let server: RpcServer
   try {
-    server = await startRpcServer(ctx, host, port)
+    server = await startRpcServer(ctx, host, port, corsOrigins)
   } catch (error) {
     store.close()
     throw error

@@ -51,7 +51,15 @@ export type DevnetConfig = {
   chainId?: string
   /** Milliseconds between blocks; 0 produces blocks only on demand. */
   blockTimeMs?: number
-  rpc?: { host?: string; port?: number }
+  rpc?: {
+    host?: string
+    port?: number
+    /**
+     * Origins whose pages may call the RPC from a browser, as CometBFT's `cors_allowed_origins`:
+     * exact origins (`https://app.example`) or `*` for any. Default none.
+     */
+    corsAllowedOrigins?: string[]
+  }
   /** Where the SQLite store lives; `:memory:` keeps nothing. */
   dataDir?: string
   /** Mnemonic the indexed accounts derive from (the public TEST mnemonic by default). */

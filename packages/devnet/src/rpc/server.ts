@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import { describeError } from '@decai/core'
 import { createAdaptorServer } from '@hono/node-server'
 import { Hono } from 'hono'
+import { cors } from 'hono/cors'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { DevnetError } from '../errors.js'
 import type { StoredBlock, TxRecord } from '../node/types.js'
@@ -213,13 +214,44 @@ class Client {
 
 export type RpcServer = { url: string; port: number; close(): Promise<void> }
 
+/**
+ * CometBFT's CORS handler, for browser clients: the origins of `cors_allowed_origins` (`*` for
+ * any), its methods and request headers. The websocket is not subject to CORS.
+ */
+function rpcCors(allowedOrigins: readonly string[]) {
+  const allowed = new Set(allowedOrigins)
+  return cors({
+    origin: allowed.has('*') ? '*' : (origin) => (allowed.has(origin) ? origin : null),
+    allowMethods: ['HEAD', 'GET', 'POST'],
+    allowHeaders: ['Origin', 'Accept', 'Content-Type', 'X-Requested-With', 'X-Server-Time'],
+    exposeHeaders: ['X-Server-Time'],
+    maxAge: 7200,
+  })
+}
+
+/** Whether `text` is a `corsAllowedOrigins` entry: `*` or an origin as a browser sends it. */
+export function isCorsOrigin(text: string): boolean {
+  if (text === '*') return true
+  if (text.includes('*')) return false
+  try {
+    const url = new URL(text)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text
+  } catch {
+    return false
+  }
+}
+
 /** Serves CometBFT JSON-RPC over HTTP (POST and GET) and a websocket at `/websocket`. */
 export async function startRpcServer(
   ctx: RpcContext,
   host: string,
   port: number,
+  corsAllowedOrigins: readonly string[] = [],
 ): Promise<RpcServer> {
   const app = new Hono()
+  // Without origins, CometBFT installs no CORS handler at all: a preflight is answered like any
+  // other request, with no Access-Control-* header, and the browser refuses the call.
+  if (corsAllowedOrigins.length > 0) app.use('*', rpcCors(corsAllowedOrigins))
   app.post('/', async (c) => {
     let body: unknown
     try {
