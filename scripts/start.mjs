@@ -91,7 +91,9 @@ function banner(info, readyMs) {
     `  service     ${info.serviceId}: ${info.model}, owned by the champion ${info.champion.address}`,
     `  gateway     ${info.gateway.baseUrl}  (OpenAI-compatible)`,
     `  application ${info.application.address}  (delegates to the gateway ${info.gateway.address})`,
-    ...info.suppliers.map((s) => `  ${s.name.padEnd(11)} ${s.url}  ${s.operatorAddress}`),
+    ...info.suppliers.map(
+      (s) => `  ${s.name.padEnd(11)} ${s.url}  ${s.operatorAddress}  (metrics ${s.metricsUrl})`,
+    ),
     '',
     `  API key     ${info.gateway.apiKey}`,
     `  facts       ${info.dataDir}/network.json   logs ${info.dataDir}/logs/`,

@@ -20,7 +20,14 @@ export type NetworkInfo = {
   gateway: { url: string; baseUrl: string; address: string; apiKey: string }
   application: { name: string; address: string }
   champion: { name: string; address: string }
-  suppliers: { name: string; operatorAddress: string; url: string; backendUrl: string }[]
+  suppliers: {
+    name: string
+    operatorAddress: string
+    url: string
+    /** `/metrics`, `/healthz`, `/usage` and `/sessions` of the supplier. */
+    metricsUrl?: string
+    backendUrl: string
+  }[]
   startedAt: string
 }
 

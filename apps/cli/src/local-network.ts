@@ -28,6 +28,13 @@ import { formatPokt } from './output.js'
 
 export const LOCAL_SERVICE_ID = 'llm'
 export const LOCAL_MODEL = 'smollm2-135m-instruct'
+/** The context window each local LLM server gives the model (the gateway shows it in /v1/models). */
+export const LOCAL_CONTEXT_SIZE = 2048
+/**
+ * Browser pages of any origin may call the local network (the RPC, the suppliers, the gateway):
+ * it runs on this machine with public TEST keys. Production configs list their origins.
+ */
+const LOCAL_CORS_ORIGINS = ['*']
 
 /** What `startLocalNetwork` needs of `@decai/llm-server` (ensureModel, startLlmServer). */
 export type LlmServerModule = {
@@ -36,6 +43,7 @@ export type LlmServerModule = {
     port?: number
     modelPath?: string
     threads?: number
+    contextSize?: number
     parallel?: number
     embeddings?: boolean
   }): Promise<{ url: string; stop(): Promise<void> }>
@@ -48,6 +56,7 @@ export type SupplierModule = {
     options?: { logger?: Logger },
   ): Promise<{
     url: string
+    metricsUrl?: string | undefined
     operatorAddress: string
     listSessions(): SessionLike[]
     stop(): Promise<void>
@@ -111,7 +120,7 @@ export function localGenesis(parameters: {
   return {
     chainId: 'pocket',
     blockTimeMs: parameters.blockTimeMs,
-    rpc: { host: '127.0.0.1', port: parameters.rpcPort },
+    rpc: { host: '127.0.0.1', port: parameters.rpcPort, corsAllowedOrigins: LOCAL_CORS_ORIGINS },
     accounts: [
       ...defaultAccounts,
       { name: 'champion', index: 10, balance: 1_000n * pokt },
@@ -234,6 +243,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
           port: 0,
           modelPath,
           threads: 1,
+          contextSize: LOCAL_CONTEXT_SIZE,
           parallel: 2,
           embeddings: false,
         }),
@@ -258,7 +268,10 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
           operator: { privateKey: key.privateKey, address: key.address },
           chain: { rpcUrl: devnet.rpcUrl, gasPrice: '0upokt', pollingInterval: '500ms' },
           listenAddress: new URL(url).host,
-          metricsAddress: false,
+          // docs/supplier.md's /metrics, /healthz, /usage and /sessions, on a free port
+          // (network.json and the banner name it).
+          metricsAddress: '127.0.0.1:0',
+          cors: { allowedOrigins: LOCAL_CORS_ORIGINS },
           storage: { dir: join(stateDir, name) },
           services: [{ id: LOCAL_SERVICE_ID, backendUrl: backends[i]!.url, timeout: '120s' }],
           log: { level: 'info' },
@@ -268,7 +281,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       running.push({ name, stop: () => supplier.stop() })
       suppliers.push({ name, supplier, backendUrl: backends[i]!.url })
       print(
-        `${name.padEnd(11)} ${supplier.url}  ${supplier.operatorAddress}  → ${backends[i]!.url}`,
+        `${name.padEnd(11)} ${supplier.url}  ${supplier.operatorAddress}  → ${backends[i]!.url}  (metrics ${supplier.metricsUrl})`,
       )
     }
 
@@ -280,8 +293,14 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         chain: { rpcUrl: devnet.rpcUrl, blockTransport: 'polling', pollingIntervalMs: 500 },
         gateway: { privateKey: gatewayKey.privateKey },
         models: [
-          { name: LOCAL_MODEL, serviceId: LOCAL_SERVICE_ID, endpoints: ['chat', 'completions'] },
+          {
+            name: LOCAL_MODEL,
+            serviceId: LOCAL_SERVICE_ID,
+            endpoints: ['chat', 'completions'],
+            contextLength: LOCAL_CONTEXT_SIZE,
+          },
         ],
+        cors: { allowedOrigins: LOCAL_CORS_ORIGINS },
         discovery: { serviceCards: false },
         store: { path: join(stateDir, 'gateway.sqlite') },
         log: { level: 'info' },
@@ -315,6 +334,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         name: s.name,
         operatorAddress: s.supplier.operatorAddress,
         url: s.supplier.url,
+        ...(s.supplier.metricsUrl ? { metricsUrl: s.supplier.metricsUrl } : {}),
         backendUrl: s.backendUrl,
       })),
       startedAt: new Date(started).toISOString(),

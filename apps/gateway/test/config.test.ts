@@ -19,6 +19,17 @@ describe('gateway config', () => {
     expect(config.routing).toMatchObject({ maxAttempts: 4, hedge: true, failureThreshold: 3 })
     expect(config.timeouts.keepAliveMs).toBe(15_000)
     expect(config.applications).toBeUndefined()
+    // No browser origin unless configured; preflights cached for Chromium's maximum.
+    expect(config.cors).toEqual({ allowedOrigins: [], maxAgeSeconds: 7200 })
+  })
+
+  it('takes CORS origins as browsers send them, or *', () => {
+    const cors = (allowedOrigins: string[]) =>
+      parseGatewayConfig({ gateway: { privateKey: key }, cors: { allowedOrigins } }).cors
+    expect(cors(['https://app.example', 'http://127.0.0.1:5173']).allowedOrigins).toHaveLength(2)
+    expect(cors(['*']).allowedOrigins).toEqual(['*'])
+    for (const bad of ['https://app.example/', 'app.example', 'https://*.example'])
+      expect(() => cors([bad]), bad).toThrow(/cors\.allowedOrigins\.0/)
   })
 
   it('reports every bad field with its path', () => {

@@ -6,9 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Logger } from '@decai/app-kit/logger'
 import { generatePrivateKey } from '@decai/crypto'
 import { type Devnet, type DevnetConfig, defaultAccounts, startDevnet } from '@decai/devnet'
-import { type Supplier, startSupplier } from '@decai/supplier'
+import { type Supplier, type SupplierConfigInput, startSupplier } from '@decai/supplier'
 import { type Gateway, type GatewayConfigInput, startGateway } from '../src/index.js'
 
 export const SERVICE_ID = 'llm'
@@ -49,8 +50,12 @@ export type NetworkOptions = {
   gateway?: Partial<GatewayConfigInput>
   /** A second application (`user1`) delegating to the gateway too. */
   secondApplication?: boolean
-  /** Extra devnet config merged in (services, params). */
+  /** Extra devnet config merged in (services, params, rpc). */
   devnet?: Partial<DevnetConfig>
+  /** Extra config of every real supplier. */
+  supplier?: Partial<SupplierConfigInput>
+  /** Where the gateway and the suppliers log (default: nowhere). */
+  loggers?: { gateway?: Logger; supplier?: Logger }
 }
 
 export type StakedSupplier = {
@@ -83,22 +88,25 @@ export type SupplierNetwork = Omit<Network, 'gateway'> & {
 export async function startNetwork(options: NetworkOptions): Promise<Network> {
   const network = await startSupplierNetwork(options)
   try {
-    const gateway = await startGateway({
-      listen: { port: 0 },
-      chain: { rpcUrl: network.devnet.rpcUrl, pollingIntervalMs: 100, blockTransport: 'polling' },
-      gateway: { privateKey: network.gatewayPrivateKey },
-      models: [
-        {
-          name: MODEL,
-          serviceId: SERVICE_ID,
-          pricing: { promptPerMillion: 1, completionPerMillion: 2 },
-        },
-      ],
-      store: { path: ':memory:' },
-      auth: { adminToken: ADMIN_TOKEN },
-      log: { level: 'silent' },
-      ...options.gateway,
-    })
+    const gateway = await startGateway(
+      {
+        listen: { port: 0 },
+        chain: { rpcUrl: network.devnet.rpcUrl, pollingIntervalMs: 100, blockTransport: 'polling' },
+        gateway: { privateKey: network.gatewayPrivateKey },
+        models: [
+          {
+            name: MODEL,
+            serviceId: SERVICE_ID,
+            pricing: { promptPerMillion: 1, completionPerMillion: 2 },
+          },
+        ],
+        store: { path: ':memory:' },
+        auth: { adminToken: ADMIN_TOKEN },
+        log: { level: 'silent' },
+        ...options.gateway,
+      },
+      options.loggers?.gateway ? { logger: options.loggers.gateway } : {},
+    )
     return {
       ...network,
       gateway,
@@ -123,6 +131,7 @@ export async function startSupplierNetwork(options: NetworkOptions): Promise<Sup
     blockTimeMs: options.blockTimeMs ?? 500,
     onError: () => {},
     config: {
+      ...(options.devnet?.rpc ? { rpc: options.devnet.rpc } : {}),
       accounts: [
         ...defaultAccounts,
         { name: 'supplier3', index: 10, balance: 1_000_000_000_000n },
@@ -216,8 +225,9 @@ export async function startSupplierNetwork(options: NetworkOptions): Promise<Sup
           storage: { dir: tempDir('decai-gateway-supplier-') },
           services: [{ id: SERVICE_ID, backendUrl, timeout: '60s' }],
           log: { level: 'silent' },
+          ...options.supplier,
         },
-        {},
+        options.loggers?.supplier ? { logger: options.loggers.supplier } : {},
       )
     }
     return {

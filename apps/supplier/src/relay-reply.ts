@@ -43,7 +43,20 @@ export function reject(ctx: ReplyContext, rejection: Rejection): Response {
   )
 }
 
-/** Fails an accepted relay: counted in `relaysFailed`, logged at warn. */
+/**
+ * Logs a failed relay: at warn, except a client that left, which is routine (a gateway drops the
+ * losing hedge, a user closes the page) and goes to debug; `relaysFailed` still counts it.
+ */
+export function logRelayFailure(
+  ctx: Pick<ReplyContext, 'logger'>,
+  message: string,
+  fields: { reason: string; service: string; error: SupplierError },
+): void {
+  if (fields.error.code === 'CLIENT_GONE') ctx.logger.debug(`${message}: the client left`, fields)
+  else ctx.logger.warn(message, fields)
+}
+
+/** Fails an accepted relay: counted in `relaysFailed`, logged at warn (see logRelayFailure). */
 export function fail(
   ctx: ReplyContext,
   error: SupplierError,
@@ -52,7 +65,7 @@ export function fail(
 ): Response {
   const [kind, reason] = failureOf(error)
   ctx.metrics.relaysFailed.inc({ service: serviceId, reason })
-  ctx.logger.warn('relay failed', { reason, service: serviceId, error })
+  logRelayFailure(ctx, 'relay failed', { reason, service: serviceId, error })
   return new Response(
     asBody(serializeRelayErrorResponse(createRelayMinerError(kind, describeError(error)), request)),
     { status: 200, headers: octetStream },

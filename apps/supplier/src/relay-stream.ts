@@ -6,7 +6,7 @@ import { createSseMeter, type SseMeter } from './metering.js'
 import { createRelayMinerError } from './relay-errors.js'
 import type { RelayInFlight } from './relay-forward.js'
 import { type MineOutcome, mineAnswer, record } from './relay-mine.js'
-import { asSupplierError, failureOf, tooLarge } from './relay-reply.js'
+import { asSupplierError, failureOf, logRelayFailure, tooLarge } from './relay-reply.js'
 import { toPoktHttpResponse } from './relay-respond.js'
 
 // The streaming variant (`pokt-relay-stream/v1`, packages/session/docs/streaming.md): a signed
@@ -129,7 +129,7 @@ function failStream(relay: RelayInFlight, failure: SupplierError, sink: FrameSin
   relay.release()
   const [, reason] = failureOf(failure)
   ctx.metrics.relaysFailed.inc({ service: serviceId, reason })
-  ctx.logger.warn('streamed relay failed', { reason, service: serviceId, error: failure })
+  logRelayFailure(ctx, 'streamed relay failed', { reason, service: serviceId, error: failure })
   sink.end(errorFrame(relay.request, failure))
 }
 

@@ -66,6 +66,21 @@ describe('config', () => {
     })
     expect(config.rateLimit.enabled).toBe(true)
     expect(config.log.level).toBe('info')
+    expect(config.cors).toEqual({ allowedOrigins: [], maxAgeSeconds: 7200 })
+  })
+
+  it('takes CORS origins as browsers send them, or *', () => {
+    const origins = ['https://app.example', '*']
+    expect(parseSupplierConfig({ ...valid, cors: { allowedOrigins: origins } }).cors).toEqual({
+      allowedOrigins: origins,
+      maxAgeSeconds: 7200,
+    })
+    expect(issuesOf({ ...valid, cors: { allowedOrigins: ['https://app.example/v1'] } })).toEqual([
+      {
+        path: 'cors.allowedOrigins[0]',
+        message: 'expected * or an origin such as https://app.example (no path)',
+      },
+    ])
   })
 
   it('names the path of every bad field', () => {

@@ -25,14 +25,20 @@ export function listVisibleModels(
     .filter((m) => key?.models == null || key.models.includes(m.name))
 }
 
-/** A catalog model as OpenAI's `model` object. */
+/**
+ * A catalog model as OpenAI's `model` object. OpenAI's own has no context length; the context
+ * length goes under the two names clients look for: `context_length` (OpenRouter, LiteLLM) and
+ * `max_model_len` (vLLM, and this project's llm-server).
+ */
 export function toOpenAiModel(m: CatalogModel) {
   return {
     id: m.name,
     object: 'model',
     created: 0,
     owned_by: m.serviceId,
-    ...(m.contextLength !== undefined ? { context_length: m.contextLength } : {}),
+    ...(m.contextLength !== undefined
+      ? { context_length: m.contextLength, max_model_len: m.contextLength }
+      : {}),
   }
 }
 
