@@ -1,0 +1,213 @@
+// A web app on the local network, in a real browser: headless Chromium (Debian's `chromium`,
+// driven by playwright-core) opens a page served on its own origin, a port away from everything
+// it calls. The page (test/browser/page.ts, bundled by esbuild) streams a completion straight
+// from the suppliers with `@decai/sdk` in direct mode (the session from the devnet's RPC, relays
+// signed in the page, frames verified as they arrive) and through the gateway with the `openai`
+// client. The devnet RPC, the suppliers and the gateway allow that origin and no other: the same
+// page served from a second origin is refused by the browser's CORS check.
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { join } from 'node:path'
+import { type LlmServer, startLlmServer } from '@decai/llm-server'
+import { build } from 'esbuild'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DirectParameters, GatewayParameters, StreamResult } from './browser/page.js'
+import { listenHttp, MODEL, type Network, SERVICE_ID, startNetwork } from './helpers.js'
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+// CI installs the browser and sets this, so that a missing browser fails there instead of skipping.
+const required = process.env['DECAI_REQUIRE_BROWSER'] === '1'
+const available = existsSync(CHROMIUM)
+if (!available && !required)
+  console.warn(`browser.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: string }
+type PageServer = { url: string; stop(): Promise<void> }
+
+let llm: LlmServer
+let net: Network
+let allowedPage: PageServer
+let otherPage: PageServer
+let browser: Browser
+let apiKey: string
+let appKey: string
+
+/** Serves the page and its bundle on a port of its own: an origin of its own. */
+async function servePage(bundle: string): Promise<PageServer> {
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>DecAI in a browser</title>' +
+    '<script type="module" src="/page.js"></script>'
+  return listenHttp(
+    createServer((req, res) => {
+      if (req.url === '/page.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
+        res.end(bundle)
+      } else if (req.url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        res.end(html)
+      } else {
+        res.writeHead(404)
+        res.end()
+      }
+    }),
+  )
+}
+
+async function bundlePage(): Promise<string> {
+  const result = await build({
+    entryPoints: [join(import.meta.dirname, 'browser/page.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'error',
+  })
+  return result.outputFiles[0]!.text
+}
+
+/** A fresh tab on `origin` with the page loaded; browser console errors are collected. */
+async function openPage(origin: string): Promise<{ page: Page; console: string[] }> {
+  const page = await browser.newPage()
+  const lines: string[] = []
+  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`))
+  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`))
+  await page.goto(`${origin}/`)
+  await page.waitForFunction(() => 'streamThroughGateway' in globalThis)
+  return { page, console: lines }
+}
+
+const direct = (page: Page, p: DirectParameters) =>
+  page.evaluate(
+    (q) =>
+      (
+        globalThis as unknown as {
+          streamDirect(q: DirectParameters): Promise<Settled<StreamResult>>
+        }
+      ).streamDirect(q),
+    p,
+  )
+const viaGateway = (page: Page, p: GatewayParameters) =>
+  page.evaluate(
+    (q) =>
+      (
+        globalThis as unknown as {
+          streamThroughGateway(q: GatewayParameters): Promise<Settled<StreamResult>>
+        }
+      ).streamThroughGateway(q),
+    p,
+  )
+
+const prompt = 'What is the capital of France?'
+
+describe.skipIf(!available && !required)('a web app in headless Chromium', () => {
+  beforeAll(async () => {
+    const bundle = await bundlePage()
+    allowedPage = await servePage(bundle)
+    otherPage = await servePage(bundle)
+    const origins = [allowedPage.url]
+    llm = await startLlmServer({ port: 0, threads: 1, parallel: 2 })
+    net = await startNetwork({
+      suppliers: ['good', 'good'],
+      backendUrl: llm.url,
+      devnet: { rpc: { corsAllowedOrigins: origins } },
+      supplier: { cors: { allowedOrigins: origins } },
+      gateway: { cors: { allowedOrigins: origins } },
+    })
+    ;({ key: apiKey } = net.gateway.createApiKey({ name: 'browser' }))
+    appKey = net.devnet.accounts.find((a) => a.name === 'application')!.privateKey!
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Root in a container has no user namespaces for Chromium's sandbox.
+      args: ['--no-sandbox'],
+    })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await net?.stop()
+    await llm?.stop()
+    await allowedPage?.stop()
+    await otherPage?.stop()
+  })
+
+  it('streams a verified completion straight from a supplier with @decai/sdk', async () => {
+    const { page, console: lines } = await openPage(allowedPage.url)
+    const result = await direct(page, {
+      rpcUrl: net.devnet.rpcUrl,
+      key: appKey,
+      service: SERVICE_ID,
+      prompt,
+    })
+    expect(result, lines.join('\n')).toMatchObject({ ok: true })
+    const value = (result as { value: StreamResult }).value
+    expect(value.streamed).toBe(true)
+    expect(net.suppliers.map((s) => s.address)).toContain(value.supplier)
+    expect(value.text.trim().length).toBeGreaterThan(0)
+    expect(value.chunks).toBeGreaterThan(2)
+    expect(value.usage!.prompt_tokens).toBeGreaterThan(0)
+    expect(value.usage!.completion_tokens).toBeGreaterThan(0)
+    expect(value.usage!.total_tokens).toBe(
+      value.usage!.prompt_tokens + value.usage!.completion_tokens,
+    )
+    console.log(
+      `browser, @decai/sdk direct: ${JSON.stringify(value.text)} ${JSON.stringify(value.usage)}`,
+    )
+    await page.close()
+  })
+
+  it('streams a completion through the gateway with the openai client', async () => {
+    const { page, console: lines } = await openPage(allowedPage.url)
+    const result = await viaGateway(page, {
+      baseURL: net.gateway.baseUrl,
+      apiKey,
+      model: MODEL,
+      prompt,
+    })
+    expect(result, lines.join('\n')).toMatchObject({ ok: true })
+    const value = (result as { value: StreamResult }).value
+    expect(value.streamed).toBe(true)
+    // The page could read the exposed header.
+    expect(net.suppliers.map((s) => s.address)).toContain(value.supplier)
+    expect(value.text.trim().length).toBeGreaterThan(0)
+    expect(value.usage!.prompt_tokens).toBeGreaterThan(0)
+    expect(value.usage!.completion_tokens).toBeGreaterThan(0)
+    console.log(
+      `browser, openai via gateway: ${JSON.stringify(value.text)} ${JSON.stringify(value.usage)}`,
+    )
+    await page.close()
+  })
+
+  it('refuses a page from an origin that is not allowed', async () => {
+    const { page, console: lines } = await openPage(otherPage.url)
+    const gateway = await viaGateway(page, {
+      baseURL: net.gateway.baseUrl,
+      apiKey,
+      model: MODEL,
+      prompt,
+    })
+    expect(gateway.ok).toBe(false)
+    expect((gateway as { error: string }).error).toMatch(/Connection error/)
+    const sdk = await direct(page, {
+      rpcUrl: net.devnet.rpcUrl,
+      key: appKey,
+      service: SERVICE_ID,
+      prompt,
+    })
+    expect(sdk.ok).toBe(false)
+    expect((sdk as { error: string }).error).toContain('CHAIN_QUERY_FAILED')
+    // The browser says why: its CORS check, for the gateway and for the RPC.
+    const blocked = lines.filter((l) => l.includes('blocked by CORS policy'))
+    expect(
+      blocked.some((l) => l.includes(net.gateway.baseUrl)),
+      lines.join('\n'),
+    ).toBe(true)
+    expect(
+      blocked.some((l) => l.includes(net.devnet.rpcUrl)),
+      lines.join('\n'),
+    ).toBe(true)
+    await page.close()
+  })
+})
