@@ -242,6 +242,48 @@ describe('pnpm start', () => {
     expect(direct.stderr).toMatch(/supplier pokt1\w+ \(verified stream\)/)
   })
 
+  it("serves each supplier's /metrics, as docs/supplier.md describes", async () => {
+    for (const s of info.suppliers) {
+      expect(s.metricsUrl, s.name).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(stack.output()).toContain(s.metricsUrl)
+      const res = await fetch(`${s.metricsUrl}/metrics`)
+      expect(res.status).toBe(200)
+      expect(await res.text()).toContain('# TYPE')
+      const health = (await (await fetch(`${s.metricsUrl}/healthz`)).json()) as {
+        operatorAddress: string
+      }
+      expect(health.operatorAddress).toBe(s.operatorAddress)
+    }
+  })
+
+  it('shows the context length of the local model in /v1/models', async () => {
+    const res = await fetch(`${info.gateway.baseUrl}/models`, {
+      headers: { Authorization: `Bearer ${info.gateway.apiKey}` },
+    })
+    const { data } = (await res.json()) as { data: { id: string; context_length?: number }[] }
+    expect(data.find((m) => m.id === info.model)?.context_length).toBe(2048)
+  })
+
+  it('lets a browser page of any origin call the RPC, the suppliers and the gateway', async () => {
+    const origin = 'http://localhost:5173'
+    for (const [url, headers] of [
+      [info.rpcUrl, 'content-type'],
+      [info.suppliers[0]!.url, 'content-type,pokt-relay-stream'],
+      [`${info.gateway.baseUrl}/chat/completions`, 'authorization,content-type'],
+    ] as const) {
+      const res = await fetch(url, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': headers,
+        },
+      })
+      expect(res.status, url).toBe(204)
+      expect(res.headers.get('access-control-allow-origin'), url).toBe('*')
+    }
+  })
+
   it("settles the claims, and the champion's balance grows by exactly the owner's share", async () => {
     const shared = await chain.getParams({ module: 'shared' })
     const lastEnd = [...sessionEnds].sort((a, b) => (a < b ? -1 : 1)).at(-1)!
