@@ -185,4 +185,31 @@ describe('a client that leaves mid-stream', () => {
     )
     expect(warned).toEqual([])
   })
+
+  it('is not a warning either when it leaves before a whole answer', async () => {
+    gatewayLines.length = 0
+    supplierLines.length = 0
+    const abort = new AbortController()
+    const pending = chat(PAGE, { stream: true, stub_chunk_delay_ms: 300 }, abort.signal)
+    const aborted = pending.then(
+      (res) => res.text(),
+      (e: unknown) => e,
+    )
+    setTimeout(() => abort.abort(), 100)
+    await aborted
+    const whole = new AbortController()
+    const answer = chat(PAGE, { stub_chunk_delay_ms: 300 }, whole.signal).catch((e: unknown) => e)
+    setTimeout(() => whole.abort(), 100)
+    await answer
+    await waitUntil(
+      () =>
+        gatewayLines.filter((l) => l.msg === 'request' && 'clientDisconnected' in l).length === 2,
+      10_000,
+    )
+    await new Promise((r) => setTimeout(r, 2500))
+    const warned = [...gatewayLines, ...supplierLines].filter(
+      (l) => l.level === 'warn' || l.level === 'error',
+    )
+    expect(warned).toEqual([])
+  })
 })
