@@ -57,6 +57,13 @@ beforeAll(async () => {
     req.resume()
     req.on('end', () => {
       if (req.url?.startsWith('/silent')) return // never answers: the headers deadline fires
+      if (req.url?.startsWith('/slow-sse')) {
+        // One event, then silence: the client leaves in between.
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write('data: {"choices":[{"delta":{"content":"Pa"}}]}\n\n')
+        setTimeout(() => res.end('data: [DONE]\n\n'), 5000).unref()
+        return
+      }
       if (req.url?.startsWith('/sse')) {
         res.writeHead(200, { 'content-type': 'text/event-stream' })
         res.write('data: {"choices":[{"delta":{"content":"Pa"}}]}\n\n')
@@ -320,6 +327,26 @@ describe('admission, forwarding, answering, mining', () => {
     expect(
       await getMetricValue(ctx.metrics.relaysServed, { service: SERVICE_ID, mode: 'streamed' }),
     ).toBe(1)
+  })
+
+  it('a client that leaves mid-stream is counted as client_gone and logged at debug, not warn', async () => {
+    const lines: { level: string; msg: string; reason?: string }[] = []
+    const quiet = ctx.logger
+    ctx.logger = createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) })
+    try {
+      const relay = await forward('/slow-sse')
+      const reader = streamRelay(relay).getReader()
+      await reader.read() // the signed head
+      await reader.cancel()
+      const gone = { service: SERVICE_ID, reason: 'client_gone' }
+      for (let i = 0; i < 100 && (await getMetricValue(ctx.metrics.relaysFailed, gone)) === 0; i++)
+        await new Promise((r) => setTimeout(r, 20))
+      expect(await getMetricValue(ctx.metrics.relaysFailed, gone)).toBe(1)
+      expect(lines.filter((l) => l.reason === 'client_gone').map((l) => l.level)).toEqual(['debug'])
+      expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([])
+    } finally {
+      ctx.logger = quiet
+    }
   })
 
   it('a backend that sends no headers in time fails the relay with a timeout', async () => {
