@@ -6,7 +6,7 @@
 // client. The devnet RPC, the suppliers and the gateway allow that origin and no other: the same
 // page served from a second origin is refused by the browser's CORS check.
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { createServer, request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { type LlmServer, startLlmServer } from '@decai/llm-server'
 import { build } from 'esbuild'
@@ -52,6 +52,28 @@ async function servePage(bundle: string): Promise<PageServer> {
       }
     }),
   )
+}
+
+/** An HTTP proxy to `target` that counts requests by method and path. */
+async function startCountingProxy(
+  target: string,
+): Promise<PageServer & { counts: Map<string, number> }> {
+  const counts = new Map<string, number>()
+  const server = createServer((req, res) => {
+    const key = `${req.method} ${req.url}`
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+    const upstream = httpRequest(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      },
+    )
+    upstream.on('error', () => res.destroy())
+    req.pipe(upstream)
+  })
+  return { ...(await listenHttp(server)), counts }
 }
 
 async function bundlePage(): Promise<string> {
@@ -178,6 +200,29 @@ describe.skipIf(!available && !required)('a web app in headless Chromium', () =>
       `browser, openai via gateway: ${JSON.stringify(value.text)} ${JSON.stringify(value.usage)}`,
     )
     await page.close()
+  })
+
+  it('sends one preflight per URL and reuses it (Access-Control-Max-Age)', async () => {
+    // Counting proxies in front of the gateway and the RPC: what the browser really sends.
+    const gatewayProxy = await startCountingProxy(net.gateway.url)
+    const rpcProxy = await startCountingProxy(net.devnet.rpcUrl)
+    const { page, console: lines } = await openPage(allowedPage.url) // a new, empty cache
+    try {
+      const gatewayCall = { baseURL: `${gatewayProxy.url}/v1`, apiKey, model: MODEL, prompt }
+      const directCall = { rpcUrl: rpcProxy.url, key: appKey, service: SERVICE_ID, prompt }
+      for (let i = 0; i < 3; i++) {
+        expect(await viaGateway(page, gatewayCall), lines.join('\n')).toMatchObject({ ok: true })
+        expect(await direct(page, directCall), lines.join('\n')).toMatchObject({ ok: true })
+      }
+      expect(gatewayProxy.counts.get('POST /v1/chat/completions')).toBe(3)
+      expect(gatewayProxy.counts.get('OPTIONS /v1/chat/completions')).toBe(1)
+      expect(rpcProxy.counts.get('POST /')).toBeGreaterThanOrEqual(3)
+      expect(rpcProxy.counts.get('OPTIONS /')).toBe(1)
+    } finally {
+      await page.close()
+      await gatewayProxy.stop()
+      await rpcProxy.stop()
+    }
   })
 
   it('refuses a page from an origin that is not allowed', async () => {
