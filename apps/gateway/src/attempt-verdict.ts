@@ -11,6 +11,12 @@ export type Attempt = {
   supplier: string
   session: CachedSession
   hedge: boolean
+  /** Prefill work ahead of its first token when sent (its prompt and the supplier's queue). */
+  work: number
+  /** Its prompt still counts in the supplier's queue (until its first token, or its end). */
+  queued: boolean
+  /** Expected time to its first token (or whole answer) when sent, if measurable. */
+  expectedMs: number | undefined
   startedAt: number
   fetchStartedAt: number
   responseAt: number
@@ -36,11 +42,12 @@ export type Step =
 
 /** A fresh attempt; `flow` makes its events (the relay itself). */
 export function createAttempt(
-  p: Pick<Attempt, 'id' | 'supplier' | 'session' | 'hedge'>,
+  p: Pick<Attempt, 'id' | 'supplier' | 'session' | 'hedge' | 'work' | 'expectedMs'>,
   flow: (a: Attempt) => AsyncGenerator<AttemptEvent, void, undefined>,
 ): Attempt {
   const attempt: Attempt = {
     ...p,
+    queued: true,
     startedAt: performance.now(),
     fetchStartedAt: 0,
     responseAt: 0,

@@ -32,6 +32,15 @@ const modelSchema = z
     pricing: pricingSchema.prefault({}),
     /** Context length advertised in `/v1/models` (informational). */
     contextLength: z.number().int().positive().optional(),
+    /**
+     * The model's own tokenizer, for prompt tokens the backend never reports (a stream the
+     * client left) and for the hedge delay: a GGUF file whose vocabulary and chat template
+     * count them exactly. Without it the gateway uses its documented estimate.
+     */
+    tokenizer: z
+      .object({ gguf: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict()
 export type ModelConfig = z.infer<typeof modelSchema>
@@ -150,12 +159,24 @@ export const gatewayConfigSchema = z
         maxAttempts: z.number().int().min(1).max(10).default(4),
         /** Send a second request when the first token is late (before any byte reached the client). */
         hedge: z.boolean().default(true),
+        /**
+         * `expected-ttft`: the hedge delay follows this request's expected first-token time at
+         * its supplier (prompt and queued prefill tokens × the supplier's measured prefill
+         * rate). `typical-ttft`: the former rule, a multiple of the service's typical TTFT
+         * whatever the prompt (kept to compare the two).
+         */
+        hedgePolicy: z.enum(['expected-ttft', 'typical-ttft']).default('expected-ttft'),
         /** The first-token delay after which a hedge goes out, when nothing is measured yet. */
         hedgeDelayMs: z.number().int().positive().default(2000),
-        /** Hedge delay = this × the service's typical time to first token, within the bounds. */
+        /** Hedge delay = this × the expected (or typical) time to first token. */
         hedgeTtftMultiplier: z.number().positive().default(3),
         minHedgeDelayMs: z.number().int().nonnegative().default(250),
+        /** Upper bound of the `typical-ttft` delay and of the unmeasured one. */
         maxHedgeDelayMs: z.number().int().positive().default(10_000),
+        /** Hedges allowed per relay sent, in the long run (a token bucket per service). */
+        hedgeBudget: z.number().min(0).max(1).default(0.05),
+        /** Hedges the bucket holds at most (and at start). */
+        hedgeBurst: z.number().min(0).default(2),
         /** Share of requests sent to a random eligible supplier. */
         explorationRate: z.number().min(0).max(1).default(0.05),
         /** Consecutive failures that put a supplier in cooldown. */

@@ -20,6 +20,7 @@ import {
 import { type ApiKeyRecord, type CreateApiKeyParameters, KeyStore } from './key-store.js'
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 import { ModelCatalog } from './models.js'
+import { PromptTokenCounter } from './prompt-tokens.js'
 import { RateLimiter } from './rate-limiter.js'
 import { RelayExecutor } from './relay-executor.js'
 import { SupplierRouter } from './supplier-router.js'
@@ -134,9 +135,19 @@ export async function startGateway(
     Number(view.height),
   )
 
+  // Before anything that needs stopping: a tokenizer that cannot be read is a config error.
+  const promptTokens = await PromptTokenCounter.load(config.models)
   const store = new KeyStore(config.store.path)
   const limiter = new RateLimiter()
-  const executor = new RelayExecutor({ view, router, signer, config, metrics, logger })
+  const executor = new RelayExecutor({
+    view,
+    router,
+    signer,
+    config,
+    metrics,
+    logger,
+    promptTokens,
+  })
   let stopping = false
   const app = createGatewayApp({
     config,
@@ -170,6 +181,7 @@ export async function startGateway(
     clearInterval(catalogTimer)
     view.stop()
     store.close()
+    await promptTokens.dispose()
     throw error
   }
   const { url, port } = server
@@ -201,6 +213,7 @@ export async function startGateway(
         await server.stop()
         client.disconnect()
         store.close()
+        await promptTokens.dispose()
       })()
       return stopped
     },

@@ -43,6 +43,21 @@ export function createGatewayMetrics() {
       'Hedged requests (first token late) by service and which attempt won (hedge, primary, none).',
       ['service', 'won'],
     ),
+    hedgesSent: metrics.counter(
+      'decai_gateway_hedges_sent_total',
+      'Hedge relays sent (a second relay for a request whose first token was late), by service.',
+      ['service'],
+    ),
+    hedgesSkipped: metrics.counter(
+      'decai_gateway_hedges_skipped_total',
+      'Hedges that were due but not sent, by service and reason (budget: the hedge budget was spent).',
+      ['service', 'reason'],
+    ),
+    hedgeWastedTokens: metrics.counter(
+      'decai_gateway_hedge_wasted_tokens_total',
+      'Prompt tokens sent to the losing attempt of a hedged request (prefill the gateway pays for, not the key), by service.',
+      ['service'],
+    ),
     sessionRetries: metrics.counter(
       'decai_gateway_session_fallbacks_total',
       'Relays re-sent with the neighbouring session after a session error near a boundary.',

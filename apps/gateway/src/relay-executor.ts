@@ -1,11 +1,14 @@
 import type { Logger } from '@decai/app-kit/logger'
 import type { Usage } from '@decai/app-kit/openai'
 import type { RingSigner } from '@decai/crypto'
+import { type Charge, NO_CHARGE } from './billing.js'
 import type { CachedSession, ChainView } from './chain-view.js'
 import type { EndpointName, GatewayConfig } from './config.js'
 import { GatewayError, toOpenAiError } from './errors.js'
+import { HedgeBudget } from './hedge-policy.js'
 import type { GatewayMetrics } from './metrics.js'
 import type { CatalogModel } from './models.js'
+import { PromptTokenCounter } from './prompt-tokens.js'
 import { RequestRun } from './request-run.js'
 import type { SupplierRouter } from './supplier-router.js'
 
@@ -52,6 +55,8 @@ export type ExecutionOutcome = {
   usage: Usage | undefined
   /** Content chunks forwarded (a token estimate when usage is missing). */
   contentChunks: number
+  /** What the key is charged (billing.ts). */
+  charge: Charge
   ttftMs: number | null
   latencyMs: number
   overheadMs: number | null
@@ -69,15 +74,22 @@ export type RelayExecutorOptions = {
   config: GatewayConfig
   metrics: GatewayMetrics
   logger: Logger
+  /** Counts prompt tokens (default: the estimate for every model). */
+  promptTokens?: PromptTokenCounter
 }
 
 export class RelayExecutor {
   readonly #o: RelayExecutorOptions
   #roundRobin = 0
   #ids = 0
+  readonly #hedgeBudget: HedgeBudget
+  readonly #promptTokens: PromptTokenCounter
 
   constructor(options: RelayExecutorOptions) {
     this.#o = options
+    const { routing } = options.config
+    this.#hedgeBudget = new HedgeBudget(routing.hedgeBudget, routing.hedgeBurst)
+    this.#promptTokens = options.promptTokens ?? PromptTokenCounter.estimateOnly()
   }
 
   async execute(p: ExecuteParameters): Promise<Execution> {
@@ -110,8 +122,22 @@ export class RelayExecutor {
     } catch (error) {
       return this.#failed(p, error, application)
     }
-    const run = new RequestRun(this.#o, p, application, sessions, () => ++this.#ids)
+    const run = new RequestRun(this.#o, p, application, sessions, () => ++this.#ids, {
+      promptTokens: this.#countPrompt(p),
+      hedgeBudget: this.#hedgeBudget,
+    })
     return run.start()
+  }
+
+  #countPrompt(p: ExecuteParameters) {
+    let request: Record<string, unknown> = {}
+    try {
+      const parsed: unknown = JSON.parse(new TextDecoder().decode(p.body))
+      if (typeof parsed === 'object' && parsed !== null) request = parsed as Record<string, unknown>
+    } catch {
+      // The routes send JSON; an empty request counts as no prompt.
+    }
+    return this.#promptTokens.count(p.model.name, p.endpoint, request)
   }
 
   #failed(p: ExecuteParameters, error: unknown, application: string | null): Execution {
@@ -128,6 +154,7 @@ export class RelayExecutor {
         relays: 0,
         usage: undefined,
         contentChunks: 0,
+        charge: NO_CHARGE,
         ttftMs: null,
         latencyMs: performance.now() - p.receivedAt,
         overheadMs: null,

@@ -15,10 +15,12 @@ import {
   pullAttempt,
   type Step,
 } from './attempt-verdict.js'
+import { getCharge } from './billing.js'
 import type { CachedSession } from './chain-view.js'
 import { ClientStream, deferred, KEEP_ALIVE, timer } from './client-stream.js'
-import type { GatewayConfig } from './config.js'
 import { GatewayError, toOpenAiError } from './errors.js'
+import { getExpectedHedgeDelay, getHedgeDelay, type HedgeBudget } from './hedge-policy.js'
+import type { PromptTokenCount } from './prompt-tokens.js'
 import { type AttemptEvent, AttemptFailure, runRelayAttempt } from './relay-attempt.js'
 import type {
   ExecuteParameters,
@@ -39,19 +41,6 @@ type Wake =
   | { kind: 'timeout'; attempt: Attempt }
   | { kind: 'client' }
 
-/** When a hedge goes out: a multiple of the typical first token (or latency), within bounds. */
-export function getHedgeDelay(
-  routing: Pick<
-    GatewayConfig['routing'],
-    'hedgeDelayMs' | 'hedgeTtftMultiplier' | 'minHedgeDelayMs' | 'maxHedgeDelayMs'
-  >,
-  typicalMs: number | undefined,
-): number {
-  const delay =
-    typicalMs === undefined ? routing.hedgeDelayMs : typicalMs * routing.hedgeTtftMultiplier
-  return Math.min(routing.maxHedgeDelayMs, Math.max(routing.minHedgeDelayMs, delay))
-}
-
 /** The relay payload: the client's request as the suppliers' backend receives it. */
 export function buildRelayPayload(p: Pick<ExecuteParameters, 'path' | 'stream' | 'body'>) {
   return serializePoktHttpRequest(
@@ -65,6 +54,13 @@ export function buildRelayPayload(p: Pick<ExecuteParameters, 'path' | 'stream' |
       body: p.body,
     }),
   )
+}
+
+/** What a run shares with the executor and learns of its request up front. */
+export type RunContext = {
+  /** The request's prompt tokens, counted at the gateway. */
+  promptTokens: PromptTokenCount
+  hedgeBudget: HedgeBudget
 }
 
 export class RequestRun {
@@ -89,6 +85,10 @@ export class RequestRun {
   readonly #clientGone: Promise<Wake>
   #disconnected = false
   readonly #tally: AnswerTally
+  readonly #prompt: PromptTokenCount
+  readonly #hedgeBudget: HedgeBudget
+  /** A hedge was due but the budget was spent: none for this request. */
+  #hedgeRefused = false
 
   constructor(
     options: RelayExecutorOptions,
@@ -96,8 +96,11 @@ export class RequestRun {
     application: string,
     sessions: CachedSession[],
     nextId: () => number,
+    context: RunContext,
   ) {
     this.#o = options
+    this.#prompt = context.promptTokens
+    this.#hedgeBudget = context.hedgeBudget
     this.#p = p
     this.#application = application
     this.#sessions = sessions
@@ -131,7 +134,7 @@ export class RequestRun {
     } catch (error) {
       this.#o.logger.error('delivery failed', { error })
       this.#client?.close()
-      this.#finish(winner, 500, 'INTERNAL')
+      this.#finish(winner, 500, 'INTERNAL', { served: false })
     }
   }
 
@@ -147,12 +150,13 @@ export class RequestRun {
     return this.#candidates().some((c) => !this.#tried.has(c))
   }
 
-  #startAttempt(hedge: boolean): Attempt | undefined {
-    const session = this.#sessions[this.#sessionIndex]!
+  async #startAttempt(hedge: boolean): Promise<Attempt | undefined> {
+    const session = await this.#liveSession()
     const supplier = this.#o.router.select(this.#serviceId, this.#candidates(), this.#tried)
     if (supplier === undefined) return undefined
     const url = session.suppliers.find((s) => s.operatorAddress === supplier)!.url
     this.#tried.add(supplier)
+    if (this.#started === 0) this.#hedgeBudget.earn(this.#serviceId)
     this.#started++
     if (this.#unansweredFailure) {
       // Another supplier after a failure (as the next attempt, or as a new hedge): a retry.
@@ -162,11 +166,20 @@ export class RequestRun {
         reason: this.#lastFailure instanceof AttemptFailure ? this.#lastFailure.reason : 'none',
       })
     }
-    this.#o.router.started(this.#serviceId, supplier)
-    const attempt = createAttempt({ id: this.#nextId(), supplier, session, hedge }, (a) =>
-      this.#flow(a, url),
+    const prompt = this.#prompt.tokens
+    const expectedMs = this.#o.router.expectedFirstTokenMs(
+      this.#serviceId,
+      supplier,
+      prompt,
+      this.#p.stream,
+    )
+    const work = this.#o.router.started(this.#serviceId, supplier, prompt)
+    const attempt = createAttempt(
+      { id: this.#nextId(), supplier, session, hedge, work, expectedMs },
+      (a) => this.#flow(a, url),
     )
     this.#active.push(attempt)
+    if (hedge) this.#o.metrics.hedgesSent.inc({ service: this.#serviceId })
     this.#o.logger.debug('relay sent', {
       service: this.#serviceId,
       supplier,
@@ -174,6 +187,33 @@ export class RequestRun {
       hedge,
     })
     return attempt
+  }
+
+  /**
+   * The session for the next relay. A request can outlive its session (a long prefill, then a
+   * retry or a hedge): once the chain view has reached the session's last grace block, no
+   * relay goes to it — the view's preferred session takes over, as for a new request.
+   */
+  async #liveSession(): Promise<CachedSession> {
+    const session = this.#sessions[this.#sessionIndex]!
+    if (this.#o.view.height < session.graceEndHeight) return session
+    try {
+      const fresh = await this.#o.view.getSessions(this.#application, this.#serviceId)
+      if (fresh.length > 0) {
+        this.#sessions = fresh
+        this.#sessionIndex = 0
+      }
+    } catch {
+      // Keep the session we have: the supplier's answer will tell.
+    }
+    return this.#sessions[this.#sessionIndex]!
+  }
+
+  /** The attempt's prompt has left the supplier's queue (first token, failure or abort). */
+  #dequeue(a: Attempt): void {
+    if (!a.queued) return
+    a.queued = false
+    this.#o.router.prefilled(this.#serviceId, a.supplier, this.#prompt.tokens)
   }
 
   /** The relay of an attempt: signed for its session, sent, and read back verified. */
@@ -216,6 +256,7 @@ export class RequestRun {
     if (a.cancelled) return
     a.cancelled = true
     this.#remove(a)
+    this.#dequeue(a)
     a.abort.abort()
     void a.iterator.return(undefined).catch(() => {})
     a.next.catch(() => {})
@@ -231,6 +272,7 @@ export class RequestRun {
   /** Fails an attempt: counted, logged, and held against its supplier unless a session miss. */
   async #fail(a: Attempt, error: unknown): Promise<void> {
     this.#remove(a)
+    this.#dequeue(a)
     a.abort.abort()
     void a.iterator.return(undefined).catch(() => {})
     const failure =
@@ -269,33 +311,46 @@ export class RequestRun {
     this.#tried.delete(a.supplier)
   }
 
-  #hedgeDelay(): number {
+  /** How long the first attempt may take to its first token before a hedge goes out. */
+  #hedgeDelay(primary: Attempt): number {
+    const { routing } = this.#o.config
     const typical = this.#p.stream
       ? this.#o.router.typicalTtftMs(this.#serviceId)
       : this.#o.router.typicalLatencyMs(this.#serviceId)
-    return getHedgeDelay(this.#o.config.routing, typical)
+    if (routing.hedgePolicy === 'typical-ttft') return getHedgeDelay(routing, typical)
+    return getExpectedHedgeDelay(routing, primary.expectedMs, typical)
   }
 
   // --- the race before the first byte --------------------------------------------------------
 
   async #race(): Promise<Attempt | undefined> {
-    if (!this.#startAttempt(false))
+    if (!(await this.#startAttempt(false)))
       throw new GatewayError('NO_SUPPLIERS', 'The session has no supplier to relay to.', {
         details: `service ${this.#serviceId}`,
       })
     const deadline = this.#p.receivedAt + this.#o.config.timeouts.requestMs
     // A hedge goes out once the first token is this late; when a hedge fails while the slow
     // attempt is still waiting, the next one goes out at once.
-    const hedgeDueAt = this.#active[0]!.startedAt + this.#hedgeDelay()
+    const primary = this.#active[0]!
+    const hedgeDueAt = primary.startedAt + this.#hedgeDelay(primary)
     for (;;) {
       if (this.#active.length === 0) {
-        if (!this.#canStart() || !this.#startAttempt(false)) throw this.#exhausted()
+        if (!this.#canStart() || !(await this.#startAttempt(false))) throw this.#exhausted()
         continue
       }
       const now = performance.now()
-      let hedgeArmed = this.#o.config.routing.hedge && this.#active.length === 1 && this.#canStart()
+      let hedgeArmed =
+        this.#o.config.routing.hedge &&
+        !this.#hedgeRefused &&
+        this.#active.length === 1 &&
+        this.#canStart()
       if (hedgeArmed && now >= hedgeDueAt) {
-        const hedge = this.#startAttempt(true)
+        if (!this.#hedgeBudget.spend(this.#serviceId)) {
+          this.#hedgeRefused = true
+          this.#o.metrics.hedgesSkipped.inc({ service: this.#serviceId, reason: 'budget' })
+          continue
+        }
+        const hedge = await this.#startAttempt(true)
         if (hedge) {
           this.#hedge = hedge
           continue
@@ -381,7 +436,12 @@ export class RequestRun {
 
   #win(a: Attempt): Attempt {
     this.#remove(a)
-    for (const other of [...this.#active]) this.#cancel(other, 'hedge_lost')
+    this.#dequeue(a)
+    for (const other of [...this.#active]) {
+      this.#cancel(other, 'hedge_lost')
+      // The loser's prompt was sent for nothing: prefill the gateway pays for.
+      this.#o.metrics.hedgeWastedTokens.inc({ service: this.#serviceId }, this.#prompt.tokens)
+    }
     if (this.#hedge)
       this.#o.metrics.hedges.inc({
         service: this.#serviceId,
@@ -402,11 +462,18 @@ export class RequestRun {
 
   #disconnect(): void {
     this.#disconnected = true
+    // The key pays for one prompt; a hedge out beside it was the gateway's choice.
+    const extra = this.#active.length - 1
+    if (extra > 0)
+      this.#o.metrics.hedgeWastedTokens.inc(
+        { service: this.#serviceId },
+        extra * this.#prompt.tokens,
+      )
     for (const a of [...this.#active]) this.#cancel(a, 'cancelled')
     this.#o.metrics.clientDisconnects.inc({ endpoint: this.#p.endpoint })
     this.#client?.close()
     this.#response.resolve(new Response(null, { status: 499 }))
-    this.#finish(undefined, 499, null)
+    this.#finish(undefined, 499, null, { served: this.#started > 0 })
   }
 
   // --- answering the client -------------------------------------------------------------------
@@ -438,6 +505,7 @@ export class RequestRun {
     if (ok && !this.#p.stream) {
       this.#o.router.succeeded(this.#serviceId, a.supplier, {
         latencyMs: performance.now() - a.startedAt,
+        work: a.work,
       })
       this.#tally.usage = readUsage(safeJson(body))
     } else this.#o.router.cancelled(this.#serviceId, a.supplier)
@@ -459,7 +527,7 @@ export class RequestRun {
         new Response(body as Uint8Array<ArrayBuffer>, { status: head.status, headers }),
       )
     }
-    this.#finish(a, head.status, null, overhead)
+    this.#finish(a, head.status, null, { served: ok, overheadMs: overhead })
   }
 
   /** A stream: headers now (unless keep-alives sent them), then every verified event. */
@@ -481,7 +549,7 @@ export class RequestRun {
       if (this.#disconnected || client.closed) {
         this.#cancel(a, 'cancelled')
         this.#o.metrics.clientDisconnects.inc({ endpoint: this.#p.endpoint })
-        this.#finish(a, 499, null)
+        this.#finish(a, 499, null, { served: true })
         return
       }
       const wake = await this.#awaitUpstream(a, client, lastUpstreamAt)
@@ -554,7 +622,9 @@ export class RequestRun {
       )
     }
     client.close()
-    this.#finish(a, 200, wake.kind === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_INTERRUPTED')
+    this.#finish(a, 200, wake.kind === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_INTERRUPTED', {
+      served: true,
+    })
   }
 
   /** The winner's verified end: the rest of the stream, and the supplier's measured speed. */
@@ -565,9 +635,10 @@ export class RequestRun {
     this.#o.router.succeeded(this.#serviceId, a.supplier, {
       ttftMs: firstTokenAt !== undefined ? firstTokenAt - a.startedAt : undefined,
       tokensPerSecond: this.#tally.tokensPerSecond,
+      work: a.work,
     })
     this.#o.metrics.relays.inc({ service: this.#serviceId, supplier: a.supplier, outcome: 'ok' })
-    this.#finish(a, 200, null)
+    this.#finish(a, 200, null, { served: true })
   }
 
   #finishWithError(error: unknown): void {
@@ -580,14 +651,14 @@ export class RequestRun {
       if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
       this.#response.resolve(new Response(JSON.stringify(body), { status, headers }))
     }
-    this.#finish(undefined, this.#client ? 200 : status, body.error.code)
+    this.#finish(undefined, this.#client ? 200 : status, body.error.code, { served: false })
   }
 
   #finish(
     a: Attempt | undefined,
     status: number,
     errorCode: string | null,
-    overheadMs: number | null = null,
+    { served, overheadMs = null }: { served: boolean; overheadMs?: number | null },
   ): void {
     const now = performance.now()
     const tally = this.#tally
@@ -604,6 +675,12 @@ export class RequestRun {
       relays: this.#started,
       usage: tally.usage,
       contentChunks: tally.contentChunks,
+      charge: getCharge({
+        served,
+        usage: tally.usage,
+        contentChunks: tally.contentChunks,
+        localPrompt: this.#prompt,
+      }),
       ttftMs: ttft,
       latencyMs: now - this.#p.receivedAt,
       overheadMs,

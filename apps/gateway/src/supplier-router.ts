@@ -10,6 +10,12 @@
 // Suppliers in cooldown get no traffic; on probation they get a small share. Among the rest the
 // best score wins; a supplier never measured is tried first (exploration), and a small share of
 // requests goes to a random eligible supplier so that scores keep being refreshed.
+//
+// For the hedge delay it also learns, per supplier and service, how the time to first token
+// grows with the prefill work ahead of a request (ttft-model.ts), and keeps the prompt tokens
+// of the relays still waiting for their first token there (the queue the gateway knows of).
+
+import { TtftModel } from './ttft-model.js'
 
 export type FailureReason =
   | 'connect'
@@ -71,6 +77,11 @@ type Stats = {
   tps: number | undefined
   latencyMs: number | undefined
   inFlight: number
+  /** Prompt tokens of the relays sent here still waiting for their first token. */
+  queuedTokens: number
+  /** First-token time of streams, and whole-answer latency, against prefill work. */
+  ttftModel: TtftModel
+  latencyModel: TtftModel
   consecutiveFailures: number
   errors: number[]
   state: SupplierState
@@ -131,6 +142,9 @@ export class SupplierRouter {
         tps: undefined,
         latencyMs: undefined,
         inFlight: 0,
+        queuedTokens: 0,
+        ttftModel: new TtftModel(),
+        latencyModel: new TtftModel(),
         consecutiveFailures: 0,
         errors: [],
         state: 'healthy',
@@ -231,9 +245,48 @@ export class SupplierRouter {
     return best?.supplier
   }
 
-  /** A relay goes out to the supplier. */
-  started(serviceId: string, supplier: string): void {
-    this.#get(serviceId, supplier).inFlight++
+  /**
+   * A relay goes out to the supplier with `promptTokens` to prefill; returns the prefill work
+   * ahead of its first token (its own prompt and the queue), to report back with its timing.
+   */
+  started(serviceId: string, supplier: string, promptTokens = 0): number {
+    const s = this.#get(serviceId, supplier)
+    s.inFlight++
+    const work = s.queuedTokens + promptTokens
+    s.queuedTokens += promptTokens
+    return work
+  }
+
+  /** A relay's prompt is no longer queued at the supplier (first token, failure or abort). */
+  prefilled(serviceId: string, supplier: string, promptTokens: number): void {
+    const s = this.#get(serviceId, supplier)
+    s.queuedTokens = Math.max(0, s.queuedTokens - promptTokens)
+  }
+
+  /**
+   * How long a request of `promptTokens` sent now would take to its first token (`stream`) or
+   * its whole answer at this supplier: its learned line at the work ahead (the prompt and the
+   * queue). A supplier not measured yet borrows the median of its measured peers; undefined
+   * when nobody in the service is.
+   */
+  expectedFirstTokenMs(
+    serviceId: string,
+    supplier: string,
+    promptTokens: number,
+    stream: boolean,
+  ): number | undefined {
+    const s = this.#get(serviceId, supplier)
+    const work = s.queuedTokens + promptTokens
+    const model = stream ? s.ttftModel : s.latencyModel
+    const own = model.expect(work)
+    if (own !== undefined) return own
+    const peers: number[] = []
+    for (const p of this.#stats.values()) {
+      if (p.serviceId !== serviceId || p.state !== 'healthy') continue
+      const value = (stream ? p.ttftModel : p.latencyModel).expect(work)
+      if (value !== undefined) peers.push(value)
+    }
+    return median(peers)
   }
 
   /** The supplier answered correctly; `ttftMs`/`tokensPerSecond` for streams, `latencyMs` always. */
@@ -244,6 +297,8 @@ export class SupplierRouter {
       ttftMs?: number | undefined
       tokensPerSecond?: number | undefined
       latencyMs?: number | undefined
+      /** The prefill work that was ahead of the first token (from `started`). */
+      work?: number | undefined
     },
   ): void {
     const s = this.#get(serviceId, supplier)
@@ -255,7 +310,10 @@ export class SupplierRouter {
     if (timing.ttftMs !== undefined) {
       s.ttftMs = ewma(s.ttftMs, timing.ttftMs, TIMING_ALPHA)
       s.answeredTtftMs = ewma(s.answeredTtftMs, timing.ttftMs, TIMING_ALPHA)
+      if (timing.work !== undefined) s.ttftModel.observe(timing.work, timing.ttftMs)
     }
+    if (timing.latencyMs !== undefined && timing.work !== undefined && timing.ttftMs === undefined)
+      s.latencyModel.observe(timing.work, timing.latencyMs)
     if (timing.tokensPerSecond !== undefined && Number.isFinite(timing.tokensPerSecond))
       s.tps = ewma(s.tps, timing.tokensPerSecond, TIMING_ALPHA)
     if (timing.latencyMs !== undefined)

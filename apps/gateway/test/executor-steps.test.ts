@@ -10,8 +10,9 @@ import { type Attempt, createAttempt, judgeAttemptEvent } from '../src/attempt-v
 import type { CachedSession } from '../src/chain-view.js'
 import { ClientStream } from '../src/client-stream.js'
 import { parseGatewayConfig } from '../src/config.js'
+import { getHedgeDelay } from '../src/hedge-policy.js'
 import { type AttemptEvent, AttemptFailure } from '../src/relay-attempt.js'
-import { buildRelayPayload, getHedgeDelay } from '../src/request-run.js'
+import { buildRelayPayload } from '../src/request-run.js'
 import { getOverheadMs, upstreamError, wholeAnswerHeaders } from '../src/whole-answer.js'
 
 const encode = (s: string) => new TextEncoder().encode(s)
@@ -24,7 +25,14 @@ const data = (s: string): AttemptEvent => ({ type: 'data', bytes: encode(s) })
 
 function attempt(): Attempt {
   const a = createAttempt(
-    { id: 1, supplier: 'pokt1supplier', session: {} as CachedSession, hedge: false },
+    {
+      id: 1,
+      supplier: 'pokt1supplier',
+      session: {} as CachedSession,
+      hedge: false,
+      work: 0,
+      expectedMs: undefined,
+    },
     async function* () {},
   )
   a.next.catch(() => {})

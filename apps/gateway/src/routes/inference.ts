@@ -1,5 +1,6 @@
 import { requestStreamUsage } from '@decai/app-kit/openai'
 import type { Context } from 'hono'
+import { getChargeCost } from '../billing.js'
 import type { EndpointName, GatewayConfig } from '../config.js'
 import { GatewayError, toErrorResponse, toOpenAiError } from '../errors.js'
 import type { ApiKeyRecord } from '../key-store.js'
@@ -192,11 +193,9 @@ export function recordOutcome(
 ): void {
   const { store, limiter, metrics, logger } = deps
   const { model } = request
-  const prompt = outcome.usage?.promptTokens ?? 0
-  const completion = outcome.usage?.completionTokens ?? outcome.contentChunks
-  const cost =
-    (prompt * model.pricing.promptPerMillion + completion * model.pricing.completionPerMillion) /
-    1e6
+  // The billing rule (billing.ts): tokens processed for the key, reported or counted.
+  const { promptTokens: prompt, completionTokens: completion, promptSource } = outcome.charge
+  const cost = getChargeCost(outcome.charge, model.pricing)
   try {
     limiter.addTokens(request.keyId, prompt + completion)
     store.recordUsage({
@@ -235,6 +234,7 @@ export function recordOutcome(
     relays: outcome.relays,
     promptTokens: prompt,
     completionTokens: completion,
+    promptTokensFrom: promptSource,
     latencyMs: Math.round(outcome.latencyMs),
     ttftMs: outcome.ttftMs === null ? null : Math.round(outcome.ttftMs),
     overheadMs: outcome.overheadMs === null ? null : Number(outcome.overheadMs.toFixed(2)),
