@@ -43,6 +43,8 @@ export type NetworkOptions = {
   suppliers: SupplierKind[]
   /** The OpenAI-compatible backend behind good suppliers. */
   backendUrl: string
+  /** A backend per supplier instead (in order; `backendUrl` for the rest). */
+  backendUrls?: string[]
   slowMs?: number
   blockTimeMs?: number
   numBlocksPerSession?: number
@@ -196,9 +198,9 @@ export async function startSupplierNetwork(options: NetworkOptions): Promise<Sup
       }
       suppliers.push(staked)
       if (kind === 'down') continue
-      let backendUrl = options.backendUrl
+      let backendUrl = options.backendUrls?.[i] ?? options.backendUrl
       if (kind === 'slow') {
-        const proxy = await startDelayProxy(options.backendUrl, options.slowMs ?? 3000)
+        const proxy = await startDelayProxy(backendUrl, options.slowMs ?? 3000)
         proxies.push(proxy)
         backendUrl = proxy.url
       }
