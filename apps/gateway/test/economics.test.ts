@@ -44,7 +44,7 @@ beforeAll(async () => {
       ],
       // Hedge early: 1.5 × the expected first token, from 50 ms. Exploration off, so that both
       // suppliers are measured by the first requests.
-      routing: { explorationRate: 0, hedgeTtftMultiplier: 1.5, minHedgeDelayMs: 50, hedgePolicy: 'typical-ttft' },
+      routing: { explorationRate: 0, hedgeTtftMultiplier: 1.5, minHedgeDelayMs: 50 },
     },
   })
 })
