@@ -18,8 +18,12 @@ beforeAll(async () => {
     suppliers: ['good', 'down', 'slow', 'bad-signature'],
     backendUrl: llm.url,
     slowMs: 5000,
-    // No exploration: the test controls which suppliers are fresh.
-    gateway: { routing: { explorationRate: 0, hedgeDelayMs: 1000 } },
+    // No exploration: the test controls which suppliers are fresh. No hedge budget either:
+    // hedges to the down and lying suppliers fail, and each spends budget as any hedge does,
+    // while this test watches every supplier's faults (hedging.test.ts covers the budget).
+    gateway: {
+      routing: { explorationRate: 0, hedgeDelayMs: 1000, hedgeBudget: 1, hedgeBurst: 10 },
+    },
   })
   const { key } = net.gateway.createApiKey({ name: 'faults' })
   client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
