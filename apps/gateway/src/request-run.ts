@@ -437,6 +437,15 @@ export class RequestRun {
   #win(a: Attempt): Attempt {
     this.#remove(a)
     this.#dequeue(a)
+    const ok = a.head !== undefined && a.head.status >= 200 && a.head.status < 300
+    if (ok)
+      this.#o.router.answered(
+        this.#serviceId,
+        a.supplier,
+        a.work,
+        performance.now() - a.startedAt,
+        this.#p.stream,
+      )
     for (const other of [...this.#active]) {
       this.#cancel(other, 'hedge_lost')
       // The loser's prompt was sent for nothing: prefill the gateway pays for.
@@ -505,7 +514,6 @@ export class RequestRun {
     if (ok && !this.#p.stream) {
       this.#o.router.succeeded(this.#serviceId, a.supplier, {
         latencyMs: performance.now() - a.startedAt,
-        work: a.work,
       })
       this.#tally.usage = readUsage(safeJson(body))
     } else this.#o.router.cancelled(this.#serviceId, a.supplier)
@@ -635,7 +643,6 @@ export class RequestRun {
     this.#o.router.succeeded(this.#serviceId, a.supplier, {
       ttftMs: firstTokenAt !== undefined ? firstTokenAt - a.startedAt : undefined,
       tokensPerSecond: this.#tally.tokensPerSecond,
-      work: a.work,
     })
     this.#o.metrics.relays.inc({ service: this.#serviceId, supplier: a.supplier, outcome: 'ok' })
     this.#finish(a, 200, null, { served: true })

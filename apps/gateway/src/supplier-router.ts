@@ -257,6 +257,17 @@ export class SupplierRouter {
     return work
   }
 
+  /**
+   * A relay's first token (`stream`) or whole answer arrived `ms` after it was sent, with `work`
+   * prefill tokens ahead of it (from `started`): one point of the supplier's fit. Taken when it
+   * arrives, so a stream the client leaves afterwards still teaches it.
+   */
+  answered(serviceId: string, supplier: string, work: number, ms: number, stream: boolean): void {
+    const s = this.#get(serviceId, supplier)
+    const model = stream ? s.ttftModel : s.latencyModel
+    model.observe(work, ms)
+  }
+
   /** A relay's prompt is no longer queued at the supplier (first token, failure or abort). */
   prefilled(serviceId: string, supplier: string, promptTokens: number): void {
     const s = this.#get(serviceId, supplier)
@@ -297,8 +308,6 @@ export class SupplierRouter {
       ttftMs?: number | undefined
       tokensPerSecond?: number | undefined
       latencyMs?: number | undefined
-      /** The prefill work that was ahead of the first token (from `started`). */
-      work?: number | undefined
     },
   ): void {
     const s = this.#get(serviceId, supplier)
@@ -310,10 +319,7 @@ export class SupplierRouter {
     if (timing.ttftMs !== undefined) {
       s.ttftMs = ewma(s.ttftMs, timing.ttftMs, TIMING_ALPHA)
       s.answeredTtftMs = ewma(s.answeredTtftMs, timing.ttftMs, TIMING_ALPHA)
-      if (timing.work !== undefined) s.ttftModel.observe(timing.work, timing.ttftMs)
     }
-    if (timing.latencyMs !== undefined && timing.work !== undefined && timing.ttftMs === undefined)
-      s.latencyModel.observe(timing.work, timing.latencyMs)
     if (timing.tokensPerSecond !== undefined && Number.isFinite(timing.tokensPerSecond))
       s.tps = ewma(s.tps, timing.tokensPerSecond, TIMING_ALPHA)
     if (timing.latencyMs !== undefined)

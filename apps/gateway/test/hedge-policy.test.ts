@@ -39,7 +39,8 @@ describe('the expected first token per supplier', () => {
     for (const work of [10, 1000, 10, 1000]) {
       const w = router.started('llm', 'a', work)
       router.prefilled('llm', 'a', work)
-      router.succeeded('llm', 'a', { ttftMs: 10 + work, work: w })
+      router.answered('llm', 'a', w, 10 + work, true)
+      router.succeeded('llm', 'a', { ttftMs: 10 + work })
     }
     expect(router.expectedFirstTokenMs('llm', 'a', 500, true)).toBeCloseTo(510)
     // A 1,000-token prompt still prefilling there is ahead of the next request.
