@@ -39,7 +39,7 @@ const { values } = parseArgs({
 const requestCount = Number(values.requests)
 
 type Kind = 'short' | 'long' | 'aborted-short' | 'aborted-long'
-type Result = { kind: Kind; ttftMs: number | null; ok: boolean }
+type Result = { kind: Kind; ttftMs: number | null; ok: boolean; error?: string }
 
 const policies: { name: string; routing: GatewayConfigInput['routing'] }[] = [
   {
@@ -100,8 +100,14 @@ async function runOne(client: OpenAI, kind: Kind, tag: string): Promise<Result> 
       }
     }
     return { kind, ttftMs, ok: true }
-  } catch {
-    return { kind, ttftMs, ok: controller.signal.aborted }
+  } catch (error) {
+    if (controller.signal.aborted) return { kind, ttftMs, ok: true }
+    return {
+      kind,
+      ttftMs,
+      ok: false,
+      error: error instanceof Error ? error.message : String(error),
+    }
   }
 }
 
@@ -174,6 +180,7 @@ async function runPolicy(
       policy: policy.name,
       requests: results.length,
       failed: results.filter((r) => !r.ok).length,
+      failures: results.flatMap((r) => (r.ok ? [] : [`${r.kind}: ${r.error}`])),
       seconds: Number(seconds.toFixed(1)),
       neededPrefill: charged,
       processedPrefill: processed,
@@ -216,6 +223,7 @@ try {
     console.log(
       `| ${r.policy} | ${r.requests} | ${r.failed} | ${r.extraPrefillPct}% | ${r.neededPrefill} / ${r.processedPrefill} | ${r.ttftP50Ms} ms | ${r.ttftP95Ms} ms | ${r.longTtftP50Ms} ms | ${r.hedgesSent} / ${r.hedgesWon} / ${r.hedgesSkipped} | ${r.wastedTokens} | ${r.seconds} s |`,
     )
+  for (const r of rows) for (const f of r.failures) console.log(`failed (${r.policy}): ${f}`)
   console.log(`\n${JSON.stringify(rows)}`)
 } finally {
   await network.stop()
