@@ -14,7 +14,7 @@ import { textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { getSharedParams, sessionParams } from '../shared/keeper.js'
 
-const APPLICATION_PREFIX = 'Application/address/'
+export const APPLICATION_PREFIX = 'Application/address/'
 
 const applicationKey = (address: string) => `${APPLICATION_PREFIX}${textKey(address)}/`
 

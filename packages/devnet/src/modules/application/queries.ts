@@ -2,13 +2,18 @@
 
 import { create } from '@decai/protocol'
 import * as applicationQuery from '@decai/protocol/gen/pocket/application/query_pb'
+import {
+  type Application,
+  ApplicationSchema,
+} from '@decai/protocol/gen/pocket/application/types_pb'
 import { grpcError } from '../../app/abci-error.js'
 import { accAddressError } from '../../app/bech32-errors.js'
 import { appErrors } from '../../app/chain-errors.js'
-import { paginate, withKeys } from '../../app/pagination.js'
+import { decode } from '../../app/codec.js'
+import { paginate, withPageStatus } from '../../app/pagination.js'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'
 import { getParams } from '../params.js'
-import { getAllApplications, getApplication } from './keeper.js'
+import { APPLICATION_PREFIX, getApplication } from './keeper.js'
 
 /** The application module's query service, keyed by gRPC method path. */
 export const applicationQueries: readonly QueryRoute[] = [
@@ -47,15 +52,18 @@ export const applicationQueries: readonly QueryRoute[] = [
           ),
         )
       }
-      const apps = getAllApplications(ctx)
-      const keyed = withKeys(apps, (a) => `${a.address}/`)
-      const { items, pagination } = paginate(keyed, req.pagination)
-      const filtered =
-        req.delegateeGatewayAddress === ''
-          ? items
-          : items.filter((a) => a.delegateeGatewayAddresses.includes(req.delegateeGatewayAddress))
+      // The delegatee filter runs inside the page, so a page can hold fewer than `limit`.
+      const applications: Application[] = []
+      const pagination = withPageStatus('Internal', () =>
+        paginate(ctx.store('application'), APPLICATION_PREFIX, req.pagination, (_, value) => {
+          const app = decode(ApplicationSchema, value)
+          const gateway = req.delegateeGatewayAddress
+          if (gateway === '' || app.delegateeGatewayAddresses.includes(gateway))
+            applications.push(app)
+        }),
+      )
       return create(applicationQuery.QueryAllApplicationsResponseSchema, {
-        applications: filtered,
+        applications,
         pagination,
       })
     },

@@ -59,7 +59,8 @@ export function moduleAddress(name: string): string {
   return bech32Address(moduleAddressBytes(name))
 }
 
-const ACCOUNT_PREFIX = '\x01'
+/** The `Accounts` collection's prefix (keyed by address bytes). */
+export const ACCOUNT_PREFIX = '\x01'
 const GLOBAL_ACCOUNT_NUMBER_KEY = '\x02'
 
 /** An account as stored: a base account, or a module account wrapping one. */
@@ -72,7 +73,11 @@ function accountKey(address: Uint8Array): string {
 export function getAccount(ctx: Context, address: string | Uint8Array): Account | undefined {
   const bytes = typeof address === 'string' ? addressBytes(address) : address
   const raw = ctx.store('acc').get(accountKey(bytes))
-  if (!raw) return undefined
+  return raw ? decodeAccount(raw) : undefined
+}
+
+/** An account from its stored bytes. */
+export function decodeAccount(raw: Uint8Array): Account {
   const any = decode(AnySchema, raw) as Any
   if (any.typeUrl === `/${ModuleAccountSchema.typeName}`) {
     const module = decode(ModuleAccountSchema, any.value)
@@ -156,16 +161,4 @@ export function getAccountPubKey(
 
 export function pubKeyToAny(key: Uint8Array): Any {
   return toAny(PubKeySchema, create(PubKeySchema, { key }))
-}
-
-/** Every account, in store order. */
-export function getAllAccounts(ctx: Context): Account[] {
-  const out: Account[] = []
-  for (const [key] of ctx
-    .store('acc')
-    .entries({ start: ACCOUNT_PREFIX, end: GLOBAL_ACCOUNT_NUMBER_KEY })) {
-    const account = getAccount(ctx, keyToBytes(key.slice(1)))
-    if (account) out.push(account)
-  }
-  return out
 }

@@ -1,19 +1,19 @@
 // x/auth query service, keyed by gRPC method path.
 
-import { create } from '@decai/protocol'
+import { type Any, create } from '@decai/protocol'
 import { ParamsSchema as AuthParamsSchema } from '@decai/protocol/gen/cosmos/auth/v1beta1/auth_pb'
 import * as authQuery from '@decai/protocol/gen/cosmos/auth/v1beta1/query_pb'
 import { grpcError } from '../../app/abci-error.js'
 import { addressCodecError } from '../../app/bech32-errors.js'
 import { sdkErrors } from '../../app/chain-errors.js'
-import { addressBytes } from '../../app/codec.js'
-import { paginate, withKeys } from '../../app/pagination.js'
+import { paginateCollection } from '../../app/pagination.js'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'
 import {
+  ACCOUNT_PREFIX,
   accountToAny,
   authParams,
+  decodeAccount,
   getAccount,
-  getAllAccounts,
   moduleAddressBytes,
 } from './keeper.js'
 
@@ -38,14 +38,17 @@ export const authQueries: readonly QueryRoute[] = [
     authQuery.QueryAccountsRequestSchema,
     authQuery.QueryAccountsResponseSchema,
     (ctx, req) => {
-      const all = withKeys(getAllAccounts(ctx), (a) =>
-        Buffer.from(addressBytes(a.base.address)).toString('latin1'),
+      // x/auth returns the paginator's error as is, which the query router reports as invalid request.
+      const accounts: Any[] = []
+      const pagination = paginateCollection(
+        ctx.store('acc'),
+        ACCOUNT_PREFIX,
+        req.pagination,
+        (_, value) => {
+          accounts.push(accountToAny(decodeAccount(value)))
+        },
       )
-      const { items, pagination } = paginate(all, req.pagination)
-      return create(authQuery.QueryAccountsResponseSchema, {
-        accounts: items.map(accountToAny),
-        pagination,
-      })
+      return create(authQuery.QueryAccountsResponseSchema, { accounts, pagination })
     },
   ),
   queryRoute(

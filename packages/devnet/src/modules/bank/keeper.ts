@@ -6,7 +6,6 @@ import { type Amount, bech32Address, coinsString, DENOM } from '../../app/codec.
 import type { Context } from '../../app/context.js'
 import { newEvent } from '../../app/events.js'
 import { bytesToKey, keyToBytes } from '../../store/keys.js'
-import { prefixEntries } from '../../store/kv-store.js'
 import {
   blockedModuleAccounts,
   ensureAccount,
@@ -15,29 +14,23 @@ import {
   moduleAddressBytes,
 } from '../auth/keeper.js'
 
-const SUPPLY_PREFIX = '\x00'
+/** The `Supply` collection's prefix (keyed by denom). */
+export const SUPPLY_PREFIX = '\x00'
 const BALANCES_PREFIX = '\x02'
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
 
-function balancePrefix(address: Uint8Array): string {
+/** The `Balances` collection's entries of one address (keyed by denom under it). */
+export function balancePrefix(address: Uint8Array): string {
   return BALANCES_PREFIX + String.fromCharCode(address.length) + bytesToKey(address)
 }
 
-function readAmount(raw: Uint8Array | undefined): bigint {
+export function readAmount(raw: Uint8Array | undefined): bigint {
   return raw ? BigInt(text.decode(raw)) : 0n
 }
 
 export function getBalance(ctx: Context, address: Uint8Array, denom = DENOM): bigint {
   return readAmount(ctx.store('bank').get(balancePrefix(address) + denom))
-}
-
-export function getAllBalances(ctx: Context, address: Uint8Array): Amount[] {
-  const prefix = balancePrefix(address)
-  return prefixEntries(ctx.store('bank'), prefix).map(([key, value]) => ({
-    denom: key.slice(prefix.length),
-    amount: readAmount(value),
-  }))
 }
 
 function setBalance(ctx: Context, address: Uint8Array, denom: string, amount: bigint): void {
@@ -48,13 +41,6 @@ function setBalance(ctx: Context, address: Uint8Array, denom: string, amount: bi
 
 export function getSupply(ctx: Context, denom = DENOM): bigint {
   return readAmount(ctx.store('bank').get(SUPPLY_PREFIX + denom))
-}
-
-export function getTotalSupply(ctx: Context): Amount[] {
-  return ctx
-    .store('bank')
-    .entries({ start: SUPPLY_PREFIX, end: '\x01' })
-    .map(([key, value]) => ({ denom: key.slice(1), amount: readAmount(value) }))
 }
 
 function setSupply(ctx: Context, denom: string, amount: bigint): void {

@@ -4,13 +4,14 @@ import { create } from '@decai/protocol'
 import { ParamsSchema as BankParamsSchema } from '@decai/protocol/gen/cosmos/bank/v1beta1/bank_pb'
 import * as bankQuery from '@decai/protocol/gen/cosmos/bank/v1beta1/query_pb'
 import type { PageRequest } from '@decai/protocol/gen/cosmos/base/query/v1beta1/pagination_pb'
+import type { Coin } from '@decai/protocol/gen/cosmos/base/v1beta1/coin_pb'
 import { grpcError } from '../../app/abci-error.js'
 import { addressCodecError } from '../../app/bech32-errors.js'
 import { addressBytes, coin } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
-import { paginate, withKeys } from '../../app/pagination.js'
+import { paginateCollection, withPageStatus } from '../../app/pagination.js'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'
-import { getAllBalances, getBalance, getSupply, getTotalSupply } from './keeper.js'
+import { balancePrefix, getBalance, getSupply, readAmount, SUPPLY_PREFIX } from './keeper.js'
 
 /** x/bank's check: the address codec's error in an InvalidArgument status. */
 function requireAddress(address: string): void {
@@ -18,13 +19,24 @@ function requireAddress(address: string): void {
   if (problem) throw grpcError('InvalidArgument', `invalid address: ${problem}`)
 }
 
+/** An address's balances, a page of the `Balances` collection under its address prefix. */
 function allBalances(ctx: Context, address: string, page: PageRequest | undefined) {
   requireAddress(address)
-  const balances = getAllBalances(ctx, addressBytes(address)).map((b) => coin(b.amount, b.denom))
-  return paginate(
-    withKeys(balances, (b) => b.denom),
-    page,
+  const items: Coin[] = []
+  const pagination = withPageStatus(
+    'InvalidArgument',
+    () =>
+      paginateCollection(
+        ctx.store('bank'),
+        balancePrefix(addressBytes(address)),
+        page,
+        (denom, value) => {
+          items.push(coin(readAmount(value), denom))
+        },
+      ),
+    'paginate: ',
   )
+  return { items, pagination }
 }
 
 /** The bank module's query service, keyed by gRPC method path. */
@@ -64,12 +76,13 @@ export const bankQueries: readonly QueryRoute[] = [
     bankQuery.QueryTotalSupplyRequestSchema,
     bankQuery.QueryTotalSupplyResponseSchema,
     (ctx, req) => {
-      const supply = getTotalSupply(ctx).map((s) => coin(s.amount, s.denom))
-      const { items, pagination } = paginate(
-        withKeys(supply, (s) => s.denom),
-        req.pagination,
+      const supply: Coin[] = []
+      const pagination = withPageStatus('Internal', () =>
+        paginateCollection(ctx.store('bank'), SUPPLY_PREFIX, req.pagination, (denom, value) => {
+          supply.push(coin(readAmount(value), denom))
+        }),
       )
-      return create(bankQuery.QueryTotalSupplyResponseSchema, { supply: items, pagination })
+      return create(bankQuery.QueryTotalSupplyResponseSchema, { supply, pagination })
     },
   ),
   queryRoute(

@@ -8,7 +8,7 @@ import { textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { getSharedParams } from '../shared/keeper.js'
 
-const GATEWAY_PREFIX = 'Gateway/address/'
+export const GATEWAY_PREFIX = 'Gateway/address/'
 
 const gatewayKey = (address: string) => `${GATEWAY_PREFIX}${textKey(address)}/`
 

@@ -2,11 +2,13 @@
 
 import { create } from '@decai/protocol'
 import * as gatewayQuery from '@decai/protocol/gen/pocket/gateway/query_pb'
+import { type Gateway, GatewaySchema } from '@decai/protocol/gen/pocket/gateway/types_pb'
 import { grpcError } from '../../app/abci-error.js'
-import { paginate, withKeys } from '../../app/pagination.js'
+import { decode } from '../../app/codec.js'
+import { paginate, withPageStatus } from '../../app/pagination.js'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'
 import { getParams } from '../params.js'
-import { getAllGateways, getGateway } from './keeper.js'
+import { GATEWAY_PREFIX, getGateway } from './keeper.js'
 
 /** The gateway module's query service, keyed by gRPC method path. */
 export const gatewayQueries: readonly QueryRoute[] = [
@@ -32,13 +34,15 @@ export const gatewayQueries: readonly QueryRoute[] = [
     gatewayQuery.QueryAllGatewaysRequestSchema,
     gatewayQuery.QueryAllGatewaysResponseSchema,
     (ctx, req) => {
-      const gateways = getAllGateways(ctx)
-      if (req.dehydrated) for (const g of gateways) g.metadata = undefined
-      const { items, pagination } = paginate(
-        withKeys(gateways, (g) => `${g.address}/`),
-        req.pagination,
+      const gateways: Gateway[] = []
+      const pagination = withPageStatus('Internal', () =>
+        paginate(ctx.store('gateway'), GATEWAY_PREFIX, req.pagination, (_, value) => {
+          const gateway = decode(GatewaySchema, value)
+          if (req.dehydrated) gateway.metadata = undefined
+          gateways.push(gateway)
+        }),
       )
-      return create(gatewayQuery.QueryAllGatewaysResponseSchema, { gateways: items, pagination })
+      return create(gatewayQuery.QueryAllGatewaysResponseSchema, { gateways, pagination })
     },
   ),
 ]

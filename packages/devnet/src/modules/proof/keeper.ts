@@ -1,6 +1,10 @@
 // x/proof keeper: claims and proofs, each under its primary key with a supplier and a
 // session-end-height index.
 
+import type {
+  PageRequest,
+  PageResponse,
+} from '@decai/protocol/gen/cosmos/base/query/v1beta1/pagination_pb'
 import {
   type Claim,
   ClaimSchema,
@@ -9,6 +13,7 @@ import {
 } from '@decai/protocol/gen/pocket/proof/types_pb'
 import { decode, encode } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
+import { paginate } from '../../app/pagination.js'
 import { be64, bytesToKey, keyToBytes, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 
@@ -117,6 +122,38 @@ export function listRecords(
     if (raw) out.push(raw)
   }
   return out
+}
+
+/**
+ * A page of claims (or proofs) as the list queries walk them: one of the store's prefixes,
+ * chosen by the filter, paginated as `query.Paginate` does. An index entry whose record is gone
+ * still takes its place in the page, as upstream. The proofs' height filter is given as
+ * upstream builds it, decimal text, and so matches none of the binary height keys.
+ */
+export function pageRecords(
+  ctx: Context,
+  kind: 'claim' | 'proof',
+  filter: { supplier?: string; sessionId?: string; sessionEndHeight?: bigint | string },
+  page: PageRequest | undefined,
+): { records: Uint8Array[]; pagination: PageResponse } {
+  const layout = kind === 'claim' ? claimLayout : proofLayout
+  const store = ctx.store('proof')
+  let prefix = layout.primary
+  let indexed = false
+  if (filter.supplier !== undefined) {
+    prefix = layout.bySupplier + textKey(filter.supplier)
+    indexed = true
+  } else if (filter.sessionEndHeight !== undefined) {
+    const height = filter.sessionEndHeight
+    prefix = layout.byHeight + (typeof height === 'string' ? textKey(height) : be64(height))
+    indexed = true
+  } else if (filter.sessionId !== undefined) prefix += textKey(filter.sessionId)
+  const records: Uint8Array[] = []
+  const pagination = paginate(store, prefix, page, (_, value) => {
+    const raw = indexed ? store.get(layout.primary + bytesToKey(value)) : value
+    if (raw) records.push(raw)
+  })
+  return { records, pagination }
 }
 
 /** Claims whose session ended at `height` (`GetSessionEndHeightClaimsIterator`). */

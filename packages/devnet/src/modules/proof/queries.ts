@@ -7,10 +7,10 @@ import { grpcError } from '../../app/abci-error.js'
 import { accAddressError } from '../../app/bech32-errors.js'
 import { proofErrors } from '../../app/chain-errors.js'
 import { decode } from '../../app/codec.js'
-import { paginate, withKeys } from '../../app/pagination.js'
+import { withPageStatus } from '../../app/pagination.js'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'
 import { getParams } from '../params.js'
-import { getClaim, getProof, listRecords } from './keeper.js'
+import { getClaim, getProof, pageRecords } from './keeper.js'
 
 function validateRecordRequest(
   req: { sessionId: string; supplierOperatorAddress: string },
@@ -110,14 +110,14 @@ export const proofQueries: readonly QueryRoute[] = [
     proofQuery.QueryAllClaimsRequestSchema,
     proofQuery.QueryAllClaimsResponseSchema,
     (ctx, req) => {
-      const claims = listRecords(ctx, 'claim', recordFilter(req.filter, 'claim')).map((b) =>
-        decode(ClaimSchema, b),
+      const filter = recordFilter(req.filter, 'claim')
+      const { records, pagination } = withPageStatus('Internal', () =>
+        pageRecords(ctx, 'claim', filter, req.pagination),
       )
-      const { items, pagination } = paginate(
-        withKeys(claims, (c) => `${c.sessionHeader?.sessionId}/${c.supplierOperatorAddress}`),
-        req.pagination,
-      )
-      return create(proofQuery.QueryAllClaimsResponseSchema, { claims: items, pagination })
+      return create(proofQuery.QueryAllClaimsResponseSchema, {
+        claims: records.map((b) => decode(ClaimSchema, b)),
+        pagination,
+      })
     },
   ),
   queryRoute(
@@ -127,15 +127,16 @@ export const proofQueries: readonly QueryRoute[] = [
     (ctx, req) => {
       // Upstream formats the height filter as decimal text against binary keys, so it matches nothing.
       const filter =
-        req.filter.case === 'sessionEndHeight' ? undefined : recordFilter(req.filter, 'proof')
-      const proofs = filter
-        ? listRecords(ctx, 'proof', filter).map((b) => decode(ProofSchema, b))
-        : []
-      const { items, pagination } = paginate(
-        withKeys(proofs, (p) => `${p.sessionHeader?.sessionId}/${p.supplierOperatorAddress}`),
-        req.pagination,
+        req.filter.case === 'sessionEndHeight'
+          ? { sessionEndHeight: req.filter.value.toString() }
+          : recordFilter(req.filter, 'proof')
+      const { records, pagination } = withPageStatus('Internal', () =>
+        pageRecords(ctx, 'proof', filter, req.pagination),
       )
-      return create(proofQuery.QueryAllProofsResponseSchema, { proofs: items, pagination })
+      return create(proofQuery.QueryAllProofsResponseSchema, {
+        proofs: records.map((b) => decode(ProofSchema, b)),
+        pagination,
+      })
     },
   ),
 ]

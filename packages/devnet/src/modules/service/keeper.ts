@@ -19,9 +19,9 @@ import { be64, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { getParams } from '../params.js'
 
-const SERVICE_PREFIX = 'Service/id/'
+export const SERVICE_PREFIX = 'Service/id/'
 const CUPR_HISTORY_PREFIX = 'ServiceComputeUnitsPerRelay/history/'
-const DIFFICULTY_PREFIX = 'RelayMiningDifficulty/value/'
+export const DIFFICULTY_PREFIX = 'RelayMiningDifficulty/value/'
 const DIFFICULTY_HISTORY_PREFIX = 'RelayMiningDifficulty/history/'
 
 const serviceKey = (id: string) => `${SERVICE_PREFIX}${textKey(id)}/`
@@ -35,15 +35,9 @@ export function setService(ctx: Context, service: Service): void {
   ctx.store('service').set(serviceKey(service.id), encode(ServiceSchema, service))
 }
 
-export function getAllServices(ctx: Context): Service[] {
-  return prefixEntries(ctx.store('service'), SERVICE_PREFIX).map(([, v]) =>
-    decode(ServiceSchema, v),
-  )
-}
-
 // --- compute units per relay history (x/service/keeper/service_compute_units_history.go) ---
 
-const cuprPrefix = (id: string) => `${CUPR_HISTORY_PREFIX}${textKey(id)}/`
+export const cuprPrefix = (id: string) => `${CUPR_HISTORY_PREFIX}${textKey(id)}/`
 
 export function setCuprAtHeight(
   ctx: Context,
@@ -94,7 +88,7 @@ export function getComputeUnitsPerRelayHistory(
 // --- relay mining difficulty (x/service/keeper/relay_mining_difficulty.go) ---
 
 const difficultyKey = (id: string) => `${DIFFICULTY_PREFIX}${textKey(id)}/`
-const difficultyHistoryPrefix = (id: string) => `${DIFFICULTY_HISTORY_PREFIX}${textKey(id)}/`
+export const difficultyHistoryPrefix = (id: string) => `${DIFFICULTY_HISTORY_PREFIX}${textKey(id)}/`
 
 /** The base difficulty (every relay minable) with the EMA at `target_num_relays`. */
 export function defaultDifficulty(ctx: Context, serviceId: string): RelayMiningDifficulty {
@@ -119,12 +113,6 @@ export function setStoredDifficulty(ctx: Context, difficulty: RelayMiningDifficu
   ctx
     .store('service')
     .set(difficultyKey(difficulty.serviceId), encode(RelayMiningDifficultySchema, difficulty))
-}
-
-export function getAllStoredDifficulties(ctx: Context): RelayMiningDifficulty[] {
-  return prefixEntries(ctx.store('service'), DIFFICULTY_PREFIX).map(([, v]) =>
-    decode(RelayMiningDifficultySchema, v),
-  )
 }
 
 export function setDifficultyAtHeight(

@@ -1,24 +1,51 @@
 // x/service query service, keyed by gRPC method path.
 
-import { create } from '@decai/protocol'
+import { create, type DescMessage, type MessageShape } from '@decai/protocol'
+import type { PageRequest } from '@decai/protocol/gen/cosmos/base/query/v1beta1/pagination_pb'
+import { ServiceComputeUnitsPerRelayUpdateSchema } from '@decai/protocol/gen/pocket/service/compute_units_pb'
 import * as serviceQuery from '@decai/protocol/gen/pocket/service/query_pb'
+import {
+  RelayMiningDifficultySchema,
+  RelayMiningDifficultyUpdateSchema,
+} from '@decai/protocol/gen/pocket/service/relay_mining_difficulty_pb'
+import { ServiceSchema } from '@decai/protocol/gen/pocket/shared/service_pb'
 import { grpcError } from '../../app/abci-error.js'
 import { serviceErrors } from '../../app/chain-errors.js'
+import { decode } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
-import { paginate, withKeys } from '../../app/pagination.js'
+import { paginate, withPageStatus } from '../../app/pagination.js'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'
 import { getParams } from '../params.js'
 import {
+  cuprPrefix,
+  DIFFICULTY_PREFIX,
   defaultDifficulty,
-  getAllServices,
-  getAllStoredDifficulties,
+  difficultyHistoryPrefix,
   getComputeUnitsPerRelayAtHeight,
-  getComputeUnitsPerRelayHistory,
   getDifficultyAtHeight,
-  getDifficultyHistory,
   getService,
   getStoredDifficulty,
+  SERVICE_PREFIX,
 } from './keeper.js'
+
+/** A list query's page over one prefix of the service store, each entry decoded. */
+function listPage<Desc extends DescMessage>(
+  ctx: Context,
+  prefix: string,
+  schema: Desc,
+  page: PageRequest | undefined,
+  edit?: (item: MessageShape<Desc>) => void,
+) {
+  const items: MessageShape<Desc>[] = []
+  const pagination = withPageStatus('Internal', () =>
+    paginate(ctx.store('service'), prefix, page, (_, value) => {
+      const item = decode(schema, value)
+      edit?.(item)
+      items.push(item)
+    }),
+  )
+  return { items, pagination }
+}
 
 function requireService(ctx: Context, serviceId: string): void {
   if (!getService(ctx, serviceId)) {
@@ -50,11 +77,14 @@ export const serviceQueries: readonly QueryRoute[] = [
     serviceQuery.QueryAllServicesRequestSchema,
     serviceQuery.QueryAllServicesResponseSchema,
     (ctx, req) => {
-      const services = getAllServices(ctx)
-      if (req.dehydrated) for (const s of services) s.metadata = undefined
-      const { items, pagination } = paginate(
-        withKeys(services, (s) => `${s.id}/`),
+      const { items, pagination } = listPage(
+        ctx,
+        SERVICE_PREFIX,
+        ServiceSchema,
         req.pagination,
+        (s) => {
+          if (req.dehydrated) s.metadata = undefined
+        },
       )
       return create(serviceQuery.QueryAllServicesResponseSchema, { service: items, pagination })
     },
@@ -81,8 +111,10 @@ export const serviceQueries: readonly QueryRoute[] = [
     serviceQuery.QueryAllRelayMiningDifficultyRequestSchema,
     serviceQuery.QueryAllRelayMiningDifficultyResponseSchema,
     (ctx, req) => {
-      const { items, pagination } = paginate(
-        withKeys(getAllStoredDifficulties(ctx), (d) => `${d.serviceId}/`),
+      const { items, pagination } = listPage(
+        ctx,
+        DIFFICULTY_PREFIX,
+        RelayMiningDifficultySchema,
         req.pagination,
       )
       return create(serviceQuery.QueryAllRelayMiningDifficultyResponseSchema, {
@@ -112,10 +144,10 @@ export const serviceQueries: readonly QueryRoute[] = [
     (ctx, req) => {
       if (req.serviceId === '') throw grpcError('InvalidArgument', 'service ID is required')
       requireService(ctx, req.serviceId)
-      const { items, pagination } = paginate(
-        withKeys(getDifficultyHistory(ctx, req.serviceId), (u) =>
-          u.effectiveHeight.toString().padStart(20, '0'),
-        ),
+      const { items, pagination } = listPage(
+        ctx,
+        difficultyHistoryPrefix(req.serviceId),
+        RelayMiningDifficultyUpdateSchema,
         req.pagination,
       )
       return create(serviceQuery.QueryRelayMiningDifficultyHistoryResponseSchema, {
@@ -146,10 +178,10 @@ export const serviceQueries: readonly QueryRoute[] = [
     (ctx, req) => {
       if (req.serviceId === '') throw grpcError('InvalidArgument', 'service ID is required')
       requireService(ctx, req.serviceId)
-      const { items, pagination } = paginate(
-        withKeys(getComputeUnitsPerRelayHistory(ctx, req.serviceId), (u) =>
-          u.effectiveHeight.toString().padStart(20, '0'),
-        ),
+      const { items, pagination } = listPage(
+        ctx,
+        cuprPrefix(req.serviceId),
+        ServiceComputeUnitsPerRelayUpdateSchema,
         req.pagination,
       )
       return create(serviceQuery.QueryComputeUnitsPerRelayHistoryResponseSchema, {

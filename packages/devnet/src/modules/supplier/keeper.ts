@@ -14,15 +14,15 @@ import { be64, bytesToKey, keyToBytes, textKey } from '../../store/keys.js'
 import { prefixEntries } from '../../store/kv-store.js'
 import { getSharedParams } from '../shared/keeper.js'
 
-const SUPPLIER_PREFIX = 'Supplier/operator_address/'
+export const SUPPLIER_PREFIX = 'Supplier/operator_address/'
 
-const CONFIG_PREFIX = 'ServiceConfigUpdate/service_id/'
+export const CONFIG_PREFIX = 'ServiceConfigUpdate/service_id/'
 
 const OPERATOR_CONFIG_PREFIX = 'ServiceConfigUpdate/operator_address/'
 
 export const ACTIVATION_PREFIX = 'ServiceConfigUpdate/activation_height/'
 
-const str = (s: string) => `${textKey(s)}/`
+export const str = (s: string) => `${textKey(s)}/`
 
 export const int = (n: bigint) => `${be64(n)}/`
 

@@ -1,19 +1,28 @@
 // x/supplier query service, keyed by gRPC method path.
 
 import { create } from '@decai/protocol'
+import type { PageResponse } from '@decai/protocol/gen/cosmos/base/query/v1beta1/pagination_pb'
+import {
+  ServiceConfigUpdateSchema,
+  type Supplier,
+  SupplierSchema,
+} from '@decai/protocol/gen/pocket/shared/supplier_pb'
 import * as supplierQuery from '@decai/protocol/gen/pocket/supplier/query_pb'
 import { grpcError } from '../../app/abci-error.js'
 import { accAddressError } from '../../app/bech32-errors.js'
 import { supplierErrors } from '../../app/chain-errors.js'
-import { paginate, withKeys } from '../../app/pagination.js'
+import { decode } from '../../app/codec.js'
+import { paginate, withPageStatus } from '../../app/pagination.js'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'
 import { getParams } from '../params.js'
 import {
-  getAllDehydratedSuppliers,
+  CONFIG_PREFIX,
+  getDehydratedSupplier,
   getPartiallyHydratedSupplier,
   getSupplier,
-  getSupplierConfigUpdates,
   isConfigActive,
+  SUPPLIER_PREFIX,
+  str,
 } from './keeper.js'
 
 /** The supplier module's query service, keyed by gRPC method path. */
@@ -61,23 +70,51 @@ export const supplierQueries: readonly QueryRoute[] = [
       }
       const hydrate = (op: string) =>
         req.dehydrated ? getPartiallyHydratedSupplier(ctx, op) : getSupplier(ctx, op)
-      let operators = getAllDehydratedSuppliers(ctx)
-        .filter((s) => req.ownerAddress === '' || s.ownerAddress === req.ownerAddress)
-        .filter((s) => req.operatorAddress === '' || s.operatorAddress === req.operatorAddress)
-        .map((s) => s.operatorAddress)
+      const store = ctx.store('supplier')
+      const suppliers: Supplier[] = []
+      const keep = (supplier: Supplier | undefined) => {
+        if (!supplier) return
+        if (req.ownerAddress !== '' && supplier.ownerAddress !== req.ownerAddress) return
+        const hydrated = hydrate(supplier.operatorAddress)
+        if (hydrated) suppliers.push(hydrated)
+      }
+
+      // Upstream picks one of three walks, and only the last two page.
+      if (req.operatorAddress !== '' && req.serviceId === '' && req.ownerAddress === '') {
+        const supplier = hydrate(req.operatorAddress)
+        return create(supplierQuery.QueryAllSuppliersResponseSchema, {
+          supplier: supplier ? [supplier] : [],
+        })
+      }
+      let pagination: PageResponse
       if (req.serviceId !== '') {
-        operators = operators.filter((op) =>
-          getSupplierConfigUpdates(ctx, op, req.serviceId).some((u) =>
-            isConfigActive(u, ctx.height),
-          ),
+        // The service's config updates, each supplier once per page, active ones only.
+        const seen = new Set<string>()
+        pagination = withPageStatus('Internal', () =>
+          paginate(store, CONFIG_PREFIX + str(req.serviceId), req.pagination, (_, value) => {
+            const update = decode(ServiceConfigUpdateSchema, value)
+            if (!isConfigActive(update, ctx.height)) return
+            const operator = update.operatorAddress
+            if (req.operatorAddress !== '' && operator !== req.operatorAddress) return
+            if (seen.has(operator)) return
+            seen.add(operator)
+            keep(getDehydratedSupplier(ctx, operator))
+          }),
+        )
+      } else {
+        pagination = withPageStatus('Internal', () =>
+          paginate(store, SUPPLIER_PREFIX, req.pagination, (_, value) => {
+            const supplier = decode(SupplierSchema, value)
+            if (req.operatorAddress !== '' && supplier.operatorAddress !== req.operatorAddress)
+              return
+            keep(supplier)
+          }),
         )
       }
-      const suppliers = operators.map(hydrate).filter((s) => s !== undefined)
-      const { items, pagination } = paginate(
-        withKeys(suppliers, (s) => `${s.operatorAddress}/`),
-        req.pagination,
-      )
-      return create(supplierQuery.QueryAllSuppliersResponseSchema, { supplier: items, pagination })
+      return create(supplierQuery.QueryAllSuppliersResponseSchema, {
+        supplier: suppliers,
+        pagination,
+      })
     },
   ),
 ]
