@@ -1,10 +1,7 @@
 // The paginators against cosmos-sdk v0.53.7's `query.Paginate` and `query.CollectionPaginate`,
 // case by case; the chain suite also compares whole answers with pocketd's, byte for byte.
-import { create } from '@decai/protocol'
-import {
-  type PageRequest,
-  PageRequestSchema,
-} from '@decai/protocol/gen/cosmos/base/query/v1beta1/pagination_pb'
+import { create, type MessageInitShape } from '@decai/protocol'
+import { PageRequestSchema } from '@decai/protocol/gen/cosmos/base/query/v1beta1/pagination_pb'
 import { describe, expect, it } from 'vitest'
 import { AbciError } from '../src/app/abci-error.js'
 import { queryError } from '../src/app/query-router.js'
@@ -35,7 +32,7 @@ type Page = { keys: string[]; nextKey: string; total: bigint }
 function run(
   pager: typeof paginate,
   store: MemoryStore,
-  request: Partial<PageRequest> | undefined,
+  request: MessageInitShape<typeof PageRequestSchema> | undefined,
   prefix = PREFIX,
 ): Page {
   const keys: string[] = []
@@ -171,13 +168,7 @@ describe('Paginate only', () => {
   })
 
   it('panics, as the prefix iterator does, on a reverse page from the last key', () => {
-    const error = (() => {
-      try {
-        run(paginate, storeWith(3), { reverse: true, key: key(2) })
-      } catch (e) {
-        return e
-      }
-    })()
+    const error = catchError(() => run(paginate, storeWith(3), { reverse: true, key: key(2) }))
     expect(error).toBeInstanceOf(AbciError)
     expect(error).toMatchObject({
       codespace: 'undefined',

@@ -9,7 +9,7 @@ import {
   pubKeyToAny,
   setAccount,
 } from '../modules/auth/keeper.js'
-import { initBalance } from '../modules/bank/keeper.js'
+import { getBalance, initBalance } from '../modules/bank/keeper.js'
 import { initGatewayGenesis } from '../modules/gateway/genesis.js'
 import { type ModuleParams, setParams } from '../modules/params.js'
 import { initServiceGenesis } from '../modules/service/genesis.js'
@@ -34,7 +34,10 @@ export function initGenesis(ctx: Context, genesis: ResolvedGenesis): void {
     setAccount(ctx, created)
     initBalance(ctx, bytes, [{ denom: DENOM, amount: account.balance }])
   }
-  for (const name of Object.keys(moduleAccountPermissions)) getModuleAccount(ctx, name)
+  // The module accounts the SDK modules' InitGenesis create, in their order (x/auth's fee
+  // collector, x/distribution, x/staking's pools, x/gov, x/mint), so account numbers are
+  // pocketd's; the others are created on first use, as upstream.
+  for (const name of GENESIS_MODULE_ACCOUNTS) getModuleAccount(ctx, name)
 
   // The gentx: the validator's self-delegation moves to the bonded pool.
   moveToModule(ctx, genesis.validator.address, 'bonded_tokens_pool', genesis.validator.stake)
@@ -43,7 +46,20 @@ export function initGenesis(ctx: Context, genesis: ResolvedGenesis): void {
   initGatewayGenesis(ctx, genesis.gateways)
   initApplicationGenesis(ctx, genesis.applications)
   initSupplierGenesis(ctx, genesis.suppliers)
+  // Modules holding genesis actors' stakes get their accounts now.
+  for (const name of Object.keys(moduleAccountPermissions)) {
+    if (getBalance(ctx, moduleAddressBytes(name)) > 0n) getModuleAccount(ctx, name)
+  }
 }
+
+const GENESIS_MODULE_ACCOUNTS = [
+  'fee_collector',
+  'distribution',
+  'bonded_tokens_pool',
+  'not_bonded_tokens_pool',
+  'gov',
+  'mint',
+] as const
 
 function moveToModule(ctx: Context, from: string, module: string, amount: bigint): void {
   if (amount === 0n) return
