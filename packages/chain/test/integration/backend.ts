@@ -219,10 +219,14 @@ export type Actor = {
   client: SigningChainClient
 }
 
-/** Fresh accounts funded from the faucet (one transaction per account, sent at once). */
+/**
+ * Fresh accounts funded from the faucet (one transaction per account, sent at once), with new
+ * random keys, or with `keys` when a test needs the same accounts on both backends.
+ */
 export async function createActors<Name extends string>(
   backend: Backend,
   funding: Record<Name, bigint>,
+  keys?: Record<Name, Uint8Array>,
 ): Promise<Record<Name, Actor>> {
   const faucet = await createSigningChainClient({
     rpcUrl: backend.rpcUrl,
@@ -230,15 +234,15 @@ export async function createActors<Name extends string>(
     gasPrice: backend.gasPrice,
   })
   const entries = Object.entries(funding) as [Name, bigint][]
-  const keys = entries.map(() => generatePrivateKey())
+  const actorKeys = entries.map(([name]) => keys?.[name] ?? generatePrivateKey())
   await Promise.all(
     entries.map(([, amount], i) =>
-      faucet.sendTokens({ toAddress: pubkeyToAddress(getPublicKey(keys[i]!)), amount }),
+      faucet.sendTokens({ toAddress: pubkeyToAddress(getPublicKey(actorKeys[i]!)), amount }),
     ),
   )
   const actors = await Promise.all(
     entries.map(async ([name], i) => {
-      const key = keys[i]!
+      const key = actorKeys[i]!
       const client = await createSigningChainClient({
         rpcUrl: backend.rpcUrl,
         signer: createPrivateKeySigner(key),

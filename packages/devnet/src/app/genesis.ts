@@ -39,8 +39,16 @@ export function initGenesis(ctx: Context, genesis: ResolvedGenesis): void {
   // pocketd's; the others are created on first use, as upstream.
   for (const name of GENESIS_MODULE_ACCOUNTS) getModuleAccount(ctx, name)
 
-  // The gentx: the validator's self-delegation moves to the bonded pool.
+  // The gentx: the validator's self-delegation moves to the bonded pool, and the transaction
+  // uses the validator account's first sequence.
   moveToModule(ctx, genesis.validator.address, 'bonded_tokens_pool', genesis.validator.stake)
+  if (genesis.validator.stake > 0n) {
+    const validator = getAccount(ctx, genesis.validator.address)
+    if (validator) {
+      validator.base.sequence += 1n
+      setAccount(ctx, validator)
+    }
+  }
 
   initServiceGenesis(ctx, genesis.services)
   initGatewayGenesis(ctx, genesis.gateways)
