@@ -4,7 +4,6 @@ import { create, type MessageInitShape } from '@decai/protocol'
 import { PageRequestSchema } from '@decai/protocol/gen/cosmos/base/query/v1beta1/pagination_pb'
 import { describe, expect, it } from 'vitest'
 import { AbciError } from '../src/app/abci-error.js'
-import { queryError } from '../src/app/query-router.js'
 import {
   KEY_AND_OFFSET_ERROR,
   PaginationRequestError,
@@ -12,6 +11,7 @@ import {
   paginateCollection,
   withPageStatus,
 } from '../src/app/pagination.js'
+import { queryError } from '../src/app/query-router.js'
 import { bytesToKey, keyToBytes } from '../src/store/keys.js'
 import { MemoryStore } from '../src/store/kv-store.js'
 
@@ -152,7 +152,7 @@ describe('Paginate only', () => {
     })
   })
 
-  it("starts a reverse page from a key that is not stored at the first key after it", () => {
+  it('starts a reverse page from a key that is not stored at the first key after it', () => {
     // k001/ < k001x < k002/: the reverse iterator ends just after k002/.
     expect(run(paginate, storeWith(5), { reverse: true, key: keyToBytes('k001x') })).toEqual({
       keys: [name(2), name(1), name(0)],
