@@ -4,8 +4,10 @@
 import { applicationModule } from '../modules/application/module.js'
 import { authModule } from '../modules/auth/module.js'
 import { bankModule } from '../modules/bank/module.js'
+import { distributionModule } from '../modules/distribution/module.js'
 import { gatewayModule } from '../modules/gateway/module.js'
 import { migrationModule } from '../modules/migration/module.js'
+import { mintModule } from '../modules/mint/module.js'
 import { proofModule } from '../modules/proof/module.js'
 import { serviceModule } from '../modules/service/module.js'
 import { sessionModule } from '../modules/session/module.js'
@@ -19,6 +21,8 @@ import type { QueryRoute } from './query-router.js'
 export const appModules: readonly AppModule[] = [
   authModule,
   bankModule,
+  mintModule,
+  distributionModule,
   sharedModule,
   sessionModule,
   serviceModule,
@@ -30,8 +34,11 @@ export const appModules: readonly AppModule[] = [
   migrationModule,
 ]
 
-/** `SetOrderBeginBlockers`: only the supplier module has work at the start of a block. */
-const beginBlockers: readonly AppModule[] = [supplierModule]
+/**
+ * `SetOrderBeginBlockers`: the SDK's mint, then distribution (both every block), then the
+ * supplier module's service activations.
+ */
+const beginBlockers: readonly AppModule[] = [mintModule, distributionModule, supplierModule]
 
 /**
  * `SetOrderEndBlockers`: record the block hash, validate proofs, settle claims (and update

@@ -5,7 +5,7 @@ import { sdkErrors } from '../../app/chain-errors.js'
 import { type Amount, bech32Address, coinsString, DENOM } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
 import { newEvent } from '../../app/events.js'
-import { bytesToKey, keyToBytes } from '../../store/keys.js'
+import { bytesToKey, keyToBytes, prefixEnd } from '../../store/keys.js'
 import {
   blockedModuleAccounts,
   ensureAccount,
@@ -31,6 +31,15 @@ export function readAmount(raw: Uint8Array | undefined): bigint {
 
 export function getBalance(ctx: Context, address: Uint8Array, denom = DENOM): bigint {
   return readAmount(ctx.store('bank').get(balancePrefix(address) + denom))
+}
+
+/** Every balance of an address, by denom (`GetAllBalances`). */
+export function getAllBalances(ctx: Context, address: Uint8Array): Amount[] {
+  const prefix = balancePrefix(address)
+  return ctx
+    .store('bank')
+    .entries({ start: prefix, end: prefixEnd(prefix) })
+    .map(([key, value]) => ({ denom: key.slice(prefix.length), amount: readAmount(value) }))
 }
 
 function setBalance(ctx: Context, address: Uint8Array, denom: string, amount: bigint): void {

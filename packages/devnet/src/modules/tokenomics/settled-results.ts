@@ -17,6 +17,7 @@ import {
 import { tokenomicsErrors } from '../../app/chain-errors.js'
 import { addressBytes, coinString, DENOM } from '../../app/codec.js'
 import type { Context } from '../../app/context.js'
+import { formatDec } from '../../app/legacy-dec.js'
 import {
   burnCoins,
   mintCoins,
@@ -63,12 +64,6 @@ export function flushValidatorRewards(
     modToAcct(result, reason, 'tokenomics', validator.accountAddress, poolShare)
   }
   return result.modToAcctTransfers.length > 0 ? result : undefined
-}
-
-/** `math.LegacyDec.String()`: 18 decimals. */
-function formatDec(value: bigint): string {
-  const s = value.toString().padStart(19, '0')
-  return `${s.slice(0, -18)}.${s.slice(-18)}`
 }
 
 type Aggregate = {
