@@ -6,7 +6,8 @@ import { rpc } from './helpers.js'
 
 let devnet: Devnet
 beforeAll(async () => {
-  devnet = await startDevnet({ port: 0, blockTimeMs: 0, resultsLagMs: 150 })
+  // A window wide enough that two RPC round trips fit in it on a loaded machine.
+  devnet = await startDevnet({ port: 0, blockTimeMs: 0, resultsLagMs: 1_000 })
 })
 afterAll(async () => {
   await devnet?.stop()
@@ -26,7 +27,7 @@ it("fails block_results of the newest block for resultsLagMs, with CometBFT's er
   expect(await rpc(devnet.rpcUrl, 'block_results', { height: String(height - 1n) })).toMatchObject({
     height: String(height - 1n),
   })
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await new Promise((resolve) => setTimeout(resolve, 1_100))
   expect(await rpc(devnet.rpcUrl, 'block_results', { height: String(height) })).toMatchObject({
     height: String(height),
   })
