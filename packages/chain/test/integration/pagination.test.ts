@@ -101,6 +101,13 @@ function checkContract(answers: Answers): void {
   const total = (list: ListQuery, label: string) =>
     decodePagination(list, page(`${list.name} | ${label}`).value)?.total
   for (const list of LISTS) {
+    // A request its handler refuses is refused whatever its pagination.
+    const refused = answers[`${list.name} | limit 0`]
+    if (refused && refused.code !== 0) {
+      const all = Object.entries(answers).filter(([n]) => n.startsWith(`${list.name} | `))
+      for (const [name, answer] of all) expect(answer, name).toEqual(refused)
+      continue
+    }
     const counted = total(list, 'limit 0') ?? 0n
     // A walk of limit 1 takes one page per stored entry (an empty list, one empty page).
     const pages = Object.keys(answers).filter((n) => n.startsWith(`${list.name} | walk forward `))
@@ -122,6 +129,13 @@ function checkContract(answers: Answers): void {
   expect(total(byName('applications delegating to gw1'), 'limit 0')).toBe(3n)
   expect(total(byName('total supply'), 'limit 2 count_total')).toBe(1n)
   expect(total(byName('total supply'), 'limit 2')).toBe(0n)
+  // AllClaims takes any filter; AllProofs refuses a malformed address (InvalidArgument: sdk 18).
+  expect(page('claims of a malformed supplier | limit 0').code).toBe(0)
+  expect(page('claims of an empty session | limit 0').code).toBe(0)
+  expect(answers['proofs of a malformed supplier | limit 0']).toMatchObject({
+    code: 18,
+    codespace: 'sdk',
+  })
 }
 
 function decodePagination(list: ListQuery, value: string): PageResponse | undefined {
@@ -316,7 +330,26 @@ function listQueries(actors: Record<Name, Actor>): ListQuery[] {
       { operatorAddress: actors.sup2.address, dehydrated: true },
     ),
     q('claims', '/pocket.proof.Query/AllClaims', proofQuery.QueryAllClaimsRequestSchema),
+    // x/proof checks the filters of AllProofs, not those of AllClaims.
+    q(
+      'claims of a malformed supplier',
+      '/pocket.proof.Query/AllClaims',
+      proofQuery.QueryAllClaimsRequestSchema,
+      { filter: { case: 'supplierOperatorAddress', value: 'pokt1malformed' } },
+    ),
+    q(
+      'claims of an empty session',
+      '/pocket.proof.Query/AllClaims',
+      proofQuery.QueryAllClaimsRequestSchema,
+      { filter: { case: 'sessionId', value: '' } },
+    ),
     q('proofs', '/pocket.proof.Query/AllProofs', proofQuery.QueryAllProofsRequestSchema),
+    q(
+      'proofs of a malformed supplier',
+      '/pocket.proof.Query/AllProofs',
+      proofQuery.QueryAllProofsRequestSchema,
+      { filter: { case: 'supplierOperatorAddress', value: 'pokt1malformed' } },
+    ),
   ]
 }
 

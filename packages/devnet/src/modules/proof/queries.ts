@@ -33,20 +33,31 @@ function validateRecordRequest(
   }
 }
 
-function recordFilter(filter: proofQuery.QueryAllClaimsRequest['filter'], kind: 'claim' | 'proof') {
+/**
+ * The store filter of a list request. `AllProofs` validates the filter first
+ * (`QueryAllProofsRequest.ValidateBasic`); `AllClaims` does not call its request's check, so a
+ * malformed address matches nothing and an empty session ID matches every claim, as upstream.
+ */
+function recordFilter(
+  filter: proofQuery.QueryAllClaimsRequest['filter'],
+  kind: 'claim' | 'proof',
+  validate: boolean,
+) {
   switch (filter.case) {
-    case 'supplierOperatorAddress':
-      if (accAddressError(filter.value)) {
+    case 'supplierOperatorAddress': {
+      const problem = validate ? accAddressError(filter.value) : undefined
+      if (problem) {
         throw grpcError(
           'InvalidArgument',
           proofErrors.invalidAddress.wrap(
-            `invalid supplier operator address for ${kind}s being retrieved ${filter.value}; (${accAddressError(filter.value)})`,
+            `invalid supplier operator address for ${kind}s being retrieved ${filter.value}; (${problem})`,
           ),
         )
       }
       return { supplier: filter.value }
+    }
     case 'sessionId':
-      if (filter.value === '')
+      if (validate && filter.value === '')
         throw grpcError(
           'InvalidArgument',
           proofErrors.invalidSessionId.wrap(
@@ -110,7 +121,7 @@ export const proofQueries: readonly QueryRoute[] = [
     proofQuery.QueryAllClaimsRequestSchema,
     proofQuery.QueryAllClaimsResponseSchema,
     (ctx, req) => {
-      const filter = recordFilter(req.filter, 'claim')
+      const filter = recordFilter(req.filter, 'claim', false)
       const { records, pagination } = withPageStatus('Internal', () =>
         pageRecords(ctx, 'claim', filter, req.pagination),
       )
@@ -129,7 +140,7 @@ export const proofQueries: readonly QueryRoute[] = [
       const filter =
         req.filter.case === 'sessionEndHeight'
           ? { sessionEndHeight: req.filter.value.toString() }
-          : recordFilter(req.filter, 'proof')
+          : recordFilter(req.filter, 'proof', true)
       const { records, pagination } = withPageStatus('Internal', () =>
         pageRecords(ctx, 'proof', filter, req.pagination),
       )
