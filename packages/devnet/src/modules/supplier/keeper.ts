@@ -16,17 +16,20 @@ import { getSharedParams } from '../shared/keeper.js'
 
 export const SUPPLIER_PREFIX = 'Supplier/operator_address/'
 
-export const CONFIG_PREFIX = 'ServiceConfigUpdate/service_id/'
+const CONFIG_PREFIX = 'ServiceConfigUpdate/service_id/'
 
 const OPERATOR_CONFIG_PREFIX = 'ServiceConfigUpdate/operator_address/'
 
 export const ACTIVATION_PREFIX = 'ServiceConfigUpdate/activation_height/'
 
-export const str = (s: string) => `${textKey(s)}/`
+const str = (s: string) => `${textKey(s)}/`
 
 export const int = (n: bigint) => `${be64(n)}/`
 
 const supplierKey = (operator: string) => SUPPLIER_PREFIX + str(operator)
+
+/** Where a service's config updates are stored (by activation height, then operator). */
+export const serviceConfigUpdatesPrefix = (serviceId: string) => CONFIG_PREFIX + str(serviceId)
 
 const configKey = (u: ServiceConfigUpdate) =>
   CONFIG_PREFIX + str(u.service?.serviceId ?? '') + int(u.activationHeight) + str(u.operatorAddress)

@@ -16,13 +16,12 @@ import { paginate, withPageStatus } from '../../app/pagination.js'
 import { type QueryRoute, queryRoute } from '../../app/query-router.js'
 import { getParams } from '../params.js'
 import {
-  CONFIG_PREFIX,
   getDehydratedSupplier,
   getPartiallyHydratedSupplier,
   getSupplier,
   isConfigActive,
   SUPPLIER_PREFIX,
-  str,
+  serviceConfigUpdatesPrefix,
 } from './keeper.js'
 
 /** The supplier module's query service, keyed by gRPC method path. */
@@ -91,7 +90,7 @@ export const supplierQueries: readonly QueryRoute[] = [
         // The service's config updates, each supplier once per page, active ones only.
         const seen = new Set<string>()
         pagination = withPageStatus('Internal', () =>
-          paginate(store, CONFIG_PREFIX + str(req.serviceId), req.pagination, (_, value) => {
+          paginate(store, serviceConfigUpdatesPrefix(req.serviceId), req.pagination, (_, value) => {
             const update = decode(ServiceConfigUpdateSchema, value)
             if (!isConfigActive(update, ctx.height)) return
             const operator = update.operatorAddress
