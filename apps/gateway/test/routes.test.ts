@@ -51,21 +51,20 @@ async function onRequest<T>(init: RequestInit & { path?: string }, handler: (c: 
 
 describe('inference checks', () => {
   it('finds the model on its endpoint, within the key allow-list', () => {
-    const chat = { model: 'small', messages: [] }
+    const chat = { model: 'small', messages: [{ role: 'user', content: 'hi' }] }
+    const check = (request: Record<string, unknown>, endpoint: 'chat' | 'completions' = 'chat') =>
+      codeOf(() => checkInferenceRequest(catalog, null, endpoint, request))
     expect(checkInferenceRequest(catalog, null, 'chat', chat).model.name).toBe('small')
     expect(checkInferenceRequest(catalog, null, 'chat', { ...chat, stream: true }).stream).toBe(
       true,
     )
-    expect(codeOf(() => checkInferenceRequest(catalog, null, 'chat', {}))).toBe('INVALID_PARAMETER')
-    expect(codeOf(() => checkInferenceRequest(catalog, null, 'completions', chat))).toBe(
-      'MODEL_NOT_FOUND',
-    )
-    expect(codeOf(() => checkInferenceRequest(catalog, null, 'chat', { model: 'small' }))).toBe(
-      'INVALID_PARAMETER',
-    )
-    expect(
-      codeOf(() => checkInferenceRequest(catalog, null, 'chat', { ...chat, stream: 'yes' })),
-    ).toBe('INVALID_PARAMETER')
+    expect(check({})).toBe('MISSING_PARAMETER')
+    expect(check({ ...chat, model: 123 })).toBe('INVALID_TYPE')
+    // Whether the model is served comes before the rest of the request.
+    expect(check({ model: 'small' }, 'completions')).toBe('MODEL_NOT_FOUND')
+    expect(check({ model: 'small' })).toBe('MISSING_PARAMETER')
+    expect(check({ ...chat, messages: [] })).toBe('INVALID_PARAMETER')
+    expect(check({ ...chat, stream: 'yes' })).toBe('INVALID_TYPE')
     const store = new KeyStore(':memory:')
     const { record } = store.create({ models: ['other'] })
     expect(codeOf(() => checkInferenceRequest(catalog, record, 'chat', chat))).toBe(
