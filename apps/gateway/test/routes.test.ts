@@ -1,13 +1,18 @@
 // The request checks of the inference routes, one at a time, on real parts (an in-memory key
 // store, the rate limiter, the model catalog) and a real hono app for the body reader.
+import { createLogger } from '@decai/app-kit/logger'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { createGatewayApp } from '../src/app.js'
 import { parseGatewayConfig } from '../src/config.js'
 import { isGatewayError } from '../src/errors.js'
 import { KeyStore } from '../src/key-store.js'
+import { createGatewayMetrics } from '../src/metrics.js'
 import { ModelCatalog } from '../src/models.js'
 import { RateLimiter } from '../src/rate-limiter.js'
+import type { RelayExecutor } from '../src/relay-executor.js'
 import { authenticate, requireAdmin } from '../src/routes/auth.js'
+import type { GatewayAppDependencies } from '../src/routes/context.js'
 import {
   ANONYMOUS_KEY_ID,
   admitRequest,
@@ -115,6 +120,46 @@ describe('reading the body', () => {
     expect((await read({ headers: { 'content-type': 'text/plain' }, body: '{}' })).code).toBe(
       'UNSUPPORTED_MEDIA_TYPE',
     )
+  })
+})
+
+describe('a failure of the gateway itself', () => {
+  it('answers 500 internal_error and logs the cause with its stack', async () => {
+    const lines: Record<string, unknown>[] = []
+    const store = new KeyStore(':memory:')
+    const overflow = new RangeError('Maximum call stack size exceeded')
+    const deps = {
+      config: { ...config, auth: { ...config.auth, required: false } },
+      store,
+      limiter: new RateLimiter(),
+      catalog,
+      metrics: createGatewayMetrics(),
+      logger: createLogger({ write: (line) => lines.push(JSON.parse(line)) }),
+      isStopping: () => false,
+      executor: {
+        execute: () => Promise.reject(overflow),
+      } as unknown as RelayExecutor,
+    } as unknown as GatewayAppDependencies
+    const app = createGatewayApp(deps)
+    const response = await app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'small', messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(response.status).toBe(500)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'internal_error',
+    )
+    // The cause reaches the log, not the client.
+    const failed = lines.find((l) => l['msg'] === 'request failed')
+    expect(failed).toMatchObject({
+      level: 'error',
+      status: 500,
+      code: 'internal_error',
+      error: { name: 'RangeError', message: 'Maximum call stack size exceeded' },
+    })
+    expect((failed!['error'] as { stack: string }).stack).toMatch(/^RangeError: .*\n\s+at /)
+    store.close()
   })
 })
 
