@@ -470,7 +470,6 @@ export {
   completionCreateParamsSchema,
   type EmbeddingCreateParams,
   embeddingCreateParamsSchema,
-  formatOpenAiParam,
   MAX_STOP_SEQUENCES,
   type OpenAiRequestCheck,
   type OpenAiRequestIssue,

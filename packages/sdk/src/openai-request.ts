@@ -74,7 +74,8 @@ export type ChatCompletionContentPart =
   | z.infer<typeof otherPart>
 
 const CONTENT = 'a string or an array of content parts'
-const contentOf = (parts: z.ZodMiniType) => z.union([z.string(), z.array(parts)], CONTENT)
+const contentOf = <Part extends z.ZodMiniType>(parts: Part) =>
+  z.union([z.string(), z.array(parts)], CONTENT)
 const textContent = contentOf(textPart)
 const userContent = contentOf(z.union([knownPart, otherPart], 'a content part'))
 const assistantContent = contentOf(
@@ -297,7 +298,7 @@ export function checkOpenAiRequest<K extends OpenAiRequestKind>(
 type Issue = z.core.$ZodIssue
 
 /** OpenAI's notation for a path: `messages[0].content[1].type`. */
-export function formatOpenAiParam(path: readonly PropertyKey[]): string | null {
+function formatOpenAiParam(path: readonly PropertyKey[]): string | null {
   let out = ''
   for (const key of path)
     out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`
