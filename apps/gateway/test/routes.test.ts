@@ -23,7 +23,10 @@ import {
 
 const config = parseGatewayConfig({
   gateway: { privateKey: 'ab'.repeat(32) },
-  models: [{ name: 'small', serviceId: 'llm', upstreamModel: 'smollm2', endpoints: ['chat'] }],
+  models: [
+    { name: 'small', serviceId: 'llm', upstreamModel: 'smollm2', endpoints: ['chat'] },
+    { name: 'single', serviceId: 'llm', endpoints: ['chat', 'completions'], maxChoices: 1 },
+  ],
   auth: { adminToken: 'admin-secret-token-123' },
   limits: { maxBodyBytes: 64 },
 })
@@ -70,6 +73,13 @@ describe('inference checks', () => {
     expect(check({ model: 'small' })).toBe('MISSING_PARAMETER')
     expect(check({ ...chat, messages: [] })).toBe('INVALID_PARAMETER')
     expect(check({ ...chat, stream: 'yes' })).toBe('INVALID_TYPE')
+    // `n` as far as the schema goes for a model without `maxChoices`; 1 for one that says so.
+    expect(check({ ...chat, n: 2 })).toBe('NONE')
+    expect(check({ ...chat, model: 'single', n: 1 })).toBe('NONE')
+    expect(check({ ...chat, model: 'single', n: 2 })).toBe('INVALID_PARAMETER')
+    expect(check({ model: 'single', prompt: 'x', best_of: 3 }, 'completions')).toBe(
+      'INVALID_PARAMETER',
+    )
     const store = new KeyStore(':memory:')
     const { record } = store.create({ models: ['other'] })
     expect(codeOf(() => checkInferenceRequest(catalog, record, 'chat', chat))).toBe(

@@ -162,11 +162,25 @@ export function checkInferenceRequest(
       { param: 'model' },
     )
   if (!check.ok) throw toRequestError(check.issue)
+  checkChoices(model, request)
   if (key?.models != null && !key.models.includes(model.name))
     throw new GatewayError('MODEL_NOT_ALLOWED', `This key may not use '${model.name}'.`, {
       param: 'model',
     })
   return { model, stream: endpoint !== 'embeddings' && request['stream'] === true }
+}
+
+/** `n` and `best_of` within what the model's backends take (`maxChoices`), else a 400. */
+function checkChoices(model: CatalogModel, request: Record<string, unknown>): void {
+  const max = model.maxChoices
+  if (max === undefined) return
+  for (const param of ['n', 'best_of'])
+    if (typeof request[param] === 'number' && request[param] > max)
+      throw new GatewayError(
+        'INVALID_PARAMETER',
+        `Invalid '${param}': '${model.name}' returns at most ${max} ${max === 1 ? 'choice' : 'choices'} per request, but got ${request[param]}.`,
+        { param },
+      )
 }
 
 /** The gateway error for a request that does not match its schema, with OpenAI's code for it. */
