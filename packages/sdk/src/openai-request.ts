@@ -111,7 +111,7 @@ const messageSchema = z.discriminatedUnion('role', [
     content: nullish(assistantContent),
     name: z.optional(z.string()),
     refusal: nullish(z.string()),
-    tool_calls: z.optional(z.array(toolCall)),
+    tool_calls: nullish(z.array(toolCall)),
   }),
   z.looseObject({
     role: z.literal('tool'),
@@ -136,10 +136,11 @@ const stop = z.union([z.string(), z.array(z.string()).check(z.maxLength(MAX_STOP
 
 // The sampling fields chat and completions share, with OpenAI's ranges.
 // `model` comes first everywhere: issues are reported in field order, and the gateway reports a
-// bad `model` before anything else.
+// bad `model` before anything else. Optional request fields take `null` as "not given", as
+// OpenAI's API does.
 const samplingFields = {
   /** The model id; a supplier serving one model accepts it or no model at all. */
-  model: z.optional(z.string()),
+  model: nullish(z.string()),
   temperature: nullish(between(0, 2)),
   top_p: nullish(between(0, 1)),
   n: nullish(integer(1, 128)),
@@ -148,7 +149,7 @@ const samplingFields = {
   frequency_penalty: nullish(between(-2, 2)),
   presence_penalty: nullish(between(-2, 2)),
   logit_bias: nullish(z.record(z.string(), between(-100, 100))),
-  user: z.optional(z.string()),
+  user: nullish(z.string()),
   stream: nullish(z.boolean()),
   stream_options: nullish(z.looseObject({ include_usage: z.optional(z.boolean()) })),
 }
@@ -187,10 +188,10 @@ export const chatCompletionCreateParamsSchema = z
     max_completion_tokens: nullish(integer(1)),
     logprobs: nullish(z.boolean()),
     top_logprobs: nullish(integer(0, 20)),
-    tools: z.optional(z.array(functionTool)),
-    tool_choice: z.optional(toolChoice),
-    parallel_tool_calls: z.optional(z.boolean()),
-    response_format: z.optional(z.looseObject({ type: z.string() })),
+    tools: nullish(z.array(functionTool)),
+    tool_choice: nullish(toolChoice),
+    parallel_tool_calls: nullish(z.boolean()),
+    response_format: nullish(z.looseObject({ type: z.string() })),
   })
   .check(streamOptionsNeedStream)
 
@@ -211,14 +212,14 @@ export const completionCreateParamsSchema = z
   .check(streamOptionsNeedStream)
 
 export const embeddingCreateParamsSchema = z.looseObject({
-  model: z.optional(z.string()),
+  model: nullish(z.string()),
   input: z.union(
     [z.string(), z.array(z.string()), tokenIds, z.array(tokenIds)],
     'a string, an array of strings, an array of token IDs or an array of such arrays',
   ),
-  encoding_format: z.optional(z.enum(['float', 'base64'])),
-  dimensions: z.optional(integer(1)),
-  user: z.optional(z.string()),
+  encoding_format: nullish(z.enum(['float', 'base64'])),
+  dimensions: nullish(integer(1)),
+  user: nullish(z.string()),
 })
 
 export type ChatCompletionCreateParamsBase = z.infer<typeof chatCompletionCreateParamsSchema>

@@ -57,6 +57,9 @@ describe('checkOpenAiRequest', () => {
     const check = checkOpenAiRequest('chat', body)
     expect(check.ok && check.request).toBe(body)
     expect(issueOf('chat', { messages: user })).toBeNull()
+    // `null` is "not given", as OpenAI takes it.
+    const nulls = { model: null, tools: null, tool_choice: null, user: null, stop: null, n: null }
+    expect(issueOf('chat', { messages: user, ...nulls })).toBeNull()
     expect(issueOf('completions', { prompt: [[1, 2], [3]], max_tokens: 0, echo: true })).toBeNull()
     expect(issueOf('embeddings', { input: ['a', 'b'], encoding_format: 'base64' })).toBeNull()
   })
