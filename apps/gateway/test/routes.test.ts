@@ -1,6 +1,8 @@
 // The request checks of the inference routes, one at a time, on real parts (an in-memory key
 // store, the rate limiter, the model catalog) and a real hono app for the body reader.
+import { request as httpRequest } from 'node:http'
 import { createLogger } from '@decai/app-kit/logger'
+import { startServer } from '@decai/app-kit/server'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { createGatewayApp } from '../src/app.js'
@@ -134,23 +136,24 @@ describe('reading the body', () => {
 })
 
 describe('a failure of the gateway itself', () => {
-  it('answers 500 internal_error and logs the cause with its stack', async () => {
-    const lines: Record<string, unknown>[] = []
-    const store = new KeyStore(':memory:')
-    const overflow = new RangeError('Maximum call stack size exceeded')
-    const deps = {
+  const overflow = new RangeError('Maximum call stack size exceeded')
+  /** The routes on real parts, with an executor that fails as a bug would, and a log to read. */
+  const failingGateway = (store: KeyStore, lines: Record<string, unknown>[]) =>
+    createGatewayApp({
       config: { ...config, auth: { ...config.auth, required: false } },
       store,
       limiter: new RateLimiter(),
       catalog,
       metrics: createGatewayMetrics(),
-      logger: createLogger({ write: (line) => lines.push(JSON.parse(line)) }),
+      logger: createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) }),
       isStopping: () => false,
-      executor: {
-        execute: () => Promise.reject(overflow),
-      } as unknown as RelayExecutor,
-    } as unknown as GatewayAppDependencies
-    const app = createGatewayApp(deps)
+      executor: { execute: () => Promise.reject(overflow) } as unknown as RelayExecutor,
+    } as unknown as GatewayAppDependencies)
+
+  it('answers 500 internal_error and logs the cause with its stack', async () => {
+    const lines: Record<string, unknown>[] = []
+    const store = new KeyStore(':memory:')
+    const app = failingGateway(store, lines)
     const response = await app.request('/v1/chat/completions', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -170,6 +173,33 @@ describe('a failure of the gateway itself', () => {
     })
     expect((failed!['error'] as { stack: string }).stack).toMatch(/^RangeError: .*\n\s+at /)
     store.close()
+  })
+
+  it('logs a client that leaves mid-upload at debug, not as a failure', async () => {
+    const lines: Record<string, unknown>[] = []
+    const store = new KeyStore(':memory:')
+    const server = await startServer({
+      fetch: failingGateway(store, lines).fetch,
+      port: 0,
+      host: '127.0.0.1',
+    })
+    // Headers and half of the declared body, then the socket closes.
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port: server.port,
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', 'content-length': '60' },
+    })
+    request.on('error', () => {})
+    request.write('{"model": "small", ')
+    await new Promise((r) => setTimeout(r, 100))
+    request.destroy()
+    await new Promise((r) => setTimeout(r, 300))
+    await server.stop()
+    store.close()
+    expect(lines.filter((l) => l['level'] === 'error')).toEqual([])
+    expect(lines.find((l) => l['msg'] === 'client left')).toMatchObject({ level: 'debug' })
   })
 })
 

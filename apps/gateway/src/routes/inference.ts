@@ -67,9 +67,11 @@ export async function handleInference(
       status: response.status,
       code: toOpenAiError(error).body.error.code,
     }
-    // A refusal is the client's business; anything unexpected is ours, logged with its cause.
-    if (isUnexpectedError(error)) logger.error('request failed', { ...fields, error })
-    else logger.info('request refused', fields)
+    // A refusal is the client's business; anything unexpected is ours, logged with its cause,
+    // unless the client left first (its upload cut short is not the gateway's failure).
+    if (!isUnexpectedError(error)) logger.info('request refused', fields)
+    else if (c.req.raw.signal.aborted) logger.debug('client left', { ...fields, error })
+    else logger.error('request failed', { ...fields, error })
     return response
   }
 }
