@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  // One file per subpath export; `relay-mining-sqlite` is the Node-only `./relay-mining/sqlite`.
+  // One file per subpath export; `relay-mining-sqlite` is the Node-only `./relay-mining/sqlite`,
+  // `openai-request` is `./openai` (the request schema, without the client).
   entry: [
     'src/index.ts',
     'src/protocol.ts',
@@ -10,6 +11,7 @@ export default defineConfig({
     'src/relay-mining.ts',
     'src/relay-mining-sqlite.ts',
     'src/chain.ts',
+    'src/openai-request.ts',
   ],
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { composite: false } },

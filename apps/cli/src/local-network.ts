@@ -293,11 +293,13 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         chain: { rpcUrl: devnet.rpcUrl, blockTransport: 'polling', pollingIntervalMs: 500 },
         gateway: { privateKey: gatewayKey.privateKey },
         models: [
+          // llm-server gives one choice per request (`maxChoices`): `n: 2` is refused here, unpaid.
           {
             name: LOCAL_MODEL,
             serviceId: LOCAL_SERVICE_ID,
             endpoints: ['chat', 'completions'],
             contextLength: LOCAL_CONTEXT_SIZE,
+            maxChoices: 1,
           },
         ],
         cors: { allowedOrigins: LOCAL_CORS_ORIGINS },

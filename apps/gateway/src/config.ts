@@ -41,6 +41,11 @@ const modelSchema = z
       .object({ gguf: z.string().min(1) })
       .strict()
       .optional(),
+    /**
+     * The most choices one request may ask for (`n`, `best_of`), when the backends take fewer
+     * than OpenAI's 128 (llama.cpp's server takes 1): more is refused before any relay.
+     */
+    maxChoices: z.number().int().positive().optional(),
   })
   .strict()
 export type ModelConfig = z.infer<typeof modelSchema>

@@ -20,7 +20,13 @@ export const gatewayErrorCodes = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   /** The body is not a JSON object. */
   INVALID_JSON: 'INVALID_JSON',
-  /** A required field is missing or has the wrong type. */
+  /** The JSON body nests objects and arrays deeper than the gateway accepts (100 levels). */
+  JSON_TOO_DEEP: 'JSON_TOO_DEEP',
+  /** A required request field is missing. */
+  MISSING_PARAMETER: 'MISSING_PARAMETER',
+  /** A request field has the wrong type. */
+  INVALID_TYPE: 'INVALID_TYPE',
+  /** A request field has a value out of range or not allowed (or breaks a rule between fields). */
   INVALID_PARAMETER: 'INVALID_PARAMETER',
   /** The body is larger than `limits.maxBodyBytes`. */
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -111,6 +117,13 @@ const httpMappings: Record<GatewayErrorCode, OpenAiErrorMapping> = {
     code: 'unsupported_media_type',
   },
   INVALID_JSON: { status: 400, type: 'invalid_request_error', code: 'invalid_json' },
+  JSON_TOO_DEEP: { status: 400, type: 'invalid_request_error', code: 'json_too_deep' },
+  MISSING_PARAMETER: {
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'missing_required_parameter',
+  },
+  INVALID_TYPE: { status: 400, type: 'invalid_request_error', code: 'invalid_type' },
   INVALID_PARAMETER: { status: 400, type: 'invalid_request_error', code: 'invalid_value' },
   BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', code: 'request_too_large' },
   MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'model_not_found' },
@@ -133,6 +146,14 @@ const httpMappings: Record<GatewayErrorCode, OpenAiErrorMapping> = {
   KEY_STORE: { status: 400, type: 'invalid_request_error', code: 'key_store_error' },
   SHUTTING_DOWN: { status: 503, type: 'server_error', code: 'shutting_down' },
   INTERNAL: { status: 500, type: 'server_error', code: 'internal_error' },
+}
+
+/**
+ * Whether an error is the gateway's fault rather than an answer to the request: anything that is
+ * not a `GatewayError`, or an `INTERNAL` one. These are answered 500 and logged with their cause.
+ */
+export function isUnexpectedError(error: unknown): boolean {
+  return !isGatewayError(error) || error.code === 'INTERNAL'
 }
 
 /** HTTP status, OpenAI error body and `Retry-After` for any thrown value. */

@@ -17,6 +17,8 @@ export type CatalogModel = {
   endpoints: EndpointName[]
   pricing: { promptPerMillion: number; completionPerMillion: number }
   contextLength: number | undefined
+  /** The most choices (`n`, `best_of`) a request may ask for; unset: the schema's limit. */
+  maxChoices?: number | undefined
   source: 'config' | 'card'
 }
 
@@ -82,6 +84,7 @@ export class ModelCatalog {
           endpoints: m.endpoints,
           pricing: m.pricing,
           contextLength: m.contextLength,
+          maxChoices: m.maxChoices,
           source: 'config' as const,
         },
       ]),

@@ -4,7 +4,7 @@ import type { RingSigner } from '@decai/crypto'
 import { type Charge, NO_CHARGE } from './billing.js'
 import type { CachedSession, ChainView } from './chain-view.js'
 import type { EndpointName, GatewayConfig } from './config.js'
-import { GatewayError, toOpenAiError } from './errors.js'
+import { GatewayError, isUnexpectedError, toOpenAiError } from './errors.js'
 import { HedgeBudget } from './hedge-policy.js'
 import type { GatewayMetrics } from './metrics.js'
 import type { CatalogModel } from './models.js'
@@ -142,6 +142,7 @@ export class RelayExecutor {
 
   #failed(p: ExecuteParameters, error: unknown, application: string | null): Execution {
     const { status, body, retryAfter } = toOpenAiError(error)
+    if (isUnexpectedError(error)) this.#o.logger.error('request failed', { error })
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
     return {

@@ -18,7 +18,7 @@ import {
 import { getCharge } from './billing.js'
 import type { CachedSession } from './chain-view.js'
 import { ClientStream, deferred, KEEP_ALIVE, timer } from './client-stream.js'
-import { GatewayError, toOpenAiError } from './errors.js'
+import { GatewayError, isUnexpectedError, toOpenAiError } from './errors.js'
 import { getExpectedHedgeDelay, getHedgeDelay, type HedgeBudget } from './hedge-policy.js'
 import type { PromptTokenCount } from './prompt-tokens.js'
 import { type AttemptEvent, AttemptFailure, runRelayAttempt } from './relay-attempt.js'
@@ -650,6 +650,7 @@ export class RequestRun {
 
   #finishWithError(error: unknown): void {
     const { status, body, retryAfter } = toOpenAiError(error)
+    if (isUnexpectedError(error)) this.#o.logger.error('request failed', { error })
     if (this.#client) {
       this.#client.write(formatSseError(body.error))
       this.#client.close()

@@ -110,19 +110,19 @@ describe('bad input', () => {
       'invalid_json',
     )
     const noModel = await call({ body: JSON.stringify({ messages: [] }) })
-    expectError(noModel, 400, 'invalid_request_error', 'invalid_value')
+    expectError(noModel, 400, 'invalid_request_error', 'missing_required_parameter')
     expect((noModel.body as { error: { param: string } }).error.param).toBe('model')
     expectError(
       await call({ body: JSON.stringify({ model: MODEL, messages: 'hi' }) }),
       400,
       'invalid_request_error',
-      'invalid_value',
+      'invalid_type',
     )
     expectError(
       await call({ body: chat({ stream: 'yes' }) }),
       400,
       'invalid_request_error',
-      'invalid_value',
+      'invalid_type',
     )
   })
 
@@ -240,8 +240,141 @@ describe('bad input', () => {
 
   it('sent no relay and recorded no usage for any of them', async () => {
     expect(await relaysSent()).toBe(relaysBefore)
+    expect(await relaysAtSuppliers()).toBe(0)
     expect(net.gateway.keys.summarize(keyId).requests).toBe(0)
     expect(net.gateway.keys.get(keyId).spentUsd).toBe(0)
+  })
+})
+
+/** What the staked suppliers saw of relays: verified, served, refused or failed, all summed. */
+async function relaysAtSuppliers(): Promise<number> {
+  let total = 0
+  for (const { supplier } of net.suppliers) {
+    if (!supplier) continue
+    const text = await supplier.renderMetrics()
+    for (const name of [
+      'supplier_verifications_total',
+      'supplier_relays_served_total',
+      'supplier_relays_rejected_total',
+      'supplier_relays_failed_total',
+    ])
+      total += metricValue(text, name)
+  }
+  return total
+}
+
+describe('the request schema, before any relay', () => {
+  const user = [{ role: 'user', content: 'hi' }]
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`
+  // Each: the route, the body, then OpenAI's code and param for it.
+  const invalid: [string, string, string, string | null][] = [
+    ['chat', chat({ messages: [] }), 'invalid_value', 'messages'],
+    [
+      'chat',
+      chat({ messages: [{ role: 'wizard', content: 'hi' }] }),
+      'invalid_value',
+      'messages[0].role',
+    ],
+    [
+      'chat',
+      chat({ messages: [{ content: 'hi' }] }),
+      'missing_required_parameter',
+      'messages[0].role',
+    ],
+    ['chat', chat({ max_tokens: -5 }), 'invalid_value', 'max_tokens'],
+    ['chat', chat({ max_tokens: 2.5 }), 'invalid_type', 'max_tokens'],
+    ['chat', chat({ max_completion_tokens: 0 }), 'invalid_value', 'max_completion_tokens'],
+    ['chat', chat({ model: 123 }), 'invalid_type', 'model'],
+    ['chat', chat({ temperature: 2.5 }), 'invalid_value', 'temperature'],
+    ['chat', chat({ top_p: -0.1 }), 'invalid_value', 'top_p'],
+    ['chat', chat({ n: 0 }), 'invalid_value', 'n'],
+    ['chat', chat({ stop: ['a', 'b', 'c', 'd', 'e'] }), 'invalid_value', 'stop'],
+    ['chat', chat({ stop: 7 }), 'invalid_type', 'stop'],
+    ['chat', chat({ stream_options: { include_usage: true } }), 'invalid_value', 'stream_options'],
+    [
+      'chat',
+      chat({ messages: [{ role: 'user', content: 42 }] }),
+      'invalid_type',
+      'messages[0].content',
+    ],
+    [
+      'chat',
+      chat({ messages: [{ role: 'user', content: [{ type: 'image_url' }] }] }),
+      'missing_required_parameter',
+      'messages[0].content[0].image_url',
+    ],
+    [
+      'chat',
+      chat({ messages: [...user, { role: 'tool', content: 'x' }] }),
+      'missing_required_parameter',
+      'messages[1].tool_call_id',
+    ],
+    ['chat', JSON.stringify({ model: MODEL }), 'missing_required_parameter', 'messages'],
+    ['completions', JSON.stringify({ model: MODEL }), 'missing_required_parameter', 'prompt'],
+    [
+      'completions',
+      JSON.stringify({ model: MODEL, prompt: { text: 'x' } }),
+      'invalid_type',
+      'prompt',
+    ],
+    ['embeddings', JSON.stringify({ model: MODEL, input: 5 }), 'invalid_type', 'input'],
+    [
+      'embeddings',
+      JSON.stringify({ model: MODEL, input: 'x', encoding_format: 'hex' }),
+      'invalid_value',
+      'encoding_format',
+    ],
+    // Nested 5,000 deep in a field nobody reads: refused before anything walks it.
+    ['chat', chat({ extension: '@' }).replace('"@"', nested(5_000)), 'json_too_deep', null],
+  ]
+  const paths: Record<string, string> = {
+    chat: '/v1/chat/completions',
+    completions: '/v1/completions',
+    embeddings: '/v1/embeddings',
+  }
+
+  it('answers each invalid request 400 with the field at fault, and no supplier sees it', async () => {
+    const gatewayRelays = await relaysSent()
+    const supplierRelays = await relaysAtSuppliers()
+    for (const [route, body, code, param] of invalid) {
+      const result = await call({ path: paths[route]!, body })
+      expectError(result, 400, 'invalid_request_error', code)
+      expect((result.body as { error: { param: unknown } }).error.param).toBe(param)
+      expect(result.headers.get('x-decai-supplier')).toBeNull()
+    }
+    expect(await relaysSent()).toBe(gatewayRelays)
+    expect(await relaysAtSuppliers()).toBe(supplierRelays)
+  })
+
+  it('names the type a field must have: `model: 123` is not a missing model', async () => {
+    const result = await call({ body: chat({ model: 123 }) })
+    const { message } = (result.body as { error: { message: string } }).error
+    expect(message).toBe(
+      "Invalid type for 'model': expected a string, but got an integer (123) instead.",
+    )
+    const deep = await call({ body: chat({ x: '@' }).replace('"@"', nested(5_000)) })
+    expect((deep.body as { error: { message: string } }).error.message).toMatch(
+      /nested too deeply\. Objects and arrays may nest at most 100 levels deep\./,
+    )
+  })
+
+  it('passes unknown fields, engine extensions and deep-enough JSON through to the supplier', async () => {
+    const relays = await relaysSent()
+    const result = await call({
+      body: chat({
+        top_k: 40,
+        repetition_penalty: 1.1,
+        chat_template_kwargs: { enable_thinking: false },
+        messages: [
+          { role: 'system', content: [{ type: 'text', text: 'be brief' }] },
+          { role: 'user', content: [{ type: 'video_url', video_url: { url: 'https://x/v.mp4' } }] },
+        ],
+        extension: JSON.parse(nested(98)),
+      }),
+    })
+    expect(result.status).toBe(200)
+    expect(result.headers.get('x-decai-supplier')).toBe(net.addressOf('good'))
+    expect(await relaysSent()).toBe(relays + 1)
   })
 })
 

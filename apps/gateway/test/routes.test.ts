@@ -1,13 +1,20 @@
 // The request checks of the inference routes, one at a time, on real parts (an in-memory key
 // store, the rate limiter, the model catalog) and a real hono app for the body reader.
+import { request as httpRequest } from 'node:http'
+import { createLogger } from '@decai/app-kit/logger'
+import { startServer } from '@decai/app-kit/server'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { createGatewayApp } from '../src/app.js'
 import { parseGatewayConfig } from '../src/config.js'
 import { isGatewayError } from '../src/errors.js'
 import { KeyStore } from '../src/key-store.js'
+import { createGatewayMetrics } from '../src/metrics.js'
 import { ModelCatalog } from '../src/models.js'
 import { RateLimiter } from '../src/rate-limiter.js'
+import type { RelayExecutor } from '../src/relay-executor.js'
 import { authenticate, requireAdmin } from '../src/routes/auth.js'
+import type { GatewayAppDependencies } from '../src/routes/context.js'
 import {
   ANONYMOUS_KEY_ID,
   admitRequest,
@@ -18,7 +25,10 @@ import {
 
 const config = parseGatewayConfig({
   gateway: { privateKey: 'ab'.repeat(32) },
-  models: [{ name: 'small', serviceId: 'llm', upstreamModel: 'smollm2', endpoints: ['chat'] }],
+  models: [
+    { name: 'small', serviceId: 'llm', upstreamModel: 'smollm2', endpoints: ['chat'] },
+    { name: 'single', serviceId: 'llm', endpoints: ['chat', 'completions'], maxChoices: 1 },
+  ],
   auth: { adminToken: 'admin-secret-token-123' },
   limits: { maxBodyBytes: 64 },
 })
@@ -51,21 +61,27 @@ async function onRequest<T>(init: RequestInit & { path?: string }, handler: (c: 
 
 describe('inference checks', () => {
   it('finds the model on its endpoint, within the key allow-list', () => {
-    const chat = { model: 'small', messages: [] }
+    const chat = { model: 'small', messages: [{ role: 'user', content: 'hi' }] }
+    const check = (request: Record<string, unknown>, endpoint: 'chat' | 'completions' = 'chat') =>
+      codeOf(() => checkInferenceRequest(catalog, null, endpoint, request))
     expect(checkInferenceRequest(catalog, null, 'chat', chat).model.name).toBe('small')
     expect(checkInferenceRequest(catalog, null, 'chat', { ...chat, stream: true }).stream).toBe(
       true,
     )
-    expect(codeOf(() => checkInferenceRequest(catalog, null, 'chat', {}))).toBe('INVALID_PARAMETER')
-    expect(codeOf(() => checkInferenceRequest(catalog, null, 'completions', chat))).toBe(
-      'MODEL_NOT_FOUND',
-    )
-    expect(codeOf(() => checkInferenceRequest(catalog, null, 'chat', { model: 'small' }))).toBe(
+    expect(check({})).toBe('MISSING_PARAMETER')
+    expect(check({ ...chat, model: 123 })).toBe('INVALID_TYPE')
+    // Whether the model is served comes before the rest of the request.
+    expect(check({ model: 'small' }, 'completions')).toBe('MODEL_NOT_FOUND')
+    expect(check({ model: 'small' })).toBe('MISSING_PARAMETER')
+    expect(check({ ...chat, messages: [] })).toBe('INVALID_PARAMETER')
+    expect(check({ ...chat, stream: 'yes' })).toBe('INVALID_TYPE')
+    // `n` as far as the schema goes for a model without `maxChoices`; 1 for one that says so.
+    expect(check({ ...chat, n: 2 })).toBe('NONE')
+    expect(check({ ...chat, model: 'single', n: 1 })).toBe('NONE')
+    expect(check({ ...chat, model: 'single', n: 2 })).toBe('INVALID_PARAMETER')
+    expect(check({ model: 'single', prompt: 'x', best_of: 3 }, 'completions')).toBe(
       'INVALID_PARAMETER',
     )
-    expect(
-      codeOf(() => checkInferenceRequest(catalog, null, 'chat', { ...chat, stream: 'yes' })),
-    ).toBe('INVALID_PARAMETER')
     const store = new KeyStore(':memory:')
     const { record } = store.create({ models: ['other'] })
     expect(codeOf(() => checkInferenceRequest(catalog, record, 'chat', chat))).toBe(
@@ -116,6 +132,74 @@ describe('reading the body', () => {
     expect((await read({ headers: { 'content-type': 'text/plain' }, body: '{}' })).code).toBe(
       'UNSUPPORTED_MEDIA_TYPE',
     )
+  })
+})
+
+describe('a failure of the gateway itself', () => {
+  const overflow = new RangeError('Maximum call stack size exceeded')
+  /** The routes on real parts, with an executor that fails as a bug would, and a log to read. */
+  const failingGateway = (store: KeyStore, lines: Record<string, unknown>[]) =>
+    createGatewayApp({
+      config: { ...config, auth: { ...config.auth, required: false } },
+      store,
+      limiter: new RateLimiter(),
+      catalog,
+      metrics: createGatewayMetrics(),
+      logger: createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) }),
+      isStopping: () => false,
+      executor: { execute: () => Promise.reject(overflow) } as unknown as RelayExecutor,
+    } as unknown as GatewayAppDependencies)
+
+  it('answers 500 internal_error and logs the cause with its stack', async () => {
+    const lines: Record<string, unknown>[] = []
+    const store = new KeyStore(':memory:')
+    const app = failingGateway(store, lines)
+    const response = await app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'small', messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(response.status).toBe(500)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'internal_error',
+    )
+    // The cause reaches the log, not the client.
+    const failed = lines.find((l) => l['msg'] === 'request failed')
+    expect(failed).toMatchObject({
+      level: 'error',
+      status: 500,
+      code: 'internal_error',
+      error: { name: 'RangeError', message: 'Maximum call stack size exceeded' },
+    })
+    expect((failed!['error'] as { stack: string }).stack).toMatch(/^RangeError: .*\n\s+at /)
+    store.close()
+  })
+
+  it('logs a client that leaves mid-upload at debug, not as a failure', async () => {
+    const lines: Record<string, unknown>[] = []
+    const store = new KeyStore(':memory:')
+    const server = await startServer({
+      fetch: failingGateway(store, lines).fetch,
+      port: 0,
+      host: '127.0.0.1',
+    })
+    // Headers and half of the declared body, then the socket closes.
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port: server.port,
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', 'content-length': '60' },
+    })
+    request.on('error', () => {})
+    request.write('{"model": "small", ')
+    await new Promise((r) => setTimeout(r, 100))
+    request.destroy()
+    await new Promise((r) => setTimeout(r, 300))
+    await server.stop()
+    store.close()
+    expect(lines.filter((l) => l['level'] === 'error')).toEqual([])
+    expect(lines.find((l) => l['msg'] === 'client left')).toMatchObject({ level: 'debug' })
   })
 })
 

@@ -1,3 +1,4 @@
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@decai/app-kit/json'
 import { inspectChunk, readUsage, requestStreamUsage, type Usage } from '@decai/app-kit/openai'
 import { SseParser } from '@decai/app-kit/sse'
 
@@ -13,7 +14,16 @@ const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
 /** The request as forwarded, and whether the supplier asked for usage on the client's behalf. */
-export type MeteredRequest = { body: Uint8Array; injectedUsage: boolean; streaming: boolean }
+export type MeteredRequest = {
+  body: Uint8Array
+  injectedUsage: boolean
+  streaming: boolean
+  /**
+   * A completion request nested deeper than `MAX_JSON_DEPTH`: not to be forwarded (re-serialising
+   * it would overflow the stack, and no model server takes it).
+   */
+  tooDeep: boolean
+}
 
 /**
  * For streamed completions, asks the backend to report usage
@@ -22,19 +32,22 @@ export type MeteredRequest = { body: Uint8Array; injectedUsage: boolean; streami
  * Any other body is forwarded byte for byte.
  */
 export function prepareMeteredRequest(path: string, body: Uint8Array): MeteredRequest {
-  const untouched = { body, injectedUsage: false, streaming: false }
+  const untouched = { body, injectedUsage: false, streaming: false, tooDeep: false }
   if (body.length === 0 || body[0] !== 0x7b /* { */ || !COMPLETION_PATH.test(path)) return untouched
+  const text = decoder.decode(body)
+  if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) return { ...untouched, tooDeep: true }
   let json: unknown
   try {
-    json = JSON.parse(decoder.decode(body))
+    json = JSON.parse(text)
   } catch {
     return untouched
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return untouched
   if ((json as Record<string, unknown>)['stream'] !== true) return untouched
   const { request, injected } = requestStreamUsage(json as Record<string, unknown>)
-  if (!injected) return { body, injectedUsage: false, streaming: true }
-  return { body: encoder.encode(JSON.stringify(request)), injectedUsage: true, streaming: true }
+  if (!injected) return { body, injectedUsage: false, streaming: true, tooDeep: false }
+  const rewritten = encoder.encode(JSON.stringify(request))
+  return { body: rewritten, injectedUsage: true, streaming: true, tooDeep: false }
 }
 
 /** Usage of a whole (non-streamed) JSON response, if it reports one. */

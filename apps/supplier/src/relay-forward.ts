@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH } from '@decai/app-kit/json'
 import { describeError } from '@decai/core'
 import {
   type BackendResponse,
@@ -48,6 +49,17 @@ export async function forwardRelay(relay: AdmittedRelay): Promise<RelayInFlight 
     })
   }
   const metered = prepareMeteredRequest(backendRequest.clientPath, backendRequest.body)
+  if (metered.tooDeep) {
+    relay.release()
+    // Refused as the request's own fault (a gateway does not try another supplier with it).
+    return reject(ctx, {
+      kind: 'serviceInvalidRelayRequest',
+      reason: 'JSON_TOO_DEEP',
+      details: `the request's JSON nests deeper than ${MAX_JSON_DEPTH} levels`,
+      request,
+      serviceId,
+    })
+  }
   backendRequest.body = metered.body
 
   const abort = new AbortController()

@@ -148,6 +148,29 @@ describe('malformed requests (RelayRequest.ValidateBasic)', () => {
   it('a body over the service limit: relayer_proxy/11', async () => {
     await expectMinerError(new Uint8Array(70 * 1024), 'maxBodyExceeded')
   })
+
+  it('a completion nested deeper than 100 levels: service/1111, before the backend', async () => {
+    // Streamed, so the supplier parses it to ask for usage: 5,000 levels used to overflow the
+    // stack there and end as an internal error.
+    const header = await app.session()
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`
+    const body = `{"stream":true,"messages":[{"role":"user","content":"Hi"}],"x":${deep}}`
+    const request = signRelayRequest(
+      buildRelayRequest({
+        sessionHeader: header,
+        supplierOperatorAddress: supplier.operatorAddress,
+        payload: createPoktHttpRequest({
+          method: 'POST',
+          url: '/v1/chat/completions',
+          headers: { 'content-type': 'application/json' },
+          body,
+        }),
+      }),
+      { signer: app.app.privateKey, ring: await app.ring(header) },
+    )
+    const response = await expectMinerError(request, 'serviceInvalidRelayRequest')
+    expect(response.relayMinerError!.message).toContain('nests deeper than 100 levels')
+  })
 })
 
 describe('requests this supplier does not serve', () => {
@@ -404,6 +427,7 @@ describe('rate limiting by application stake', () => {
       'RELAY_SESSION_UNAVAILABLE',
       'RATE_LIMITED',
       'REQUEST_TOO_LARGE',
+      'JSON_TOO_DEEP',
     ])
       expect(metrics).toMatch(
         new RegExp(`supplier_relays_rejected_total\\{[^}]*reason="${reason}"`),

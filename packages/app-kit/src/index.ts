@@ -18,6 +18,7 @@ export {
   appKitErrorCodes,
   isAppKitError,
 } from './errors.js'
+export { exceedsJsonDepth, MAX_JSON_DEPTH } from './json.js'
 export {
   type CreateLoggerParameters,
   createLogger,

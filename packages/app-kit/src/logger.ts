@@ -26,7 +26,8 @@ export type CreateLoggerParameters = {
 
 /**
  * A JSON-lines logger. `time` is ISO 8601, `level` its name; bigints print as strings, bytes as
- * hex, errors as `{ name, code, message }`.
+ * hex, errors as `{ name, code, message }`; on `error` lines also with their `stack` and `cause`
+ * chain, so an unexpected failure can be traced from its line alone.
  */
 export function createLogger(parameters: CreateLoggerParameters = {}): Logger {
   const { write } = parameters
@@ -54,33 +55,44 @@ function wrap(logger: pino.Logger): Logger {
     debug: (msg, fields) => logger.debug(fields ?? {}, msg),
     info: (msg, fields) => logger.info(fields ?? {}, msg),
     warn: (msg, fields) => logger.warn(fields ?? {}, msg),
-    error: (msg, fields) => logger.error(fields ?? {}, msg),
+    error: (msg, fields) => logger.error(fields ? toLoggableFields(fields, true) : {}, msg),
     // Child bindings are serialised once, here, not on every line.
     child: (fields) => wrap(logger.child(toLoggableFields(fields))),
   }
 }
 
-function toLoggableFields(fields: Record<string, unknown>): Record<string, unknown> {
+function toLoggableFields(
+  fields: Record<string, unknown>,
+  withStacks = false,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const key of Object.keys(fields)) out[key] = toLoggable(fields[key], 0)
+  for (const key of Object.keys(fields)) out[key] = toLoggable(fields[key], 0, withStacks)
   return out
 }
 
 // JSON has no bigint, bytes or errors: give each a readable form (bounded depth, so a cyclic
 // value cannot loop).
-function toLoggable(value: unknown, depth: number): unknown {
+function toLoggable(value: unknown, depth: number, withStacks: boolean): unknown {
   if (typeof value === 'bigint') return value.toString()
   if (typeof value !== 'object' || value === null) return value
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
   if (value instanceof Error) {
-    const { code } = value as { code?: unknown }
-    return { name: value.name, ...(code === undefined ? {} : { code }), message: value.message }
+    const { code, cause } = value as { code?: unknown; cause?: unknown }
+    const error: Record<string, unknown> = {
+      name: value.name,
+      ...(code === undefined ? {} : { code }),
+      message: value.message,
+    }
+    if (!withStacks) return error
+    if (value.stack !== undefined) error['stack'] = value.stack
+    if (cause !== undefined && depth < 8) error['cause'] = toLoggable(cause, depth + 1, true)
+    return error
   }
   if (depth >= 8) return value
-  if (Array.isArray(value)) return value.map((v) => toLoggable(v, depth + 1))
+  if (Array.isArray(value)) return value.map((v) => toLoggable(v, depth + 1, withStacks))
   const prototype = Object.getPrototypeOf(value)
   if (prototype !== Object.prototype && prototype !== null) return value
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) out[k] = toLoggable(v, depth + 1)
+  for (const [k, v] of Object.entries(value)) out[k] = toLoggable(v, depth + 1, withStacks)
   return out
 }

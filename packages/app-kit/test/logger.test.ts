@@ -60,6 +60,31 @@ describe('createLogger', () => {
     })
   })
 
+  it('gives errors on error lines their stack and cause chain, and only there', () => {
+    const out = capture()
+    const root = new RangeError('Maximum call stack size exceeded')
+    const error = Object.assign(new Error('Internal server error.', { cause: root }), {
+      code: 'INTERNAL',
+    })
+    const logger = createLogger({ write: out.write })
+    logger.error('unhandled', { error })
+    logger.warn('handled', { error })
+    const [errorLine, warnLine] = out.parsed() as { error: Record<string, unknown> }[]
+    expect(errorLine!.error).toMatchObject({
+      name: 'Error',
+      code: 'INTERNAL',
+      message: 'Internal server error.',
+      cause: { name: 'RangeError', message: 'Maximum call stack size exceeded' },
+    })
+    expect(errorLine!.error['stack']).toMatch(/^Error: Internal server error\.\n\s+at /)
+    expect((errorLine!.error['cause'] as Record<string, unknown>)['stack']).toMatch(/^RangeError/)
+    expect(warnLine!.error).toEqual({
+      name: 'Error',
+      code: 'INTERNAL',
+      message: 'Internal server error.',
+    })
+  })
+
   it('children add their fields to every line', () => {
     const out = capture()
     const child = createLogger({ write: out.write }).child({ service: 'llm' }).child({ a: 1 })

@@ -4,6 +4,8 @@ import { BaseError, createErrorGuard } from '@decai/core'
 export const sdkErrorCodes = {
   /** An argument has the wrong type or shape (no key, bad URL, unknown service, ...). */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** An OpenAI request does not match its schema; `param` names the field (no relay was sent). */
+  INVALID_REQUEST: 'INVALID_REQUEST',
   /** The chain could not be asked for the session, the ring or a supplier's key (see `cause`). */
   CHAIN_QUERY_FAILED: 'CHAIN_QUERY_FAILED',
   /** The session has no supplier with an endpoint for the service. */
@@ -51,6 +53,8 @@ export type SdkErrorParameters = {
   body?: unknown
   /** Each failed supplier attempt, for `ALL_SUPPLIERS_FAILED`. */
   attempts?: readonly RelayAttemptFailure[] | undefined
+  /** The request field at fault, in OpenAI's notation (`messages[0].role`), for `INVALID_REQUEST`. */
+  param?: string | undefined
 }
 
 /** The one error class of `@decai/sdk`'s application client; branch on `code`. */
@@ -59,13 +63,15 @@ export class SdkError extends BaseError<SdkErrorCode> {
   readonly status: number | undefined
   readonly body: unknown
   readonly attempts: readonly RelayAttemptFailure[]
+  readonly param: string | undefined
 
   constructor(code: SdkErrorCode, shortMessage: string, parameters: SdkErrorParameters = {}) {
-    const { details, cause, status, body, attempts = [] } = parameters
+    const { details, cause, status, body, attempts = [], param } = parameters
     super(code, shortMessage, { details, cause, docsPath: 'packages/sdk/README.md#errors' })
     this.status = status
     this.body = body
     this.attempts = attempts
+    this.param = param
   }
 }
 

@@ -1,18 +1,6 @@
-// The OpenAI API shapes the client speaks: the fields the DecAI services use, with an index
-// signature for the rest, so code written for the `openai` package moves over unchanged.
-
-export type ChatCompletionRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool'
-
-export type ChatCompletionContentPart =
-  | { type: 'text'; text: string }
-  | { type: string; [key: string]: unknown }
-
-export type ChatCompletionMessageParam = {
-  role: ChatCompletionRole
-  content: string | ChatCompletionContentPart[] | null
-  name?: string
-  [key: string]: unknown
-}
+// The OpenAI response shapes the client returns: the fields the DecAI services use, with an
+// index signature for the rest, so code written for the `openai` package moves over unchanged.
+// The request shapes are inferred from the runtime schema in openai-request.ts.
 
 export type CompletionUsage = {
   prompt_tokens: number
@@ -20,32 +8,6 @@ export type CompletionUsage = {
   total_tokens: number
   [key: string]: unknown
 }
-
-type CommonCreateParams = {
-  /** The model id; suppliers serving one model accept it or no model at all. */
-  model?: string
-  max_tokens?: number | null
-  max_completion_tokens?: number | null
-  temperature?: number | null
-  top_p?: number | null
-  seed?: number | null
-  stop?: string | string[] | null
-  frequency_penalty?: number | null
-  presence_penalty?: number | null
-  stream_options?: { include_usage?: boolean } | null
-  [key: string]: unknown
-}
-
-export type ChatCompletionCreateParamsBase = CommonCreateParams & {
-  messages: ChatCompletionMessageParam[]
-}
-export type ChatCompletionCreateParamsNonStreaming = ChatCompletionCreateParamsBase & {
-  stream?: false | null
-}
-export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParamsBase & { stream: true }
-export type ChatCompletionCreateParams =
-  | ChatCompletionCreateParamsNonStreaming
-  | ChatCompletionCreateParamsStreaming
 
 export type ChatCompletion = {
   id: string
@@ -77,17 +39,6 @@ export type ChatCompletionChunk = {
   [key: string]: unknown
 }
 
-export type CompletionCreateParamsBase = CommonCreateParams & {
-  prompt: string | string[] | number[]
-}
-export type CompletionCreateParamsNonStreaming = CompletionCreateParamsBase & {
-  stream?: false | null
-}
-export type CompletionCreateParamsStreaming = CompletionCreateParamsBase & { stream: true }
-export type CompletionCreateParams =
-  | CompletionCreateParamsNonStreaming
-  | CompletionCreateParamsStreaming
-
 export type Completion = {
   id: string
   object: 'text_completion'
@@ -95,13 +46,6 @@ export type Completion = {
   model: string
   choices: { index: number; text: string; finish_reason: string | null; [key: string]: unknown }[]
   usage?: CompletionUsage | null
-  [key: string]: unknown
-}
-
-export type EmbeddingCreateParams = {
-  input: string | string[] | number[] | number[][]
-  model?: string
-  encoding_format?: 'float' | 'base64'
   [key: string]: unknown
 }
 

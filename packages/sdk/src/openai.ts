@@ -1,17 +1,21 @@
 import type { RelayedResponse, RelayInit } from './client.js'
 import { SdkError } from './errors.js'
+import {
+  type ChatCompletionCreateParams,
+  type ChatCompletionCreateParamsNonStreaming,
+  type ChatCompletionCreateParamsStreaming,
+  type CompletionCreateParams,
+  type CompletionCreateParamsNonStreaming,
+  type CompletionCreateParamsStreaming,
+  checkOpenAiRequest,
+  type EmbeddingCreateParams,
+  type OpenAiRequestKind,
+} from './openai-request.js'
 import type {
   ChatCompletion,
   ChatCompletionChunk,
-  ChatCompletionCreateParams,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionCreateParamsStreaming,
   Completion,
-  CompletionCreateParams,
-  CompletionCreateParamsNonStreaming,
-  CompletionCreateParamsStreaming,
   CreateEmbeddingResponse,
-  EmbeddingCreateParams,
   Model,
 } from './openai-types.js'
 import { readServerSentEvents } from './sse.js'
@@ -71,10 +75,14 @@ type Relay = (path: string, init?: RelayInit) => Promise<RelayedResponse>
 /** Builds the OpenAI-shaped namespaces on top of the relaying `fetch`. */
 export function createOpenAiApi(relay: Relay): OpenAiApi {
   const post = async (
+    kind: OpenAiRequestKind,
     path: string,
     body: Record<string, unknown>,
     options: RequestOptions,
   ): Promise<{ response: RelayedResponse; controller: AbortController }> => {
+    // Checked here, before a session is read or a relay signed: an invalid request never costs
+    // a relay, and the error says which field is wrong as OpenAI would.
+    const payload = toRequestBody(kind, body)
     const controller = new AbortController()
     const signal = options.signal
     if (signal) {
@@ -87,7 +95,7 @@ export function createOpenAiApi(relay: Relay): OpenAiApi {
         'Content-Type': 'application/json',
         Accept: body['stream'] === true ? 'text/event-stream' : 'application/json',
       },
-      body: JSON.stringify(body),
+      body: payload,
       signal: controller.signal,
     })
     if (!response.ok) throw await toApiError(response)
@@ -107,11 +115,12 @@ export function createOpenAiApi(relay: Relay): OpenAiApi {
   }
 
   const create = async <Whole, Chunk>(
+    kind: OpenAiRequestKind,
     path: string,
     body: Record<string, unknown>,
     options: RequestOptions = {},
   ): Promise<Whole | RelayStream<Chunk>> => {
-    const { response, controller } = await post(path, body, options)
+    const { response, controller } = await post(kind, path, body, options)
     if (body['stream'] !== true) return json<Whole>(response)
     return {
       response,
@@ -125,6 +134,7 @@ export function createOpenAiApi(relay: Relay): OpenAiApi {
       completions: {
         create: ((body: ChatCompletionCreateParams, options?: RequestOptions) =>
           create<ChatCompletion, ChatCompletionChunk>(
+            'chat',
             '/v1/chat/completions',
             body,
             options,
@@ -133,11 +143,18 @@ export function createOpenAiApi(relay: Relay): OpenAiApi {
     },
     completions: {
       create: ((body: CompletionCreateParams, options?: RequestOptions) =>
-        create<Completion, Completion>('/v1/completions', body, options)) as Completions['create'],
+        create<Completion, Completion>(
+          'completions',
+          '/v1/completions',
+          body,
+          options,
+        )) as Completions['create'],
     },
     embeddings: {
       create: async (body, options = {}) =>
-        json<CreateEmbeddingResponse>((await post('/v1/embeddings', body, options)).response),
+        json<CreateEmbeddingResponse>(
+          (await post('embeddings', '/v1/embeddings', body, options)).response,
+        ),
     },
     models: {
       list: async (options = {}) => {
@@ -149,6 +166,25 @@ export function createOpenAiApi(relay: Relay): OpenAiApi {
         return json<{ object: 'list'; data: Model[] }>(response)
       },
     },
+  }
+}
+
+/** The JSON of a request that matches its schema; `INVALID_REQUEST` with the field at fault if not. */
+function toRequestBody(kind: OpenAiRequestKind, body: unknown): string {
+  const check = checkOpenAiRequest(kind, body)
+  if (!check.ok)
+    throw new SdkError('INVALID_REQUEST', 'The request is not a valid OpenAI request.', {
+      details: check.issue.message,
+      param: check.issue.param ?? undefined,
+    })
+  try {
+    return JSON.stringify(body)
+  } catch (cause) {
+    // A cycle, a bigint, or nesting deeper than the engine's stack in an extension field.
+    throw new SdkError('INVALID_REQUEST', 'The request cannot be serialised as JSON.', {
+      details: cause instanceof Error ? cause.message : String(cause),
+      cause,
+    })
   }
 }
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import * as sdkChain from '../src/chain.js'
 import * as sdkCrypto from '../src/crypto.js'
 import * as api from '../src/index.js'
+import * as sdkOpenai from '../src/openai-request.js'
 import * as sdkProtocol from '../src/protocol.js'
 import * as sdkRelayMining from '../src/relay-mining.js'
 import * as sdkSession from '../src/session.js'
@@ -42,14 +43,33 @@ describe('public API', () => {
     expect([...owner].filter(([name, value]) => own[name] !== value).map(([n]) => n)).toEqual([])
   })
 
+  it('`@decai/sdk/openai`: the request schema alone', () => {
+    expect(names(sdkOpenai)).toMatchInlineSnapshot(`
+      [
+        "MAX_STOP_SEQUENCES",
+        "chatCompletionCreateParamsSchema",
+        "chatCompletionRoles",
+        "checkOpenAiRequest",
+        "completionCreateParamsSchema",
+        "embeddingCreateParamsSchema",
+      ]
+    `)
+  })
+
   it('the application client exports', () => {
     const fromPackages = new Set(
       [protocol, crypto, session, relayMining, chain].flatMap((m) => Object.keys(m)),
     )
     expect(names(api).filter((n) => !fromPackages.has(n))).toMatchInlineSnapshot(`
       [
+        "MAX_STOP_SEQUENCES",
         "SdkError",
+        "chatCompletionCreateParamsSchema",
+        "chatCompletionRoles",
+        "checkOpenAiRequest",
+        "completionCreateParamsSchema",
         "createClient",
+        "embeddingCreateParamsSchema",
         "isSdkError",
         "readServerSentEvents",
         "sdkErrorCodes",

@@ -2,7 +2,7 @@ import type { Logger } from '@decai/app-kit/logger'
 import type { Context } from 'hono'
 import type { ChainView } from '../chain-view.js'
 import type { GatewayConfig } from '../config.js'
-import { toErrorResponse } from '../errors.js'
+import { isUnexpectedError, toErrorResponse } from '../errors.js'
 import type { KeyStore } from '../key-store.js'
 import type { GatewayMetrics } from '../metrics.js'
 import type { ModelCatalog } from '../models.js'
@@ -25,7 +25,10 @@ export type GatewayAppDependencies = {
   isStopping: () => boolean
 }
 
-/** A handler whose failures are answered as OpenAI errors instead of reaching `onError`. */
+/**
+ * A handler whose refusals are answered as OpenAI errors here; anything unexpected goes on to the
+ * app's `onError`, which logs it with its cause before answering 500.
+ */
 export function guarded(
   handler: (c: Context) => Response | Promise<Response>,
 ): (c: Context) => Promise<Response> {
@@ -33,6 +36,7 @@ export function guarded(
     try {
       return await handler(c)
     } catch (error) {
+      if (isUnexpectedError(error)) throw error
       return toErrorResponse(error)
     }
   }

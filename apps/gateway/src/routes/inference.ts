@@ -1,8 +1,10 @@
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@decai/app-kit/json'
 import { requestStreamUsage } from '@decai/app-kit/openai'
+import { checkOpenAiRequest, type OpenAiRequestIssue } from '@decai/sdk/openai'
 import type { Context } from 'hono'
 import { getChargeCost } from '../billing.js'
 import type { EndpointName, GatewayConfig } from '../config.js'
-import { GatewayError, toErrorResponse, toOpenAiError } from '../errors.js'
+import { GatewayError, isUnexpectedError, toErrorResponse, toOpenAiError } from '../errors.js'
 import type { ApiKeyRecord } from '../key-store.js'
 import type { CatalogModel, ModelCatalog } from '../models.js'
 import type { RateLimiter } from '../rate-limiter.js'
@@ -11,8 +13,9 @@ import { authenticate } from './auth.js'
 import type { GatewayAppDependencies } from './context.js'
 
 // `POST /v1/chat/completions`, `/v1/completions` and `/v1/embeddings`. Checks run in a fixed
-// order — key, content type, size, JSON, model, permission, budget, rate limit — and a request
-// refused by any of them changes nothing: no relay, no usage record, no spend.
+// order — key, content type, size, JSON (and its depth), the request schema (the SDK's, shared
+// with `createClient`), model, permission, budget, rate limit — and a request refused by any of
+// them changes nothing: no relay, no usage record, no spend.
 
 /** Usage is recorded under this key ID when `auth.required` is false and no key is sent. */
 export const ANONYMOUS_KEY_ID = 'anonymous'
@@ -58,17 +61,26 @@ export async function handleInference(
   } catch (error) {
     const response = toErrorResponse(error)
     metrics.requests.inc({ endpoint, model: modelLabel, status: String(response.status) })
-    logger.info('request refused', {
+    const fields = {
       endpoint,
       model: modelLabel,
       status: response.status,
       code: toOpenAiError(error).body.error.code,
-    })
+    }
+    // A refusal is the client's business; anything unexpected is ours, logged with its cause,
+    // unless the client left first (its upload cut short is not the gateway's failure).
+    if (!isUnexpectedError(error)) logger.info('request refused', fields)
+    else if (c.req.raw.signal.aborted) logger.debug('client left', { ...fields, error })
+    else logger.error('request failed', { ...fields, error })
     return response
   }
 }
 
-/** The JSON object body: `Content-Type` JSON, within `max` bytes, valid UTF-8, an object. */
+/**
+ * The JSON object body: `Content-Type` JSON, within `max` bytes, valid UTF-8, nested at most
+ * `MAX_JSON_DEPTH` deep (checked before parsing: deeper values overflow the stack of whatever
+ * walks them next), an object.
+ */
 export async function readJsonRequest(c: Context, max: number): Promise<Record<string, unknown>> {
   const contentType = (c.req.header('content-type') ?? '').toLowerCase()
   if (!/^application\/(.+\+)?json\s*(;|$)/.test(contentType))
@@ -76,9 +88,21 @@ export async function readJsonRequest(c: Context, max: number): Promise<Record<s
       details: "Send 'Content-Type: application/json'.",
     })
   const bytes = await readBody(c.req.raw, max)
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new GatewayError('INVALID_JSON', 'We could not parse the JSON body of your request.', {
+      details: 'It is not valid UTF-8.',
+    })
+  }
+  if (exceedsJsonDepth(text, MAX_JSON_DEPTH))
+    throw new GatewayError('JSON_TOO_DEEP', 'The JSON body of your request is nested too deeply.', {
+      details: `Objects and arrays may nest at most ${MAX_JSON_DEPTH} levels deep.`,
+    })
   let body: unknown
   try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    body = JSON.parse(text)
   } catch {
     throw new GatewayError('INVALID_JSON', 'We could not parse the JSON body of your request.')
   }
@@ -112,16 +136,24 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
   return Buffer.concat(chunks, size)
 }
 
-/** The model the request names (served on this endpoint, allowed for the key) and `stream`. */
+/**
+ * The request checked against the SDK's schema of its endpoint (the same check `createClient`
+ * runs), then the model it names (served on this endpoint, allowed for the key) and `stream`.
+ */
 export function checkInferenceRequest(
   catalog: Pick<ModelCatalog, 'resolve'>,
   key: ApiKeyRecord | null,
   endpoint: EndpointName,
   request: Record<string, unknown>,
 ): { model: CatalogModel; stream: boolean } {
+  const check = checkOpenAiRequest(endpoint, request)
+  // `model` first (`model: 123` is a type error, not a missing model), then whether it is served
+  // here, then the rest of the request.
+  if (!check.ok && check.issue.param === 'model') throw toRequestError(check.issue)
   const name = request['model']
+  // The schema lets `model` out (a supplier serving one model takes none); the gateway routes on it.
   if (typeof name !== 'string' || name === '')
-    throw new GatewayError('INVALID_PARAMETER', 'You must provide a model parameter.', {
+    throw new GatewayError('MISSING_PARAMETER', 'You must provide a model parameter.', {
       param: 'model',
     })
   const model = catalog.resolve(name)
@@ -131,19 +163,37 @@ export function checkInferenceRequest(
       `The model '${name}' does not exist or is not served on this endpoint.`,
       { param: 'model' },
     )
-  if (endpoint === 'chat' && !Array.isArray(request['messages']))
-    throw new GatewayError('INVALID_PARAMETER', "'messages' must be an array.", {
-      param: 'messages',
-    })
-  if (request['stream'] !== undefined && typeof request['stream'] !== 'boolean')
-    throw new GatewayError('INVALID_PARAMETER', "'stream' must be a boolean.", {
-      param: 'stream',
-    })
+  if (!check.ok) throw toRequestError(check.issue)
+  checkChoices(model, request)
   if (key?.models != null && !key.models.includes(model.name))
     throw new GatewayError('MODEL_NOT_ALLOWED', `This key may not use '${model.name}'.`, {
       param: 'model',
     })
   return { model, stream: endpoint !== 'embeddings' && request['stream'] === true }
+}
+
+/** `n` and `best_of` within what the model's backends take (`maxChoices`), else a 400. */
+function checkChoices(model: CatalogModel, request: Record<string, unknown>): void {
+  const max = model.maxChoices
+  if (max === undefined) return
+  for (const param of ['n', 'best_of'])
+    if (typeof request[param] === 'number' && request[param] > max)
+      throw new GatewayError(
+        'INVALID_PARAMETER',
+        `Invalid '${param}': '${model.name}' returns at most ${max} ${max === 1 ? 'choice' : 'choices'} per request, but got ${request[param]}.`,
+        { param },
+      )
+}
+
+/** The gateway error for a request that does not match its schema, with OpenAI's code for it. */
+function toRequestError(issue: OpenAiRequestIssue): GatewayError {
+  const code =
+    issue.code === 'missing_required_parameter'
+      ? 'MISSING_PARAMETER'
+      : issue.code === 'invalid_type'
+        ? 'INVALID_TYPE'
+        : 'INVALID_PARAMETER'
+  return new GatewayError(code, issue.message, { param: issue.param ?? undefined })
 }
 
 /** Checks the key's budget and rate limits; returns the key ID usage is recorded under. */
