@@ -1,0 +1,77 @@
+import { type RunningServer, startServer } from '@decai/app-kit'
+import { createChainClient } from '@decai/chain'
+import { createApp } from './app.js'
+import { type Indexer, type StartIndexerParameters, startIndexer } from './indexer.js'
+import { openStore, type Store } from './store.js'
+import { bundleUi } from './ui-bundle.js'
+
+export type StartDashboardParameters = {
+  /** The node's CometBFT RPC (the devnet's or pocketd's). */
+  rpcUrl: string
+  /** The SQLite index; created when missing. */
+  dbPath: string
+  host?: string | undefined
+  /** `0` picks a free port; 3080 by default. */
+  port?: number | undefined
+  /** First height to index into an empty store; 1 by default. */
+  fromHeight?: bigint | undefined
+  /** A watcher's base URL (`GET /reports/latest` is shown per supplier). */
+  watcherUrl?: string | undefined
+  /** Turns the indexer off: serve what the store holds (tests, read replicas). */
+  index?: boolean | undefined
+  indexer?: Partial<Omit<StartIndexerParameters, 'client' | 'store'>> | undefined
+}
+
+export type Dashboard = {
+  url: string
+  store: Store
+  indexer: Indexer | undefined
+  server: RunningServer
+  stop(): Promise<void>
+}
+
+/** Opens the index, follows the chain into it and serves the UI and the API. */
+export async function startDashboard(parameters: StartDashboardParameters): Promise<Dashboard> {
+  const store = openStore(parameters.dbPath)
+  const client = createChainClient({ rpcUrl: parameters.rpcUrl })
+  const indexer =
+    parameters.index === false
+      ? undefined
+      : startIndexer({
+          ...parameters.indexer,
+          client,
+          store,
+          fromHeight: parameters.fromHeight,
+        })
+  const ui = await bundleUi()
+  const offline = () => ({
+    indexedHeight: store.getHeight(),
+    chainHeight: undefined,
+    rpcUp: false,
+    lastError: 'indexer off',
+    chainId: store.getMeta('chain_id'),
+  })
+  const app = createApp({
+    store,
+    status: () => indexer?.status() ?? offline(),
+    ui,
+    watcherUrl: parameters.watcherUrl,
+  })
+  const server = await startServer({
+    fetch: app.fetch,
+    host: parameters.host ?? '127.0.0.1',
+    port: parameters.port ?? 3080,
+  })
+  return {
+    url: server.url,
+    store,
+    indexer,
+    server,
+    stop: async () => {
+      await server.stop()
+      await indexer?.stop()
+      client.disconnect()
+      store.close()
+    },
+  }
+}
