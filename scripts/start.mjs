@@ -13,11 +13,14 @@
 //   --gateway-port N    [DECAI_GATEWAY_PORT]  default 3069
 //   --supplier-port N   [DECAI_SUPPLIER_PORT] first supplier port, default 3071
 //   --block-time MS     [DECAI_BLOCK_TIME_MS] default 1000
+//   --dashboard-port N  [DECAI_DASHBOARD_PORT] default 3080
 
-import { resolve } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startLocalNetwork } from '../apps/cli/src/local-network.ts'
+import { startDashboard } from '../apps/dashboard/src/index.ts'
 import * as gateway from '../apps/gateway/src/index.ts'
 import * as llm from '../apps/llm-server/src/index.ts'
 import * as supplier from '../apps/supplier/src/index.ts'
@@ -33,7 +36,8 @@ const usage = `usage: pnpm start [-- options]
   --rpc-port N        devnet RPC port (default 26657)
   --gateway-port N    gateway port (default 3069)
   --supplier-port N   first supplier port (default 3071)
-  --block-time MS     milliseconds between blocks (default 1000)`
+  --block-time MS     milliseconds between blocks (default 1000)
+  --dashboard-port N  champion dashboard port (default 3080)`
 
 function options() {
   // pnpm passes a literal `--` through when called as `pnpm start -- --reset`.
@@ -48,6 +52,7 @@ function options() {
       'gateway-port': { type: 'string' },
       'supplier-port': { type: 'string' },
       'block-time': { type: 'string' },
+      'dashboard-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -73,6 +78,7 @@ function options() {
     gatewayPort: number('gateway-port', 'DECAI_GATEWAY_PORT', 3069),
     supplierPort: number('supplier-port', 'DECAI_SUPPLIER_PORT', 3071),
     blockTimeMs: number('block-time', 'DECAI_BLOCK_TIME_MS', 1000),
+    dashboardPort: number('dashboard-port', 'DECAI_DASHBOARD_PORT', 3080),
   }
 }
 
@@ -90,6 +96,7 @@ function banner(info, readyMs) {
     `  chain       ${info.rpcUrl}  (chain id ${info.chainId}, embedded devnet)`,
     `  service     ${info.serviceId}: ${info.model}, owned by the champion ${info.champion.address}`,
     `  gateway     ${info.gateway.baseUrl}  (OpenAI-compatible)`,
+    `  dashboard   ${info.dashboard.url}  (the champion's revenue share)`,
     `  application ${info.application.address}  (delegates to the gateway ${info.gateway.address})`,
     ...info.suppliers.map(
       (s) => `  ${s.name.padEnd(11)} ${s.url}  ${s.operatorAddress}  (metrics ${s.metricsUrl})`,
@@ -112,6 +119,7 @@ function banner(info, readyMs) {
 }
 
 let network
+let dashboard
 let stopping = false
 let signalledAt = 0
 
@@ -128,6 +136,7 @@ async function shutdown(signal) {
   stopping = true
   console.log(`\n${signal}: stopping the local network (Ctrl-C again to force)…`)
   try {
+    await dashboard?.stop()
     await network?.stop()
     console.log('stopped; state kept for the next start.')
     process.exit(0)
@@ -144,8 +153,23 @@ try {
   const opts = options()
   console.log(`Starting the DecAI local network in ${opts.dataDir} …`)
   network = await startLocalNetwork({ ...opts, llm, supplier, gateway })
-  if (stopping) await network.stop()
-  else console.log(banner(network.info, network.readyMs))
+  // The champion dashboard indexes the local chain; its URL joins network.json.
+  dashboard = await startDashboard({
+    rpcUrl: network.info.rpcUrl,
+    dbPath: join(opts.dataDir, 'state', 'dashboard.sqlite'),
+    port: opts.dashboardPort,
+  })
+  const factsPath = join(opts.dataDir, 'network.json')
+  const facts = {
+    ...JSON.parse(readFileSync(factsPath, 'utf8')),
+    dashboard: { url: dashboard.url },
+  }
+  writeFileSync(factsPath, `${JSON.stringify(facts, null, 2)}\n`)
+  network.info.dashboard = facts.dashboard
+  if (stopping) {
+    await dashboard.stop()
+    await network.stop()
+  } else console.log(banner(network.info, network.readyMs))
 } catch (error) {
   console.error(`\npnpm start: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)

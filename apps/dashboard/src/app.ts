@@ -74,6 +74,7 @@ const HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>DecAI champion dashboard</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ui/app.css">
 </head>
 <body>

@@ -16,8 +16,6 @@ export const dashboardErrorCodes = {
   HEIGHT_NOT_INDEXED: 'HEIGHT_NOT_INDEXED',
   /** A query parameter that is missing or has an unknown value. */
   INVALID_PARAMETER: 'INVALID_PARAMETER',
-  /** A search term that matches no address, service or height. */
-  NO_MATCH: 'NO_MATCH',
   /** Unknown route. */
   NOT_FOUND: 'NOT_FOUND',
   /** The configuration (flags or environment) is invalid. */
@@ -38,7 +36,6 @@ const statusByCode: Record<DashboardErrorCode, number> = {
   INVALID_HEIGHT: 400,
   HEIGHT_NOT_INDEXED: 404,
   INVALID_PARAMETER: 400,
-  NO_MATCH: 404,
   NOT_FOUND: 404,
   INVALID_CONFIG: 500,
   CHAIN_MISMATCH: 500,

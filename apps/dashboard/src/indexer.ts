@@ -14,7 +14,7 @@ import {
   SettlementOpReason,
 } from '@decai/chain'
 import { describeError } from '@decai/core'
-import { DashboardError } from './errors.js'
+import { DashboardError, isDashboardError } from './errors.js'
 import type { BlockRows, ClaimRow, SettlementRow, Store } from './store.js'
 
 // Follows the chain into the store: first catches up from the cursor with a few blocks fetched
@@ -175,6 +175,8 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
         return value
       } catch (error) {
         if (signal.aborted) return undefined
+        // Not a passing failure: the index is of another chain; stop, and say so.
+        if (isDashboardError(error) && error.code === 'CHAIN_MISMATCH') throw error
         failed(error)
         await sleep(retryMs, signal)
       }
@@ -205,13 +207,22 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
     return rows
   }
 
-  const checkChainId = async () => {
+  // The chain ID alone does not tell a devnet started again from genesis from the one indexed:
+  // the hash of the first indexed block does.
+  const checkChain = async () => {
     const chainId = await client.getChainId()
-    const known = store.getMeta('chain_id')
-    if (known === undefined) store.setMeta('chain_id', chainId)
-    else if (known !== chainId) {
+    const anchorHeight = BigInt(store.getMeta('anchor_height') ?? parameters.fromHeight ?? 1n)
+    const anchorHash = Buffer.from((await client.getBlock({ height: anchorHeight })).hash).toString(
+      'hex',
+    )
+    const known = { chainId: store.getMeta('chain_id'), hash: store.getMeta('anchor_hash') }
+    if (known.chainId === undefined) {
+      store.setMeta('chain_id', chainId)
+      store.setMeta('anchor_height', String(anchorHeight))
+      store.setMeta('anchor_hash', anchorHash)
+    } else if (known.chainId !== chainId || known.hash !== anchorHash) {
       throw new DashboardError('CHAIN_MISMATCH', 'The index belongs to another chain.', {
-        details: `index ${known}, node ${chainId}`,
+        details: `index: ${known.chainId}, block ${anchorHeight} ${known.hash}; node: ${chainId}, ${anchorHash}`,
       })
     }
     status.chainId = chainId
@@ -285,8 +296,8 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
 
   let unwatch: (() => void) | undefined
   const run = async () => {
-    const chainOk = await retry(checkChainId)
-    if (chainOk === undefined && signal.aborted) return
+    await retry(checkChain)
+    if (signal.aborted) return
     void networkLoop()
     await catchUp()
     if (signal.aborted) return

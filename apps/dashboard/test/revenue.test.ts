@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { type ChainClient, createChainClient, sumRewards } from '@decai/chain'
 import { generatePrivateKey, getAddress } from '@decai/crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type Dashboard, startDashboard } from '../src/index.js'
+import { type Dashboard, openStore, startDashboard, startIndexer } from '../src/index.js'
 
 const chain = inject('chain')
 let dir: string
@@ -219,6 +219,23 @@ describe('bad input', () => {
     const js = await get('/ui/app.js')
     expect(js.status).toBe(200)
     expect(js.text.length).toBeGreaterThan(10_000)
+  })
+})
+
+describe('an index of another chain', () => {
+  it('is left alone, and the status says why (a devnet started again keeps its chain ID)', async () => {
+    const store = openStore(':memory:')
+    store.setMeta('chain_id', await client.getChainId())
+    store.setMeta('anchor_height', '1')
+    store.setMeta('anchor_hash', '00'.repeat(32))
+    const indexer = startIndexer({ client, store, retryMs: 50 })
+    const deadline = Date.now() + 10_000
+    while (indexer.status().lastError === undefined && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    expect(indexer.status().lastError).toMatch(/another chain/)
+    expect(store.getHeight()).toBe(0n)
+    await indexer.stop()
+    store.close()
   })
 })
 

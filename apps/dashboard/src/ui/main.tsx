@@ -198,12 +198,20 @@ function SeriesChart({ serviceId, address }: { serviceId: string; address?: stri
     // Plotted as numbers, which only positions points; every figure shown as text is exact.
     const xs = data.rows.map((r) => Number(r['start_ms']) / 1000)
     const pokt = (column: string) => data.rows.map((r) => Number(BigInt(r[column] ?? 0)) / 1e6)
+    const span = bucket === 'hour' ? 3600 : 86_400
     const width = Math.max(280, Math.min(el.clientWidth || 600, 900))
     const plot = new uPlot(
       {
         width,
         height: 220,
-        scales: { x: { time: true } },
+        // One bucket of room either side, so a single point sits in a readable span of time.
+        scales: {
+          x: {
+            time: true,
+            range: (_u, min, max) => [min - span, max + span],
+          },
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        },
         series: [
           {},
           { label: 'settled POKT', stroke: '#2563eb', width: 2, points: { size: 6 } },
@@ -220,7 +228,7 @@ function SeriesChart({ serviceId, address }: { serviceId: string; address?: stri
       el,
     )
     return () => plot.destroy()
-  }, [data, address])
+  }, [data, address, bucket])
   return (
     <figure class="chart" data-testid={`chart-${serviceId}`}>
       <figcaption>

@@ -37,7 +37,17 @@ let backend: Backend | undefined
 export async function setup(project: TestProject) {
   const kind = getBackendKind()
   backend = await startBackend(kind)
-  const summary = await runSettlementScenario(backend)
+  let summary: Awaited<ReturnType<typeof runSettlementScenario>>
+  try {
+    summary = await runSettlementScenario(backend)
+  } catch (error) {
+    // The scenario is timed against the block clock, which a loaded 2-core machine can upset
+    // (it says so when it happens); once more on a fresh chain.
+    console.warn(`settlement scenario failed, once more on a fresh chain: ${String(error)}`)
+    await backend.stop()
+    backend = await startBackend(kind)
+    summary = await runSettlementScenario(backend)
+  }
   const service = await backend.client.getService({ id: SCENARIO.serviceId })
   project.provide('chain', {
     kind,

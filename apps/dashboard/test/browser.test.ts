@@ -1,0 +1,110 @@
+// The dashboard in a real browser: headless Chromium (Debian's `chromium`, driven by
+// playwright-core) at 375 px wide. It reaches the search box with the keyboard, searches the
+// champion, and sees a chart and the revenue figure the chain paid, with no console error. The
+// screenshot is kept in test/artifacts/ (and copied to docs/ with UPDATE_DOCS_SCREENSHOT=1).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createChainClient, sumRewards } from '@decai/chain'
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { type Dashboard, startDashboard } from '../src/index.js'
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+// CI installs the browser and sets this, so that a missing browser fails there instead of skipping.
+const required = process.env['DECAI_REQUIRE_BROWSER'] === '1'
+const available = existsSync(CHROMIUM)
+if (!available && !required)
+  console.warn(`browser.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
+
+const chain = inject('chain')
+const artifacts = join(import.meta.dirname, 'artifacts')
+let dir: string
+let dashboard: Dashboard
+let browser: Browser
+
+beforeAll(async () => {
+  if (!available && !required) return
+  dir = mkdtempSync(join(tmpdir(), 'decai-dashboard-browser-'))
+  dashboard = await startDashboard({
+    rpcUrl: chain.rpcUrl,
+    dbPath: join(dir, 'index.sqlite'),
+    port: 0,
+  })
+  const client = createChainClient({ rpcUrl: chain.rpcUrl })
+  await dashboard.indexer!.waitForHeight(await client.getCommittedHeight(), 120_000)
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await dashboard?.stop()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
+  it('finds the champion by keyboard and shows its chain-exact revenue and a chart at 375 px', async () => {
+    const client = createChainClient({ rpcUrl: chain.rpcUrl })
+    const settlements = await client.getClaimSettlements({
+      fromHeight: 1n,
+      toHeight: dashboard.store.getHeight(),
+    })
+    const paid = sumRewards(settlements, { role: 'sourceOwner' }).get(chain.owner) ?? 0n
+    expect(paid).toBeGreaterThan(0n)
+
+    const page = await browser.newPage({ viewport: { width: 375, height: 812 } })
+    const problems: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`)
+    })
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    await page.goto(dashboard.url)
+    await page.getByTestId('status').waitFor()
+
+    // The search box is the first stop of the Tab key.
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('search')
+    await page.keyboard.type(chain.owner)
+    await page.keyboard.press('Enter')
+
+    const share = page.getByTestId('champion-share')
+    await share.waitFor()
+    expect(await share.getAttribute('data-upokt')).toBe(String(paid))
+    expect(await share.getAttribute('data-upokt')).toBe(chain.ownerBalanceChange)
+    expect(await share.innerText()).toContain('POKT')
+    expect(page.url()).toContain(`#/address/${chain.owner}`)
+
+    // A drawn chart: uPlot's canvas, with the service's settled points in it.
+    const chart = page.getByTestId(`chart-${chain.serviceId}`)
+    await chart.locator('canvas').waitFor()
+    const box = await chart.locator('canvas').boundingBox()
+    expect(box!.width).toBeGreaterThan(200)
+    expect(box!.width).toBeLessThanOrEqual(375)
+    // The tables below it are filled from the API.
+    await page.getByRole('heading', { name: 'By supplier' }).first().waitFor()
+    await page.locator('text=PROOF_MISSING').first().waitFor()
+
+    // Nothing is wider than the phone's screen (wide tables scroll inside their own box).
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth)
+    expect(pageWidth).toBeLessThanOrEqual(375)
+
+    mkdirSync(artifacts, { recursive: true })
+    const shot = join(artifacts, 'dashboard-champion-375.png')
+    await page.screenshot({ path: shot, fullPage: true })
+    if (process.env['UPDATE_DOCS_SCREENSHOT'] === '1') {
+      copyFileSync(
+        shot,
+        join(import.meta.dirname, '..', '..', '..', 'docs', 'dashboard-champion.png'),
+      )
+    }
+
+    expect(problems).toEqual([])
+
+    // A bad search answers in the page with the API's message (Chromium logs the 400 itself).
+    await page.getByLabel(/Search by champion/).fill('pokt1notanaddress')
+    await page.keyboard.press('Enter')
+    await page.getByRole('alert').filter({ hasText: 'INVALID_ADDRESS' }).waitFor()
+    expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([])
+    await page.close()
+  })
+})
