@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { createChainClient, sumRewards } from '@decai/chain'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type Dashboard, startDashboard } from '../src/index.js'
+import { type Dashboard, formatPokt, groupDigits, startDashboard } from '../src/index.js'
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 // CI installs the browser and sets this, so that a missing browser fails there instead of skipping.
@@ -71,7 +71,10 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
     await share.waitFor()
     expect(await share.getAttribute('data-upokt')).toBe(String(paid))
     expect(await share.getAttribute('data-upokt')).toBe(chain.ownerBalanceChange)
-    expect(await share.innerText()).toContain('POKT')
+    // What the reader sees: the same amount, in POKT and in uPOKT.
+    const shown = await share.textContent()
+    expect(shown).toContain(`${formatPokt(paid)} POKT`)
+    expect(shown).toContain(`${groupDigits(paid)} uPOKT`)
     expect(page.url()).toContain(`#/address/${chain.owner}`)
 
     // A drawn chart: uPlot's canvas, with the service's settled points in it.
