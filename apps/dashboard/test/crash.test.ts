@@ -105,9 +105,12 @@ it('survives kill -9 mid-stream and ends equal to a fresh index', async () => {
 
   // A fresh index of the same heights, in this process.
   const fresh = openStore(join(dir, 'fresh.sqlite'))
+  const started = performance.now()
   const indexer = startIndexer({ client, store: fresh })
   await indexer.waitForHeight(target, 120_000)
+  const seconds = (performance.now() - started) / 1000
   await indexer.stop()
+  console.info(`fresh index: ${target} blocks in ${seconds.toFixed(2)} s`)
   const crashed = openStore(dbPath)
   try {
     expect(dumpRows(crashed, target)).toBe(dumpRows(fresh, target))

@@ -208,7 +208,9 @@ function SeriesChart({ serviceId, address }: { serviceId: string; address?: stri
         scales: {
           x: {
             time: true,
-            range: (_u, min, max) => [min - span, max + span],
+            auto: false,
+            min: (xs[0] ?? Date.now() / 1000) - span,
+            max: (xs.at(-1) ?? Date.now() / 1000) + span,
           },
           y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
         },
