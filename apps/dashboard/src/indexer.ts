@@ -304,10 +304,15 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
     unwatch = client.watchBlocks({
       fromHeight: store.getHeight() + 1n,
       onBlock: async (block) => {
-        if (block.height <= store.getHeight()) return
         ok()
-        const rows = await retry(() => fetchRows(block.height, block.time))
-        if (rows) commit(rows)
+        // From the cursor, not from the block: a height the watch gave up on (it moves on
+        // after a failed onBlock) is filled in here rather than lost.
+        for (let height = store.getHeight() + 1n; height <= block.height; height++) {
+          const time = height === block.height ? block.time : undefined
+          const rows = await retry(() => fetchRows(height, time))
+          if (rows === undefined) return
+          commit(rows)
+        }
       },
       onError: failed,
       signal,

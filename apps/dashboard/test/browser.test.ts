@@ -101,6 +101,20 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
       )
     }
 
+    // The service's page, then the block that settled it, by their links.
+    await page.getByRole('link', { name: chain.serviceId, exact: true }).first().click()
+    await page.getByTestId('service-settled').waitFor()
+    expect(page.url()).toContain(`#/service/${chain.serviceId}`)
+    const settledAt = settlements.find(
+      (s) => s.serviceId === chain.serviceId && s.status === 'settled',
+    )!
+    await page
+      .getByRole('link', { name: String(settledAt.height), exact: true })
+      .first()
+      .click()
+    await page.getByRole('heading', { name: `Block ${settledAt.height}` }).waitFor()
+    await page.getByRole('heading', { name: 'Transfers' }).waitFor()
+    expect(await page.getByText(settledAt.supplierOperatorAddress).count()).toBeGreaterThan(0)
     expect(problems).toEqual([])
 
     // A bad search answers in the page with the API's message (Chromium logs the 400 itself).
