@@ -189,7 +189,12 @@ describe('bad input', () => {
   const unknown = getAddress(generatePrivateKey())
   it.each([
     ['/api/champions/pokt1notanaddress', 400, 'INVALID_ADDRESS'],
-    [`/api/champions/${chain.owner.slice(0, -1)}x`, 400, 'INVALID_ADDRESS'],
+    // One character changed: the checksum no longer holds.
+    [
+      `/api/champions/${chain.owner.slice(0, -1)}${chain.owner.endsWith('q') ? 'p' : 'q'}`,
+      400,
+      'INVALID_ADDRESS',
+    ],
     [`/api/champions/${unknown}`, 404, 'UNKNOWN_ADDRESS'],
     ['/api/services/no-such-service', 404, 'UNKNOWN_SERVICE'],
     ['/api/services/bad%20id!', 400, 'INVALID_SERVICE_ID'],
