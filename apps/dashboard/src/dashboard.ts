@@ -1,5 +1,6 @@
-import { type RunningServer, startServer } from '@decai/app-kit'
+import { type Logger, type RunningServer, startServer } from '@decai/app-kit'
 import { createChainClient } from '@decai/chain'
+import { describeError } from '@decai/core'
 import { createApp } from './app.js'
 import { type Indexer, type StartIndexerParameters, startIndexer } from './indexer.js'
 import { openStore, type Store } from './store.js'
@@ -20,6 +21,8 @@ export type StartDashboardParameters = {
   /** Turns the indexer off: serve what the store holds (tests, read replicas). */
   index?: boolean | undefined
   indexer?: Partial<Omit<StartIndexerParameters, 'client' | 'store'>> | undefined
+  /** Where the node's failures and recoveries are logged (once per change, not per retry). */
+  logger?: Logger | undefined
 }
 
 export type Dashboard = {
@@ -34,6 +37,8 @@ export type Dashboard = {
 export async function startDashboard(parameters: StartDashboardParameters): Promise<Dashboard> {
   const store = openStore(parameters.dbPath)
   const client = createChainClient({ rpcUrl: parameters.rpcUrl })
+  const { logger } = parameters
+  let lastError: string | undefined
   const indexer =
     parameters.index === false
       ? undefined
@@ -42,6 +47,18 @@ export async function startDashboard(parameters: StartDashboardParameters): Prom
           client,
           store,
           fromHeight: parameters.fromHeight,
+          onError: (error) => {
+            parameters.indexer?.onError?.(error)
+            const text = describeError(error)
+            if (text !== lastError) logger?.warn('node unavailable; serving the index', { error })
+            lastError = text
+          },
+          onCommit: (height) => {
+            parameters.indexer?.onCommit?.(height)
+            if (lastError === undefined) return
+            lastError = undefined
+            logger?.info('node back; indexing', { height })
+          },
         })
   const ui = await bundleUi()
   const offline = () => ({
@@ -62,6 +79,7 @@ export async function startDashboard(parameters: StartDashboardParameters): Prom
     host: parameters.host ?? '127.0.0.1',
     port: parameters.port ?? 3080,
   })
+  logger?.info('dashboard listening', { url: server.url, indexedHeight: store.getHeight() })
   return {
     url: server.url,
     store,

@@ -8,6 +8,7 @@
 //   --from-height N     [DASHBOARD_FROM_HEIGHT]  first height of an empty index, default 1
 //   --watcher-url URL   [DASHBOARD_WATCHER_URL]  a watcher whose /reports/latest is shown
 import { parseArgs } from 'node:util'
+import { createLogger } from '@decai/app-kit'
 import { describeError } from '@decai/core'
 import { startDashboard } from './dashboard.js'
 import { DashboardError } from './errors.js'
@@ -46,10 +47,7 @@ function readOptions() {
 }
 
 try {
-  const dashboard = await startDashboard({
-    ...readOptions(),
-    indexer: { onError: (error) => console.error(`indexer: ${describeError(error)}`) },
-  })
+  const dashboard = await startDashboard({ ...readOptions(), logger: createLogger() })
   // One JSON line first, for scripts; then the line for people.
   console.log(JSON.stringify({ url: dashboard.url }))
   console.log(`dashboard   ${dashboard.url}`)
