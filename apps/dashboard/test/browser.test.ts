@@ -124,4 +124,37 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
     expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([])
     await page.close()
   })
+
+  it('with the node down, shows the last indexed height and the same figures', async () => {
+    // The index stops growing: the first dashboard stops following the chain.
+    await dashboard.indexer!.stop()
+    const indexed = dashboard.store.getHeight()
+    // The same index file, read by a second dashboard whose node does not answer.
+    const offline = await startDashboard({
+      rpcUrl: 'http://127.0.0.1:9',
+      dbPath: join(dir, 'index.sqlite'),
+      port: 0,
+      indexer: { retryMs: 100 },
+    })
+    try {
+      const page = await browser.newPage({ viewport: { width: 375, height: 812 } })
+      const problems: string[] = []
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text())
+      })
+      page.on('pageerror', (e) => problems.push(e.message))
+      await page.goto(`${offline.url}/#/address/${chain.owner}`)
+      await page.getByTestId('status').filter({ hasText: 'node unreachable' }).waitFor()
+      expect(await page.getByTestId('status').textContent()).toContain(
+        `Indexed to height ${indexed}`,
+      )
+      const share = page.getByTestId('champion-share')
+      await share.waitFor()
+      expect(await share.getAttribute('data-upokt')).toBe(chain.ownerBalanceChange)
+      expect(problems).toEqual([])
+      await page.close()
+    } finally {
+      await offline.stop()
+    }
+  })
 })
