@@ -18,8 +18,8 @@ import type { RpcContext } from './rpc/methods.js'
 import { isCorsOrigin, type RpcServer, startRpcServer } from './rpc/server.js'
 
 /** CometBFT's RPC port and a Cosmos node's gRPC port. */
-export const DEFAULT_RPC_PORT = 26657
-export const DEFAULT_GRPC_PORT = 9090
+const DEFAULT_RPC_PORT = 26657
+const DEFAULT_GRPC_PORT = 9090
 
 export type StartDevnetOptions = {
   /** A config object, or the path of a YAML/JSON config file. */
