@@ -8,8 +8,10 @@ import { TxResponseSchema } from '@decai/protocol/gen/cosmos/base/abci/v1beta1/a
 import { QueryGetSupplierRequestSchema } from '@decai/protocol/gen/pocket/supplier/query_pb'
 import { status } from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sdkErrors } from '../src/app/chain-errors.js'
 import { readFields } from '../src/app/wire.js'
 import { type Devnet, startDevnet } from '../src/devnet.js'
+import { grpcStatusOf } from '../src/grpc/server.js'
 import { createRawGrpcClient, type RawGrpcClient } from './grpc-client.js'
 import { msg, rpc, signerOf, signTx } from './helpers.js'
 import { actorsOf, setUpActors } from './scenario.js'
@@ -172,6 +174,41 @@ describe('gRPC queries', () => {
       code: status.INVALID_ARGUMENT,
       details: 'empty address string is not allowed: invalid application address for session',
     })
+  })
+})
+
+describe('statuses', () => {
+  it("gives a registered error Go's GRPCStatus() text, and an unexpected exception Internal", () => {
+    expect(grpcStatusOf(sdkErrors.keyNotFound.wrap('inner').at('x.go:1'))).toEqual({
+      code: status.UNKNOWN,
+      details: 'codespace sdk code 22: key not found: inner',
+    })
+    expect(grpcStatusOf(sdkErrors.keyNotFound.wrap('inner').wrap('outer'))).toEqual({
+      code: status.UNKNOWN,
+      details: 'codespace sdk code 22: key not found: inner: outer',
+    })
+    expect(grpcStatusOf(new TypeError('x is undefined'))).toMatchObject({ code: status.INTERNAL })
+  })
+
+  it('answers random bytes on every path with a status, and keeps serving', async () => {
+    const paths = [
+      ...devnet.node.app.queries.paths(),
+      `${TX}/GetTx`,
+      `${TX}/BroadcastTx`,
+      `${CMT}/GetBlockByHeight`,
+    ]
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed
+    }
+    for (let i = 0; i < 300; i++) {
+      const bytes = Uint8Array.from({ length: random() % 40 }, () => random() % 256)
+      const answer = await grpc.call(paths[i % paths.length]!, bytes)
+      expect(answer.code === status.OK || answer.details !== '').toBe(true)
+      expect(answer.code).not.toBe(status.UNAVAILABLE)
+    }
+    expect((await grpc.call('/pocket.shared.Query/Params')).code).toBe(status.OK)
   })
 })
 
