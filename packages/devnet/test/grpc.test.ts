@@ -320,6 +320,22 @@ describe('cosmos.base.tendermint.v1beta1.Service', () => {
     )
   })
 
+  it('serves the validator set, latest and by height', async () => {
+    const latest = await grpc.call(`${CMT}/GetLatestValidatorSet`)
+    expect(varint(field(latest.response!, 1))).toBe(devnet.height)
+    const validator = field(latest.response!, 2)!
+    expect(text(field(validator, 1))).toMatch(/^poktvalcons1/)
+    expect(text(field(field(validator, 2)!, 1))).toBe('/cosmos.crypto.ed25519.PubKey')
+    expect(varint(field(validator, 3))).toBe(10n)
+    expect(varint(field(field(latest.response!, 3)!, 2))).toBe(1n) // pagination.total
+    const atOne = await grpc.call(`${CMT}/GetValidatorSetByHeight`, Uint8Array.from([0x08, 1]))
+    expect(varint(field(atOne.response!, 1))).toBe(1n)
+    expect(await grpc.call(`${CMT}/GetValidatorSetByHeight`)).toMatchObject({
+      code: status.UNKNOWN,
+      details: 'height must be greater than 0, but got 0',
+    })
+  })
+
   it('serves node info and syncing', async () => {
     const info = await grpc.call(`${CMT}/GetNodeInfo`)
     const nodeInfo = field(info.response!, 1)!

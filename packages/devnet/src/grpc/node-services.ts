@@ -15,7 +15,7 @@ import type { TxResult } from '../app/tx.js'
 import { readFields } from '../app/wire.js'
 import { isDevnetError } from '../errors.js'
 import { encodeBlockId, encodeHeader, encodeTimestamp, type Header } from '../node/block-hash.js'
-import { BLOCK_PROTOCOL, type Node } from '../node/node.js'
+import { BLOCK_PROTOCOL, type Node, VOTING_POWER } from '../node/node.js'
 import { ProtoWriter } from '../node/proto-writer.js'
 import type { StoredBlock } from '../node/types.js'
 
@@ -218,16 +218,35 @@ function blockResponse(block: StoredBlock): Uint8Array {
     .finish()
 }
 
-function getBlockByHeight(ctx: NodeServiceContext, request: Uint8Array): Uint8Array {
+/** The `height` (field 1) of a by-height request, checked as cmtservice checks it. */
+function requestedBlock(ctx: NodeServiceContext, request: Uint8Array): StoredBlock {
   const field = lastFields(request).get(1)
   const height = field ? BigInt.asIntN(64, varintValue(field)) : 0n
-  const latest = ctx.node.height
-  if (height > latest)
+  if (height > ctx.node.height)
     throw grpcError('InvalidArgument', 'requested block height is bigger then the chain length')
   if (height <= 0n) throw grpcError('Unknown', `height must be greater than 0, but got ${height}`)
   const block = ctx.node.getBlock(height)
   if (!block) throw grpcError('Unknown', `height ${height} is not available`)
-  return blockResponse(block)
+  return block
+}
+
+/** `GetValidatorSetByHeightResponse`: the one validator, with a `valcons` address. */
+function validatorSetResponse(ctx: NodeServiceContext, height: bigint): Uint8Array {
+  const { validator } = ctx.node.app.chain
+  const pubKey = new ProtoWriter()
+    .string(1, '/cosmos.crypto.ed25519.PubKey')
+    .bytesField(2, new ProtoWriter().bytesField(1, validator.consensusPubKey).finish(), true)
+    .finish()
+  const entry = new ProtoWriter()
+    .string(1, bech32Address(validator.consensusAddress, 'poktvalcons'))
+    .bytesField(2, pubKey, true)
+    .uint(3, VOTING_POWER)
+    .finish()
+  return new ProtoWriter()
+    .uint(1, height)
+    .bytesField(2, entry, true)
+    .bytesField(3, new ProtoWriter().uint(2, 1).finish(), true)
+    .finish()
 }
 
 function getNodeInfo(ctx: NodeServiceContext): Uint8Array {
@@ -261,6 +280,11 @@ export function nodeMethods(ctx: NodeServiceContext): Map<string, NodeMethod> {
     // Never syncing: the devnet is its own only node. `false` encodes as no bytes.
     [`${CMT_SERVICE}/GetSyncing`, () => new Uint8Array()],
     [`${CMT_SERVICE}/GetLatestBlock`, () => blockResponse(ctx.node.latestBlock!)],
-    [`${CMT_SERVICE}/GetBlockByHeight`, (r) => getBlockByHeight(ctx, r)],
+    [`${CMT_SERVICE}/GetBlockByHeight`, (r) => blockResponse(requestedBlock(ctx, r))],
+    [`${CMT_SERVICE}/GetLatestValidatorSet`, () => validatorSetResponse(ctx, ctx.node.height)],
+    [
+      `${CMT_SERVICE}/GetValidatorSetByHeight`,
+      (r) => validatorSetResponse(ctx, requestedBlock(ctx, r).height),
+    ],
   ])
 }
