@@ -26,7 +26,7 @@ beforeAll(async () => {
   devnet = await startDevnet({ port: 0, blockTimeMs: 0 })
   await setUpActors(devnet, actorsOf(devnet))
   await devnet.produceBlocks(1)
-})
+}, 60_000)
 
 afterAll(async () => {
   await devnet?.stop()
@@ -99,4 +99,4 @@ it(`answers ${QUERIES} queries over ${CHANNELS} channels with no error and no le
     expect(count, kind).toBeLessThanOrEqual(handlesBefore[kind] ?? 0)
   // Nothing per query stays: 10,000 retained answers alone would be megabytes.
   expect(heapAfter - heapBefore).toBeLessThan(8 * 2 ** 20)
-}, 60_000)
+}, 120_000)

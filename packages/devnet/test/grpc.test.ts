@@ -24,7 +24,7 @@ beforeAll(async () => {
   await setUpActors(devnet, actorsOf(devnet))
   await devnet.produceBlocks(2)
   grpc = createRawGrpcClient(devnet.grpcAddress!)
-})
+}, 60_000)
 
 afterAll(async () => {
   grpc?.close()
