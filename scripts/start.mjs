@@ -10,6 +10,7 @@
 //   --reset                                   forget the local chain and start from genesis
 //   --suppliers N       [DECAI_SUPPLIERS]     1 to 4, default 2
 //   --rpc-port N        [DECAI_RPC_PORT]      default 26657
+//   --grpc-port N       [DECAI_GRPC_PORT]     default 9090 (a free one if the RPC port is not 26657)
 //   --gateway-port N    [DECAI_GATEWAY_PORT]  default 3069
 //   --supplier-port N   [DECAI_SUPPLIER_PORT] first supplier port, default 3071
 //   --block-time MS     [DECAI_BLOCK_TIME_MS] default 1000
@@ -34,6 +35,7 @@ const usage = `usage: pnpm start [-- options]
   --reset             forget the local chain and start again from genesis
   --suppliers N       suppliers, each with its own model server (1 to 4, default 2)
   --rpc-port N        devnet RPC port (default 26657)
+  --grpc-port N       devnet gRPC port (default 9090; a free one if the RPC port is not 26657)
   --gateway-port N    gateway port (default 3069)
   --supplier-port N   first supplier port (default 3071)
   --block-time MS     milliseconds between blocks (default 1000)
@@ -49,6 +51,7 @@ function options() {
       reset: { type: 'boolean' },
       suppliers: { type: 'string' },
       'rpc-port': { type: 'string' },
+      'grpc-port': { type: 'string' },
       'gateway-port': { type: 'string' },
       'supplier-port': { type: 'string' },
       'block-time': { type: 'string' },
@@ -75,6 +78,7 @@ function options() {
     reset: values.reset === true,
     suppliers: number('suppliers', 'DECAI_SUPPLIERS', 2),
     rpcPort: number('rpc-port', 'DECAI_RPC_PORT', 26657),
+    grpcPort: number('grpc-port', 'DECAI_GRPC_PORT', undefined),
     gatewayPort: number('gateway-port', 'DECAI_GATEWAY_PORT', 3069),
     supplierPort: number('supplier-port', 'DECAI_SUPPLIER_PORT', 3071),
     blockTimeMs: number('block-time', 'DECAI_BLOCK_TIME_MS', 1000),
@@ -94,6 +98,7 @@ function banner(info, readyMs) {
     `DecAI local network ready in ${(readyMs / 1000).toFixed(1)} s (a real completion went through the gateway).`,
     '',
     `  chain       ${info.rpcUrl}  (chain id ${info.chainId}, embedded devnet)`,
+    `  gRPC        ${info.grpcAddress}`,
     `  service     ${info.serviceId}: ${info.model}, owned by the champion ${info.champion.address}`,
     `  gateway     ${info.gateway.baseUrl}  (OpenAI-compatible)`,
     `  dashboard   ${info.dashboard.url}  (the champion's revenue share)`,

@@ -9,6 +9,7 @@
 //   node tools/pocketd/pocketd.mjs smoke [--port 26857] [--keep]
 //   node tools/pocketd/pocketd.mjs interop [--port 26957]
 //   node tools/pocketd/pocketd.mjs e2e [--port 27057]
+//   node tools/pocketd/pocketd.mjs relayminer-devnet [--port 27357]
 //   node tools/pocketd/pocketd.mjs vectors
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -30,7 +31,7 @@ import {
   stopPocketdHome,
 } from './localnet.mjs'
 
-const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|e2e|vectors> [options]
+const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|e2e|relayminer-devnet|vectors> [options]
   build  [--force]                       build (or reuse) the cached binary; prints its path
   init   [--home DIR] [--block-time T]   fresh home with TEST keys and genesis
   start  [--home DIR] [--port N] [--reset] [--block-time T] [--foreground]
@@ -39,6 +40,7 @@ const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|e2e|vecto
   smoke  [--port N] [--keep]             build, init, start, txs and queries, stop
   interop [--port N]                     our SDK's relays through poktroll's RelayMiner, settled
   e2e    [--port N]                      our supplier beside poktroll's RelayMiner: relays, claims, proofs, settlement
+  relayminer-devnet [--port N]           pocketd's CLI and RelayMiner on the devnet's gRPC: queries, relays, settlement
   vectors                                pocketd's verdicts on genesis params and addresses (devnet tests)`
 
 const options = {
@@ -111,6 +113,15 @@ async function main() {
     case 'e2e': {
       const port = parsePort(values.port, 27057)
       process.exitCode = await runScript('supplier-e2e.ts', { POCKETD_E2E_PORT: port })
+      return
+    }
+    case 'relayminer-devnet': {
+      const port = parsePort(values.port, 27357)
+      const binary = await buildPocketd()
+      process.exitCode = await runScript('relayminer-devnet.ts', {
+        DEVNET_GRPC_PORT: port,
+        POCKETD_BINARY: binary,
+      })
       return
     }
     case 'vectors': {

@@ -14,6 +14,8 @@ export type NetworkInfo = {
   version: 1
   chainId: string
   rpcUrl: string
+  /** The devnet's gRPC endpoint, `host:port` (what `pocketd --grpc-addr` takes). */
+  grpcAddress?: string | undefined
   serviceId: string
   model: string
   dataDir: string

@@ -83,6 +83,8 @@ export type LocalNetworkOptions = {
   dataDir: string
   /** Devnet RPC port (default 26657). */
   rpcPort?: number
+  /** Devnet gRPC port (default 9090 beside the default RPC port, else a free one). */
+  grpcPort?: number
   /** Gateway port (default 3069). */
   gatewayPort?: number
   /** First supplier port; supplier i listens on `supplierPort + i` (default 3071). */
@@ -113,6 +115,7 @@ const SUPPLIER_NAMES = ['supplier1', 'supplier2', 'supplier3', 'supplier4']
 /** The genesis: the devnet's TEST accounts plus a champion and spare suppliers, and every stake. */
 export function localGenesis(parameters: {
   rpcPort: number
+  grpcPort?: number | undefined
   blockTimeMs: number
   supplierUrls: string[]
 }): DevnetConfig {
@@ -121,6 +124,7 @@ export function localGenesis(parameters: {
     chainId: 'pocket',
     blockTimeMs: parameters.blockTimeMs,
     rpc: { host: '127.0.0.1', port: parameters.rpcPort, corsAllowedOrigins: LOCAL_CORS_ORIGINS },
+    ...(parameters.grpcPort === undefined ? {} : { grpc: { port: parameters.grpcPort } }),
     accounts: [
       ...defaultAccounts,
       { name: 'champion', index: 10, balance: 1_000n * pokt },
@@ -211,7 +215,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     let devnet: Devnet
     try {
       devnet = await startDevnet({
-        config: localGenesis({ rpcPort, blockTimeMs, supplierUrls }),
+        config: localGenesis({ rpcPort, grpcPort: options.grpcPort, blockTimeMs, supplierUrls }),
         dataDir: join(stateDir, 'devnet'),
         onError: (error) => print(`devnet: ${describeError(error)}`),
       })
@@ -225,7 +229,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     }
     running.push({ name: 'devnet', stop: () => devnet.stop() })
     print(
-      `devnet      ${devnet.rpcUrl}  (height ${devnet.height}, a block every ${blockTimeMs} ms)  [${elapsed()}]`,
+      `devnet      ${devnet.rpcUrl}  gRPC ${devnet.grpcAddress}  (height ${devnet.height}, a block every ${blockTimeMs} ms)  [${elapsed()}]`,
     )
 
     const account = (name: string) => {
@@ -326,6 +330,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       version: 1,
       chainId: devnet.chainId,
       rpcUrl: devnet.rpcUrl,
+      grpcAddress: devnet.grpcAddress,
       serviceId: LOCAL_SERVICE_ID,
       model: LOCAL_MODEL,
       dataDir,

@@ -150,6 +150,9 @@ describe('pnpm start', () => {
   it('prints what runs, the API key and a curl line; writes network.json', () => {
     const out = stack.output()
     expect(info.gateway.baseUrl).toBe(`http://127.0.0.1:${ports.gateway}/v1`)
+    // A free gRPC port beside a non-default RPC port; printed and written down.
+    expect(info.grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/)
+    expect(out).toContain(`gRPC        ${info.grpcAddress}`)
     expect(info.suppliers).toHaveLength(2)
     expect(out).toContain(info.gateway.apiKey)
     expect(out).toContain(`curl -s ${info.gateway.baseUrl}/chat/completions`)

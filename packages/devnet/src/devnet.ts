@@ -9,12 +9,17 @@ import { invalidConfig, loadConfigFile } from './config/load.js'
 import { genesisDigest, resolveGenesis } from './config/resolve.js'
 import type { DevnetConfig, ResolvedGenesis } from './config/types.js'
 import { DevnetError } from './errors.js'
+import { type GrpcServer, startGrpcServer } from './grpc/server.js'
 import { ChainStore } from './node/chain-store.js'
 import { Node } from './node/node.js'
 import type { StoredBlock } from './node/types.js'
 import { b64, consensusParamsJson, hex, rfc3339 } from './rpc/comet-json.js'
 import type { RpcContext } from './rpc/methods.js'
 import { isCorsOrigin, type RpcServer, startRpcServer } from './rpc/server.js'
+
+/** CometBFT's RPC port and a Cosmos node's gRPC port. */
+const DEFAULT_RPC_PORT = 26657
+const DEFAULT_GRPC_PORT = 9090
 
 export type StartDevnetOptions = {
   /** A config object, or the path of a YAML/JSON config file. */
@@ -23,6 +28,12 @@ export type StartDevnetOptions = {
   host?: string
   /** RPC port (default 26657; 0 picks a free port). */
   port?: number
+  /**
+   * gRPC port, on the RPC host (0 picks a free port; `false` serves no gRPC). Default: the
+   * config's `grpc.port`, else 9090 (a Cosmos node's) when the RPC is on its default port
+   * 26657, else a free port, so devnets started side by side on other ports never collide.
+   */
+  grpcPort?: number | false
   /** Overrides the config's block time; 0 produces blocks only on demand. */
   blockTimeMs?: number
   /** Overrides the config's data directory; `:memory:` keeps nothing. */
@@ -55,6 +66,8 @@ export type DevnetAccount = {
 export type Devnet = {
   rpcUrl: string
   wsUrl: string
+  /** The gRPC endpoint, `host:port` (what `pocketd --grpc-addr` takes); undefined when off. */
+  grpcAddress: string | undefined
   chainId: string
   /** Milliseconds between blocks; 0 when blocks come only on request. */
   blockTimeMs: number
@@ -137,7 +150,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   }
 
   const host = options.host ?? config.rpc?.host ?? '127.0.0.1'
-  const port = options.port ?? config.rpc?.port ?? 26657
+  const port = options.port ?? config.rpc?.port ?? DEFAULT_RPC_PORT
   const nodeId = Buffer.from(
     sha256(new TextEncoder().encode(`decai-devnet/node/${genesis.chainId}`)).slice(0, 20),
   ).toString('hex')
@@ -164,6 +177,21 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     throw error
   }
   ctx.rpcAddress = `tcp://${host}:${server.port}`
+  const grpcHost = config.grpc?.host ?? host
+  const grpcPort =
+    options.grpcPort ??
+    config.grpc?.port ??
+    (server.port === DEFAULT_RPC_PORT ? DEFAULT_GRPC_PORT : 0)
+  let grpc: GrpcServer | undefined
+  if (grpcPort !== false) {
+    try {
+      grpc = await startGrpcServer(ctx, grpcHost, grpcPort)
+    } catch (error) {
+      await server.close()
+      store.close()
+      throw error
+    }
+  }
 
   const onError = options.onError ?? ((error: unknown) => console.error('[devnet]', error))
   let timer: NodeJS.Timeout | undefined
@@ -189,6 +217,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   const devnet: Devnet = {
     rpcUrl: server.url,
     wsUrl: server.url.replace(/^http/, 'ws'),
+    grpcAddress: grpc?.address,
     chainId: genesis.chainId,
     blockTimeMs,
     accounts,
@@ -230,7 +259,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       if (stopped) return
       stopped = true
       if (timer) clearInterval(timer)
-      await server.close()
+      await Promise.all([server.close(), grpc?.close()])
       store.close()
     },
   }

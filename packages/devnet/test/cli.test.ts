@@ -13,6 +13,7 @@ describe('decai-devnet command', () => {
     try {
       const banner = lines.join('\n')
       expect(banner).toContain(`RPC        ${devnet!.rpcUrl}`)
+      expect(banner).toContain(`gRPC       ${devnet!.grpcAddress}`)
       expect(banner).toContain('Never send real funds')
       expect(banner).toContain(TEST_MNEMONIC)
       const faucet = devnet!.accounts.find((a) => a.name === 'faucet')!
@@ -24,6 +25,27 @@ describe('decai-devnet command', () => {
       expect(status.node_info.network).toBe('pocket')
     } finally {
       await devnet?.stop()
+    }
+  })
+
+  it('takes the gRPC port from --grpc-port, and --no-grpc turns gRPC off', async () => {
+    const quiet = { write: () => {} }
+    const off = await runDevnetCli(['--memory', '-p', '0', '--block-time', '0', '--no-grpc'], quiet)
+    expect(off!.grpcAddress).toBeUndefined()
+    await off!.stop()
+    const taken = await runDevnetCli(
+      ['--memory', '-p', '0', '--block-time', '0', '--grpc-port', '0'],
+      quiet,
+    )
+    const port = Number(taken!.grpcAddress!.split(':').at(-1))
+    try {
+      const error = await runDevnetCli(
+        ['--memory', '-p', '0', '--block-time', '0', '--grpc-port', String(port)],
+        quiet,
+      ).catch((e: unknown) => e)
+      expect(isDevnetError(error) && error.code).toBe('RPC_FAILED')
+    } finally {
+      await taken!.stop()
     }
   })
 

@@ -46,7 +46,13 @@ export function unpackAny<Schemas extends readonly DescMessage[]>(
  */
 export type CosmjsGeneratedType<Desc extends DescMessage = DescMessage> = {
   readonly typeUrl: string
-  encode(message: MessageShape<Desc>): { finish(): Uint8Array }
+  /**
+   * Returns a writer whose `finish()` gives the canonical bytes. Typed `any`: cosmjs names the
+   * writer classes of cosmjs-types and protobufjs, which have private members, so no declared
+   * shape satisfies its `Registry` once protobufjs is installed beside it.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: cosmjs's writer types are nominal (see above).
+  encode(message: MessageShape<Desc>): any
   decode(input: Uint8Array): MessageShape<Desc>
   fromPartial(object: unknown): MessageShape<Desc>
 }

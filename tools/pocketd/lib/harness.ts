@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import type { ChainClient } from '../../../packages/chain/src/index.js'
 import { ProofRequirementReason } from '../../../packages/protocol/src/index.js'
-import { CHAIN_ID, getPorts, type PocketdNode } from '../localnet.mjs'
+import { CHAIN_ID, type PocketdNode } from '../localnet.mjs'
 
 export type SessionHeaderFields = {
   applicationAddress: string
@@ -50,44 +50,66 @@ export async function startBackend(): Promise<{ url: string; close(): void }> {
   return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() }
 }
 
+/** Where a RelayMiner runs: pocketd's binary and a home with the supplier's key, and a chain. */
+export type RelayMinerChain = Pick<PocketdNode, 'binary' | 'home' | 'rpcUrl'> & {
+  /** The chain's gRPC, `host:port`. */
+  grpcUrl: string
+}
+
+/**
+ * Starts `pocketd relayminer start` for a supplier key, serving one service per entry of
+ * `services` (or the single `serviceId` on `listenPort`), against `chain`'s RPC and gRPC.
+ */
 export async function startRelayMiner(
-  node: PocketdNode,
-  options: { supplierKey: string; serviceId: string; listenPort: number; backendUrl: string },
+  chain: RelayMinerChain,
+  options: {
+    supplierKey: string
+    backendUrl: string
+  } & (
+    | { serviceId: string; listenPort: number }
+    | { services: { serviceId: string; listenPort: number }[] }
+  ),
 ): Promise<{ url: string; stop(): Promise<void> }> {
-  const ports = getPorts(Number(new URL(node.rpcUrl).port))
-  const metricsPort = options.listenPort + 1
-  const config = join(node.home, `relayminer-${options.serviceId}.yaml`)
+  const services = 'services' in options ? options.services : [options]
+  const first = services[0]
+  if (!first) throw new Error('the RelayMiner needs a service')
+  const name = services.map((s) => s.serviceId).join('-')
+  const rpc = new URL(chain.rpcUrl)
+  const metricsPort = first.listenPort + 1
+  const config = join(chain.home, `relayminer-${name}.yaml`)
   writeFileSync(
     config,
     [
       `default_signing_key_names: [${options.supplierKey}]`,
-      `smt_store_path: ${join(node.home, `smt-${options.serviceId}`)}`,
+      `smt_store_path: ${join(chain.home, `smt-${name}`)}`,
       'metrics:',
       '  enabled: true',
       `  addr: 127.0.0.1:${metricsPort}`,
       'pocket_node:',
-      `  query_node_rpc_url: tcp://127.0.0.1:${ports.rpc}`,
-      `  query_node_grpc_url: tcp://127.0.0.1:${ports.grpc}`,
-      `  tx_node_rpc_url: tcp://127.0.0.1:${ports.rpc}`,
+      `  query_node_rpc_url: tcp://${rpc.host}`,
+      `  query_node_grpc_url: tcp://${chain.grpcUrl}`,
+      `  tx_node_rpc_url: tcp://${rpc.host}`,
       'suppliers:',
-      `  - service_id: ${options.serviceId}`,
-      `    listen_url: http://127.0.0.1:${options.listenPort}`,
-      '    service_config:',
-      `      backend_url: ${options.backendUrl}`,
+      ...services.flatMap((s) => [
+        `  - service_id: ${s.serviceId}`,
+        `    listen_url: http://127.0.0.1:${s.listenPort}`,
+        '    service_config:',
+        `      backend_url: ${options.backendUrl}`,
+      ]),
       '',
     ].join('\n'),
   )
-  const logFile = join(node.home, `relayminer-${options.serviceId}.log`)
+  const logFile = join(chain.home, `relayminer-${name}.log`)
   const log = openSync(logFile, 'a')
   const child = spawn(
-    node.binary,
+    chain.binary,
     [
       'relayminer',
       'start',
       '--config',
       config,
       '--home',
-      node.home,
+      chain.home,
       '--keyring-backend',
       'test',
       '--chain-id',
@@ -110,7 +132,7 @@ export async function startRelayMiner(
   for (let waited = 0; waited < 60_000; waited += 250) {
     if (exited) throw new Error(`the RelayMiner exited:\n${tail()}`)
     const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined)
-    if (metrics?.ok) return { url: `http://127.0.0.1:${options.listenPort}`, stop }
+    if (metrics?.ok) return { url: `http://127.0.0.1:${first.listenPort}`, stop }
     await sleep(250)
   }
   await stop()

@@ -13,6 +13,7 @@ export type GrpcCode =
   | 'Internal'
   | 'Unauthenticated'
   | 'Unimplemented'
+  | 'Unknown'
 
 /** An error as the SDK encodes it into an ABCI response. */
 export class AbciError extends Error {
@@ -28,6 +29,12 @@ export class AbciError extends Error {
    * the simulation service prints it after the error (`%v`), so clients see it in the log.
    */
   readonly frame: string | undefined
+  /**
+   * The message of the gRPC status Go derives from a registered error (`GRPCStatus()`):
+   * `codespace sdk code 26: invalid height: <wrap messages, innermost first>`. Unset when the
+   * error was not built from a registered one.
+   */
+  readonly statusMessage: string | undefined
 
   constructor(
     codespace: string,
@@ -35,6 +42,7 @@ export class AbciError extends Error {
     log: string,
     grpc?: { code: GrpcCode; desc: string } | undefined,
     frame?: string | undefined,
+    statusMessage?: string | undefined,
   ) {
     super(log)
     this.codespace = codespace
@@ -42,6 +50,7 @@ export class AbciError extends Error {
     this.log = log
     this.grpc = grpc
     this.frame = frame
+    this.statusMessage = statusMessage
   }
 
   /** `errorsmod.Wrap(err, msg)`: same code, `msg: err` as text; the first frame stays. */
@@ -52,13 +61,14 @@ export class AbciError extends Error {
       `${message}: ${this.log}`,
       this.grpc,
       this.frame,
+      this.statusMessage === undefined ? undefined : `${this.statusMessage}: ${message}`,
     )
   }
 
   /** The error as first wrapped at `frame` (a no-op when it already has one). */
   at(frame: string): AbciError {
     if (this.frame) return this
-    return new AbciError(this.codespace, this.code, this.log, this.grpc, frame)
+    return new AbciError(this.codespace, this.code, this.log, this.grpc, frame, this.statusMessage)
   }
 }
 
@@ -86,11 +96,30 @@ export class RegisteredError {
 
   /** The bare error, whose text is its description. */
   error(): AbciError {
-    return new AbciError(this.codespace, this.code, this.description)
+    return new AbciError(
+      this.codespace,
+      this.code,
+      this.description,
+      undefined,
+      undefined,
+      this.statusPrefix(),
+    )
   }
 
   wrap(message: string): AbciError {
-    return new AbciError(this.codespace, this.code, `${message}: ${this.description}`)
+    return new AbciError(
+      this.codespace,
+      this.code,
+      `${message}: ${this.description}`,
+      undefined,
+      undefined,
+      `${this.statusPrefix()}: ${message}`,
+    )
+  }
+
+  /** `errorsmod.Error.GRPCStatus()`'s message. */
+  private statusPrefix(): string {
+    return `codespace ${this.codespace} code ${this.code}: ${this.description}`
   }
 
   is(error: unknown): boolean {

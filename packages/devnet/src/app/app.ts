@@ -122,32 +122,33 @@ export class App {
     }
   }
 
-  /** A gRPC query through ABCI against the committed state (writes are discarded). */
-  query(path: string, data: Uint8Array, height: bigint): QueryResult {
+  /**
+   * The context a query at `height` runs in (0: the latest), and the height it answers for, as
+   * the SDK's `CreateQueryContext`: a height above the head fails. The devnet keeps no old
+   * versions of its state, so an older height reads the latest state.
+   */
+  queryContext(height: bigint): { ctx: Context; height: bigint } {
     const latest = this.last.height
-    const h = height === 0n ? latest : height
-    if (h > latest) {
-      const e = sdkErrors.invalidHeight.wrap(
+    if (height > latest) {
+      throw sdkErrors.invalidHeight.wrap(
         'cannot query with height in the future; please provide a valid height',
       )
-      // The SDK's QueryResult: a failed query reports no height.
-      return {
-        code: e.code,
-        codespace: e.codespace,
-        log: e.log,
-        value: new Uint8Array(),
-        height: 0n,
-      }
     }
     const block: BlockInfo = { height: latest, timeMs: this.last.timeMs, hash: this.last.hash }
+    return {
+      ctx: this.context(new BranchStoreSet(this.committed), block, 'check'),
+      height: height === 0n ? latest : height,
+    }
+  }
+
+  /** A gRPC query through ABCI against the committed state (writes are discarded). */
+  query(path: string, data: Uint8Array, height: bigint): QueryResult {
     try {
-      const value = this.queries.run(
-        this.context(new BranchStoreSet(this.committed), block, 'check'),
-        path,
-        data,
-      )
+      const { ctx, height: h } = this.queryContext(height)
+      const value = this.queries.run(ctx, path, data)
       return { code: 0, codespace: '', log: '', value, height: h }
     } catch (error) {
+      // The SDK's QueryResult: a failed query reports no height.
       const e = toAbciError(error)
       return {
         code: e.code,

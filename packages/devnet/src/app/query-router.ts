@@ -11,6 +11,17 @@ import type { Context } from './context.js'
 /** A query method: request bytes in, response bytes out, against `ctx`'s state. */
 export type QueryHandler = (ctx: Context, request: Uint8Array) => Uint8Array
 
+/**
+ * A request that does not decode. Over `abci_query` the SDK reports it as InvalidArgument; over
+ * gRPC the transport's codec fails first, which grpc-go reports as Internal.
+ */
+export class RequestDecodeError extends AbciError {
+  constructor(readonly reason: string) {
+    const e = grpcError('InvalidArgument', reason)
+    super(e.codespace, e.code, e.log, e.grpc)
+  }
+}
+
 /** A query method and the gRPC path it answers at. */
 export type QueryRoute = { readonly path: string; readonly handle: QueryHandler }
 
@@ -31,7 +42,7 @@ export function queryRoute<Req extends DescMessage, Res extends DescMessage>(
       try {
         request = unmarshal(requestSchema, bytes)
       } catch (error) {
-        throw grpcError('InvalidArgument', errorText(error))
+        throw new RequestDecodeError(errorText(error))
       }
       return marshal(responseSchema, handle(ctx, request))
     },

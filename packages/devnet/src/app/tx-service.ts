@@ -1,11 +1,11 @@
 // The SDK's `cosmos.tx.v1beta1.Service`, served by the app itself: `Simulate` runs a
-// transaction on a throwaway branch of the app's check state.
+// transaction on a throwaway branch of the app's check state. Its failures are gRPC statuses,
+// as the SDK's service returns them; `abci_query` maps them to ABCI errors as for any query.
 
 import { create, marshal } from '@decai/protocol'
 import { GasInfoSchema, ResultSchema } from '@decai/protocol/gen/cosmos/base/abci/v1beta1/abci_pb'
 import { EventAttributeSchema, EventSchema } from '@decai/protocol/gen/tendermint/abci/types_pb'
-import { AbciError } from './abci-error.js'
-import { sdkErrors } from './chain-errors.js'
+import { grpcError } from './abci-error.js'
 import type { QueryRoute } from './query-router.js'
 import type { TxResult } from './tx.js'
 import { readFields } from './wire.js'
@@ -21,20 +21,13 @@ export function simulateQueryRoute(simulate: (txBytes: Uint8Array) => TxResult):
 function simulateQuery(simulate: (txBytes: Uint8Array) => TxResult, data: Uint8Array): Uint8Array {
   let txBytes: Uint8Array | undefined
   for (const f of readFields(data)) if (f.no === 2) txBytes = f.value
-  if (!txBytes)
-    throw new AbciError(
-      'sdk',
-      18,
-      'rpc error: code = InvalidArgument desc = empty txBytes is not allowed: invalid request',
-    )
+  if (!txBytes) throw grpcError('InvalidArgument', 'empty txBytes is not allowed')
   const result = simulate(txBytes)
   if (result.code !== 0) {
     // The simulation service reports failures as a gRPC Unknown status, formatting the error
     // with `%v`, which appends where it was first wrapped.
     const frame = result.frame ? ` [${result.frame}]` : ''
-    throw sdkErrors.unknownRequest.wrap(
-      `rpc error: code = Unknown desc = ${result.log}${frame} with gas used: '${result.gasUsed}'`,
-    )
+    throw grpcError('Unknown', `${result.log}${frame} with gas used: '${result.gasUsed}'`)
   }
   const gasInfo = marshal(
     GasInfoSchema,

@@ -16,6 +16,9 @@ Starts an embedded POKT Shannon chain (poktroll v0.1.35 rules) with a CometBFT R
   -c, --config FILE      genesis and settings (YAML or JSON); built-in defaults otherwise
       --host HOST        RPC host (default 127.0.0.1)
   -p, --port N           RPC port (default 26657; 0 picks a free one)
+      --grpc-port N      gRPC port (or DECAI_GRPC_PORT; default 9090 beside the default
+                         RPC port, else a free one; 0 picks a free one)
+      --no-grpc          serve no gRPC
       --block-time MS    milliseconds between blocks (default 1000; 0 = only on request
                          with the devnet_produce_blocks RPC method)
       --data-dir DIR     where the SQLite store lives (default .decai/devnet)
@@ -35,6 +38,7 @@ type ParsedArgs = {
   config?: string | undefined
   host?: string | undefined
   port?: number | undefined
+  grpcPort?: number | false | undefined
   blockTimeMs?: number | undefined
   dataDir: string
   reset: boolean
@@ -67,6 +71,10 @@ function parseCliArgs(argv: string[], cwd: string): ParsedArgs {
     config: values.config === undefined ? undefined : at(values.config),
     host: values.host,
     port: integer('port', values.port),
+    grpcPort:
+      values['no-grpc'] === true
+        ? false
+        : integer('grpc-port', values['grpc-port'] ?? process.env['DECAI_GRPC_PORT']),
     blockTimeMs: integer('block-time', values['block-time']),
     dataDir,
     reset: values.reset === true,
@@ -83,6 +91,8 @@ function parse(argv: string[]) {
       config: { type: 'string', short: 'c' },
       host: { type: 'string' },
       port: { type: 'string', short: 'p' },
+      'grpc-port': { type: 'string' },
+      'no-grpc': { type: 'boolean' },
       'block-time': { type: 'string' },
       'data-dir': { type: 'string' },
       memory: { type: 'boolean' },
@@ -109,6 +119,7 @@ export function formatDevnetBanner(devnet: Devnet, dataDir: string, blockTimeMs:
     `  chain id   ${devnet.chainId}`,
     `  RPC        ${devnet.rpcUrl}`,
     `  websocket  ${devnet.wsUrl}/websocket`,
+    `  gRPC       ${devnet.grpcAddress ?? 'off'}`,
     `  height     ${devnet.height}`,
     `  blocks     ${blocks}`,
     `  sessions   ${shared.numBlocksPerSession} blocks; claim window +${shared.claimWindowOpenOffsetBlocks}..+${shared.claimWindowCloseOffsetBlocks}, proof window +${shared.proofWindowOpenOffsetBlocks}..+${shared.proofWindowCloseOffsetBlocks} after the claim window`,
@@ -164,6 +175,7 @@ export async function runDevnetCli(
     ...(args.config === undefined ? {} : { config: args.config }),
     ...(args.host === undefined ? {} : { host: args.host }),
     ...(args.port === undefined ? {} : { port: args.port }),
+    ...(args.grpcPort === undefined ? {} : { grpcPort: args.grpcPort }),
     ...(args.blockTimeMs === undefined ? {} : { blockTimeMs: args.blockTimeMs }),
     dataDir: args.dataDir,
   })

@@ -60,6 +60,8 @@ export type DevnetConfig = {
      */
     corsAllowedOrigins?: string[]
   }
+  /** The gRPC endpoint (host: the RPC's; port: 9090 beside the default RPC port, else free). */
+  grpc?: { host?: string; port?: number }
   /** Where the SQLite store lives; `:memory:` keeps nothing. */
   dataDir?: string
   /** Mnemonic the indexed accounts derive from (the public TEST mnemonic by default). */
