@@ -159,8 +159,9 @@ const configSchema = z.strictObject({
   }),
   /** Where relays are served (poktroll's wire); default `127.0.0.1:8545`. */
   listenAddress: hostPort.default('127.0.0.1:8545'),
-  /** Where `/metrics`, `/healthz` and `/usage` are served; `false` turns it off. */
-  metricsAddress: z.union([hostPort, z.literal(false)]).default('127.0.0.1:9090'),
+  /** Where `/metrics`, `/healthz` and `/usage` are served; `false` turns it off. Not 9090: that is
+   * a node's gRPC port, and a supplier often runs beside its node (the devnet's gRPC defaults there). */
+  metricsAddress: z.union([hostPort, z.literal(false)]).default('127.0.0.1:9091'),
   cors: z
     .strictObject({
       /**

@@ -49,7 +49,7 @@ describe('config', () => {
       { baseDir: '/srv/supplier' },
     )
     expect(config.listenAddress).toBe('127.0.0.1:8545')
-    expect(config.metricsAddress).toBe('127.0.0.1:9090')
+    expect(config.metricsAddress).toBe('127.0.0.1:9091')
     expect(config.chain).toMatchObject({
       gasPrice: '1upokt',
       blocks: 'auto',
