@@ -38,6 +38,7 @@ export type { GatewayAppDependencies } from './routes/context.js'
 export { ANONYMOUS_KEY_ID } from './routes/inference.js'
 export {
   type FailureReason,
+  type RequestShape,
   type RouterOptions,
   SupplierRouter,
   type SupplierSnapshot,

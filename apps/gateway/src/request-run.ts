@@ -152,7 +152,11 @@ export class RequestRun {
 
   async #startAttempt(hedge: boolean): Promise<Attempt | undefined> {
     const session = await this.#liveSession()
-    const supplier = this.#o.router.select(this.#serviceId, this.#candidates(), this.#tried)
+    const prompt = this.#prompt.tokens
+    const supplier = this.#o.router.select(this.#serviceId, this.#candidates(), this.#tried, {
+      promptTokens: prompt,
+      stream: this.#p.stream,
+    })
     if (supplier === undefined) return undefined
     const url = session.suppliers.find((s) => s.operatorAddress === supplier)!.url
     this.#tried.add(supplier)
@@ -166,7 +170,6 @@ export class RequestRun {
         reason: this.#lastFailure instanceof AttemptFailure ? this.#lastFailure.reason : 'none',
       })
     }
-    const prompt = this.#prompt.tokens
     const expectedMs = this.#o.router.expectedFirstTokenMs(
       this.#serviceId,
       supplier,

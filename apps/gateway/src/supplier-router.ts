@@ -7,9 +7,13 @@
 //      └──────────────────────(M successes)──────────────────────────────────────────┘
 //                             (a failure on probation: cooldown again, twice as long)
 //
-// Suppliers in cooldown get no traffic; on probation they get a small share. Among the rest the
-// best score wins; a supplier never measured is tried first (exploration), and a small share of
-// requests goes to a random eligible supplier so that scores keep being refreshed.
+// Suppliers in cooldown get no traffic; on probation they get a small share. A supplier never
+// measured is tried first (exploration), and a small share of requests goes to a random eligible
+// supplier so that scores keep being refreshed. Among the rest the request goes where its first
+// token is expected soonest (its own prompt plus the queue this gateway has sent there, at the
+// supplier's fitted prefill rate); suppliers within a tie band of the soonest are told apart by
+// the quality score. The score alone averages first tokens of short and long prompts, so it
+// cannot see that a supplier is busy prefilling a long prompt while another idles.
 //
 // For the hedge delay it also learns, per supplier and service, how the time to first token
 // grows with the prefill work ahead of a request (ttft-model.ts), and keeps the prompt tokens
@@ -96,6 +100,17 @@ const TIMING_ALPHA = 0.3
 const RECENT_ERROR_WINDOW_MS = 60_000
 /** Observations before a supplier counts as measured. */
 const MIN_SAMPLES = 2
+/**
+ * The tie band of expected first tokens: suppliers expected within this share of the soonest,
+ * plus `TIE_MS`, are equal on time and the quality score decides between them (reliability,
+ * decode speed, requests in flight). Wide enough that short chats, whose expected first tokens
+ * differ by noise, keep following the score.
+ */
+const TIE_SHARE = 0.25
+const TIE_MS = 250
+
+/** What the router knows of the request it places: the prefill it needs, and its kind. */
+export type RequestShape = { promptTokens: number; stream: boolean }
 
 type Priors = { ttftMs: number | undefined; tps: number | undefined; latencyMs: number | undefined }
 
@@ -204,12 +219,14 @@ export class SupplierRouter {
   /**
    * Picks a supplier among `candidates` (operator addresses), skipping `exclude`. Returns
    * undefined when there is none at all; suppliers in cooldown are chosen only when nothing
-   * else is left (the one whose cooldown ends first).
+   * else is left (the one whose cooldown ends first). With `request`, measured suppliers are
+   * ranked by its expected first token first (see `TIE_SHARE`), by score within the tie band.
    */
   select(
     serviceId: string,
     candidates: readonly string[],
     exclude: ReadonlySet<string> = new Set(),
+    request?: RequestShape,
   ): string | undefined {
     const now = this.#now()
     const open = candidates.filter((c) => !exclude.has(c)).map((c) => this.#get(serviceId, c))
@@ -235,7 +252,7 @@ export class SupplierRouter {
     const priors = this.#priors(serviceId)
     let best: Stats | undefined
     let bestScore = -1
-    for (const s of pool) {
+    for (const s of request ? this.#soonest(pool, request) : pool) {
       const score = this.#score(s, priors)
       if (score > bestScore || (score === bestScore && this.#random() < 0.5)) {
         best = s
@@ -243,6 +260,21 @@ export class SupplierRouter {
       }
     }
     return best?.supplier
+  }
+
+  /**
+   * The suppliers of `pool` whose expected first token for `request` is within the tie band of
+   * the soonest; all of `pool` while any of them has no expectation (nothing measured yet).
+   */
+  #soonest(pool: Stats[], request: RequestShape): Stats[] {
+    const expected: number[] = []
+    for (const s of pool) {
+      const ms = this.#expect(s, request.promptTokens, request.stream)
+      if (ms === undefined) return pool
+      expected.push(ms)
+    }
+    const limit = Math.min(...expected) * (1 + TIE_SHARE) + TIE_MS
+    return pool.filter((_, i) => expected[i]! <= limit)
   }
 
   /**
@@ -286,14 +318,16 @@ export class SupplierRouter {
     promptTokens: number,
     stream: boolean,
   ): number | undefined {
-    const s = this.#get(serviceId, supplier)
+    return this.#expect(this.#get(serviceId, supplier), promptTokens, stream)
+  }
+
+  #expect(s: Stats, promptTokens: number, stream: boolean): number | undefined {
     const work = s.queuedTokens + promptTokens
-    const model = stream ? s.ttftModel : s.latencyModel
-    const own = model.expect(work)
+    const own = (stream ? s.ttftModel : s.latencyModel).expect(work)
     if (own !== undefined) return own
     const peers: number[] = []
     for (const p of this.#stats.values()) {
-      if (p.serviceId !== serviceId || p.state !== 'healthy') continue
+      if (p.serviceId !== s.serviceId || p.state !== 'healthy') continue
       const value = (stream ? p.ttftModel : p.latencyModel).expect(work)
       if (value !== undefined) peers.push(value)
     }
