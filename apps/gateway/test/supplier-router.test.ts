@@ -156,3 +156,89 @@ describe('SupplierRouter', () => {
     expect(router.select('llm', [])).toBeUndefined()
   })
 })
+
+/**
+ * Feeds `n` streamed relays of `promptTokens` each, answered one at a time at `msPerToken`:
+ * the first-token fit and the quality averages both learn from them.
+ */
+function prefill(router: SupplierRouter, supplier: string, prompts: number[], msPerToken: number) {
+  for (const tokens of prompts) {
+    const work = router.started('llm', supplier, tokens)
+    const ms = work * msPerToken
+    router.answered('llm', supplier, work, ms, true)
+    router.prefilled('llm', supplier, tokens)
+    router.succeeded('llm', supplier, { ttftMs: ms, tokensPerSecond: 20 })
+  }
+}
+
+const long = { promptTokens: 600, stream: true }
+const short = { promptTokens: 40, stream: true }
+
+describe('SupplierRouter: the soonest expected first token', () => {
+  it('sends a long prompt past a supplier busy prefilling another', () => {
+    const { router } = setup()
+    // Same prefill rate; a served the short chats lately, b the long prompts, so by score
+    // (first-token averages) a looks far better.
+    prefill(router, 'b', [40, 600, 40, 600, 600], 10)
+    prefill(router, 'a', [600, 40, 40, 40, 40, 40, 40, 40, 40], 10)
+    expect(router.select('llm', ['a', 'b'], new Set(), long)).toBe('a')
+    // a now prefills that long prompt (the gateway's queue there: 600 tokens).
+    router.started('llm', 'a', 600)
+    expect(router.select('llm', ['a', 'b'], new Set(), long)).toBe('b')
+    // The score alone, blind to the queue, keeps a despite its request in flight.
+    expect(router.select('llm', ['a', 'b'])).toBe('a')
+    // Once a's first token came, its queue is empty again.
+    router.prefilled('llm', 'a', 600)
+    expect(router.select('llm', ['a', 'b'], new Set(), long)).toBe('a')
+  })
+
+  it('prefers the faster prefill for a long prompt, whatever the averages say', () => {
+    const { router } = setup()
+    prefill(router, 'fast', [600, 600, 40, 600], 2)
+    prefill(router, 'slow', [40, 40, 40, 40, 600, 40, 40, 40, 40], 6)
+    // By score the slow one wins (its averages come from short chats) …
+    expect(router.select('llm', ['fast', 'slow'])).toBe('slow')
+    // … but 600 tokens take 1.2 s at fast and 3.6 s at slow.
+    expect(router.select('llm', ['fast', 'slow'], new Set(), long)).toBe('fast')
+  })
+
+  it('lets the score decide within the tie band', () => {
+    const { router } = setup()
+    prefill(router, 'a', [40, 600, 40], 5)
+    prefill(router, 'b', [40, 600, 40], 5)
+    // Equal expectations; b errs now and then, so a is more reliable.
+    router.started('llm', 'b')
+    router.failed('llm', 'b', 'connect')
+    expect(router.select('llm', ['a', 'b'], new Set(), short)).toBe('a')
+    // 5 ms per token: behind a queued short chat, 400 ms at a is within 25% + 250 ms of b's 200.
+    router.started('llm', 'a', 40)
+    expect(router.select('llm', ['a', 'b'], new Set(), short)).toBe('a')
+    // A queued long prompt is not.
+    router.started('llm', 'a', 600)
+    expect(router.select('llm', ['a', 'b'], new Set(), short)).toBe('b')
+  })
+
+  it('keeps exploration, unmeasured suppliers first, and cooldowns', () => {
+    const { router } = setup()
+    prefill(router, 'a', [40, 600, 40], 10)
+    // c was never measured: tried first even though it borrows a's expectation.
+    expect(router.select('llm', ['a', 'c'], new Set(), long)).toBe('c')
+    prefill(router, 'b', [40, 600, 40], 1)
+    router.started('llm', 'b')
+    router.failed('llm', 'b', 'bad_signature')
+    // b is the fastest by far but cooling down: not chosen while a is healthy.
+    expect(router.select('llm', ['a', 'b'], new Set(), long)).toBe('a')
+    const exploring = setup({ explorationRate: 0.2 }, [0.1, 0.99])
+    prefill(exploring.router, 'a', [40, 600, 40], 1)
+    prefill(exploring.router, 'b', [40, 600, 40], 10)
+    expect(exploring.router.select('llm', ['a', 'b'], new Set(), long)).toBe('b')
+  })
+
+  it('falls back to the score while a supplier has no first-token fit and no peer has one', () => {
+    const { router } = setup()
+    serve(router, 'a', 100)
+    serve(router, 'b', 900)
+    router.started('llm', 'a', 600)
+    expect(router.select('llm', ['a', 'b'], new Set(), long)).toBe('a')
+  })
+})
