@@ -306,18 +306,22 @@ export async function listenHttp(server: Server): Promise<{ url: string; stop():
 
 /**
  * A fast OpenAI-compatible stub: canned chat completions (JSON or SSE) with correct usage,
- * answered at once. For the load benchmark and tests that need no real model.
+ * answered at once. For the load benchmark and tests that need no real model. With
+ * `prefillMsPerChar` it prefills like a one-slot model server instead: requests wait in one
+ * queue, each for that many milliseconds per character of its messages, before answering.
  */
 export async function startStubBackend(
-  options: { tokens?: number; chunkDelayMs?: number } = {},
+  options: { tokens?: number; chunkDelayMs?: number; prefillMsPerChar?: number } = {},
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const tokens = options.tokens ?? 8
+  let prefillQueue = Promise.resolve()
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const raw = await readRequest(req)
       let body: {
         stream?: boolean
         model?: string
+        messages?: { content?: unknown }[]
         stream_options?: { include_usage?: boolean }
         /** Test hook: milliseconds between streamed chunks for this request. */
         stub_chunk_delay_ms?: number
@@ -330,6 +334,16 @@ export async function startStubBackend(
           '{"error":{"message":"bad json","type":"invalid_request_error","code":"invalid_json","param":null}}',
         )
         return
+      }
+      if (options.prefillMsPerChar) {
+        const chars = (body.messages ?? []).reduce(
+          (n, m) => n + (typeof m.content === 'string' ? m.content.length : 0),
+          0,
+        )
+        const ms = chars * options.prefillMsPerChar
+        const turn = prefillQueue.then(() => new Promise<void>((r) => setTimeout(r, ms)))
+        prefillQueue = turn
+        await turn
       }
       const id = 'chatcmpl-stub'
       const model = body.model ?? 'stub'
