@@ -2,10 +2,12 @@
 // devnet, each in front of its own llm-server (SmolLM2-135M, llama.cpp, one CPU thread), and a
 // mixed workload replayed through the gateway once per hedging policy:
 //
-//   before  `typical-ttft`, no budget: the former rule (a multiple of the service's typical
-//           first token, at most maxHedgeDelayMs, whatever the prompt)
-//   after   the defaults: `expected-ttft` (a multiple of this request's expected first token
-//           at its supplier) and a hedge budget of 5% of relays
+//   before        `routeBy: score`, `typical-ttft`, no budget: the former rules (the quality
+//                 score alone picks the supplier; a hedge at a multiple of the service's typical
+//                 first token, at most maxHedgeDelayMs, whatever the prompt)
+//   hedging only  `routeBy: score` with the default hedging: `expected-ttft` (a multiple of
+//                 this request's expected first token at its supplier) and a 5% hedge budget
+//   after         the defaults: routing by the soonest expected first token, and that hedging
 //
 // The workload, the same for both (two client loops): short chats, long prompts (about 600
 // tokens) and streams the client leaves after its first token. Every prompt is unique, so no
@@ -39,14 +41,25 @@ const { values } = parseArgs({
 const requestCount = Number(values.requests)
 
 type Kind = 'short' | 'long' | 'aborted-short' | 'aborted-long'
-type Result = { kind: Kind; ttftMs: number | null; ok: boolean; error?: string }
+type Result = {
+  kind: Kind
+  ttftMs: number | null
+  /** Request sent to its end (or failure). */
+  elapsedMs: number
+  ok: boolean
+  error?: string
+}
 
 const policies: { name: string; routing: GatewayConfigInput['routing'] }[] = [
   {
-    name: 'before (typical-ttft, no budget)',
-    routing: { hedgePolicy: 'typical-ttft', hedgeBudget: 1, hedgeBurst: 1e9 },
+    name: 'before (score routing, typical-ttft, no budget)',
+    routing: { routeBy: 'score', hedgePolicy: 'typical-ttft', hedgeBudget: 1, hedgeBurst: 1e9 },
   },
-  { name: 'after (expected-ttft, 5% budget)', routing: {} },
+  {
+    name: 'hedging only (score routing, expected-ttft, 5% budget)',
+    routing: { routeBy: 'score' },
+  },
+  { name: 'after (first-token routing, expected-ttft, 5% budget)', routing: {} },
 ]
 
 /** The workload: 2 in 3 short chats, 1 in 6 long prompts, 1 in 6 left after the first token. */
@@ -99,12 +112,14 @@ async function runOne(client: OpenAI, kind: Kind, tag: string): Promise<Result> 
         if (kind.startsWith('aborted')) controller.abort()
       }
     }
-    return { kind, ttftMs, ok: true }
+    return { kind, ttftMs, elapsedMs: performance.now() - started, ok: true }
   } catch (error) {
-    if (controller.signal.aborted) return { kind, ttftMs, ok: true }
+    const elapsedMs = performance.now() - started
+    if (controller.signal.aborted) return { kind, ttftMs, elapsedMs, ok: true }
     return {
       kind,
       ttftMs,
+      elapsedMs,
       ok: false,
       error: error instanceof Error ? error.message : String(error),
     }
@@ -180,7 +195,13 @@ async function runPolicy(
       policy: policy.name,
       requests: results.length,
       failed: results.filter((r) => !r.ok).length,
-      failures: results.flatMap((r) => (r.ok ? [] : [`${r.kind}: ${r.error}`])),
+      failures: results.flatMap((r) =>
+        r.ok
+          ? []
+          : [
+              `${r.kind} after ${Math.round(r.elapsedMs)} ms (first token ${r.ttftMs === null ? 'none' : `${Math.round(r.ttftMs)} ms`}): ${r.error}`,
+            ],
+      ),
       seconds: Number(seconds.toFixed(1)),
       neededPrefill: charged,
       processedPrefill: processed,
@@ -208,6 +229,10 @@ const network = await startSupplierNetwork({
   backendUrl: llms[0]!.url,
   backendUrls: llms.map((l) => l.url),
   numBlocksPerSession: 30,
+  // The suppliers' whole-answer deadline is the supplier's default, not the tests' 60 s: on a
+  // loaded machine a long prompt can take most of a minute to its first token, and a stream
+  // cut at the deadline mid-answer is a failed request that says nothing about hedging.
+  serviceTimeout: '600s',
 })
 try {
   const rows = []

@@ -162,6 +162,12 @@ export const gatewayConfigSchema = z
       .object({
         /** Suppliers tried per request, hedges included. */
         maxAttempts: z.number().int().min(1).max(10).default(4),
+        /**
+         * `first-token`: a request goes to the supplier where its first token is expected
+         * soonest (its prompt and the queue there), the quality score deciding within a tie
+         * band. `score`: the former rule, the quality score alone (kept to compare the two).
+         */
+        routeBy: z.enum(['first-token', 'score']).default('first-token'),
         /** Send a second request when the first token is late (before any byte reached the client). */
         hedge: z.boolean().default(true),
         /**

@@ -153,10 +153,14 @@ export class RequestRun {
   async #startAttempt(hedge: boolean): Promise<Attempt | undefined> {
     const session = await this.#liveSession()
     const prompt = this.#prompt.tokens
-    const supplier = this.#o.router.select(this.#serviceId, this.#candidates(), this.#tried, {
-      promptTokens: prompt,
-      stream: this.#p.stream,
-    })
+    const supplier = this.#o.router.select(
+      this.#serviceId,
+      this.#candidates(),
+      this.#tried,
+      this.#o.config.routing.routeBy === 'first-token'
+        ? { promptTokens: prompt, stream: this.#p.stream }
+        : undefined,
+    )
     if (supplier === undefined) return undefined
     const url = session.suppliers.find((s) => s.operatorAddress === supplier)!.url
     this.#tried.add(supplier)

@@ -46,6 +46,8 @@ export type NetworkOptions = {
   /** A backend per supplier instead (in order; `backendUrl` for the rest). */
   backendUrls?: string[]
   slowMs?: number
+  /** The suppliers' whole-answer deadline per relay (default 60 s). */
+  serviceTimeout?: string
   blockTimeMs?: number
   numBlocksPerSession?: number
   gracePeriodEndOffsetBlocks?: number
@@ -225,7 +227,7 @@ export async function startSupplierNetwork(options: NetworkOptions): Promise<Sup
           listenAddress: `127.0.0.1:${listenPort}`,
           metricsAddress: false,
           storage: { dir: tempDir('decai-gateway-supplier-') },
-          services: [{ id: SERVICE_ID, backendUrl, timeout: '60s' }],
+          services: [{ id: SERVICE_ID, backendUrl, timeout: options.serviceTimeout ?? '60s' }],
           log: { level: 'silent' },
           ...options.supplier,
         },
