@@ -16,7 +16,12 @@ describe('gateway config', () => {
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 3069 })
     expect(config.chain.rpcUrl).toBe('http://127.0.0.1:26657')
     expect(config.auth.required).toBe(true)
-    expect(config.routing).toMatchObject({ maxAttempts: 4, hedge: true, failureThreshold: 3 })
+    expect(config.routing).toMatchObject({
+      maxAttempts: 4,
+      routeBy: 'first-token',
+      hedge: true,
+      failureThreshold: 3,
+    })
     expect(config.timeouts.keepAliveMs).toBe(15_000)
     expect(config.applications).toBeUndefined()
     // No browser origin unless configured; preflights cached for Chromium's maximum.
