@@ -325,7 +325,10 @@ export async function startStubBackend(
         model?: string
         messages?: { content?: unknown }[]
         stream_options?: { include_usage?: boolean }
-        /** Test hook: milliseconds between streamed chunks for this request. */
+        /**
+         * Test hook: milliseconds between streamed chunks for this request; a JSON answer
+         * waits as long as its chunks would have taken.
+         */
         stub_chunk_delay_ms?: number
       } = {}
       try {
@@ -351,6 +354,9 @@ export async function startStubBackend(
       const model = body.model ?? 'stub'
       const usage = { prompt_tokens: 5, completion_tokens: tokens, total_tokens: 5 + tokens }
       if (!body.stream) {
+        if (body.stub_chunk_delay_ms)
+          await new Promise((r) => setTimeout(r, tokens * body.stub_chunk_delay_ms!))
+        if (res.destroyed) return
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end(
           JSON.stringify({
