@@ -51,6 +51,12 @@ export {
   type Usage,
 } from './openai.js'
 export {
+  type BuildRelayPayloadParameters,
+  buildRelayPayload,
+  prepareUpstreamRequest,
+} from './relay-payload.js'
+export { type PostRelayParameters, postRelay } from './relay-transport.js'
+export {
   type RunningServer,
   type StartServerParameters,
   type StopServerParameters,

@@ -1,0 +1,328 @@
+import { createLogger, type Logger } from '@decai/app-kit/logger'
+import { type RunningServer, startServer } from '@decai/app-kit/server'
+import { createChainClient } from '@decai/chain'
+import { describeError } from '@decai/core'
+import {
+  createRingSigner,
+  getPublicKey,
+  privateKeyFromHex,
+  privateKeyFromMnemonic,
+  pubkeyToAddress,
+} from '@decai/crypto'
+import { createWatcherApp } from './app.js'
+import {
+  loadWatcherConfig,
+  parseWatcherConfig,
+  type WatchedService,
+  type WatcherConfig,
+  type WatcherConfigInput,
+} from './config.js'
+import { type CorpusPrompt, corpus, getCorpusPrompt } from './corpus.js'
+import { createWatcherMetrics, type WatcherMetrics } from './metrics.js'
+import { buildProbeBody, sendProbe } from './probe.js'
+import { checkReferenceModel, ReferenceAnswers } from './reference.js'
+import { buildReport, type WatcherReport } from './report.js'
+import { type ProbeSession, SessionView } from './sessions.js'
+import { compareAnswer } from './statistic.js'
+import { type ProbeKind, type ProbeRecord, WatcherStore } from './store.js'
+
+export type StartWatcherOptions = {
+  logger?: Logger
+  /** Random source in [0, 1) for the schedule and probe choices (tests fix it). */
+  random?: () => number
+}
+
+export type ProbeParameters = {
+  serviceId: string
+  kind: ProbeKind
+  /** Default: a random supplier of the current session. */
+  supplier?: string
+  /** Default: a random corpus prompt. */
+  promptId?: string
+  /** Default: streamed with probability `schedule.streamShare`. */
+  stream?: boolean
+  /** Default: the application whose session is probed is chosen at random. */
+  application?: string
+}
+
+export type Watcher = {
+  readonly url: string
+  readonly port: number
+  /** The watcher's on-chain address (a gateway key; it also signs reports). */
+  readonly address: string
+  readonly config: WatcherConfig
+  readonly store: WatcherStore
+  readonly metrics: WatcherMetrics
+  /** Sends one probe now; resolves with its record. */
+  probe(parameters: ProbeParameters): Promise<ProbeRecord>
+  /** Probes every supplier of every watched service's current session: `challenges` + `traffic` each. */
+  runRound(parameters: { challenges: number; traffic?: number }): Promise<ProbeRecord[]>
+  /** Builds, signs and stores a report of the history. */
+  report(): WatcherReport
+  stop(): Promise<void>
+}
+
+/** Starts the watcher: checks its reference models, reads the chain, listens, and probes on a schedule. */
+export async function startWatcher(
+  input: WatcherConfigInput | { configPath: string },
+  options: StartWatcherOptions = {},
+): Promise<Watcher> {
+  const config =
+    'configPath' in input && typeof input.configPath === 'string'
+      ? loadWatcherConfig(input.configPath)
+      : parseWatcherConfig(input)
+  const logger = options.logger ?? createLogger({ level: config.log.level })
+  const random = options.random ?? Math.random
+  const privateKey = config.watcher.privateKey
+    ? privateKeyFromHex(config.watcher.privateKey)
+    : privateKeyFromMnemonic(config.watcher.mnemonic!)
+  const publicKey = getPublicKey(privateKey)
+  const address = pubkeyToAddress(publicKey)
+  const signer = createRingSigner(privateKey)
+  for (const service of config.services) await checkReferenceModel(service)
+  const references = new Map(config.services.map((s) => [s.serviceId, new ReferenceAnswers(s)]))
+
+  const metrics = createWatcherMetrics()
+  const client = createChainClient({ rpcUrl: config.chain.rpcUrl })
+  const sessions = new SessionView({
+    client,
+    watcherAddress: address,
+    watcherPublicKey: publicKey,
+    applications: config.applications,
+  })
+  await sessions
+    .refreshApplications()
+    .catch((error: unknown) => logger.warn('cannot read applications', { error }))
+  const store = new WatcherStore(config.store.path)
+  let lastReport: { probes: number; report: WatcherReport } | undefined
+  let probeCount = 0
+
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+  const serviceOf = (serviceId: string): WatchedService => {
+    const service = config.services.find((s) => s.serviceId === serviceId)
+    if (!service) throw new Error(`service ${serviceId} is not watched`)
+    return service
+  }
+
+  async function sessionFor(serviceId: string, application?: string): Promise<ProbeSession> {
+    let apps = sessions.applicationsFor(serviceId)
+    if (apps.length === 0) {
+      await sessions.refreshApplications()
+      apps = sessions.applicationsFor(serviceId)
+    }
+    const app = application ?? pick(apps)
+    if (!app) throw new Error(`no application delegating to the watcher serves ${serviceId}`)
+    return sessions.getSession(app, serviceId)
+  }
+
+  async function probeSupplier(
+    session: ProbeSession,
+    supplier: { operatorAddress: string; url: string },
+    kind: ProbeKind,
+    prompt: CorpusPrompt,
+    stream: boolean,
+  ): Promise<ProbeRecord> {
+    const service = serviceOf(session.serviceId)
+    const challenge = kind === 'challenge' ? { seed: Math.floor(random() * 2 ** 31) } : undefined
+    // Users ask for a few dozen tokens to a few hundred; probes stay at the cheap end.
+    const maxTokens =
+      kind === 'challenge'
+        ? config.limits.maxTokens
+        : 16 + Math.floor(random() * Math.max(1, config.limits.maxTokens - 15))
+    const reference = challenge
+      ? references.get(service.serviceId)!.get(prompt.text, maxTokens, challenge.seed)
+      : undefined
+    reference?.catch(() => {})
+    const supplierPublicKey = await sessions.getPublicKey(supplier.operatorAddress)
+    const outcome = await sendProbe({
+      session,
+      supplier,
+      supplierPublicKey,
+      signer,
+      upstreamModel: service.model,
+      body: buildProbeBody({
+        model: service.model,
+        prompt: prompt.text,
+        maxTokens,
+        stream,
+        challenge,
+        temperature: Number((0.5 + random() * 0.5).toFixed(1)),
+      }),
+      stream,
+      timeoutMs: config.limits.timeoutMs,
+    })
+    const record: ProbeRecord = {
+      at: Date.now(),
+      serviceId: service.serviceId,
+      supplier: supplier.operatorAddress,
+      application: session.application,
+      sessionId: session.header.sessionId,
+      sessionStartHeight: session.startHeight.toString(),
+      sessionEndHeight: session.endHeight.toString(),
+      kind,
+      promptId: prompt.id,
+      stream,
+      maxTokens,
+      ok: outcome.ok,
+      failure: outcome.failure,
+      ttftMs: outcome.ttftMs,
+      latencyMs: outcome.latencyMs,
+      tpotMs: outcome.tpotMs,
+      completionTokens: outcome.completionTokens,
+      promptTokens: outcome.promptTokens,
+      tokensPerSecond: outcome.tokensPerSecond,
+      text: outcome.text,
+      correct:
+        outcome.ok && prompt.expect
+          ? prompt.expect.some((e) => (outcome.text ?? '').toLowerCase().includes(e.toLowerCase()))
+          : null,
+      challenge: null,
+      evidence: outcome.evidence,
+    }
+    if (reference && outcome.ok && outcome.text !== null) {
+      const referenceText = await reference
+      const comparison = compareAnswer(referenceText, outcome.text, config.verdict)
+      record.challenge = { reference: referenceText, comparison }
+      metrics.challengeAgreements.inc({
+        service: service.serviceId,
+        supplier: supplier.operatorAddress,
+        result: comparison.agrees ? 'agree' : 'disagree',
+      })
+    }
+    record.id = store.addProbe(record)
+    probeCount++
+    const labels = { service: service.serviceId, supplier: supplier.operatorAddress }
+    metrics.probes.inc({
+      ...labels,
+      kind,
+      outcome: outcome.ok ? 'ok' : (outcome.failure ?? 'failed'),
+    })
+    if (outcome.ok) {
+      metrics.latency.observe(labels, outcome.latencyMs / 1000)
+      if (stream && outcome.ttftMs !== null) metrics.ttft.observe(labels, outcome.ttftMs / 1000)
+    }
+    logger.debug('probe', { ...labels, kind, ok: outcome.ok, failure: outcome.failure })
+    return record
+  }
+
+  async function probe(p: ProbeParameters): Promise<ProbeRecord> {
+    const session = await sessionFor(p.serviceId, p.application)
+    const supplier =
+      p.supplier === undefined
+        ? pick(session.suppliers)
+        : session.suppliers.find((s) => s.operatorAddress === p.supplier)
+    if (!supplier) throw new Error(`supplier ${p.supplier ?? '(any)'} is not in the session`)
+    const prompt = p.promptId === undefined ? pick(corpus) : getCorpusPrompt(p.promptId)
+    if (!prompt) throw new Error(`unknown prompt ${p.promptId}`)
+    return probeSupplier(
+      session,
+      supplier,
+      p.kind,
+      prompt,
+      p.stream ?? random() < config.schedule.streamShare,
+    )
+  }
+
+  async function runRound(p: { challenges: number; traffic?: number }): Promise<ProbeRecord[]> {
+    const out: ProbeRecord[] = []
+    for (const service of config.services) {
+      const session = await sessionFor(service.serviceId)
+      for (const supplier of session.suppliers) {
+        // Distinct prompts per supplier and round, in a random order.
+        const prompts = [...corpus].sort(() => random() - 0.5)
+        for (let i = 0; i < p.challenges; i++)
+          out.push(
+            await probeSupplier(
+              session,
+              supplier,
+              'challenge',
+              prompts[i % prompts.length]!,
+              random() < config.schedule.streamShare,
+            ),
+          )
+        for (let i = 0; i < (p.traffic ?? 0); i++)
+          out.push(
+            await probeSupplier(
+              session,
+              supplier,
+              'traffic',
+              pick(corpus),
+              random() < config.schedule.streamShare,
+            ),
+          )
+      }
+    }
+    return out
+  }
+
+  function report(): WatcherReport {
+    const built = buildReport(store, config, privateKey)
+    store.addReport(Date.now(), built)
+    lastReport = { probes: probeCount, report: built }
+    return built
+  }
+
+  function latestReport(): WatcherReport {
+    if (lastReport && lastReport.probes === probeCount) return lastReport.report
+    return report()
+  }
+
+  // The schedule: exponential gaps (a Poisson process), each probe to a random service,
+  // application, supplier of its current session, prompt and kind.
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopping = false
+  const scheduleNext = () => {
+    if (stopping || !config.schedule.enabled) return
+    const gap = -Math.log(1 - random()) * config.schedule.meanIntervalMs
+    timer = setTimeout(() => {
+      const kind: ProbeKind = random() < config.schedule.challengeShare ? 'challenge' : 'traffic'
+      void probe({ serviceId: pick(config.services).serviceId, kind })
+        .catch((error: unknown) => logger.warn('probe not sent', { error: describeError(error) }))
+        .finally(scheduleNext)
+    }, gap)
+    timer.unref()
+  }
+
+  const app = createWatcherApp({ config, metrics, store, latestReport, address })
+  let server: RunningServer
+  try {
+    server = await startServer({
+      fetch: app.fetch,
+      port: config.listen.port,
+      host: config.listen.host,
+    })
+  } catch (error) {
+    store.close()
+    client.disconnect()
+    throw error
+  }
+  scheduleNext()
+  logger.info('watcher listening', {
+    url: server.url,
+    watcher: address,
+    services: config.services.map((s) => s.serviceId),
+  })
+
+  let stopped: Promise<void> | undefined
+  return {
+    url: server.url,
+    port: server.port,
+    address,
+    config,
+    store,
+    metrics,
+    probe,
+    runRound,
+    report,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true
+        if (timer) clearTimeout(timer)
+        await server.stop()
+        client.disconnect()
+        store.close()
+      })()
+      return stopped
+    },
+  }
+}
