@@ -14,6 +14,7 @@ export { hashFile } from './reference.js'
 export {
   buildReport,
   canonicalJson,
+  getReportSignableBytes,
   REPORT_FORMAT,
   type ReportEntry,
   summarizeReport,

@@ -55,7 +55,10 @@ export type Watcher = {
   readonly metrics: WatcherMetrics
   /** Sends one probe now; resolves with its record. */
   probe(parameters: ProbeParameters): Promise<ProbeRecord>
-  /** Probes every supplier of every watched service's current session: `challenges` + `traffic` each. */
+  /**
+   * Probes every supplier of every watched service's current session, `challenges` + `traffic`
+   * each, suppliers in parallel: a driver for tests and benchmarks (the schedule is the covert mode).
+   */
   runRound(parameters: { challenges: number; traffic?: number }): Promise<ProbeRecord[]>
   /** Builds, signs and stores a report of the history. */
   report(): WatcherReport
@@ -224,35 +227,35 @@ export async function startWatcher(
   }
 
   async function runRound(p: { challenges: number; traffic?: number }): Promise<ProbeRecord[]> {
-    const out: ProbeRecord[] = []
+    const out: ProbeRecord[][] = []
     for (const service of config.services) {
-      const session = await sessionFor(service.serviceId)
-      for (const supplier of session.suppliers) {
-        // Distinct prompts per supplier and round, in a random order.
-        const prompts = [...corpus].sort(() => random() - 0.5)
-        for (let i = 0; i < p.challenges; i++)
-          out.push(
-            await probeSupplier(
-              session,
-              supplier,
-              'challenge',
-              prompts[i % prompts.length]!,
-              random() < config.schedule.streamShare,
-            ),
-          )
-        for (let i = 0; i < (p.traffic ?? 0); i++)
-          out.push(
-            await probeSupplier(
-              session,
-              supplier,
-              'traffic',
-              pick(corpus),
-              random() < config.schedule.streamShare,
-            ),
-          )
-      }
+      const first = await sessionFor(service.serviceId)
+      // One prompt order per round (reference answers are shared); suppliers in parallel, each
+      // probe in the session current when it is sent.
+      const prompts = [...corpus].sort(() => random() - 0.5)
+      const send = (supplier: string, kind: ProbeKind, prompt: CorpusPrompt) =>
+        probe({
+          serviceId: service.serviceId,
+          application: first.application,
+          supplier,
+          kind,
+          promptId: prompt.id,
+          stream: random() < config.schedule.streamShare,
+        })
+      out.push(
+        ...(await Promise.all(
+          first.suppliers.map(async ({ operatorAddress }) => {
+            const records: ProbeRecord[] = []
+            for (let i = 0; i < p.challenges; i++)
+              records.push(await send(operatorAddress, 'challenge', prompts[i % prompts.length]!))
+            for (let i = 0; i < (p.traffic ?? 0); i++)
+              records.push(await send(operatorAddress, 'traffic', pick(corpus)))
+            return records
+          }),
+        )),
+      )
     }
-    return out
+    return out.flat()
   }
 
   function report(): WatcherReport {

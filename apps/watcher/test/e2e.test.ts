@@ -1,0 +1,151 @@
+// End to end on the devnet with the real model: three suppliers staked for the same service and
+// model name, two serving SmolLM2-135M, one serving the same weights behind a hidden system
+// prompt. The watcher, holding a second gateway key the application delegates to, probes them
+// with ring-signed relays, computes reference answers with its own run of the GGUF, and must
+// report match, match, mismatch in a signed report that verifies offline.
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bytesToHex, hexToBytes, privateKeyFromHex, signSecp256k1 } from '@decai/crypto'
+import { ensureModel, type LlmServer, startLlmServer } from '@decai/llm-server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  getReportSignableBytes,
+  startWatcher,
+  verifyReport,
+  type Watcher,
+  type WatcherReport,
+} from '../src/index.js'
+import {
+  MODEL,
+  MODEL_SHA256,
+  SERVICE_ID,
+  startSubstitute,
+  startWatchedNetwork,
+  tempDir,
+  type WatchedNetwork,
+} from './helpers.js'
+
+let llm: LlmServer
+let reference: LlmServer
+let substitute: { url: string; stop(): Promise<void> }
+let net: WatchedNetwork
+let watcher: Watcher
+let report: WatcherReport
+
+// Eight greedy challenges per supplier: 8/8 agreeing is a match at α = 0.05 (P = 0.004 for a
+// substitute agreeing half the time); 5/8 or fewer is a mismatch (P = 0.038 for an honest one).
+const CHALLENGES = 8
+
+beforeAll(async () => {
+  const modelFile = await ensureModel()
+  llm = await startLlmServer({ port: 0, threads: 1, parallel: 2, modelPath: modelFile })
+  reference = await startLlmServer({ port: 0, threads: 1, parallel: 1, modelPath: modelFile })
+  substitute = await startSubstitute(llm.url)
+  net = await startWatchedNetwork({ backends: [llm.url, llm.url, substitute.url] })
+  watcher = await startWatcher({
+    listen: { port: 0 },
+    chain: { rpcUrl: net.devnet.rpcUrl, blockTransport: 'polling', pollingIntervalMs: 100 },
+    watcher: { privateKey: net.watcherPrivateKey },
+    services: [
+      {
+        serviceId: SERVICE_ID,
+        model: MODEL,
+        reference: { url: reference.url, sha256: MODEL_SHA256, modelFile },
+      },
+    ],
+    schedule: { enabled: false },
+    limits: { maxTokens: 24 },
+    store: { path: ':memory:' },
+    log: { level: 'silent' },
+  })
+  await watcher.runRound({ challenges: CHALLENGES, traffic: 1 })
+  report = watcher.report()
+})
+
+afterAll(async () => {
+  await watcher?.stop()
+  await net?.stop()
+  await substitute?.stop()
+  await reference?.stop()
+  await llm?.stop()
+})
+
+describe('the watcher on the devnet', () => {
+  it('reports match, match, mismatch', () => {
+    const verdictOf = (i: number) =>
+      report.entries.find((e) => e.supplier === net.suppliers[i]!.address)
+    expect(verdictOf(0)).toMatchObject({ verdict: 'match', samples: CHALLENGES })
+    expect(verdictOf(1)).toMatchObject({ verdict: 'match', samples: CHALLENGES })
+    expect(verdictOf(2)).toMatchObject({ verdict: 'mismatch', samples: CHALLENGES })
+    for (const entry of report.entries) {
+      expect(entry.confidence).toBeGreaterThan(0.95)
+      expect(entry.successRate).toBe(1)
+      expect(entry.latencyMs!.p50).toBeGreaterThan(0)
+      expect(entry.ttftMs!.p50).toBeLessThanOrEqual(entry.latencyMs!.p95)
+      expect(entry.challenges).toHaveLength(CHALLENGES)
+      expect(entry.sessions.reduce((sum, s) => sum + s.relays, 0)).toBe(CHALLENGES + 1)
+    }
+  })
+
+  it('the signed report verifies offline, with the CLI too', () => {
+    expect(verifyReport(JSON.stringify(report), { watcher: watcher.address })).toMatchObject({
+      entries: 3,
+      challenges: 3 * CHALLENGES,
+    })
+    const file = join(tempDir(), 'report.json')
+    writeFileSync(file, JSON.stringify(report))
+    const out = execFileSync('npx', ['tsx', 'src/main.ts', 'verify', file], { encoding: 'utf8' })
+    expect(out).toContain('mismatch')
+    expect(out).toContain('verifies')
+  })
+
+  it('refuses a tampered, re-signed, unsigned or malformed report with a typed error', () => {
+    const substituteEntry = () =>
+      report.entries.findIndex((e) => e.supplier === net.suppliers[2]!.address)
+    const codeOf = (value: unknown) => {
+      try {
+        verifyReport(value)
+      } catch (error) {
+        return (error as { code?: string }).code
+      }
+      return 'verified'
+    }
+    // The substitute's verdict flipped: the watcher's signature no longer covers it.
+    const flipped = structuredClone(report)
+    flipped.entries[substituteEntry()]!.verdict = 'match'
+    expect(codeOf(flipped)).toBe('REPORT_SIGNATURE_INVALID')
+    // The same lie signed by the watcher's own key: the statistic does not recompute.
+    const key = privateKeyFromHex(net.watcherPrivateKey)
+    const resign = (r: WatcherReport) => {
+      const { signature: _, ...unsigned } = r
+      return {
+        ...unsigned,
+        signature: bytesToHex(signSecp256k1(getReportSignableBytes(unsigned), key)),
+      }
+    }
+    expect(codeOf(resign(flipped))).toBe('REPORT_STATISTIC_MISMATCH')
+    // A supplier's answer edited to agree with the reference: its signature fails.
+    const forged = structuredClone(report)
+    const challenge = forged.entries[substituteEntry()]!.challenges[0]!
+    const bytes = hexToBytes(challenge.evidence.response)
+    bytes[bytes.length - 20]! ^= 1
+    challenge.evidence.response = bytesToHex(bytes)
+    expect(codeOf(resign(forged))).toBe('REPORT_EVIDENCE_INVALID')
+    const { signature: _, ...unsigned } = report
+    expect(codeOf(unsigned)).toBe('REPORT_UNSIGNED')
+    expect(codeOf('{not json')).toBe('REPORT_MALFORMED')
+    expect(codeOf({ format: 'decai-watcher-report/v1', signature: 'zz' })).toBe('REPORT_MALFORMED')
+  })
+
+  it('publishes the latest report, the HTML page and metrics', async () => {
+    const latest = (await (await fetch(`${watcher.url}/reports/latest`)).json()) as {
+      entries: { supplier: string; verdict: string; samples: number }[]
+    }
+    expect(latest.entries.map((e) => e.verdict).sort()).toEqual(['match', 'match', 'mismatch'])
+    const page = await (await fetch(`${watcher.url}/`)).text()
+    expect(page).toContain('mismatch')
+    const metrics = await (await fetch(`${watcher.url}/metrics`)).text()
+    expect(metrics).toContain('decai_watcher_probes_total')
+  })
+})

@@ -1,0 +1,187 @@
+// Test harness: a devnet with one LLM service, an application delegating to two gateway keys
+// (the gateway's and the watcher's), and three real suppliers (apps/supplier) staked for the
+// same service and model name: two in front of the real SmolLM2 server, one in front of a
+// substitute (the same weights behind a hidden system prompt).
+import { mkdtempSync } from 'node:fs'
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Devnet, defaultAccounts, startDevnet } from '@decai/devnet'
+import { type Supplier, startSupplier } from '@decai/supplier'
+
+export const SERVICE_ID = 'llm'
+export const MODEL = 'smollm2-135m-instruct'
+/** SHA-256 of SmolLM2-135M-Instruct Q4_1, as pinned by scripts/fetch-model.mjs. */
+export const MODEL_SHA256 = 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53'
+/** The substitute's hidden instruction (close to what a cost-cutting supplier would add). */
+export const HIDDEN_SYSTEM_PROMPT =
+  'You are a helpful assistant. Answer in as few words as possible.'
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+export const tempDir = (prefix = 'decai-watcher-') => mkdtempSync(join(tmpdir(), prefix))
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+/**
+ * A substitute backend: forwards to the real model, but first puts a hidden system prompt in
+ * front of every chat, the way a supplier might steer (or shorten) answers under the same
+ * model name. Optionally records what it sees (for the covertness check).
+ */
+export async function startSubstitute(
+  target: string,
+  systemPrompt = HIDDEN_SYSTEM_PROMPT,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req)
+      let body = raw
+      try {
+        const json = JSON.parse(raw.toString('utf8')) as { messages?: unknown[] }
+        if (Array.isArray(json.messages)) {
+          json.messages = [{ role: 'system', content: systemPrompt }, ...json.messages]
+          body = Buffer.from(JSON.stringify(json))
+        }
+      } catch {
+        // Not JSON: forwarded as is.
+      }
+      try {
+        const upstream = await fetch(new URL(req.url ?? '/', target), {
+          method: req.method ?? 'GET',
+          headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+          ...(req.method === 'POST' ? { body: new Uint8Array(body) } : {}),
+        })
+        res.writeHead(upstream.status, {
+          'content-type': upstream.headers.get('content-type') ?? 'application/json',
+        })
+        const reader = upstream.body?.getReader()
+        for (;;) {
+          const next = await reader?.read()
+          if (!next || next.done) break
+          res.write(next.value)
+        }
+        res.end()
+      } catch {
+        res.destroy()
+      }
+    })()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+export type StakedSupplier = {
+  name: string
+  address: string
+  backendUrl: string
+  supplier: Supplier
+}
+
+export type WatchedNetwork = {
+  devnet: Devnet
+  suppliers: StakedSupplier[]
+  gatewayPrivateKey: string
+  watcherPrivateKey: string
+  stop(): Promise<void>
+}
+
+/** The devnet and its suppliers, one per backend URL, all staked for `llm` at genesis. */
+export async function startWatchedNetwork(options: {
+  backends: string[]
+  blockTimeMs?: number
+  numBlocksPerSession?: number
+}): Promise<WatchedNetwork> {
+  const names = options.backends.map((_, i) => `supplier${i + 1}`)
+  const ports = await Promise.all(options.backends.map(() => freePort()))
+  const sessionBlocks = options.numBlocksPerSession ?? 20
+  const devnet = await startDevnet({
+    port: 0,
+    blockTimeMs: options.blockTimeMs ?? 500,
+    onError: () => {},
+    config: {
+      accounts: [
+        ...defaultAccounts,
+        { name: 'supplier3', index: 10, balance: 1_000_000_000_000n },
+        { name: 'watcher', index: 13, balance: 1_000_000_000_000n },
+      ],
+      params: {
+        shared: {
+          numBlocksPerSession: String(sessionBlocks),
+          gracePeriodEndOffsetBlocks: '1',
+          claimWindowOpenOffsetBlocks: '1',
+          claimWindowCloseOffsetBlocks: '4',
+          proofWindowOpenOffsetBlocks: '0',
+          proofWindowCloseOffsetBlocks: '4',
+        },
+      },
+      services: [{ id: SERVICE_ID, name: 'LLM', computeUnitsPerRelay: 1, owner: 'owner' }],
+      applications: [
+        {
+          address: 'application',
+          stake: '1000000000',
+          serviceId: SERVICE_ID,
+          gateways: ['gateway', 'watcher'],
+        },
+      ],
+      gateways: [
+        { address: 'gateway', stake: '1000000000' },
+        { address: 'watcher', stake: '1000000000' },
+      ],
+      suppliers: names.map((name, i) => ({
+        owner: name,
+        stake: '2000000',
+        services: [{ serviceId: SERVICE_ID, url: `http://127.0.0.1:${ports[i]}`, rpcType: 'REST' }],
+      })),
+    },
+  })
+  const account = (name: string) => devnet.accounts.find((a) => a.name === name)!
+  const suppliers: StakedSupplier[] = []
+  try {
+    for (const [i, backendUrl] of options.backends.entries()) {
+      const a = account(names[i]!)
+      const supplier = await startSupplier({
+        operator: { privateKey: a.privateKey!, address: a.address },
+        chain: { rpcUrl: devnet.rpcUrl, gasPrice: '0upokt', pollingInterval: '100ms' },
+        listenAddress: `127.0.0.1:${ports[i]}`,
+        metricsAddress: false,
+        storage: { dir: tempDir('decai-watcher-supplier-') },
+        services: [{ id: SERVICE_ID, backendUrl, timeout: '120s' }],
+        log: { level: 'silent' },
+      })
+      suppliers.push({ name: names[i]!, address: a.address, backendUrl, supplier })
+    }
+  } catch (error) {
+    await Promise.all(suppliers.map((s) => s.supplier.stop().catch(() => {})))
+    await devnet.stop()
+    throw error
+  }
+  return {
+    devnet,
+    suppliers,
+    gatewayPrivateKey: account('gateway').privateKey!,
+    watcherPrivateKey: account('watcher').privateKey!,
+    async stop() {
+      await Promise.all(suppliers.map((s) => s.supplier.stop()))
+      await devnet.stop()
+    },
+  }
+}
