@@ -77,10 +77,65 @@ const entries: [string, string, string[]?][] = [
   ['explain-dream', 'Why do people dream?'],
 ]
 
-/** The shipped corpus (60 prompts). */
-export const corpus: readonly CorpusPrompt[] = entries.map(([id, text, expect]) =>
-  expect ? { id, text, expect } : { id, text },
-)
+// More everyday subjects, asked in the ways people ask about them: 40 × 5 = 200 more prompts,
+// so that hundreds of challenges need not repeat a prompt (same licence as above).
+const topics = [
+  'the moon',
+  'bread',
+  'bicycles',
+  'rainbows',
+  'honey bees',
+  'libraries',
+  'volcanoes',
+  'coffee',
+  'trains',
+  'the ocean',
+  'chess',
+  'paper',
+  'electricity',
+  'forests',
+  'the piano',
+  'bridges',
+  'snow',
+  'maps',
+  'tomatoes',
+  'clocks',
+  'the sun',
+  'football',
+  'glass',
+  'rivers',
+  'penguins',
+  'cheese',
+  'airplanes',
+  'deserts',
+  'email',
+  'gardens',
+  'owls',
+  'salt',
+  'the heart',
+  'kites',
+  'museums',
+  'lightning',
+  'rice',
+  'wool',
+  'telescopes',
+  'islands',
+]
+const templates: [string, (topic: string) => string][] = [
+  ['explain', (t) => `Explain ${t} in one sentence.`],
+  ['fact', (t) => `Tell me one interesting fact about ${t}.`],
+  ['about', (t) => `What can you tell me about ${t}?`],
+  ['kid', (t) => `How would you describe ${t} to a child?`],
+  ['why', (t) => `Why do people care about ${t}?`],
+]
+
+/** The shipped corpus: 60 hand-written prompts, then 200 everyday questions. */
+export const corpus: readonly CorpusPrompt[] = [
+  ...entries.map(([id, text, expect]) => (expect ? { id, text, expect } : { id, text })),
+  ...templates.flatMap(([name, make]) =>
+    topics.map((topic) => ({ id: `${name}-${topic.replace(/ /g, '-')}`, text: make(topic) })),
+  ),
+]
 
 /** Finds a corpus prompt by ID. */
 export function getCorpusPrompt(id: string): CorpusPrompt | undefined {
