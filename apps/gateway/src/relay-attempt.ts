@@ -1,5 +1,5 @@
-import http, { type IncomingMessage } from 'node:http'
-import https from 'node:https'
+import type { IncomingMessage } from 'node:http'
+import { postRelay } from '@decai/app-kit/relay-transport'
 import { describeError } from '@decai/core'
 import {
   type POKTHTTPResponse,
@@ -11,8 +11,6 @@ import {
   createRelayStreamVerifier,
   isRelayStreamContentType,
   isSessionError,
-  RELAY_STREAM_HEADER,
-  RELAY_STREAM_VERSION,
   type SessionErrorCode,
   serializeRelayRequest,
   verifyRelayResponse,
@@ -88,61 +86,15 @@ export type RelayAttemptParameters = {
   onResponse?: () => void
 }
 
-// Keep-alive pools to suppliers: one TCP (or TLS) connection serves many relays.
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
-}
-
-/** POSTs bytes with node:http (lighter than fetch per request) and resolves with the response. */
-function post(
-  url: string,
-  body: Uint8Array,
-  headers: Record<string, string>,
-  signal: AbortSignal,
-  retried = false,
-): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url)
-    const client = target.protocol === 'https:' ? https : http
-    const agent = agents[target.protocol as keyof typeof agents]
-    if (!agent) {
-      reject(new Error(`unsupported protocol ${target.protocol}`))
-      return
-    }
-    const request = client.request(target, {
-      method: 'POST',
-      agent,
-      signal,
-      headers: { ...headers, 'content-length': String(body.length) },
-    })
-    request.once('response', resolve)
-    request.once('error', (error: NodeJS.ErrnoException) => {
-      // A pooled connection the supplier closed while idle: the relay never reached it, so
-      // send it once more on a fresh connection (Node's documented keep-alive race).
-      if (
-        !retried &&
-        request.reusedSocket &&
-        (error.code === 'ECONNRESET' || error.code === 'EPIPE') &&
-        !signal.aborted
-      )
-        post(url, body, headers, signal, true).then(resolve, reject)
-      else reject(error)
-    })
-    request.end(body)
-  })
-}
-
 /** Sends one relay and yields its verified parts: `head`, `data`…, `end`. */
 export async function* runRelayAttempt(
   parameters: RelayAttemptParameters,
 ): AsyncGenerator<AttemptEvent, void, undefined> {
   const { url, request, supplierOperatorAddress, supplierPublicKey, stream, signal } = parameters
-  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' }
-  if (stream) headers[RELAY_STREAM_HEADER] = RELAY_STREAM_VERSION
   let response: IncomingMessage
   try {
-    response = await post(url, serializeRelayRequest(request), headers, signal)
+    // The app kit's transport: the same request on the wire as the watcher's probes.
+    response = await postRelay({ url, body: serializeRelayRequest(request), stream, signal })
   } catch (error) {
     if (signal.aborted) throw error
     throw new AttemptFailure('connect', `Cannot reach the supplier: ${describe(error)}`)

@@ -1,12 +1,8 @@
 import { formatSseError, readUsage } from '@decai/app-kit/openai'
+import { buildRelayPayload } from '@decai/app-kit/relay-payload'
 import { SSE_HEADERS } from '@decai/app-kit/sse'
 import { describeError } from '@decai/core'
-import {
-  buildRelayRequest,
-  createPoktHttpRequest,
-  serializePoktHttpRequest,
-  signRelayRequest,
-} from '@decai/session'
+import { buildRelayRequest, signRelayRequest } from '@decai/session'
 import { AnswerTally } from './answer-tally.js'
 import {
   type Attempt,
@@ -41,20 +37,9 @@ type Wake =
   | { kind: 'timeout'; attempt: Attempt }
   | { kind: 'client' }
 
-/** The relay payload: the client's request as the suppliers' backend receives it. */
-export function buildRelayPayload(p: Pick<ExecuteParameters, 'path' | 'stream' | 'body'>) {
-  return serializePoktHttpRequest(
-    createPoktHttpRequest({
-      method: 'POST',
-      url: p.path,
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: p.stream ? 'text/event-stream' : 'application/json',
-      },
-      body: p.body,
-    }),
-  )
-}
+// The relay payload (the client's request as the suppliers' backend receives it) is built by
+// the app kit, the one home of the shape shared with the watcher's probes.
+export { buildRelayPayload }
 
 /** What a run shares with the executor and learns of its request up front. */
 export type RunContext = {

@@ -1,5 +1,5 @@
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@decai/app-kit/json'
-import { requestStreamUsage } from '@decai/app-kit/openai'
+import { prepareUpstreamRequest } from '@decai/app-kit/relay-payload'
 import { checkOpenAiRequest, type OpenAiRequestIssue } from '@decai/sdk/openai'
 import type { Context } from 'hono'
 import { getChargeCost } from '../billing.js'
@@ -229,10 +229,7 @@ export function toUpstreamRequest(
   model: CatalogModel,
   stream: boolean,
 ): { request: Record<string, unknown>; stripUsage: boolean } {
-  const upstream = { ...request, model: model.upstreamModel }
-  if (!stream) return { request: upstream, stripUsage: false }
-  const { request: withUsage, injected } = requestStreamUsage(upstream)
-  return { request: withUsage, stripUsage: injected }
+  return prepareUpstreamRequest(request, model.upstreamModel, stream)
 }
 
 /** Records a finished request: usage and spend, token counters, metrics and the request log line. */
