@@ -102,6 +102,19 @@ export const gatewayConfigSchema = z
     applications: z.array(applicationSchema).optional(),
     /** Model name → service; merged with models declared in service cards. */
     models: z.array(modelSchema).default([]),
+    watchers: z
+      .object({
+        /** Watchers (apps/watcher) whose `GET /reports/latest` the router follows. */
+        urls: z.array(z.string().url()).default([]),
+        /** How often their reports are read. */
+        refreshMs: z.number().int().positive().default(30_000),
+        /** A report older than this (its watcher unreadable since) counts for nothing. */
+        staleMs: z.number().int().positive().default(600_000),
+        /** A `mismatch` excludes a supplier only with at least this confidence. */
+        minConfidence: z.number().min(0).max(1).default(0.95),
+      })
+      .strict()
+      .prefault({}),
     discovery: z
       .object({
         /** Read `models` from on-chain service cards (`Service.metadata.card`). */

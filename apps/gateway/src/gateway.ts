@@ -24,6 +24,7 @@ import { PromptTokenCounter } from './prompt-tokens.js'
 import { RateLimiter } from './rate-limiter.js'
 import { RelayExecutor } from './relay-executor.js'
 import { SupplierRouter } from './supplier-router.js'
+import { WatcherView } from './watcher-view.js'
 
 export type StartGatewayOptions = {
   /** Replaces the JSON-lines logger built from `log.level`. */
@@ -93,6 +94,9 @@ export async function startGateway(
   })
   const catalog = new ModelCatalog(config.models)
   const router = new SupplierRouter(config.routing)
+  const watchers =
+    config.watchers.urls.length > 0 ? new WatcherView({ ...config.watchers, logger }) : undefined
+  router.watchers = watchers
   router.onCooldown = (serviceId, supplier, reason, ms) => {
     metrics.cooldowns.inc({ service: serviceId, supplier, reason })
     logger.warn('supplier in cooldown', { service: serviceId, supplier, reason, ms })
@@ -163,6 +167,7 @@ export async function startGateway(
   })
 
   await view.start()
+  await watchers?.start()
   const readCards = () => {
     if (config.discovery.serviceCards) catalog.updateFromServices(view.services.values())
   }
@@ -180,6 +185,7 @@ export async function startGateway(
   } catch (error) {
     clearInterval(catalogTimer)
     view.stop()
+    watchers?.stop()
     store.close()
     await promptTokens.dispose()
     throw error
@@ -210,6 +216,7 @@ export async function startGateway(
         stopping = true
         clearInterval(catalogTimer)
         view.stop()
+        watchers?.stop()
         await server.stop()
         client.disconnect()
         store.close()

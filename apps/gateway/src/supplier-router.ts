@@ -20,6 +20,7 @@
 // of the relays still waiting for their first token there (the queue the gateway knows of).
 
 import { TtftModel } from './ttft-model.js'
+import type { WatcherView } from './watcher-view.js'
 
 export type FailureReason =
   | 'connect'
@@ -129,6 +130,8 @@ export class SupplierRouter {
   readonly #options: RouterOptions
   readonly #now: () => number
   readonly #random: () => number
+  /** The watchers' verdicts and measurements (apps/watcher), when configured. */
+  watchers: Pick<WatcherView, 'isExcluded' | 'quality'> | undefined
   /** Called when a supplier enters cooldown (metrics, logs). */
   onCooldown:
     | ((serviceId: string, supplier: string, reason: FailureReason, ms: number) => void)
@@ -212,7 +215,14 @@ export class SupplierRouter {
         : relative(s.latencyMs, priors.latencyMs)
     const speed =
       s.tps !== undefined && priors.tps !== undefined ? s.tps / (s.tps + priors.tps) : 0.5
-    const reliability = s.success ** 3 / (1 + 0.5 * s.errors.length)
+    const watched = this.watchers?.quality(s.serviceId, s.supplier)
+    const reliability =
+      (s.success ** 3 * (watched?.successRate ?? 1) ** 3) / (1 + 0.5 * s.errors.length)
+    if (s.ttftMs === undefined && s.latencyMs === undefined && watched?.ttftMs !== undefined)
+      return (
+        (reliability * relative(watched.ttftMs, priors.ttftMs) * (0.5 + speed)) /
+        (1 + 0.5 * s.inFlight)
+      )
     return (reliability * latency * (0.5 + speed)) / (1 + 0.5 * s.inFlight)
   }
 
@@ -229,7 +239,10 @@ export class SupplierRouter {
     request?: RequestShape,
   ): string | undefined {
     const now = this.#now()
-    const open = candidates.filter((c) => !exclude.has(c)).map((c) => this.#get(serviceId, c))
+    // A supplier the watchers found serving another model gets no traffic at all.
+    const open = candidates
+      .filter((c) => !exclude.has(c) && !this.watchers?.isExcluded(serviceId, c))
+      .map((c) => this.#get(serviceId, c))
     if (open.length === 0) return undefined
     for (const s of open) this.#refresh(s, now)
     const healthy = open.filter((s) => s.state === 'healthy')
