@@ -6,7 +6,9 @@
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { getMetricValue } from '@decai/app-kit/metrics'
 import { bytesToHex, hexToBytes, privateKeyFromHex, signSecp256k1 } from '@decai/crypto'
+import { startGateway } from '@decai/gateway'
 import { ensureModel, type LlmServer, startLlmServer } from '@decai/llm-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -136,6 +138,45 @@ describe('the watcher on the devnet', () => {
     expect(codeOf(unsigned)).toBe('REPORT_UNSIGNED')
     expect(codeOf('{not json')).toBe('REPORT_MALFORMED')
     expect(codeOf({ format: 'decai-watcher-report/v1', signature: 'zz' })).toBe('REPORT_MALFORMED')
+  })
+
+  it('the gateway, following the watcher, sends no user traffic to the substitute', async () => {
+    const gateway = await startGateway({
+      listen: { port: 0 },
+      chain: { rpcUrl: net.devnet.rpcUrl, pollingIntervalMs: 100, blockTransport: 'polling' },
+      gateway: { privateKey: net.gatewayPrivateKey },
+      models: [{ name: MODEL, serviceId: SERVICE_ID }],
+      store: { path: ':memory:' },
+      routing: { hedge: false, explorationRate: 0.5 },
+      watchers: { urls: [watcher.url] },
+      log: { level: 'silent' },
+    })
+    try {
+      const { key } = gateway.createApiKey({ name: 'user' })
+      // Unmeasured suppliers are tried first and half the requests explore: without the
+      // watcher, the substitute would get some of these.
+      for (let i = 0; i < 6; i++) {
+        const response = await fetch(`${gateway.baseUrl}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({
+            model: MODEL,
+            messages: [{ role: 'user', content: 'Say hi.' }],
+            max_tokens: 2,
+          }),
+        })
+        expect(response.status).toBe(200)
+        await response.text()
+      }
+      const relays = (supplier: string) =>
+        getMetricValue(gateway.metrics.relays, { service: SERVICE_ID, supplier })
+      expect(await relays(net.suppliers[2]!.address)).toBe(0)
+      expect(
+        (await relays(net.suppliers[0]!.address)) + (await relays(net.suppliers[1]!.address)),
+      ).toBe(6)
+    } finally {
+      await gateway.stop()
+    }
   })
 
   it('publishes the latest report, the HTML page and metrics', async () => {
