@@ -25,6 +25,7 @@ import { startDashboard } from '../apps/dashboard/src/index.ts'
 import * as gateway from '../apps/gateway/src/index.ts'
 import * as llm from '../apps/llm-server/src/index.ts'
 import * as supplier from '../apps/supplier/src/index.ts'
+import * as watcher from '../apps/watcher/src/index.ts'
 
 const root = resolve(fileURLToPath(import.meta.url), '../..')
 const env = process.env
@@ -106,6 +107,9 @@ function banner(info, readyMs) {
     ...info.suppliers.map(
       (s) => `  ${s.name.padEnd(11)} ${s.url}  ${s.operatorAddress}  (metrics ${s.metricsUrl})`,
     ),
+    ...(info.watcher
+      ? [`  watcher     ${info.watcher.url}  (reports ${info.watcher.url}/reports/latest)`]
+      : []),
     '',
     `  API key     ${info.gateway.apiKey}`,
     `  facts       ${info.dataDir}/network.json   logs ${info.dataDir}/logs/`,
@@ -157,7 +161,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'))
 try {
   const opts = options()
   console.log(`Starting the DecAI local network in ${opts.dataDir} …`)
-  network = await startLocalNetwork({ ...opts, llm, supplier, gateway })
+  network = await startLocalNetwork({ ...opts, llm, supplier, gateway, watcher })
   // The champion dashboard indexes the local chain; its URL joins network.json.
   dashboard = await startDashboard({
     rpcUrl: network.info.rpcUrl,

@@ -20,6 +20,8 @@ export type NetworkInfo = {
   model: string
   dataDir: string
   gateway: { url: string; baseUrl: string; address: string; apiKey: string }
+  /** The watcher (apps/watcher): signed reports at `${url}/reports/latest`. */
+  watcher?: { url: string; address: string }
   application: { name: string; address: string }
   champion: { name: string; address: string }
   suppliers: {

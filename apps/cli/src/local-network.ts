@@ -36,9 +36,11 @@ export const LOCAL_CONTEXT_SIZE = 2048
  */
 const LOCAL_CORS_ORIGINS = ['*']
 
-/** What `startLocalNetwork` needs of `@decai/llm-server` (ensureModel, startLlmServer). */
+/** What `startLocalNetwork` needs of `@decai/llm-server` (ensureModel, getModelInfo, startLlmServer). */
 export type LlmServerModule = {
   ensureModel(options?: { log?: (line: string) => void }): Promise<string>
+  /** The pinned model's SHA-256 (the watcher checks its reference file against it). */
+  getModelInfo(): Promise<{ sha256: string }>
   startLlmServer(options: {
     port?: number
     modelPath?: string
@@ -47,6 +49,14 @@ export type LlmServerModule = {
     parallel?: number
     embeddings?: boolean
   }): Promise<{ url: string; stop(): Promise<void> }>
+}
+
+/** What it needs of `@decai/watcher`. */
+export type WatcherModule = {
+  startWatcher(
+    config: Record<string, unknown>,
+    options?: { logger?: Logger },
+  ): Promise<{ url: string; address: string; stop(): Promise<void> }>
 }
 
 /** What it needs of `@decai/supplier`. */
@@ -98,6 +108,10 @@ export type LocalNetworkOptions = {
   llm: LlmServerModule
   supplier: SupplierModule
   gateway: GatewayModule
+  /** A watcher probing the suppliers, followed by the gateway (optional). */
+  watcher?: WatcherModule
+  /** Watcher port (default 3070). */
+  watcherPort?: number
   /** Progress and status lines (default: stdout). */
   print?: (line: string) => void
 }
@@ -130,6 +144,7 @@ export function localGenesis(parameters: {
       { name: 'champion', index: 10, balance: 1_000n * pokt },
       { name: 'supplier3', index: 11, balance: 1_000_000n * pokt },
       { name: 'supplier4', index: 12, balance: 1_000_000n * pokt },
+      { name: 'watcher', index: 13, balance: 1_000_000n * pokt },
     ],
     params: {
       // poktroll's default session and windows: a claim settles about 20 blocks after its
@@ -151,13 +166,18 @@ export function localGenesis(parameters: {
         owner: 'champion',
       },
     ],
-    gateways: [{ address: 'gateway', stake: '1000000000' }],
+    // The watcher is a second gateway the application delegates to: its probes are signed by a
+    // member of the same ring as the gateway's relays.
+    gateways: [
+      { address: 'gateway', stake: '1000000000' },
+      { address: 'watcher', stake: '1000000000' },
+    ],
     applications: [
       {
         address: 'application',
         stake: '1000000000',
         serviceId: LOCAL_SERVICE_ID,
-        gateways: ['gateway'],
+        gateways: ['gateway', 'watcher'],
       },
     ],
     suppliers: parameters.supplierUrls.map((url, i) => ({
@@ -289,7 +309,47 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       )
     }
 
-    // 4. The gateway, with its API key (kept across restarts).
+    // 4. The watcher, with its own run of the model as the reference for its challenges.
+    let watcher: { url: string; address: string } | undefined
+    if (options.watcher) {
+      const reference = await options.llm.startLlmServer({
+        port: 0,
+        modelPath,
+        threads: 1,
+        contextSize: LOCAL_CONTEXT_SIZE,
+        parallel: 1,
+        embeddings: false,
+      })
+      running.push({ name: 'watcher reference', stop: () => reference.stop() })
+      const app = await options.watcher.startWatcher(
+        {
+          listen: { host: '127.0.0.1', port: options.watcherPort ?? 3070 },
+          chain: { rpcUrl: devnet.rpcUrl, blockTransport: 'polling', pollingIntervalMs: 500 },
+          watcher: { privateKey: account('watcher').privateKey },
+          services: [
+            {
+              serviceId: LOCAL_SERVICE_ID,
+              model: LOCAL_MODEL,
+              reference: {
+                url: reference.url,
+                sha256: (await options.llm.getModelInfo()).sha256,
+                modelFile: modelPath,
+              },
+            },
+          ],
+          // A probe a minute on average: a light load beside the user's own requests.
+          schedule: { meanIntervalMs: 60_000 },
+          store: { path: join(stateDir, 'watcher.sqlite') },
+          log: { level: 'info' },
+        },
+        { logger: createLogger({ level: 'info', write: appendLog(join(logDir, 'watcher.log')) }) },
+      )
+      running.push({ name: 'watcher', stop: () => app.stop() })
+      watcher = { url: app.url, address: app.address }
+      print(`watcher     ${app.url}  ${app.address}  [${elapsed()}]`)
+    }
+
+    // 5. The gateway, with its API key (kept across restarts).
     const gatewayKey = account('gateway')
     const gateway = await options.gateway.startGateway(
       {
@@ -308,6 +368,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         ],
         cors: { allowedOrigins: LOCAL_CORS_ORIGINS },
         discovery: { serviceCards: false },
+        ...(watcher ? { watchers: { urls: [watcher.url] } } : {}),
         store: { path: join(stateDir, 'gateway.sqlite') },
         log: { level: 'info' },
       },
@@ -335,6 +396,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       model: LOCAL_MODEL,
       dataDir,
       gateway: { url: gateway.url, baseUrl: gateway.baseUrl, address: gateway.address, apiKey },
+      ...(watcher ? { watcher } : {}),
       application: { name: 'application', address: account('application').address },
       champion: { name: 'champion', address: account('champion').address },
       suppliers: suppliers.map((s) => ({
@@ -348,16 +410,16 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     }
     writeFileSync(join(dataDir, 'network.json'), `${JSON.stringify(info, null, 2)}\n`)
 
-    // 5. Ready means a real completion has come back through the gateway.
+    // 6. Ready means a real completion has come back through the gateway.
     await waitForCompletion(info, print)
     const readyMs = Date.now() - started
-    const watcher = watchNetwork(devnet, info, suppliers, print)
+    const activity = watchNetwork(devnet, info, suppliers, print)
     return {
       info,
       devnet,
       readyMs,
       async stop() {
-        watcher.stop()
+        activity.stop()
         await stopAll()
       },
     }
