@@ -12,6 +12,8 @@ import { startGateway } from '@decai/gateway'
 import { ensureModel, type LlmServer, startLlmServer } from '@decai/llm-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  buildProbeBody,
+  corpus,
   getReportSignableBytes,
   startWatcher,
   verifyReport,
@@ -22,6 +24,8 @@ import {
   MODEL,
   MODEL_SHA256,
   SERVICE_ID,
+  type SeenRequest,
+  startRecorder,
   startSubstitute,
   startWatchedNetwork,
   tempDir,
@@ -31,6 +35,10 @@ import {
 let llm: LlmServer
 let reference: LlmServer
 let substitute: { url: string; stop(): Promise<void> }
+let recorder: { url: string; stop(): Promise<void> }
+// What the honest suppliers' backend sees, labelled by who sent it (for the covertness check).
+let phase: 'probe' | 'user' = 'probe'
+const seen: (SeenRequest & { phase: 'probe' | 'user' })[] = []
 let net: WatchedNetwork
 let watcher: Watcher
 let report: WatcherReport
@@ -44,7 +52,8 @@ beforeAll(async () => {
   llm = await startLlmServer({ port: 0, threads: 1, parallel: 2, modelPath: modelFile })
   reference = await startLlmServer({ port: 0, threads: 1, parallel: 1, modelPath: modelFile })
   substitute = await startSubstitute(llm.url)
-  net = await startWatchedNetwork({ backends: [llm.url, llm.url, substitute.url] })
+  recorder = await startRecorder(llm.url, (request) => seen.push({ ...request, phase }))
+  net = await startWatchedNetwork({ backends: [recorder.url, recorder.url, substitute.url] })
   watcher = await startWatcher({
     listen: { port: 0 },
     chain: { rpcUrl: net.devnet.rpcUrl, blockTransport: 'polling', pollingIntervalMs: 100 },
@@ -69,6 +78,7 @@ afterAll(async () => {
   await watcher?.stop()
   await net?.stop()
   await substitute?.stop()
+  await recorder?.stop()
   await reference?.stop()
   await llm?.stop()
 })
@@ -153,17 +163,23 @@ describe('the watcher on the devnet', () => {
     })
     try {
       const { key } = gateway.createApiKey({ name: 'user' })
+      phase = 'user'
       // Unmeasured suppliers are tried first and half the requests explore: without the
-      // watcher, the substitute would get some of these.
+      // watcher, the substitute would get some of these. The user writes requests the way the
+      // OpenAI clients send them, streamed or not, sampled or greedy and seeded.
       for (let i = 0; i < 6; i++) {
+        const body = buildProbeBody({
+          model: MODEL,
+          prompt: corpus[(i * 37) % corpus.length]!.text,
+          maxTokens: 2,
+          stream: i % 2 === 0,
+          challenge: i % 3 === 0 ? { seed: 1000 + i } : undefined,
+          temperature: 0.7,
+        })
         const response = await fetch(`${gateway.baseUrl}/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body: JSON.stringify({
-            model: MODEL,
-            messages: [{ role: 'user', content: 'Say hi.' }],
-            max_tokens: 2,
-          }),
+          body: JSON.stringify(body),
         })
         expect(response.status).toBe(200)
         await response.text()
@@ -177,6 +193,36 @@ describe('the watcher on the devnet', () => {
     } finally {
       await gateway.stop()
     }
+  })
+
+  it("covertness: the supplier sees probes in the shape of the gateway's user traffic", () => {
+    // Features a supplier's backend observes: header names in order with the content type and
+    // accept values, the JSON body's field order and value types, the stream_options fields.
+    // (Prompt text comes from the same corpus on both sides; timing is not compared here.)
+    const shape = (r: SeenRequest) => {
+      const names: string[] = []
+      for (let i = 0; i < r.headers.length; i += 2) {
+        const name = r.headers[i]!.toLowerCase()
+        if (name === 'content-length' || name === 'host') continue
+        names.push(
+          name === 'content-type' || name === 'accept' ? `${name}=${r.headers[i + 1]}` : name,
+        )
+      }
+      const body = JSON.parse(r.body) as Record<string, unknown>
+      return JSON.stringify({
+        names,
+        fields: Object.entries(body).map(([k, v]) => `${k}:${typeof v}`),
+        streamOptions: Object.keys((body['stream_options'] as object | undefined) ?? {}),
+      })
+    }
+    const probes = seen.filter((r) => r.phase === 'probe').map(shape)
+    const users = seen.filter((r) => r.phase === 'user').map(shape)
+    expect(probes.length).toBeGreaterThan(0)
+    expect(users.length).toBeGreaterThan(0)
+    // The statistic: a supplier flags a request as a probe when its shape was never seen from
+    // a user; the share of probes flagged that way is 0 (chance: it can only guess).
+    const userShapes = new Set(users)
+    expect(probes.filter((p) => !userShapes.has(p)).length / probes.length).toBe(0)
   })
 
   it('publishes the latest report, the HTML page and metrics', async () => {
