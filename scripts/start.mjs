@@ -15,6 +15,7 @@
 //   --supplier-port N   [DECAI_SUPPLIER_PORT] first supplier port, default 3071
 //   --block-time MS     [DECAI_BLOCK_TIME_MS] default 1000
 //   --dashboard-port N  [DECAI_DASHBOARD_PORT] default 3080
+//   --watcher-port N    [DECAI_WATCHER_PORT]  default 3070
 
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -40,7 +41,8 @@ const usage = `usage: pnpm start [-- options]
   --gateway-port N    gateway port (default 3069)
   --supplier-port N   first supplier port (default 3071)
   --block-time MS     milliseconds between blocks (default 1000)
-  --dashboard-port N  champion dashboard port (default 3080)`
+  --dashboard-port N  champion dashboard port (default 3080)
+  --watcher-port N    watcher port (default 3070)`
 
 function options() {
   // pnpm passes a literal `--` through when called as `pnpm start -- --reset`.
@@ -57,6 +59,7 @@ function options() {
       'supplier-port': { type: 'string' },
       'block-time': { type: 'string' },
       'dashboard-port': { type: 'string' },
+      'watcher-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -84,6 +87,7 @@ function options() {
     supplierPort: number('supplier-port', 'DECAI_SUPPLIER_PORT', 3071),
     blockTimeMs: number('block-time', 'DECAI_BLOCK_TIME_MS', 1000),
     dashboardPort: number('dashboard-port', 'DECAI_DASHBOARD_PORT', 3080),
+    watcherPort: number('watcher-port', 'DECAI_WATCHER_PORT', 3070),
   }
 }
 
