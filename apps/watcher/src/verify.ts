@@ -1,7 +1,14 @@
-import { describeError } from '@decai/core'
-import { hexToBytes, pubkeyToAddress, verifySecp256k1 } from '@decai/crypto'
+import { describeError, equalBytes } from '@decai/core'
+import {
+  deserializeRingSignature,
+  hexToBytes,
+  pubkeyToAddress,
+  type RingSignature,
+  ringVerify,
+  verifySecp256k1,
+} from '@decai/crypto'
 import { POKTHTTPRequestSchema, unmarshal } from '@decai/protocol'
-import { parseRelayRequest } from '@decai/session'
+import { getRelayRequestSignableBytesHash, parseRelayRequest } from '@decai/session'
 import { verifyAnswer } from './answer.js'
 import { WatcherError } from './errors.js'
 import { getReportSignableBytes, reportSchema, type WatcherReport } from './report.js'
@@ -116,6 +123,18 @@ export function verifyReport(
           'A relay request is not for the stated session and supplier.',
           c.sessionId,
         )
+      // The probe was ring-signed by a ring holding the watcher's key: a relay like the
+      // gateway's, which the supplier had to accept without knowing who signed it.
+      let ringSignature: RingSignature
+      try {
+        ringSignature = deserializeRingSignature(request.meta.signature)
+      } catch (cause) {
+        throw evidenceError('A probe has no valid ring signature.', describeError(cause), cause)
+      }
+      if (!ringVerify(ringSignature, getRelayRequestSignableBytesHash(request)))
+        throw evidenceError("A probe's ring signature does not verify.", c.sessionId)
+      if (!ringSignature.ring.some((key) => equalBytes(key, publicKey)))
+        throw evidenceError("The watcher's key is not in a probe's ring.", c.sessionId)
       let answer: ReturnType<typeof verifyAnswer>
       try {
         answer = verifyAnswer({

@@ -7,9 +7,17 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { getMetricValue } from '@decai/app-kit/metrics'
-import { bytesToHex, hexToBytes, privateKeyFromHex, signSecp256k1 } from '@decai/crypto'
+import {
+  bytesToHex,
+  getPublicKey,
+  hexToBytes,
+  privateKeyFromHex,
+  pubkeyToAddress,
+  signSecp256k1,
+} from '@decai/crypto'
 import { startGateway } from '@decai/gateway'
 import { ensureModel, type LlmServer, startLlmServer } from '@decai/llm-server'
+import { parseRelayRequest, serializeRelayRequest } from '@decai/session'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   buildProbeBody,
@@ -144,6 +152,29 @@ describe('the watcher on the devnet', () => {
     bytes[bytes.length - 20]! ^= 1
     challenge.evidence.response = bytesToHex(bytes)
     expect(codeOf(resign(forged))).toBe('REPORT_EVIDENCE_INVALID')
+    // A probe's ring signature altered: it no longer verifies over the relay request.
+    const unringed = structuredClone(report)
+    const probe = unringed.entries[substituteEntry()]!.challenges[0]!
+    const request = parseRelayRequest(hexToBytes(probe.evidence.request))
+    request.meta!.signature[40]! ^= 1
+    probe.evidence.request = bytesToHex(serializeRelayRequest(request))
+    expect(codeOf(resign(unringed))).toBe('REPORT_EVIDENCE_INVALID')
+    // Another key claiming the watcher's probes: its key is in none of their rings.
+    const stranger = new Uint8Array(32).fill(9)
+    const { signature: __, watcher: ___, ...rest } = report
+    const claimed = {
+      ...rest,
+      watcher: {
+        address: pubkeyToAddress(getPublicKey(stranger)),
+        publicKey: bytesToHex(getPublicKey(stranger)),
+      },
+    }
+    expect(
+      codeOf({
+        ...claimed,
+        signature: bytesToHex(signSecp256k1(getReportSignableBytes(claimed), stranger)),
+      }),
+    ).toBe('REPORT_EVIDENCE_INVALID')
     const { signature: _, ...unsigned } = report
     expect(codeOf(unsigned)).toBe('REPORT_UNSIGNED')
     expect(codeOf('{not json')).toBe('REPORT_MALFORMED')
