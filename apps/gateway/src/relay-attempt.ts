@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { classifyRelayMinerError } from '@decai/app-kit/relay-miner-errors'
 import { postRelay } from '@decai/app-kit/relay-transport'
 import { describeError } from '@decai/core'
 import {
@@ -15,7 +16,6 @@ import {
   serializeRelayRequest,
   verifyRelayResponse,
 } from '@decai/session'
-import { classifyRelayMinerError } from './relay-miner-errors.js'
 import type { FailureReason } from './supplier-router.js'
 
 // One relay to one supplier: POST the signed RelayRequest, then read the answer — a stream of

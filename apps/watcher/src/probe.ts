@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { inspectChunk } from '@decai/app-kit/openai'
+import { classifyRelayMinerError } from '@decai/app-kit/relay-miner-errors'
 import { buildRelayPayload, prepareUpstreamRequest } from '@decai/app-kit/relay-payload'
 import { postRelay } from '@decai/app-kit/relay-transport'
 import { SseParser } from '@decai/app-kit/sse'
@@ -59,7 +60,11 @@ export type ProbeEvidence = {
 
 export type ProbeOutcome = {
   ok: boolean
-  /** Why it failed: a session error code, `connect`, `timeout`, `http_<status>`, `truncated`. */
+  /**
+   * Why it failed: a session error code, `connect`, `timeout`, `http_<status>`, `truncated`, or
+   * for a relay miner's refusal `session` (our session is a block early or late for it: not the
+   * supplier's fault), `rate_limited`, `bad_request` or `RELAY_RESPONSE_MINER_ERROR`.
+   */
   failure: string | null
   status: number | null
   text: string | null
@@ -163,7 +168,7 @@ export async function sendProbe(p: SendProbeParameters): Promise<ProbeOutcome> {
     if (!response.complete) throw new Error('the connection closed mid-response')
   } catch (error) {
     clearTimeout(timer)
-    if (isSessionError(error)) return failed(error.code)
+    if (isSessionError(error)) return failed(describeFailure(error))
     return failed(abort.signal.aborted ? 'timeout' : 'truncated')
   }
   clearTimeout(timer)
@@ -185,7 +190,9 @@ export async function sendProbe(p: SendProbeParameters): Promise<ProbeOutcome> {
       supplierPublicKey: p.supplierPublicKey,
     })
   } catch (error) {
-    return failed(isSessionError(error) ? error.code : `malformed: ${describeError(error)}`)
+    return failed(
+      isSessionError(error) ? describeFailure(error) : `malformed: ${describeError(error)}`,
+    )
   }
   if (answer.status < 200 || answer.status >= 300)
     return { ...failed(`http_${answer.status}`, evidence), status: answer.status }
@@ -210,4 +217,14 @@ export async function sendProbe(p: SendProbeParameters): Promise<ProbeOutcome> {
     tokensPerSecond: latencyMs > 0 ? (completionTokens * 1000) / latencyMs : null,
     evidence,
   }
+}
+
+/** A session package error as a failure label; a relay miner's refusal by what it means. */
+function describeFailure(error: {
+  code: string
+  relayMinerError?: Parameters<typeof classifyRelayMinerError>[0]
+}): string {
+  if (error.code !== 'RELAY_RESPONSE_MINER_ERROR') return error.code
+  const reason = classifyRelayMinerError(error.relayMinerError)
+  return reason === 'miner_error' ? error.code : reason
 }

@@ -124,6 +124,9 @@ export function buildReportEntry(
   )
   const all = [...probes.challenges, ...probes.traffic].sort((a, b) => a.at - b.at)
   const ok = all.filter((p) => p.ok)
+  // A probe refused for a session a block early or late (after one retry) says nothing of the
+  // supplier: listed under errors, left out of the success rate.
+  const judgedProbes = all.filter((p) => p.failure !== 'session')
   const errors: Record<string, number> = {}
   for (const p of all)
     if (!p.ok) errors[p.failure ?? 'unknown'] = (errors[p.failure ?? 'unknown'] ?? 0) + 1
@@ -149,7 +152,8 @@ export function buildReportEntry(
     window: { from: iso(all[0]?.at), to: iso(all.at(-1)?.at) },
     probes: all.length,
     succeeded: ok.length,
-    successRate: all.length === 0 ? null : Number((ok.length / all.length).toFixed(4)),
+    successRate:
+      judgedProbes.length === 0 ? null : Number((ok.length / judgedProbes.length).toFixed(4)),
     errors,
     latencyMs: percentilesOf(ok.map((p) => p.latencyMs)),
     ttftMs: percentilesOf(ok.map((p) => p.ttftMs)),

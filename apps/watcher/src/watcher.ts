@@ -119,12 +119,13 @@ export async function startWatcher(
   }
 
   async function probeSupplier(
-    session: ProbeSession,
+    firstSession: ProbeSession,
     supplier: { operatorAddress: string; url: string },
     kind: ProbeKind,
     prompt: CorpusPrompt,
     stream: boolean,
   ): Promise<ProbeRecord> {
+    let session = firstSession
     const service = serviceOf(session.serviceId)
     const challenge = kind === 'challenge' ? { seed: Math.floor(random() * 2 ** 31) } : undefined
     // Users ask for a few dozen tokens to a few hundred; probes stay at the cheap end.
@@ -137,23 +138,31 @@ export async function startWatcher(
       : undefined
     reference?.catch(() => {})
     const supplierPublicKey = await sessions.getPublicKey(supplier.operatorAddress)
-    const outcome = await sendProbe({
-      session,
-      supplier,
-      supplierPublicKey,
-      signer,
-      upstreamModel: service.model,
-      body: buildProbeBody({
-        model: service.model,
-        prompt: prompt.text,
-        maxTokens,
+    const send = (probeSession: ProbeSession) =>
+      sendProbe({
+        session: probeSession,
+        supplier,
+        supplierPublicKey,
+        signer,
+        upstreamModel: service.model,
+        body: buildProbeBody({
+          model: service.model,
+          prompt: prompt.text,
+          maxTokens,
+          stream,
+          challenge,
+          temperature: Number((0.5 + random() * 0.5).toFixed(1)),
+        }),
         stream,
-        challenge,
-        temperature: Number((0.5 + random() * 0.5).toFixed(1)),
-      }),
-      stream,
-      timeoutMs: config.limits.timeoutMs,
-    })
+        timeoutMs: config.limits.timeoutMs,
+      })
+    let outcome = await send(session)
+    if (outcome.failure === 'session') {
+      // Our session is a block early or late for this supplier (a boundary): once more with the
+      // session current now, as the gateway does.
+      session = await sessions.getSession(session.application, session.serviceId)
+      outcome = await send(session)
+    }
     const record: ProbeRecord = {
       at: Date.now(),
       serviceId: service.serviceId,

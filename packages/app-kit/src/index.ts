@@ -64,3 +64,4 @@ export {
   startServer,
 } from './server.js'
 export { formatSseEvent, SSE_HEADERS, type SseEvent, SseParser } from './sse.js'
+export { classifyRelayMinerError, type RelayMinerErrorReason } from './relay-miner-errors.js'

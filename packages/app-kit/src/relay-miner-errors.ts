@@ -1,22 +1,25 @@
 import { knownChainErrors, knownRelayMinerErrors } from '@decai/protocol'
 import type { RelayMinerErrorFields } from '@decai/session'
-import type { FailureReason } from './supplier-router.js'
 
 // A relay miner that cannot serve a relay answers with the registered error behind the failure
 // (`relay_miner_error`: codespace and code, see @decai/protocol's registry). What that means for
-// routing is decided here, on the codespace and code alone.
+// routing is decided here, on the codespace and code alone: one reading for every relayer (the
+// gateway's router, the watcher's availability figures).
+
+/** What a relay miner's refusal means for the relayer. */
+export type RelayMinerErrorReason = 'session' | 'rate_limited' | 'bad_request' | 'miner_error'
 
 type Registered = { readonly codespace: string; readonly abciCode: number }
 
 const keyOf = (codespace: string, code: number) => `${codespace}/${code}`
-const entry = (known: Registered, reason: FailureReason) =>
+const entry = (known: Registered, reason: RelayMinerErrorReason) =>
   [keyOf(known.codespace, known.abciCode), reason] as const
 
 const { relayer_proxy: proxy, relay_authenticator: authenticator, query } = knownRelayMinerErrors
 const { service } = knownChainErrors
 
 /** Registered errors that mean something other than "this supplier failed" (`miner_error`). */
-const reasons: ReadonlyMap<string, FailureReason> = new Map([
+const reasons: ReadonlyMap<string, RelayMinerErrorReason> = new Map([
   // Our session is a block early or late for this relay miner: not its fault, re-send with the
   // neighbouring session.
   entry(proxy.ErrRelayerProxyInvalidSession, 'session'),
@@ -46,7 +49,7 @@ const registered: ReadonlySet<string> = new Set(
 const UNREGISTERED_SESSION_TEXT = /session|grace period|block height/i
 
 /** The router reason for a relay miner's error. */
-export function classifyRelayMinerError(error: RelayMinerErrorFields | undefined): FailureReason {
+export function classifyRelayMinerError(error: RelayMinerErrorFields | undefined): RelayMinerErrorReason {
   if (error === undefined) return 'miner_error'
   const key = keyOf(error.codespace, error.code)
   const reason = reasons.get(key)
