@@ -279,6 +279,19 @@ export async function startWatcher(
     return report()
   }
 
+  // The verdicts of the last report, for alerting (the report itself is built on demand).
+  const verdictValue = { match: 1, inconclusive: 0, mismatch: -1 } as const
+  metrics.gauge(
+    'decai_watcher_verdict',
+    'Model-identity verdict of the last report: 1 match, 0 inconclusive, -1 mismatch.',
+    () =>
+      (lastReport?.report.entries ?? []).map((e) => ({
+        labels: { service: e.serviceId, supplier: e.supplier },
+        value: verdictValue[e.verdict],
+      })),
+    ['service', 'supplier'] as const,
+  )
+
   // The schedule: exponential gaps (a Poisson process), each probe to a random service,
   // application, supplier of its current session, prompt and kind.
   let timer: ReturnType<typeof setTimeout> | undefined

@@ -265,5 +265,6 @@ describe('the watcher on the devnet', () => {
     expect(page).toContain('mismatch')
     const metrics = await (await fetch(`${watcher.url}/metrics`)).text()
     expect(metrics).toContain('decai_watcher_probes_total')
+    expect(metrics).toMatch(/decai_watcher_verdict\{service="llm",supplier="[a-z0-9]+"\} -1/)
   })
 })
