@@ -50,6 +50,7 @@ export {
   toOpenAiErrorResponse,
   type Usage,
 } from './openai.js'
+export { classifyRelayMinerError, type RelayMinerErrorReason } from './relay-miner-errors.js'
 export {
   type BuildRelayPayloadParameters,
   buildRelayPayload,
@@ -64,4 +65,3 @@ export {
   startServer,
 } from './server.js'
 export { formatSseEvent, SSE_HEADERS, type SseEvent, SseParser } from './sse.js'
-export { classifyRelayMinerError, type RelayMinerErrorReason } from './relay-miner-errors.js'

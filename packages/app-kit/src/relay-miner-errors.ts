@@ -49,7 +49,9 @@ const registered: ReadonlySet<string> = new Set(
 const UNREGISTERED_SESSION_TEXT = /session|grace period|block height/i
 
 /** The router reason for a relay miner's error. */
-export function classifyRelayMinerError(error: RelayMinerErrorFields | undefined): RelayMinerErrorReason {
+export function classifyRelayMinerError(
+  error: RelayMinerErrorFields | undefined,
+): RelayMinerErrorReason {
   if (error === undefined) return 'miner_error'
   const key = keyOf(error.codespace, error.code)
   const reason = reasons.get(key)
