@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { expandEnvVariables } from '@decai/app-kit/config-env'
 import { DEFAULT_CORS_MAX_AGE_SECONDS, isCorsOrigin } from '@decai/app-kit/cors'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
@@ -267,19 +268,14 @@ export function parseGatewayConfig(input: unknown): GatewayConfig {
 
 /** Replaces `${NAME}` in every string with the environment variable (an error if unset). */
 export function expandEnv(value: unknown, env: NodeJS.ProcessEnv = process.env): unknown {
-  if (typeof value === 'string')
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const v = env[name]
-      if (v === undefined)
-        throw new GatewayError('INVALID_CONFIG', 'Invalid gateway config.', {
-          details: `environment variable ${name} is not set`,
-        })
-      return v
-    })
-  if (Array.isArray(value)) return value.map((v) => expandEnv(v, env))
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env)]))
-  return value
+  return expandEnvVariables(
+    value,
+    env,
+    (name) =>
+      new GatewayError('INVALID_CONFIG', 'Invalid gateway config.', {
+        details: `environment variable ${name} is not set`,
+      }),
+  )
 }
 
 /** Reads, expands and validates a YAML or JSON config file. */

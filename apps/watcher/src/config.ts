@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { expandEnvVariables } from '@decai/app-kit/config-env'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { WatcherError } from './errors.js'
@@ -142,23 +143,6 @@ export function parseWatcherConfig(input: unknown): WatcherConfig {
   return result.data
 }
 
-/** Replaces `${NAME}` in every string with the environment variable (an error if unset). */
-function expandEnv(value: unknown, env: NodeJS.ProcessEnv): unknown {
-  if (typeof value === 'string')
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const v = env[name]
-      if (v === undefined)
-        throw new WatcherError('INVALID_CONFIG', 'Invalid watcher config.', {
-          details: `environment variable ${name} is not set`,
-        })
-      return v
-    })
-  if (Array.isArray(value)) return value.map((v) => expandEnv(v, env))
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env)]))
-  return value
-}
-
 /** Reads, expands and validates a YAML or JSON config file. */
 export function loadWatcherConfig(
   path: string,
@@ -176,5 +160,14 @@ export function loadWatcherConfig(
   } catch (cause) {
     throw new WatcherError('INVALID_CONFIG', `Cannot parse config file ${path}.`, { cause })
   }
-  return parseWatcherConfig(expandEnv(raw ?? {}, env))
+  return parseWatcherConfig(
+    expandEnvVariables(
+      raw ?? {},
+      env,
+      (name) =>
+        new WatcherError('INVALID_CONFIG', 'Invalid watcher config.', {
+          details: `environment variable ${name} is not set`,
+        }),
+    ),
+  )
 }

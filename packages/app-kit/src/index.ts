@@ -6,6 +6,7 @@ export {
   type RingApplication,
   resolveApplicationRing,
 } from './chain-cache.js'
+export { expandEnvVariables } from './config-env.js'
 export {
   type CreateCorsMiddlewareParameters,
   createCorsMiddleware,

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest'
+import { expandEnvVariables } from '../src/config-env.js'
+
+describe('expandEnvVariables', () => {
+  it('replaces ${NAME} in nested strings and leaves other values alone', () => {
+    const out = expandEnvVariables(
+      { a: 'key ${K}', b: ['${K}${K}', 3, null], c: { d: true } },
+      { K: 'x' },
+      () => new Error('missing'),
+    )
+    expect(out).toEqual({ a: 'key x', b: ['xx', 3, null], c: { d: true } })
+  })
+
+  it('an unset variable is the caller’s error', () => {
+    expect(() => expandEnvVariables('${NOPE}', {}, (name) => new Error(`unset ${name}`))).toThrow(
+      'unset NOPE',
+    )
+  })
+})
