@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { expandEnvVariables } from '../src/config-env.js'
 
+// Config text, not template strings.
+const ref = (name: string) => `$${'{'}${name}}`
+
 describe('expandEnvVariables', () => {
-  it('replaces ${NAME} in nested strings and leaves other values alone', () => {
+  it('replaces $-references in nested strings and leaves other values alone', () => {
     const out = expandEnvVariables(
-      { a: 'key ${K}', b: ['${K}${K}', 3, null], c: { d: true } },
+      { a: `key ${ref('K')}`, b: [ref('K') + ref('K'), 3, null], c: { d: true } },
       { K: 'x' },
       () => new Error('missing'),
     )
@@ -12,7 +15,7 @@ describe('expandEnvVariables', () => {
   })
 
   it('an unset variable is the caller’s error', () => {
-    expect(() => expandEnvVariables('${NOPE}', {}, (name) => new Error(`unset ${name}`))).toThrow(
+    expect(() => expandEnvVariables(ref('NOPE'), {}, (name) => new Error(`unset ${name}`))).toThrow(
       'unset NOPE',
     )
   })
