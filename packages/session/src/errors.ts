@@ -87,6 +87,20 @@ export const SessionErrorCode = {
   RELAY_STREAM_AFTER_END: 'RELAY_STREAM_AFTER_END',
   /** The stream ended without its signed final frame. */
   RELAY_STREAM_TRUNCATED: 'RELAY_STREAM_TRUNCATED',
+
+  // --- token-metered relays (quanta) ---
+  /** A quantum's payload is not a `decai-quantum/v1` record, or its index is not below its count. */
+  QUANTUM_RECORD_MALFORMED: 'QUANTUM_RECORD_MALFORMED',
+  /** A quantum names another request or answer, or states another count than its siblings. */
+  QUANTUM_RECORD_MISMATCH: 'QUANTUM_RECORD_MISMATCH',
+  /** A quantum index skips ahead of the next expected one. */
+  QUANTUM_INDEX_OUT_OF_ORDER: 'QUANTUM_INDEX_OUT_OF_ORDER',
+  /** A quantum index was already seen. */
+  QUANTUM_INDEX_DUPLICATE: 'QUANTUM_INDEX_DUPLICATE',
+  /** More quanta than the request's worst case (prompt plus `max_tokens`). */
+  QUANTUM_BEYOND_WORST_CASE: 'QUANTUM_BEYOND_WORST_CASE',
+  /** Fewer quanta than the records' count (or none). */
+  QUANTA_INCOMPLETE: 'QUANTA_INCOMPLETE',
 } as const
 
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode]

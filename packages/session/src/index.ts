@@ -50,6 +50,22 @@ export {
   updateRelayMiningDifficulty,
 } from './relay-difficulty.js'
 export {
+  countQuanta,
+  decodeQuantumRecord,
+  encodeQuantumRecord,
+  getRelayRequestHash,
+  getWorstCaseQuanta,
+  type QuantumRecord,
+  type RelayQuantaVerification,
+  type SignedQuantum,
+  type SignRelayQuantaParameters,
+  signRelayQuanta,
+  type TokenCounts,
+  type TokenMetering,
+  type VerifyRelayQuantaParameters,
+  verifyRelayQuanta,
+} from './relay-quanta.js'
+export {
   type BuildRelayRequestParameters,
   buildRelayRequest,
   getRelayRequestSignableBytesHash,
