@@ -10,6 +10,7 @@
 //   node tools/pocketd/pocketd.mjs interop [--port 26957]
 //   node tools/pocketd/pocketd.mjs e2e [--port 27057]
 //   node tools/pocketd/pocketd.mjs relayminer-devnet [--port 27357]
+//   node tools/pocketd/pocketd.mjs tokens [--port 27157]
 //   node tools/pocketd/pocketd.mjs vectors
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -31,7 +32,7 @@ import {
   stopPocketdHome,
 } from './localnet.mjs'
 
-const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|e2e|relayminer-devnet|vectors> [options]
+const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|e2e|relayminer-devnet|tokens|vectors> [options]
   build  [--force]                       build (or reuse) the cached binary; prints its path
   init   [--home DIR] [--block-time T]   fresh home with TEST keys and genesis
   start  [--home DIR] [--port N] [--reset] [--block-time T] [--foreground]
@@ -41,6 +42,7 @@ const USAGE = `usage: pocketd.mjs <build|init|start|stop|smoke|interop|e2e|relay
   interop [--port N]                     our SDK's relays through poktroll's RelayMiner, settled
   e2e    [--port N]                      our supplier beside poktroll's RelayMiner: relays, claims, proofs, settlement
   relayminer-devnet [--port N]           pocketd's CLI and RelayMiner on the devnet's gRPC: queries, relays, settlement
+  tokens [--port N]                      token metering: one relay per quantum, claims, proofs, settlement
   vectors                                pocketd's verdicts on genesis params and addresses (devnet tests)`
 
 const options = {
@@ -122,6 +124,11 @@ async function main() {
         DEVNET_GRPC_PORT: port,
         POCKETD_BINARY: binary,
       })
+      return
+    }
+    case 'tokens': {
+      const port = parsePort(values.port, 27157)
+      process.exitCode = await runScript('tokens-e2e.ts', { POCKETD_TOKENS_PORT: port })
       return
     }
     case 'vectors': {

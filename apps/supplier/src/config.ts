@@ -116,6 +116,18 @@ const serviceSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   /** Forward `Pocket-*` headers (session, supplier, application) to the backend. */
   forwardPocketHeaders: z.boolean().default(false),
+  /**
+   * Token metering (docs/tokenomics.md): mine one relay per `quantum` weighted tokens of each
+   * answer, `ceil((prompt × inputWeight + completion × outputWeight) / quantum)`, instead of one
+   * per request. Must match what the service declares to its gateways. Off by default.
+   */
+  tokenMetering: z
+    .strictObject({
+      quantum: z.number().int().positive(),
+      inputWeight: z.number().int().nonnegative().default(1),
+      outputWeight: z.number().int().nonnegative().default(1),
+    })
+    .optional(),
 })
 
 const configSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { mineRelay } from '@decai/relay-mining'
-import { checkRelayRewardEligibility } from '@decai/session'
+import { checkRelayRewardEligibility, countQuanta, signRelayQuanta } from '@decai/session'
 import type { ChainView } from './chain-view.js'
 import type { TokenUsage } from './metering.js'
 import type { RelayInFlight } from './relay-forward.js'
@@ -64,18 +64,45 @@ export async function mine(
   return 'mined'
 }
 
+/** What an answered relay offers for mining. */
+export type MinableAnswer = {
+  /** The answer's relay (request and signed response) as bytes: per-request metering. */
+  relay: () => Uint8Array
+  /** The signed answer's payload hash, which every quantum record names (token metering). */
+  answerHash: () => Uint8Array
+  /** The backend's token counts, when it reported them. */
+  usage: TokenUsage | undefined
+}
+
 /**
  * Mines an answered relay unless the answer is a backend failure (a 5xx, or an error event in
- * its stream): those are served but never claimed.
+ * its stream): those are served but never claimed. A service with token metering mines one
+ * relay per quantum instead (docs/tokenomics.md); without usage from the backend it falls
+ * back to the one relay of per-request metering.
  */
 export async function mineAnswer(
   relay: RelayInFlight,
   sawErrorEvent: boolean,
-  relayBytes: () => Uint8Array,
+  answer: MinableAnswer,
 ): Promise<MineOutcome> {
   if (relay.backend.status >= 500) return 'backend_5xx'
   if (sawErrorEvent) return 'backend_error_event'
-  return mine(relay.ctx, relay, relayBytes())
+  const metering = relay.service.config.tokenMetering
+  if (metering === undefined || answer.usage === undefined)
+    return mine(relay.ctx, relay, answer.relay())
+  const quanta = signRelayQuanta({
+    request: relay.request,
+    answerHash: answer.answerHash(),
+    count: countQuanta(answer.usage, metering),
+    privateKey: relay.ctx.privateKey,
+  })
+  // Each quantum is its own lottery ticket against the difficulty target.
+  let outcome: MineOutcome | undefined
+  for (const quantum of quanta) {
+    const mined = await mine(relay.ctx, relay, quantum.relay)
+    if (outcome === undefined || mined === 'mined') outcome = mined
+  }
+  return outcome ?? 'difficulty'
 }
 
 export type RecordedRelay = Pick<

@@ -50,7 +50,11 @@ export async function bufferRelay(relay: RelayInFlight, isSse: boolean): Promise
   let outcome: MineOutcome
   try {
     // Durable before the client gets a byte: every answered relay is acknowledged.
-    outcome = await mineAnswer(relay, answer.sawErrorEvent, () => serializeRelay(request, response))
+    outcome = await mineAnswer(relay, answer.sawErrorEvent, {
+      relay: () => serializeRelay(request, response),
+      answerHash: () => response.payloadHash,
+      usage: answer.usage,
+    })
   } catch (cause) {
     relay.release()
     ctx.metrics.errors.inc({ component: 'store' })

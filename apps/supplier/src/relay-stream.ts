@@ -1,5 +1,11 @@
 import { describeError } from '@decai/core'
-import { create, type RelayRequest, RelayResponseSchema } from '@decai/protocol'
+import {
+  create,
+  type RelayRequest,
+  RelayResponseSchema,
+  RelaySchema,
+  unmarshal,
+} from '@decai/protocol'
 import { createRelayStreamSigner, encodeRelayStreamFrame } from '@decai/session'
 import { SupplierError } from './errors.js'
 import { createSseMeter, type SseMeter } from './metering.js'
@@ -82,7 +88,12 @@ export async function pumpStream(
   let outcome: MineOutcome
   try {
     // Durable before the final frame: a client holding it has an acknowledged relay.
-    outcome = await mineAnswer(relay, sse.sawError, () => signer.relay())
+    outcome = await mineAnswer(relay, sse.sawError, {
+      relay: () => signer.relay(),
+      // The final frame's chain link, which commits to the whole answer.
+      answerHash: () => unmarshal(RelaySchema, signer.relay()).res?.payloadHash ?? new Uint8Array(),
+      usage: sse.usage,
+    })
   } catch (cause) {
     relay.release()
     ctx.metrics.errors.inc({ component: 'store' })

@@ -1,0 +1,125 @@
+// Token metering end to end on the devnet (docs/tokenomics.md): a service that opts in gets one
+// mined relay per token quantum of each answer, buffered or streamed; the claims count the
+// quanta, the proofs (over quantum leaves) are accepted, and the settlements follow the quanta.
+// A service that does not opt in keeps one relay per request.
+import { createServer, type IncomingMessage } from 'node:http'
+import type { Devnet } from '@decai/devnet'
+import { getRootCount } from '@decai/relay-mining'
+import { countQuanta, type TokenMetering } from '@decai/session'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Supplier, startSupplier } from '../src/index.js'
+import { AppClient, account, driveUntil, startChain, supplierConfig } from './helpers.js'
+
+const METERING: TokenMetering = { quantum: 100, inputWeight: 1, outputWeight: 4 }
+const PROMPT_TOKENS = 20
+const usageOf = (completionTokens: number) => ({
+  prompt_tokens: PROMPT_TOKENS,
+  completion_tokens: completionTokens,
+  total_tokens: PROMPT_TOKENS + completionTokens,
+})
+
+/** An OpenAI-shaped backend reporting the completion length each request asks for. */
+async function startTokenBackend() {
+  const server = createServer(async (request: IncomingMessage, response) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of request) chunks.push(chunk as Buffer)
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      completionTokens: number
+      stream?: boolean
+    }
+    if (body.stream) {
+      response.setHeader('content-type', 'text/event-stream')
+      response.write(
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'x' } }] })}\n\n`,
+      )
+      response.write(
+        `data: ${JSON.stringify({ choices: [], usage: usageOf(body.completionTokens) })}\n\n`,
+      )
+      response.end('data: [DONE]\n\n')
+      return
+    }
+    response.setHeader('content-type', 'application/json')
+    response.end(
+      JSON.stringify({
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'x' }, finish_reason: 'stop' },
+        ],
+        usage: usageOf(body.completionTokens),
+      }),
+    )
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address() as { port: number }
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() }
+}
+
+let devnet: Devnet
+let backend: Awaited<ReturnType<typeof startTokenBackend>>
+let supplier: Supplier
+let longApp: AppClient
+let shortApp: AppClient
+
+beforeAll(async () => {
+  ;[devnet, backend] = await Promise.all([startChain(), startTokenBackend()])
+  await devnet.produceBlock()
+  supplier = await startSupplier(
+    supplierConfig(devnet, backend.url, { service: { tokenMetering: METERING } }),
+  )
+  const client = (name: string) =>
+    new AppClient(devnet, account(devnet, name), supplier.operatorAddress, supplier.publicKey)
+  longApp = client('application')
+  shortApp = client('user2')
+})
+
+afterAll(async () => {
+  await supplier?.stop()
+  backend?.close()
+  await devnet?.stop()
+})
+
+const ask = async (app: AppClient, completionTokens: number, stream = false) => {
+  const request = await app.signRelay({
+    path: '/v1/chat/completions',
+    body: { completionTokens, ...(stream ? { stream: true } : {}) },
+  })
+  if (stream) {
+    const result = await app.stream(supplier.url, request)
+    expect(result.streamed && result.error === undefined && result.relay).toBeTruthy()
+    return
+  }
+  const result = await app.send(supplier.url, request)
+  expect(result.ok).toBe(true)
+}
+
+describe('token metering', () => {
+  it('mines one relay per quantum, claims and settles in proportion to the tokens', async () => {
+    const quanta = (completionTokens: number) =>
+      countQuanta({ promptTokens: PROMPT_TOKENS, completionTokens }, METERING)
+    // Long: two buffered answers and one streamed, 2,000 tokens each (81 quanta each).
+    await ask(longApp, 2_000)
+    await ask(longApp, 2_000)
+    await ask(longApp, 2_000, true)
+    // Short: three 5-token answers (1 quantum each).
+    for (let i = 0; i < 3; i++) await ask(shortApp, 5)
+    const expected = { long: 3 * quanta(2_000), short: 3 * quanta(5) }
+    expect(expected).toEqual({ long: 243, short: 3 })
+
+    const long = await longApp.session()
+    const short = await shortApp.session()
+    expect(supplier.getSession(long.sessionId)?.relaysServed).toBe(3)
+    await driveUntil(
+      devnet,
+      () =>
+        supplier.getSession(long.sessionId)?.state === 'settled' &&
+        supplier.getSession(short.sessionId)?.state === 'settled',
+      { suppliers: [supplier], maxBlocks: 60 },
+    )
+    const settlements = await longApp.client.getClaimSettlements({ fromHeight: 1n })
+    const of = (sessionId: string) => settlements.find((s) => s.sessionId === sessionId)!
+    expect(of(long.sessionId)).toMatchObject({ status: 'settled', numRelays: 243n })
+    expect(of(short.sessionId)).toMatchObject({ status: 'settled', numRelays: 3n })
+    expect(getRootCount(supplier.getSession(long.sessionId)!.rootHash!)).toBe(243n)
+    // Same difficulty and params: the amounts are in the exact ratio of the quanta.
+    expect(of(long.sessionId).settledUpokt * 3n).toBe(of(short.sessionId).settledUpokt * 243n)
+  })
+})
