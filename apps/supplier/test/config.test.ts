@@ -83,6 +83,23 @@ describe('config', () => {
     ])
   })
 
+  it('leaves token metering off by default and checks its integers', () => {
+    expect(parseSupplierConfig(valid).services[0]!.tokenMetering).toBeUndefined()
+    const on = parseSupplierConfig({
+      ...valid,
+      services: [{ ...valid.services[0], tokenMetering: { quantum: 100, outputWeight: 4 } }],
+    })
+    expect(on.services[0]!.tokenMetering).toEqual({ quantum: 100, inputWeight: 1, outputWeight: 4 })
+    const bad = issuesOf({
+      ...valid,
+      services: [{ ...valid.services[0], tokenMetering: { quantum: 0, inputWeight: 0.5 } }],
+    })
+    expect(bad.map((i) => i.path).sort()).toEqual([
+      'services[0].tokenMetering.inputWeight',
+      'services[0].tokenMetering.quantum',
+    ])
+  })
+
   it('names the path of every bad field', () => {
     const issues = issuesOf({
       operator: { privateKey: 'abc' },
