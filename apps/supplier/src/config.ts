@@ -126,6 +126,11 @@ const serviceSchema = z.strictObject({
       quantum: z.number().int().positive(),
       inputWeight: z.number().int().nonnegative().default(1),
       outputWeight: z.number().int().nonnegative().default(1),
+      /**
+       * Most quanta mined for one answer (each is a signature and a trie insertion): a backend
+       * reporting absurd usage cannot stall the supplier. Default 10,000.
+       */
+      maxQuanta: z.number().int().positive().default(10_000),
     })
     .optional(),
 })

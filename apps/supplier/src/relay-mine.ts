@@ -93,7 +93,7 @@ export async function mineAnswer(
   const quanta = signRelayQuanta({
     request: relay.request,
     answerHash: answer.answerHash(),
-    count: countQuanta(answer.usage, metering),
+    count: Math.min(countQuanta(answer.usage, metering), metering.maxQuanta),
     privateKey: relay.ctx.privateKey,
   })
   // Each quantum is its own lottery ticket against the difficulty target.

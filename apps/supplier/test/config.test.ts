@@ -89,7 +89,12 @@ describe('config', () => {
       ...valid,
       services: [{ ...valid.services[0], tokenMetering: { quantum: 100, outputWeight: 4 } }],
     })
-    expect(on.services[0]!.tokenMetering).toEqual({ quantum: 100, inputWeight: 1, outputWeight: 4 })
+    expect(on.services[0]!.tokenMetering).toEqual({
+      quantum: 100,
+      inputWeight: 1,
+      outputWeight: 4,
+      maxQuanta: 10_000,
+    })
     const bad = issuesOf({
       ...valid,
       services: [{ ...valid.services[0], tokenMetering: { quantum: 0, inputWeight: 0.5 } }],
