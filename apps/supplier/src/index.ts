@@ -23,6 +23,7 @@ export {
   type RelayMinerErrorKind,
   relayMinerErrors,
 } from './relay-errors.js'
+export { QUANTA_CONTENT_TYPE } from './relay-server.js'
 export type { SessionRecord, SessionState } from './session-store.js'
 export {
   type ApplicationUsage,

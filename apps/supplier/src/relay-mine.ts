@@ -1,5 +1,10 @@
 import { mineRelay } from '@decai/relay-mining'
-import { checkRelayRewardEligibility, countQuanta, signRelayQuanta } from '@decai/session'
+import {
+  checkRelayRewardEligibility,
+  countQuanta,
+  getRelayRequestHash,
+  signRelayQuanta,
+} from '@decai/session'
 import type { ChainView } from './chain-view.js'
 import type { TokenUsage } from './metering.js'
 import type { RelayInFlight } from './relay-forward.js'
@@ -90,11 +95,18 @@ export async function mineAnswer(
   const metering = relay.service.config.tokenMetering
   if (metering === undefined || answer.usage === undefined)
     return mine(relay.ctx, relay, answer.relay())
+  const answerHash = answer.answerHash()
+  const count = Math.min(countQuanta(answer.usage, metering), metering.maxQuanta)
   const quanta = signRelayQuanta({
     request: relay.request,
-    answerHash: answer.answerHash(),
-    count: Math.min(countQuanta(answer.usage, metering), metering.maxQuanta),
+    answerHash,
+    count,
     privateKey: relay.ctx.privateKey,
+  })
+  relay.ctx.quanta?.record(getRelayRequestHash(relay.request), {
+    sessionHeader: relay.header,
+    answerHash,
+    count,
   })
   // Each quantum is its own lottery ticket against the difficulty target.
   let outcome: MineOutcome | undefined

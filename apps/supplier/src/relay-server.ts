@@ -11,11 +11,12 @@ import { Hono } from 'hono'
 import type { ChainView } from './chain-view.js'
 import type { ServiceConfig } from './config.js'
 import type { SupplierMetrics } from './metrics.js'
+import type { QuantaLedger } from './quanta-ledger.js'
 import type { RelayMeter } from './rate-limit.js'
 import { admitRelay } from './relay-admission.js'
 import { forwardRelay } from './relay-forward.js'
 import { decodeRelay, readRequestBody, toVerifyRejection, verifyRelay } from './relay-intake.js'
-import { reject } from './relay-reply.js'
+import { asBody, reject } from './relay-reply.js'
 import { bufferRelay } from './relay-respond.js'
 import { streamRelay } from './relay-stream.js'
 import type { SessionStore } from './session-store.js'
@@ -53,9 +54,14 @@ export type RelayServerContext = {
   verifyPool?: VerifyPool | undefined
   /** Relays in flight, for the gauge and for a graceful stop. */
   inFlight: { count: number }
+  /** Recent token-metered answers, whose quanta clients may fetch; none when omitted. */
+  quanta?: QuantaLedger | undefined
   /** Browser access (`@decai/sdk` in direct mode); none when omitted. */
   cors?: { allowedOrigins: readonly string[]; maxAgeSeconds: number } | undefined
 }
+
+/** The content type of `GET /quanta/<request hash>`: size-delimited quantum responses. */
+export const QUANTA_CONTENT_TYPE = 'application/x-decai-quanta; version=1'
 
 /** The relay endpoint: poktroll's wire (POST a `RelayRequest`, get a `RelayResponse`) and streams. */
 export function createRelayApp(ctx: RelayServerContext): Hono {
@@ -75,6 +81,16 @@ export function createRelayApp(ctx: RelayServerContext): Hono {
     }),
   )
   app.get('/healthz', (c) => c.json({ status: 'ok', height: ctx.chain.height.toString() }))
+  // The signed quanta of a token-metered answer (docs/tokenomics.md), by the SHA-256 of the
+  // relay request's bytes: only who sent the request knows it.
+  app.get('/quanta/:requestHash{[0-9a-fA-F]{64}}', (c) => {
+    const bytes = ctx.quanta?.sign(c.req.param('requestHash'), ctx.privateKey)
+    if (!bytes) return c.json({ error: 'unknown request' }, 404)
+    return new Response(asBody(bytes), {
+      status: 200,
+      headers: { 'content-type': QUANTA_CONTENT_TYPE },
+    })
+  })
   // Whatever escapes (a chain read failing mid-relay, a bug) still gets poktroll's error shape.
   app.onError((error) => {
     ctx.metrics.errors.inc({ component: 'relay' })

@@ -15,6 +15,7 @@ import {
 import { SupplierError } from './errors.js'
 import { createLifecycle } from './lifecycle.js'
 import { createSupplierMetrics } from './metrics.js'
+import { QuantaLedger } from './quanta-ledger.js'
 import { RelayMeter } from './rate-limit.js'
 import { createRelayApp, type ServedService } from './relay-server.js'
 import {
@@ -250,6 +251,7 @@ export async function startSupplier(
     isSealed: lifecycle.isSealed,
     verifyPool,
     inFlight,
+    quanta: new QuantaLedger(),
     cors: config.cors,
   })
 

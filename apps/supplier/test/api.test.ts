@@ -4,6 +4,7 @@ import * as api from '../src/index.js'
 
 it('exports the documented API', () => {
   expect(Object.keys(api).sort()).toEqual([
+    'QUANTA_CONTENT_TYPE',
     'SupplierError',
     'createRelayMinerError',
     'getConfigIssues',

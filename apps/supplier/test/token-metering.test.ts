@@ -5,9 +5,16 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { Devnet } from '@decai/devnet'
 import { getRootCount } from '@decai/relay-mining'
-import { countQuanta, type TokenMetering } from '@decai/session'
+import {
+  countQuanta,
+  decodeRelayQuanta,
+  getRelayRequestHash,
+  getWorstCaseQuanta,
+  type TokenMetering,
+  verifyRelayQuanta,
+} from '@decai/session'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Supplier, startSupplier } from '../src/index.js'
+import { QUANTA_CONTENT_TYPE, type Supplier, startSupplier } from '../src/index.js'
 import { AppClient, account, driveUntil, startChain, supplierConfig } from './helpers.js'
 
 const METERING: TokenMetering = { quantum: 100, inputWeight: 1, outputWeight: 4 }
@@ -88,7 +95,8 @@ const ask = async (app: AppClient, completionTokens: number, stream = false) => 
     return
   }
   const result = await app.send(supplier.url, request)
-  expect(result.ok).toBe(true)
+  if (!result.ok) throw new Error(result.minerError.message)
+  return { request, answerHash: result.response.payloadHash }
 }
 
 describe('token metering', () => {
@@ -96,9 +104,27 @@ describe('token metering', () => {
     const quanta = (completionTokens: number) =>
       countQuanta({ promptTokens: PROMPT_TOKENS, completionTokens }, METERING)
     // Long: two buffered answers and one streamed, 2,000 tokens each (81 quanta each).
-    await ask(longApp, 2_000)
+    const first = await ask(longApp, 2_000)
     await ask(longApp, 2_000)
     await ask(longApp, 2_000, true)
+
+    // The client fetches the signed quanta of its answer and verifies every one.
+    const hash = Buffer.from(getRelayRequestHash(first!.request)).toString('hex')
+    const fetched = await fetch(`${supplier.url}/quanta/${hash}`)
+    expect(fetched.headers.get('content-type')).toBe(QUANTA_CONTENT_TYPE)
+    const verified = verifyRelayQuanta(
+      decodeRelayQuanta(new Uint8Array(await fetched.arrayBuffer())),
+      {
+        request: first!.request,
+        answerHash: first!.answerHash,
+        worstCase: getWorstCaseQuanta({ promptTokens: PROMPT_TOKENS, maxTokens: 2_000 }, METERING),
+        sessionHeader: first!.request.meta!.sessionHeader!,
+        supplierOperatorAddress: supplier.operatorAddress,
+        supplierPublicKey: supplier.publicKey,
+      },
+    )
+    expect(verified.ok && verified.count).toBe(81)
+    expect((await fetch(`${supplier.url}/quanta/${'0'.repeat(64)}`)).status).toBe(404)
     // Short: three 5-token answers (1 quantum each).
     for (let i = 0; i < 3; i++) await ask(shortApp, 5)
     const expected = { long: 3 * quanta(2_000), short: 3 * quanta(5) }

@@ -3,6 +3,7 @@ import { marshal, type RelayRequest, RelayRequestSchema, type RelayResponse } fr
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { SessionError, type SessionErrorCode } from './errors.js'
+import type { SessionHeaderFields } from './hydrate-session.js'
 import { toSessionHeader } from './relay-request.js'
 import {
   buildRelayResponse,
@@ -12,6 +13,7 @@ import {
   signRelayResponse,
   type VerifyRelayResponseParameters,
 } from './relay-response.js'
+import { encodeRelayStreamFrame } from './relay-stream.js'
 
 // Token metering ("decai-quantum/v1", docs/tokenomics.md). The chain pays per relay, a fixed
 // `compute_units_per_relay` each, and checks only one leaf of a claim. So a supplier that meters
@@ -167,15 +169,72 @@ export function signRelayQuanta({
   const header = request.meta?.sessionHeader
   if (header === undefined)
     throw new SessionError('RELAY_SIGNING_FAILED', 'The request has no session header.')
-  const sessionHeader = toSessionHeader(header)
-  const requestHash = getRelayRequestHash(request)
-  const quanta: SignedQuantum[] = []
+  return signQuantumResponses({
+    sessionHeader: toSessionHeader(header),
+    requestHash: getRelayRequestHash(request),
+    answerHash,
+    count,
+    privateKey,
+  }).map((response) => ({ response, relay: serializeRelay(request, response) }))
+}
+
+export interface SignQuantumResponsesParameters {
+  /** The session header of the request. */
+  sessionHeader: SessionHeaderFields
+  /** {@link getRelayRequestHash} of the request. */
+  requestHash: Uint8Array
+  answerHash: Uint8Array
+  count: number
+  privateKey: Uint8Array
+}
+
+/**
+ * The signed quantum responses alone, from what identifies the answer: a supplier can sign them
+ * again later (signatures are deterministic) without keeping the request.
+ */
+export function signQuantumResponses({
+  sessionHeader,
+  requestHash,
+  answerHash,
+  count,
+  privateKey,
+}: SignQuantumResponsesParameters): RelayResponse[] {
+  const responses: RelayResponse[] = []
   for (let index = 0; index < count; index++) {
     const payload = encodeQuantumRecord({ requestHash, answerHash, index, count })
-    const response = signRelayResponse(buildRelayResponse({ sessionHeader, payload }), privateKey)
-    quanta.push({ response, relay: serializeRelay(request, response) })
+    responses.push(signRelayResponse(buildRelayResponse({ sessionHeader, payload }), privateKey))
   }
-  return quanta
+  return responses
+}
+
+/** Quanta on the wire: each response size-delimited (uvarint length, then its bytes). */
+export function encodeRelayQuanta(responses: RelayResponse[]): Uint8Array {
+  return concatBytes(...responses.map((r) => encodeRelayStreamFrame(r)))
+}
+
+/** Splits {@link encodeRelayQuanta}'s bytes; throws `QUANTUM_RECORD_MALFORMED` on bad framing. */
+export function decodeRelayQuanta(bytes: Uint8Array): RelayResponse[] {
+  const out: RelayResponse[] = []
+  let at = 0
+  while (at < bytes.length) {
+    let size = 0
+    let shift = 0
+    for (;;) {
+      const byte = bytes[at++]
+      if (byte === undefined || shift > 28)
+        throw new SessionError('QUANTUM_RECORD_MALFORMED', 'Broken quanta framing.')
+      size += (byte & 0x7f) * 2 ** shift
+      shift += 7
+      if (byte < 0x80) break
+    }
+    if (size === 0 || at + size > bytes.length)
+      throw new SessionError('QUANTUM_RECORD_MALFORMED', 'Broken quanta framing.', {
+        details: `frame of ${size} bytes at ${at}`,
+      })
+    out.push(parseRelayResponse(bytes.subarray(at, at + size)))
+    at += size
+  }
+  return out
 }
 
 export interface VerifyRelayQuantaParameters extends VerifyRelayResponseParameters {

@@ -4,12 +4,15 @@ import { describe, expect, it } from 'vitest'
 import {
   countQuanta,
   decodeQuantumRecord,
+  decodeRelayQuanta,
   encodeQuantumRecord,
+  encodeRelayQuanta,
   getRelayRequestHash,
   getWorstCaseQuanta,
   isSessionError,
   type RelayQuantaVerification,
   serializeRelayResponse,
+  signQuantumResponses,
   signRelayQuanta,
   type TokenMetering,
   verifyRelayQuanta,
@@ -96,6 +99,20 @@ describe('token quanta', () => {
     const result = verify(quanta.map((q) => serializeRelayResponse(q.response)))
     expect(result.ok && result.count).toBe(4)
     expect(codeOf(verify(quanta.map((q) => q.response)))).toBe('OK')
+    // Over the wire, and signed again later from the hashes alone: the same bytes.
+    const wire = encodeRelayQuanta(quanta.map((q) => q.response))
+    expect(codeOf(verify(decodeRelayQuanta(wire)))).toBe('OK')
+    const again = signQuantumResponses({
+      sessionHeader: f.session.header,
+      requestHash: getRelayRequestHash(f.request),
+      answerHash,
+      count: 4,
+      privateKey: f.supplier.privateKey,
+    })
+    expect(encodeRelayQuanta(again)).toEqual(wire)
+    expect(thrown(() => decodeRelayQuanta(wire.subarray(0, wire.length - 1)))).toBe(
+      'QUANTUM_RECORD_MALFORMED',
+    )
   })
 
   it('refuses indices out of order, duplicated, beyond the worst case, or missing', () => {
