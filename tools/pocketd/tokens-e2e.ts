@@ -32,9 +32,13 @@ import {
   buildRelayRequest,
   countQuanta,
   createPoktHttpRequest,
+  decodeRelayQuanta,
+  getRelayRequestHash,
+  getWorstCaseQuanta,
   serializeRelayRequest,
   signRelayRequest,
   type TokenMetering,
+  verifyRelayQuanta,
   verifyRelayResponse,
 } from '../../packages/session/src/index.js'
 import {
@@ -206,13 +210,14 @@ async function main(): Promise<number> {
     ]
     const quantaPerAnswer = (completionTokens: number) =>
       countQuanta({ promptTokens: PROMPT_TOKENS, completionTokens }, METERING)
-    await check('short and long answers served, every answer verified', async () => {
-      for (const p of plan) {
-        const header = sessions.get(p.app.address)!
-        const ring = await getRing(client, p.app.address, header.sessionEndBlockHeight)
-        for (let i = 0; i < p.requests; i++) {
-          const request = serializeRelayRequest(
-            signRelayRequest(
+    await check(
+      'short and long answers served; every answer and its signed quanta verified',
+      async () => {
+        for (const p of plan) {
+          const header = sessions.get(p.app.address)!
+          const ring = await getRing(client, p.app.address, header.sessionEndBlockHeight)
+          for (let i = 0; i < p.requests; i++) {
+            const signed = signRelayRequest(
               buildRelayRequest({
                 sessionHeader: header,
                 supplierOperatorAddress: supplier.address,
@@ -224,24 +229,45 @@ async function main(): Promise<number> {
                 }),
               }),
               { signer: p.app.key, ring },
-            ),
-          )
-          const response = await fetch(url, { method: 'POST', body: new Uint8Array(request) })
-          const verified = verifyRelayResponse(new Uint8Array(await response.arrayBuffer()), {
-            sessionHeader: header,
-            supplierOperatorAddress: supplier.address,
-            supplierPublicKey: getPublicKey(supplier.key),
-          })
-          if (!verified.ok) throw new Error(`${p.name} ${i}: ${verified.error.message}`)
+            )
+            const request = serializeRelayRequest(signed)
+            const response = await fetch(url, { method: 'POST', body: new Uint8Array(request) })
+            const verified = verifyRelayResponse(new Uint8Array(await response.arrayBuffer()), {
+              sessionHeader: header,
+              supplierOperatorAddress: supplier.address,
+              supplierPublicKey: getPublicKey(supplier.key),
+            })
+            if (!verified.ok) throw new Error(`${p.name} ${i}: ${verified.error.message}`)
+            // The client fetches the answer's signed quanta and checks every one.
+            const hash = Buffer.from(getRelayRequestHash(signed)).toString('hex')
+            const fetched = await fetch(`${url}/quanta/${hash}`)
+            const quanta = verifyRelayQuanta(
+              decodeRelayQuanta(new Uint8Array(await fetched.arrayBuffer())),
+              {
+                request: signed,
+                answerHash: verified.response.payloadHash,
+                worstCase: getWorstCaseQuanta(
+                  { promptTokens: PROMPT_TOKENS, maxTokens: p.completionTokens },
+                  METERING,
+                ),
+                sessionHeader: header,
+                supplierOperatorAddress: supplier.address,
+                supplierPublicKey: getPublicKey(supplier.key),
+              },
+            )
+            if (!quanta.ok) throw new Error(`${p.name} ${i} quanta: ${quanta.error.message}`)
+            if (quanta.count !== quantaPerAnswer(p.completionTokens))
+              throw new Error(`${p.name} ${i}: ${quanta.count} quanta`)
+          }
         }
-      }
-      const latest = await client.getLatestHeight()
-      const end = sessions.get(shortApp.address)!.sessionEndBlockHeight
-      if (latest > end + 1n) throw new Error(`relays took until ${latest}, past the grace period`)
-      return plan
-        .map((p) => `${p.name}: ${p.requests} × ${quantaPerAnswer(p.completionTokens)} quanta`)
-        .join(', ')
-    })
+        const latest = await client.getLatestHeight()
+        const end = sessions.get(shortApp.address)!.sessionEndBlockHeight
+        if (latest > end + 1n) throw new Error(`relays took until ${latest}, past the grace period`)
+        return plan
+          .map((p) => `${p.name}: ${p.requests} × ${quantaPerAnswer(p.completionTokens)} quanta`)
+          .join(', ')
+      },
+    )
 
     const shared = await client.getParams({ module: 'shared' })
     const settledBy = new Map<string, bigint>()
