@@ -67,7 +67,25 @@ let longApp: AppClient
 let shortApp: AppClient
 
 beforeAll(async () => {
-  ;[devnet, backend] = await Promise.all([startChain(), startTokenBackend()])
+  ;[devnet, backend] = await Promise.all([
+    // Two claims and two proofs from one supplier in the same windows: wider windows than the
+    // devnet's default 3 blocks, so a loaded machine still gets both proofs in.
+    startChain({
+      params: {
+        shared: {
+          numBlocksPerSession: '4',
+          gracePeriodEndOffsetBlocks: '1',
+          claimWindowOpenOffsetBlocks: '1',
+          claimWindowCloseOffsetBlocks: '4',
+          proofWindowOpenOffsetBlocks: '0',
+          proofWindowCloseOffsetBlocks: '4',
+          supplierUnbondingPeriodSessions: '3',
+          applicationUnbondingPeriodSessions: '3',
+        },
+      },
+    }),
+    startTokenBackend(),
+  ])
   await devnet.produceBlock()
   supplier = await startSupplier(
     supplierConfig(devnet, backend.url, { service: { tokenMetering: METERING } }),
@@ -130,16 +148,24 @@ describe('token metering', () => {
     const expected = { long: 3 * quanta(2_000), short: 3 * quanta(5) }
     expect(expected).toEqual({ long: 243, short: 3 })
 
+    const shared = await longApp.client.getParams({ module: 'shared' })
+    expect(shared.proofWindowCloseOffsetBlocks).toBe(4n)
     const long = await longApp.session()
     const short = await shortApp.session()
     expect(supplier.getSession(long.sessionId)?.relaysServed).toBe(3)
+    const terminal = new Set(['settled', 'expired', 'failed'])
     await driveUntil(
       devnet,
-      () =>
-        supplier.getSession(long.sessionId)?.state === 'settled' &&
-        supplier.getSession(short.sessionId)?.state === 'settled',
+      () => [long, short].every((h) => terminal.has(supplier.getSession(h.sessionId)?.state ?? '')),
       { suppliers: [supplier], maxBlocks: 60 },
-    )
+    ).catch((error: Error) => {
+      const states = [long, short].map((h) => supplier.getSession(h.sessionId)?.state)
+      throw new Error(`${error.message}; sessions ${states.join(', ')}`)
+    })
+    expect([long, short].map((h) => supplier.getSession(h.sessionId)?.state)).toEqual([
+      'settled',
+      'settled',
+    ])
     const settlements = await longApp.client.getClaimSettlements({ fromHeight: 1n })
     const of = (sessionId: string) => settlements.find((s) => s.sessionId === sessionId)!
     expect(of(long.sessionId)).toMatchObject({ status: 'settled', numRelays: 243n })
