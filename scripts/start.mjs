@@ -171,6 +171,8 @@ try {
     rpcUrl: network.info.rpcUrl,
     dbPath: join(opts.dataDir, 'state', 'dashboard.sqlite'),
     port: opts.dashboardPort,
+    // The dashboard shows the watcher's verdicts per supplier when one runs.
+    watcherUrl: network.info.watcher?.url,
   })
   const factsPath = join(opts.dataDir, 'network.json')
   const facts = {

@@ -20,12 +20,13 @@ import {
 } from './queries.js'
 import type { Store } from './store.js'
 import type { UiBundle } from './ui-bundle.js'
+import { fetchWatcherReport, toVerdictTable, verdictColumns } from './watcher.js'
 
 export type CreateAppParameters = {
   store: Store
   status: () => IndexerStatus
   ui: UiBundle
-  /** A watcher's base URL; its `GET /reports/latest` is passed through at `/api/watcher`. */
+  /** A watcher's base URL; its `GET /reports/latest` is shown per supplier at `/api/watcher`. */
   watcherUrl?: string | undefined
 }
 
@@ -224,17 +225,37 @@ export function createApp(parameters: CreateAppParameters): Hono {
     app.get(`/api/network/${part}`, (c) => sendTable(c, getNetwork(store)[part], part))
   }
 
+  // The verdicts: always 200 with a notice (`error`) when the watcher is down or answers
+  // something else, so the page around them renders; `?service=` keeps one service.
   app.get('/api/watcher', async (c) => {
-    if (watcherUrl === undefined) return sendJson(c, { configured: false })
+    const serviceId = c.req.query('service')
+    if (watcherUrl === undefined)
+      return sendJson(c, { configured: false, verdicts: { columns: verdictColumns, rows: [] } })
     try {
-      const res = await fetch(new URL('/reports/latest', watcherUrl), {
-        signal: AbortSignal.timeout(3000),
+      const report = await fetchWatcherReport(watcherUrl)
+      return sendJson(c, {
+        configured: true,
+        watcher: report.watcher.address,
+        createdAt: report.createdAt,
+        verdicts: toVerdictTable(report, serviceId),
       })
-      if (!res.ok) throw new Error(`HTTP ${res.status}`)
-      return sendJson(c, { configured: true, report: await res.json() })
     } catch (error) {
-      return sendJson(c, { configured: true, error: describeError(error) })
+      const known = isDashboardError(error)
+        ? error
+        : new DashboardError('INTERNAL', 'The dashboard failed.', { cause: error })
+      return sendJson(c, {
+        configured: true,
+        verdicts: { columns: verdictColumns, rows: [] },
+        error: { code: known.code, message: known.shortMessage, details: known.details },
+      })
     }
+  })
+  // The same table as JSON or CSV; a watcher that is down is a 502 with its code here.
+  app.get('/api/watcher/verdicts', async (c) => {
+    const serviceId = c.req.query('service')
+    const name = `watcher-verdicts${serviceId ? `-${serviceId}` : ''}`
+    if (watcherUrl === undefined) return sendTable(c, { columns: verdictColumns, rows: [] }, name)
+    return sendTable(c, toVerdictTable(await fetchWatcherReport(watcherUrl), serviceId), name)
   })
 
   app.get('/ui/app.js', (c) =>

@@ -22,6 +22,10 @@ export const dashboardErrorCodes = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   /** The index database belongs to another chain than the node serves. */
   CHAIN_MISMATCH: 'CHAIN_MISMATCH',
+  /** The configured watcher did not answer `GET /reports/latest` with 200 in time. */
+  WATCHER_UNAVAILABLE: 'WATCHER_UNAVAILABLE',
+  /** The configured watcher answered, but not with a watcher report. */
+  WATCHER_INVALID_REPORT: 'WATCHER_INVALID_REPORT',
   /** Anything else. */
   INTERNAL: 'INTERNAL',
 } as const
@@ -39,6 +43,8 @@ const statusByCode: Record<DashboardErrorCode, number> = {
   NOT_FOUND: 404,
   INVALID_CONFIG: 500,
   CHAIN_MISMATCH: 500,
+  WATCHER_UNAVAILABLE: 502,
+  WATCHER_INVALID_REPORT: 502,
   INTERNAL: 500,
 }
 

@@ -30,3 +30,11 @@ export {
 } from './queries.js'
 export { type BlockRows, type NetworkSnapshot, openStore, type Store } from './store.js'
 export { bundleUi, type UiBundle } from './ui-bundle.js'
+export {
+  fetchWatcherReport,
+  toVerdictTable,
+  type VerdictRow,
+  type VerdictTable,
+  verdictColumns,
+  type WatcherReportSummary,
+} from './watcher.js'

@@ -94,6 +94,7 @@ function ErrorBox({ error }: { error: ApiError }) {
 
 const addressColumns = new Set([
   'address',
+  'supplier',
   'owner',
   'current_owner',
   'supplier_operator',
@@ -121,6 +122,14 @@ function Cell({ column, value }: { column: string; value: string | number | null
     return (
       <td class="addr">
         <a href={`#/address/${value}`}>{value}</a>
+      </td>
+    )
+  if (column === 'verdict')
+    return (
+      <td>
+        <span class={`verdict ${value}`} data-verdict={value}>
+          {value}
+        </span>
       </td>
     )
   if (column === 'time_ms' || column === 'start_ms')
@@ -309,6 +318,7 @@ function ChampionView({ address }: { address: string }) {
             </h3>
             <SeriesChart serviceId={id} address={data.address} />
             <DataTable title="By supplier" path={`${svc}/suppliers`} />
+            <WatcherPanel serviceId={id} />
             <DataTable title="By application" path={`${svc}/applications`} />
           </section>
         )
@@ -383,6 +393,7 @@ function ServiceView({ id }: { id: string }) {
       <SeriesChart serviceId={data.serviceId} />
       <DataTable title="Owner shares" path={base} table={data.owners} />
       <DataTable title="By supplier" path={`${base}/suppliers`} />
+      <WatcherPanel serviceId={data.serviceId} />
       <DataTable title="By application" path={`${base}/applications`} />
       <DataTable title="Settlements" path={`${base}/settlements`} />
       <DataTable title="Pending claims" path={`${base}/pending`} />
@@ -432,18 +443,43 @@ function ClaimsView() {
   )
 }
 
-function WatcherPanel() {
-  const { data } = useApi<{ configured: boolean; report?: unknown; error?: string }>('/api/watcher')
+type WatcherVerdicts = {
+  configured: boolean
+  watcher?: string
+  createdAt?: string
+  verdicts: Table
+  error?: ApiError
+}
+
+/** The watcher's verdicts per supplier (all services, or one); nothing when no watcher is set. */
+function WatcherPanel({ serviceId }: { serviceId?: string }) {
+  const query = serviceId ? `?service=${encodeURIComponent(serviceId)}` : ''
+  const { data, error } = useApi<WatcherVerdicts>(`/api/watcher${query}`)
+  if (error) return <ErrorBox error={error} />
   if (!data?.configured) return null
+  const title = serviceId ? 'Watcher verdicts by supplier' : 'Watcher verdicts'
   return (
-    <section class="table">
-      <h3>Watcher verdicts</h3>
+    <div class="watcher" data-testid={`watcher-${serviceId ?? 'all'}`}>
       {data.error ? (
-        <p class="error">Watcher unreachable: {data.error}</p>
+        <section class="table">
+          <header>
+            <h3>{title}</h3>
+          </header>
+          <div class="error notice" role="status">
+            <strong>Watcher verdicts unavailable: {data.error.message}</strong>{' '}
+            <code>{data.error.code}</code>
+            {data.error.details ? <div class="details">{data.error.details}</div> : null}
+          </div>
+        </section>
       ) : (
-        <pre class="scroll">{JSON.stringify(data.report, null, 2)}</pre>
+        <>
+          <DataTable title={title} path={`/api/watcher/verdicts${query}`} table={data.verdicts} />
+          <p class="note">
+            Report of watcher <span class="addr">{data.watcher}</span> at {data.createdAt}.
+          </p>
+        </>
       )}
-    </section>
+    </div>
   )
 }
 
