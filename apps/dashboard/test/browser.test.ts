@@ -1,7 +1,7 @@
 // The dashboard in a real browser: headless Chromium (Debian's `chromium`, driven by
 // playwright-core) at 375 px wide. It reaches the search box with the keyboard, searches the
-// champion, and sees a chart and the revenue figure the chain paid, with no console error. The
-// screenshot is kept in test/artifacts/ (and copied to docs/ with UPDATE_DOCS_SCREENSHOT=1).
+// champion, and sees a chart and the revenue figure the chain paid, with no console error, and
+// the watcher's verdict per supplier (a notice when the watcher is down). The screenshot is kept in test/artifacts/ (and copied to docs/ with UPDATE_DOCS_SCREENSHOT=1).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +9,7 @@ import { createChainClient, sumRewards } from '@decai/chain'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type Dashboard, formatPokt, groupDigits, startDashboard } from '../src/index.js'
+import { buildTestReport, type ReportServer, startReportServer } from './helpers/watcher-report.js'
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 // CI installs the browser and sets this, so that a missing browser fails there instead of skipping.
@@ -22,14 +23,18 @@ const artifacts = join(import.meta.dirname, 'artifacts')
 let dir: string
 let dashboard: Dashboard
 let browser: Browser
+let watcher: ReportServer
 
 beforeAll(async () => {
   if (!available && !required) return
   dir = mkdtempSync(join(tmpdir(), 'decai-dashboard-browser-'))
+  // Its report names the chain's suppliers once the test knows them.
+  watcher = await startReportServer()
   dashboard = await startDashboard({
     rpcUrl: chain.rpcUrl,
     dbPath: join(dir, 'index.sqlite'),
     port: 0,
+    watcherUrl: watcher.url,
   })
   const client = createChainClient({ rpcUrl: chain.rpcUrl })
   await dashboard.indexer!.waitForHeight(await client.getCommittedHeight(), 120_000)
@@ -39,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await dashboard?.stop()
+  await watcher?.stop()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -52,6 +58,26 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
     const paid = sumRewards(settlements, { role: 'sourceOwner' }).get(chain.owner) ?? 0n
     expect(paid).toBeGreaterThan(0n)
 
+    // The watcher judged the service's suppliers: the first honest, any other a substitute.
+    const suppliers = [
+      ...new Set(
+        settlements
+          .filter((s) => s.serviceId === chain.serviceId)
+          .map((s) => s.supplierOperatorAddress),
+      ),
+    ].sort()
+    expect(suppliers.length).toBeGreaterThan(0)
+    watcher.answer = {
+      report: buildTestReport(
+        suppliers.map((supplier, i) => ({
+          serviceId: chain.serviceId,
+          supplier,
+          agreed: i === 0 ? 20 : 2,
+          disagreed: i === 0 ? 0 : 18,
+        })),
+      ),
+    }
+
     const page = await browser.newPage({ viewport: { width: 375, height: 812 } })
     const problems: string[] = []
     page.on('console', (m) => {
@@ -60,6 +86,12 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
     await page.goto(dashboard.url)
     await page.getByTestId('status').waitFor()
+    // The network page lists the watcher's verdict for every supplier it judged.
+    const network = page.getByTestId('watcher-all')
+    await network.getByRole('heading', { name: 'Watcher verdicts' }).waitFor()
+    await network.locator('[data-verdict="match"]').waitFor()
+    expect(await network.locator('tbody tr').count()).toBe(suppliers.length)
+    expect(await network.locator('tbody tr').first().textContent()).toContain(suppliers[0])
 
     // The search box is the first stop of the Tab key.
     await page.keyboard.press('Tab')
@@ -86,6 +118,14 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
     // The tables below it are filled from the API.
     await page.getByRole('heading', { name: 'By supplier' }).first().waitFor()
     await page.locator('text=PROOF_MISSING').first().waitFor()
+    // Under the service's supplier breakdown: each supplier's verdict, with a CSV link.
+    const verdicts = page.getByTestId(`watcher-${chain.serviceId}`)
+    await verdicts.getByRole('heading', { name: 'Watcher verdicts by supplier' }).waitFor()
+    const honest = verdicts.locator('tbody tr').filter({ hasText: suppliers[0]! })
+    expect(await honest.locator('[data-verdict]').getAttribute('data-verdict')).toBe('match')
+    expect(await verdicts.getByRole('link', { name: 'CSV' }).getAttribute('href')).toBe(
+      `/api/watcher/verdicts?service=${chain.serviceId}&format=csv`,
+    )
 
     // Nothing is wider than the phone's screen (wide tables scroll inside their own box).
     const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth)
@@ -130,11 +170,15 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
     await dashboard.indexer!.stop()
     const indexed = dashboard.store.getHeight()
     // The same index file, read by a second dashboard whose node does not answer.
+    // Its watcher is down too: nothing listens at the URL it was given.
+    const gone = await startReportServer()
+    await gone.stop()
     const offline = await startDashboard({
       rpcUrl: 'http://127.0.0.1:9',
       dbPath: join(dir, 'index.sqlite'),
       port: 0,
       indexer: { retryMs: 100 },
+      watcherUrl: gone.url,
     })
     try {
       const page = await browser.newPage({ viewport: { width: 375, height: 812 } })
@@ -151,6 +195,12 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
       const share = page.getByTestId('champion-share')
       await share.waitFor()
       expect(await share.getAttribute('data-upokt')).toBe(chain.ownerBalanceChange)
+      // The verdicts give way to a notice; the rest of the page is whole.
+      await page
+        .getByTestId(`watcher-${chain.serviceId}`)
+        .getByRole('status')
+        .filter({ hasText: 'WATCHER_UNAVAILABLE' })
+        .waitFor()
       expect(problems).toEqual([])
       await page.close()
     } finally {
