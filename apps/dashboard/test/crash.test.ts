@@ -10,20 +10,26 @@ import { join } from 'node:path'
 import { createChainClient } from '@decai/chain'
 import { afterAll, expect, inject, it } from 'vitest'
 import { getChampion, openStore, type Store, startIndexer } from '../src/index.js'
+import { type RpcProxy, startRpcProxy } from './helpers/rpc-proxy.js'
 
 const chain = inject('chain')
 const dir = mkdtempSync(join(tmpdir(), 'decai-dashboard-crash-'))
 const children = new Set<ChildProcess>()
+// The killed processes read the chain through a slow node (each answer 40 ms late), so that a
+// whole catch-up takes long enough for kills to land between its blocks on any machine; a fast
+// one indexes a short chain before the test can see a height in between.
+let slowNode: RpcProxy
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
+  slowNode?.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
 function startProcess(dbPath: string): ChildProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/main.ts', '--rpc-url', chain.rpcUrl, '--db', dbPath, '--port', '0'],
+    ['--import', 'tsx', 'src/main.ts', '--rpc-url', slowNode.url, '--db', dbPath, '--port', '0'],
     { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'ignore', 'inherit'] },
   )
   children.add(child)
@@ -77,6 +83,7 @@ function dumpRows(store: Store, height: bigint): string {
 }
 
 it('survives kill -9 mid-stream and ends equal to a fresh index', async () => {
+  slowNode = await startRpcProxy(chain.rpcUrl, { delayMs: 40 })
   const client = createChainClient({ rpcUrl: chain.rpcUrl })
   const target = await client.getCommittedHeight()
   const settledAt = (await client.getClaimSettlements({ fromHeight: 1n, toHeight: target }))

@@ -3,22 +3,20 @@
 // last indexed height; when it is back the indexer catches up on every block it missed (the
 // proxy passes no websocket upgrades, so this also runs watchBlocks' polling fallback).
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createChainClient, sumRewards } from '@decai/chain'
 import { afterAll, expect, inject, it } from 'vitest'
 import { type Dashboard, startDashboard } from '../src/index.js'
+import { type RpcProxy, startRpcProxy } from './helpers/rpc-proxy.js'
 
 const chain = inject('chain')
 const dir = mkdtempSync(join(tmpdir(), 'decai-dashboard-outage-'))
-let proxy: Server
+let proxy: RpcProxy | undefined
 let dashboard: Dashboard | undefined
 
 afterAll(async () => {
   await dashboard?.stop()
-  proxy?.closeAllConnections()
   proxy?.close()
   rmSync(dir, { recursive: true, force: true })
 })
@@ -26,32 +24,11 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 it('keeps serving while the node is down and catches up on every block when it is back', async () => {
-  let up = true
-  proxy = createServer(async (req, res) => {
-    if (!up) {
-      req.socket.destroy()
-      return
-    }
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    try {
-      const upstream = await fetch(new URL(req.url ?? '/', chain.rpcUrl), {
-        method: req.method ?? 'GET',
-        headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
-        ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
-      })
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? '' })
-      res.end(Buffer.from(await upstream.arrayBuffer()))
-    } catch {
-      req.socket.destroy()
-    }
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  proxy = await startRpcProxy(chain.rpcUrl)
   const client = createChainClient({ rpcUrl: chain.rpcUrl })
 
   dashboard = await startDashboard({
-    rpcUrl: proxyUrl,
+    rpcUrl: proxy.url,
     dbPath: join(dir, 'index.sqlite'),
     port: 0,
     indexer: { retryMs: 100 },
@@ -59,8 +36,8 @@ it('keeps serving while the node is down and catches up on every block when it i
   const status = async () => (await fetch(`${dashboard!.url}/api/status`)).json()
   await dashboard.indexer!.waitForHeight(await client.getCommittedHeight(), 120_000)
 
-  up = false
-  proxy.closeAllConnections()
+  proxy.up = false
+  proxy.dropConnections()
   const before = await client.getCommittedHeight()
   // The chain moves on by a few blocks while the dashboard cannot see it.
   while ((await client.getCommittedHeight()) < before + 5n) await sleep(100)
@@ -76,7 +53,7 @@ it('keeps serving while the node is down and catches up on every block when it i
   const champion = await fetch(`${dashboard.url}/api/champions/${chain.owner}`)
   expect(champion.status).toBe(200)
 
-  up = true
+  proxy.up = true
   const target = await client.getCommittedHeight()
   await dashboard.indexer!.waitForHeight(target, 60_000)
   expect((await status()).rpcUp).toBe(true)
