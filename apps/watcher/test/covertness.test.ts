@@ -44,6 +44,8 @@ const BLOCK_MS = 500
 const MEAN_GAP_MS = 120
 const PER_CLASS = 120
 const MAX_TOKENS = 48
+/** The stub's answer time: about the mean gap, so that requests overlap. */
+const ANSWER_MS = 150
 
 type Observed = SeenRequest & { height: bigint }
 const seen: Observed[] = []
@@ -298,7 +300,7 @@ function print(title: string, a: Analysis) {
 }
 
 beforeAll(async () => {
-  stub = await startRecordingStub((r) => seen.push({ ...r, height: net.devnet.height }))
+  stub = await startRecordingStub((r) => seen.push({ ...r, height: net.devnet.height }), ANSWER_MS)
   net = await startWatchedNetwork({
     backends: [stub.url, stub.url, stub.url],
     blockTimeMs: BLOCK_MS,

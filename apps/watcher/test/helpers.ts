@@ -201,6 +201,8 @@ export async function startWatchedNetwork(options: {
  */
 export async function startRecordingStub(
   record: (seen: SeenRequest) => void,
+  /** Time to answer (a model's generation time, so requests overlap as they do in production). */
+  answerMs = 0,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const server = createServer((req, res) => {
     void (async () => {
@@ -214,6 +216,8 @@ export async function startRecordingStub(
         res.end('{"error":{"message":"bad json"}}')
         return
       }
+      if (answerMs > 0) await new Promise((r) => setTimeout(r, answerMs))
+      if (res.destroyed) return
       const base = { id: 'chatcmpl-stub', created: 0, model: body.model ?? MODEL }
       const usage = { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 }
       if (!body.stream) {
