@@ -80,6 +80,10 @@ function toRows(observed: Observed[]): Row[] {
     const body = JSON.parse(r.body) as Record<string, unknown> & {
       messages: { role: string; content: string }[]
       stream_options?: Record<string, unknown>
+      max_tokens?: number
+      temperature?: number
+      seed?: number
+      stream?: boolean
     }
     const prompt = body.messages.map((m) => m.content).join('\n')
     const headers: string[] = []
@@ -232,7 +236,8 @@ function chiSquareStatistic(values: string[], labels: boolean[]): number {
  * first (a tail of one source alone would show up as a timing difference).
  */
 function overlap(rows: Row[], observed: Observed[]): Row[] {
-  const lastOf = (probe: boolean) => observed[rows.findLastIndex((r) => r.probe === probe)]!.at
+  const lastOf = (probe: boolean) =>
+    Math.max(...observed.filter((_, i) => rows[i]!.probe === probe).map((o) => o.at))
   const end = Math.min(lastOf(true), lastOf(false))
   return rows.filter((_, i) => observed[i]!.at <= end)
 }
