@@ -193,4 +193,74 @@ describe('sessions that end together', () => {
       proofBlocks: 1,
     })
   })
+
+  it('a batch with one bad message still lands the rest', async () => {
+    const sessions = await Promise.all(apps.slice(0, 4).map((app) => mineRelays(app, 3)))
+    // A session the chain does not know: its claim fails the transaction it is in.
+    const header = await apps[0]!.session()
+    const bad = { ...header, sessionId: `${header.sessionId}-unknown` }
+    ctx.store.ensureSession(bad, ctx.supplier, ctx.chain.height)
+    const real = ctx.store.getSession(header.sessionId, ctx.supplier)!
+    ctx.store.insertRelay(
+      ctx.supplier,
+      bad.sessionId,
+      new Uint8Array(32).fill(7),
+      new Uint8Array([1]),
+      10n,
+    )
+    expect(real.sessionEndHeight).toBe(bad.sessionEndBlockHeight)
+    const from = devnet.height + 1n
+    const lifecycle = startLifecycle()
+    try {
+      await driveUntil(lifecycle, () =>
+        [...sessions.map((s) => s.id), bad.sessionId].every((id) =>
+          ['settled', 'claim_failed', 'proof_failed'].includes(stateOf(id)),
+        ),
+      )
+    } finally {
+      await lifecycle.stop()
+    }
+    expect(sessions.map((s) => stateOf(s.id))).toEqual(sessions.map(() => 'settled'))
+    expect(stateOf(bad.sessionId)).toBe('claim_failed')
+    const counts = await countTxs(from)
+    // The first transaction failed on the bad claim; the good ones went again, together.
+    expect(counts).toMatchObject({ claims: 4, claimTxs: 1, claimBlocks: 1, proofs: 4, proofTxs: 1 })
+  })
+
+  it('a crash between broadcast and inclusion neither loses nor repeats a batched message', async () => {
+    const sessions = await Promise.all(apps.slice(0, 4).map((app) => mineRelays(app, 3)))
+    const ids = sessions.map((s) => s.id)
+    const from = devnet.height + 1n
+    /**
+     * Drives until a batch is in the mempool, then lets it land while the process "dies": the
+     * store is put back to the state before the send, as a crash before recording it leaves it.
+     */
+    const crashAfterBroadcast = async (at: SessionState, recorded: SessionState) => {
+      const lifecycle = startLifecycle()
+      await driveUntil(lifecycle, () => devnet.node.pendingTxs.length > 0)
+      const stopped = lifecycle.stop()
+      await devnet.produceBlock()
+      ctx.chain.setHeight(devnet.height)
+      await stopped
+      for (const id of ids) {
+        expect(stateOf(id)).toBe(recorded)
+        expect(ctx.store.transition(id, ctx.supplier, recorded, at)).toBe(true)
+      }
+    }
+    await crashAfterBroadcast('claiming', 'claimed')
+    await crashAfterBroadcast('proving', 'proved')
+    const lifecycle = startLifecycle()
+    try {
+      await driveUntil(lifecycle, () => ids.every((id) => stateOf(id) === 'settled'))
+    } finally {
+      await lifecycle.stop()
+    }
+    const counts = await countTxs(from)
+    expect(counts).toMatchObject({ claims: 4, claimTxs: 1, proofs: 4, proofTxs: 1 })
+    const updates = []
+    for (let h = from; h <= devnet.height; h++)
+      for (const tx of (await chain.getBlockResults({ height: h })).txResults)
+        updates.push(...tx.events.filter((e) => e.type === 'pocket.proof.EventClaimUpdated'))
+    expect(updates).toEqual([])
+  })
 })
