@@ -1,10 +1,12 @@
-import { isChainErrorOf, knownChainErrors } from '@decai/chain'
+import { encodeMessage, isChainErrorOf, knownChainErrors } from '@decai/chain'
+import { MsgCreateClaimSchema } from '@decai/protocol'
 import { getRootCount, getRootSum } from '@decai/relay-mining'
 import type { SessionWindows } from '@decai/session'
 import {
   findClaim,
   finishSession,
   type LifecycleContext,
+  sendLifecycleMessage,
   toClaimHeader,
 } from './lifecycle-context.js'
 import type { SessionRecord } from './session-store.js'
@@ -77,10 +79,13 @@ function missClaimWindow(ctx: LifecycleContext, r: SessionRecord): void {
 
 async function sendClaim(ctx: LifecycleContext, r: SessionRecord, w: SessionWindows) {
   try {
-    const tx = await ctx.signer.createClaim({
+    const message = encodeMessage(MsgCreateClaimSchema, {
+      supplierOperatorAddress: ctx.supplier,
       sessionHeader: toClaimHeader(r),
       rootHash: r.rootHash!,
     })
+    // Shared with the claims of the other sessions that end at the same height.
+    const tx = await sendLifecycleMessage(ctx, 'claims', message)
     ctx.store.transition(r.sessionId, ctx.supplier, 'claiming', 'claimed', {
       claimTxHash: tx.hash,
       updatedHeight: tx.height,

@@ -1,11 +1,17 @@
 import type { Logger } from '@decai/app-kit/logger'
-import { isChainError, type SigningChainClient } from '@decai/chain'
+import {
+  type EncodedMessage,
+  type IncludedTx,
+  isChainError,
+  type SigningChainClient,
+} from '@decai/chain'
 import type { Claim } from '@decai/protocol'
 import { toSessionHeader } from '@decai/session'
 import type { ChainView } from './chain-view.js'
 import type { SupplierMetrics } from './metrics.js'
 import type { RelayMeter } from './rate-limit.js'
 import type { SessionRecord, SessionState, SessionStore, SessionUpdate } from './session-store.js'
+import type { TxBatcher } from './tx-batcher.js'
 
 // What every phase of the claim and proof lifecycle (lifecycle.ts) works with, and the steps
 // they share: ending a session, and asking the chain for its claim.
@@ -22,6 +28,21 @@ export type LifecycleContext = {
   logger: Logger
   /** Sessions whose trie is sealed: no relay may enter it any more. */
   sealed: Set<string>
+  /**
+   * Gather the claims, and the proofs, sent at about the same time into shared transactions;
+   * without them each message goes in a transaction of its own.
+   */
+  batches?: { claims: TxBatcher; proofs: TxBatcher } | undefined
+}
+
+/** Sends a claim or proof message, in a shared transaction when the context batches them. */
+export function sendLifecycleMessage(
+  ctx: LifecycleContext,
+  kind: 'claims' | 'proofs',
+  message: EncodedMessage,
+): Promise<IncludedTx> {
+  const batcher = ctx.batches?.[kind]
+  return batcher ? batcher.send(message) : ctx.signer.sendTransaction({ messages: [message] })
 }
 
 export const isNotFound = (e: unknown) => isChainError(e) && e.code === 'NOT_FOUND'

@@ -1,5 +1,10 @@
-import { isChainErrorOf, knownChainErrors } from '@decai/chain'
-import { type Claim, ClaimProofStatus, ProofRequirementReason } from '@decai/protocol'
+import { encodeMessage, isChainErrorOf, knownChainErrors } from '@decai/chain'
+import {
+  type Claim,
+  ClaimProofStatus,
+  MsgSubmitProofSchema,
+  ProofRequirementReason,
+} from '@decai/protocol'
 import {
   compactClosestProof,
   encodeClosestProof,
@@ -18,6 +23,7 @@ import {
   finishSession,
   isNotFound,
   type LifecycleContext,
+  sendLifecycleMessage,
   toClaimHeader,
 } from './lifecycle-context.js'
 import type { SessionRecord } from './session-store.js'
@@ -175,7 +181,13 @@ async function sendProof(
   proof: Uint8Array,
 ): Promise<void> {
   try {
-    const tx = await ctx.signer.submitProof({ sessionHeader: toClaimHeader(r), proof })
+    const message = encodeMessage(MsgSubmitProofSchema, {
+      supplierOperatorAddress: ctx.supplier,
+      sessionHeader: toClaimHeader(r),
+      proof,
+    })
+    // Shared with the proofs of the other sessions that end at the same height.
+    const tx = await sendLifecycleMessage(ctx, 'proofs', message)
     ctx.store.transition(r.sessionId, ctx.supplier, 'proving', 'proved', {
       proofTxHash: tx.hash,
       updatedHeight: tx.height,

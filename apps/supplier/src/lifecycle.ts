@@ -9,6 +9,7 @@ import { settleSession } from './lifecycle-settle.js'
 import type { SupplierMetrics } from './metrics.js'
 import type { RelayMeter } from './rate-limit.js'
 import type { SessionRecord, SessionState, SessionStore } from './session-store.js'
+import { createTxBatcher, type TxBatcher } from './tx-batcher.js'
 
 // The claim and proof lifecycle, driven by new blocks. Each session is a persisted state
 // machine (session-store.ts); every step first records what it is about to do, and on
@@ -24,6 +25,11 @@ import type { SessionRecord, SessionState, SessionStore } from './session-store.
 // Failures end in `empty` (nothing mined), `claim_failed`, `proof_failed` or `unsettled`.
 // The phases are lifecycle-claim.ts, lifecycle-proof.ts and lifecycle-settle.ts; this file
 // decides which one a block makes due and runs them, one step per session at a time.
+//
+// The steps of one block run side by side, and the claims (likewise the proofs) they send are
+// gathered into shared transactions (tx-batcher.ts): a batch goes out once every running step
+// has either sent its message or finished, so the sessions that end at the same height are
+// claimed in one transaction and proven in one, as poktroll's RelayMiner does.
 
 export type LifecycleParameters = {
   store: SessionStore
@@ -93,6 +99,16 @@ export async function stepSession(
 
 export function createLifecycle(p: LifecycleParameters) {
   const { store, chain, metrics, logger } = p
+  const busy = new Set<string>()
+  const tasks = new Set<Promise<void>>()
+  // A batch goes out when no running step is still on its way to sending.
+  const ready = () => tasks.size <= batches.claims.parked + batches.proofs.parked
+  const sendTx = (messages: Parameters<TxBatcher['send']>[0][]) =>
+    p.signer.sendTransaction({ messages })
+  const batches = {
+    claims: createTxBatcher({ sendTx, ready }),
+    proofs: createTxBatcher({ sendTx, ready }),
+  }
   const ctx: LifecycleContext = {
     store,
     chain,
@@ -108,9 +124,8 @@ export function createLifecycle(p: LifecycleParameters) {
         .filter((s) => s.state !== 'open')
         .map((s) => s.sessionId),
     ),
+    batches,
   }
-  const busy = new Set<string>()
-  const tasks = new Set<Promise<void>>()
   let stopped = false
   let running: Promise<void> | undefined
   let again = false
@@ -130,6 +145,9 @@ export function createLifecycle(p: LifecycleParameters) {
         .finally(() => {
           busy.delete(record.sessionId)
           tasks.delete(task)
+          // One step fewer to wait for: the others' messages may be ready to go.
+          batches.claims.poke()
+          batches.proofs.poke()
         })
       tasks.add(task)
     }

@@ -30,6 +30,8 @@ export type StartWatcherOptions = {
   logger?: Logger
   /** Random source in [0, 1) for the schedule and probe choices (tests fix it). */
   random?: () => number
+  /** The prompts probes are drawn from (default: the shipped corpus; tests hold out a split). */
+  corpus?: readonly CorpusPrompt[]
 }
 
 export type ProbeParameters = {
@@ -76,6 +78,7 @@ export async function startWatcher(
       : parseWatcherConfig(input)
   const logger = options.logger ?? createLogger({ level: config.log.level })
   const random = options.random ?? Math.random
+  const probePrompts = options.corpus ?? corpus
   const privateKey = config.watcher.privateKey
     ? privateKeyFromHex(config.watcher.privateKey)
     : privateKeyFromMnemonic(config.watcher.mnemonic!)
@@ -224,7 +227,7 @@ export async function startWatcher(
         ? pick(session.suppliers)
         : session.suppliers.find((s) => s.operatorAddress === p.supplier)
     if (!supplier) throw new Error(`supplier ${p.supplier ?? '(any)'} is not in the session`)
-    const prompt = p.promptId === undefined ? pick(corpus) : getCorpusPrompt(p.promptId)
+    const prompt = p.promptId === undefined ? pick(probePrompts) : getCorpusPrompt(p.promptId)
     if (!prompt) throw new Error(`unknown prompt ${p.promptId}`)
     return probeSupplier(
       session,
@@ -293,17 +296,20 @@ export async function startWatcher(
   )
 
   // The schedule: exponential gaps (a Poisson process), each probe to a random service,
-  // application, supplier of its current session, prompt and kind.
+  // application, supplier of its current session, prompt and kind. The next gap starts when a
+  // probe is sent, not when it ends: waiting for answers would make probes never overlap and
+  // slow their rate by the answer time, both visible to a supplier beside concurrent users.
   let timer: ReturnType<typeof setTimeout> | undefined
   let stopping = false
   const scheduleNext = () => {
     if (stopping || !config.schedule.enabled) return
     const gap = -Math.log(1 - random()) * config.schedule.meanIntervalMs
     timer = setTimeout(() => {
+      scheduleNext()
       const kind: ProbeKind = random() < config.schedule.challengeShare ? 'challenge' : 'traffic'
-      void probe({ serviceId: pick(config.services).serviceId, kind })
-        .catch((error: unknown) => logger.warn('probe not sent', { error: describeError(error) }))
-        .finally(scheduleNext)
+      void probe({ serviceId: pick(config.services).serviceId, kind }).catch((error: unknown) =>
+        logger.warn('probe not sent', { error: describeError(error) }),
+      )
     }, gap)
     timer.unref()
   }

@@ -194,3 +194,66 @@ export async function startWatchedNetwork(options: {
     },
   }
 }
+
+/**
+ * A stub OpenAI-compatible backend (a few fixed tokens, JSON or SSE with usage) that records
+ * every request it sees: the covertness test needs what a supplier observes, not a real model.
+ */
+export async function startRecordingStub(
+  record: (seen: SeenRequest) => void,
+  /** Time to answer (a model's generation time, so requests overlap as they do in production). */
+  answerMs = 0,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req)
+      record({ at: performance.now(), headers: req.rawHeaders, body: raw.toString('utf8') })
+      let body: { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } }
+      try {
+        body = JSON.parse(raw.toString('utf8'))
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' })
+        res.end('{"error":{"message":"bad json"}}')
+        return
+      }
+      if (answerMs > 0) await new Promise((r) => setTimeout(r, answerMs))
+      if (res.destroyed) return
+      const base = { id: 'chatcmpl-stub', created: 0, model: body.model ?? MODEL }
+      const usage = { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 }
+      if (!body.stream) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        const message = { role: 'assistant', content: 'tok tok tok' }
+        res.end(
+          JSON.stringify({
+            ...base,
+            object: 'chat.completion',
+            choices: [{ index: 0, message, finish_reason: 'length' }],
+            usage,
+          }),
+        )
+        return
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      const chunk = (choices: unknown[], extra: object = {}) =>
+        `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`
+      res.write(
+        chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
+      )
+      for (const content of ['tok', ' tok', ' tok'])
+        res.write(chunk([{ index: 0, delta: { content }, finish_reason: null }]))
+      res.write(chunk([{ index: 0, delta: {}, finish_reason: 'length' }]))
+      if (body.stream_options?.include_usage) res.write(chunk([], { usage }))
+      res.end('data: [DONE]\n\n')
+    })()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
