@@ -1,4 +1,17 @@
 export {
+  type AuditClaimParameters,
+  auditClaim,
+  type ClaimAuditEntry,
+  type ClaimAuditKey,
+  type ClaimAuditLedger,
+  type ClaimAuditResult,
+  type ClaimAuditSettlement,
+  type ClaimAuditVerdict,
+  createClaimAuditLedger,
+  DEFAULT_FALSE_FLAG_RATE,
+  getClaimTolerance,
+} from './claim-audit.js'
+export {
   isSessionError,
   type RelayMinerErrorFields,
   SessionError,
