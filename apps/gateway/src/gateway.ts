@@ -11,6 +11,7 @@ import {
 } from '@decai/crypto'
 import { createGatewayApp } from './app.js'
 import { ChainView } from './chain-view.js'
+import { ClaimAuditor } from './claim-auditor.js'
 import {
   type GatewayConfig,
   type GatewayConfigInput,
@@ -48,6 +49,8 @@ export type Gateway = {
   readonly metrics: GatewayMetrics
   readonly router: SupplierRouter
   readonly chain: ChainView
+  /** The claim audit, when `claimAudit.applications` is set. */
+  readonly claims: ClaimAuditor | undefined
   /** Stops accepting requests, ends streams in flight, closes the store. Idempotent. */
   stop(): Promise<void>
 }
@@ -97,11 +100,41 @@ export async function startGateway(
   const watchers =
     config.watchers.urls.length > 0 ? new WatcherView({ ...config.watchers, logger }) : undefined
   router.watchers = watchers
+  const claims =
+    config.claimAudit.applications.length > 0
+      ? new ClaimAuditor({ ...config.claimAudit, logger })
+      : undefined
+  router.claims = claims
   router.onCooldown = (serviceId, supplier, reason, ms) => {
     metrics.cooldowns.inc({ service: serviceId, supplier, reason })
     logger.warn('supplier in cooldown', { service: serviceId, supplier, reason, ms })
   }
   const supplierLabels = ['service', 'supplier'] as const
+  if (claims !== undefined) {
+    metrics.gauge(
+      'decai_gateway_claim_audit_sessions',
+      'Settled claims audited against the relays this gateway sent.',
+      () => claims.report().auditedSessions,
+    )
+    metrics.gauge(
+      'decai_gateway_claim_audit_relays',
+      'Relays of audited claims: delivered (sent by this gateway) and claimed (mined, num_relays).',
+      () => {
+        const r = claims.report()
+        return [
+          { labels: { kind: 'delivered' }, value: r.delivered },
+          { labels: { kind: 'claimed' }, value: r.claimedRelays },
+        ]
+      },
+      ['kind'],
+    )
+    metrics.gauge(
+      'decai_gateway_claim_audit_flagged',
+      'Suppliers flagged for over-claiming (1), excluded from routing.',
+      () => claims.report().flagged.map((f) => ({ labels: { supplier: f.supplier }, value: 1 })),
+      ['supplier'],
+    )
+  }
   metrics.gauge(
     'decai_gateway_supplier_score',
     'Routing score per supplier.',
@@ -151,6 +184,7 @@ export async function startGateway(
     metrics,
     logger,
     promptTokens,
+    ...(claims === undefined ? {} : { claims }),
   })
   let stopping = false
   const app = createGatewayApp({
@@ -160,6 +194,7 @@ export async function startGateway(
     catalog,
     view,
     router,
+    claims,
     executor,
     metrics,
     logger,
@@ -168,6 +203,11 @@ export async function startGateway(
 
   await view.start()
   await watchers?.start()
+  const auditTimer =
+    claims === undefined
+      ? undefined
+      : setInterval(() => void claims.poll(client), config.claimAudit.refreshMs)
+  auditTimer?.unref()
   const readCards = () => {
     if (config.discovery.serviceCards) catalog.updateFromServices(view.services.values())
   }
@@ -184,6 +224,7 @@ export async function startGateway(
     })
   } catch (error) {
     clearInterval(catalogTimer)
+    clearInterval(auditTimer)
     view.stop()
     watchers?.stop()
     store.close()
@@ -209,12 +250,14 @@ export async function startGateway(
     metrics,
     router,
     chain: view,
+    claims,
     createApiKey: (parameters) => store.create(parameters),
     revokeApiKey: (id) => store.revoke(id),
     stop() {
       stopped ??= (async () => {
         stopping = true
         clearInterval(catalogTimer)
+        clearInterval(auditTimer)
         view.stop()
         watchers?.stop()
         await server.stop()

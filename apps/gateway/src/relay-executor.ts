@@ -3,6 +3,7 @@ import type { Usage } from '@decai/app-kit/openai'
 import type { RingSigner } from '@decai/crypto'
 import { type Charge, NO_CHARGE } from './billing.js'
 import type { CachedSession, ChainView } from './chain-view.js'
+import type { ClaimAuditor } from './claim-auditor.js'
 import type { EndpointName, GatewayConfig } from './config.js'
 import { GatewayError, isUnexpectedError, toOpenAiError } from './errors.js'
 import { HedgeBudget } from './hedge-policy.js'
@@ -76,6 +77,8 @@ export type RelayExecutorOptions = {
   logger: Logger
   /** Counts prompt tokens (default: the estimate for every model). */
   promptTokens?: PromptTokenCounter
+  /** Counts the relays sent per supplier × application × session (claim-auditor.ts). */
+  claims?: Pick<ClaimAuditor, 'recordRequest'>
 }
 
 export class RelayExecutor {

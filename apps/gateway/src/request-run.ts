@@ -224,6 +224,16 @@ export class RequestRun {
       }),
       { signer: this.#o.signer, ring: a.session.ring },
     )
+    // Counted once signed and sent: the supplier can mine this relay from now on.
+    const header = a.session.header
+    this.#o.claims?.recordRequest(
+      {
+        supplier: a.supplier,
+        application: header.applicationAddress,
+        sessionId: header.sessionId,
+      },
+      header.sessionStartBlockHeight,
+    )
     a.fetchStartedAt = performance.now()
     yield* runRelayAttempt({
       url,

@@ -132,6 +132,8 @@ export class SupplierRouter {
   readonly #random: () => number
   /** The watchers' verdicts and measurements (apps/watcher), when configured. */
   watchers: Pick<WatcherView, 'isExcluded' | 'quality'> | undefined
+  /** The claim audit (claim-auditor.ts): over-claiming suppliers, when configured. */
+  claims: { isFlagged(supplier: string): boolean } | undefined
   /** Called when a supplier enters cooldown (metrics, logs). */
   onCooldown:
     | ((serviceId: string, supplier: string, reason: FailureReason, ms: number) => void)
@@ -239,9 +241,13 @@ export class SupplierRouter {
     request?: RequestShape,
   ): string | undefined {
     const now = this.#now()
-    // A supplier the watchers found serving another model gets no traffic at all.
+    // A supplier the watchers found serving another model, or whose claims exceed the relays it
+    // was sent, gets no traffic at all.
     const open = candidates
-      .filter((c) => !exclude.has(c) && !this.watchers?.isExcluded(serviceId, c))
+      .filter(
+        (c) =>
+          !exclude.has(c) && !this.watchers?.isExcluded(serviceId, c) && !this.claims?.isFlagged(c),
+      )
       .map((c) => this.#get(serviceId, c))
     if (open.length === 0) return undefined
     for (const s of open) this.#refresh(s, now)

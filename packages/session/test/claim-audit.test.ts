@@ -96,8 +96,7 @@ describe('claim audit', () => {
     expect(getClaimTolerance(0, 0.25)).toBe(0)
     // Binomial(100, 1/4): mean 25, sd 4.33. P(X > 47) ≈ 5e-7 ≤ 1e-6 < P(X > 46).
     const bound = getClaimTolerance(100, 0.25)
-    expect(bound).toBeGreaterThan(25 + 4 * 4.33)
-    expect(bound).toBeLessThan(25 + 6 * 4.33)
+    expect(bound).toBe(47)
     expect(getClaimTolerance(100, 0.25, 0.01)).toBeLessThan(bound)
     const verdict = auditClaim({
       delivered: 100,

@@ -116,6 +116,17 @@ export function createAdminApp(deps: GatewayAppDependencies): Hono {
     guarded((c) => c.json({ data: deps.router.snapshot() })),
   )
   admin.get(
+    '/claim-audit',
+    guarded((c) =>
+      c.json({
+        data:
+          deps.claims === undefined
+            ? { enabled: false }
+            : { enabled: true, ...deps.claims.report() },
+      }),
+    ),
+  )
+  admin.get(
     '/sessions',
     guarded((c) => handleListSessions(deps, c)),
   )

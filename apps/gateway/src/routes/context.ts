@@ -1,6 +1,7 @@
 import type { Logger } from '@decai/app-kit/logger'
 import type { Context } from 'hono'
 import type { ChainView } from '../chain-view.js'
+import type { ClaimAuditor } from '../claim-auditor.js'
 import type { GatewayConfig } from '../config.js'
 import { isUnexpectedError, toErrorResponse } from '../errors.js'
 import type { KeyStore } from '../key-store.js'
@@ -18,6 +19,8 @@ export type GatewayAppDependencies = {
   catalog: ModelCatalog
   view: ChainView
   router: SupplierRouter
+  /** The claim audit, when `claimAudit.applications` is set. */
+  claims?: ClaimAuditor | undefined
   executor: RelayExecutor
   metrics: GatewayMetrics
   logger: Logger
