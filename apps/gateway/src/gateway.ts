@@ -1,3 +1,4 @@
+import { ClaimAuditor } from '@decai/app-kit/claim-auditor'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
 import { type RunningServer, startServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
@@ -11,7 +12,6 @@ import {
 } from '@decai/crypto'
 import { createGatewayApp } from './app.js'
 import { ChainView } from './chain-view.js'
-import { ClaimAuditor } from './claim-auditor.js'
 import {
   type GatewayConfig,
   type GatewayConfigInput,

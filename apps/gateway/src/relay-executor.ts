@@ -1,9 +1,9 @@
+import type { ClaimAuditor } from '@decai/app-kit/claim-auditor'
 import type { Logger } from '@decai/app-kit/logger'
 import type { Usage } from '@decai/app-kit/openai'
 import type { RingSigner } from '@decai/crypto'
 import { type Charge, NO_CHARGE } from './billing.js'
 import type { CachedSession, ChainView } from './chain-view.js'
-import type { ClaimAuditor } from './claim-auditor.js'
 import type { EndpointName, GatewayConfig } from './config.js'
 import { GatewayError, isUnexpectedError, toOpenAiError } from './errors.js'
 import { HedgeBudget } from './hedge-policy.js'
@@ -77,7 +77,7 @@ export type RelayExecutorOptions = {
   logger: Logger
   /** Counts prompt tokens (default: the estimate for every model). */
   promptTokens?: PromptTokenCounter
-  /** Counts the relays sent per supplier × application × session (claim-auditor.ts). */
+  /** Counts the relays sent per supplier × application × session (@decai/app-kit/claim-auditor). */
   claims?: Pick<ClaimAuditor, 'recordRequest'>
 }
 

@@ -132,7 +132,7 @@ export class SupplierRouter {
   readonly #random: () => number
   /** The watchers' verdicts and measurements (apps/watcher), when configured. */
   watchers: Pick<WatcherView, 'isExcluded' | 'quality'> | undefined
-  /** The claim audit (claim-auditor.ts): over-claiming suppliers, when configured. */
+  /** The claim audit (@decai/app-kit/claim-auditor): over-claiming suppliers, when configured. */
   claims: { isFlagged(supplier: string): boolean } | undefined
   /** Called when a supplier enters cooldown (metrics, logs). */
   onCooldown:

@@ -1,11 +1,11 @@
 // The gateway's claim audit on real parts: the auditor, the router and the admin route. The
 // statistics (honest suppliers never flagged over 120 really-mined sessions, padded quanta
 // caught) are tested in @decai/session, where the audit rule lives.
+import { ClaimAuditor } from '@decai/app-kit/claim-auditor'
 import { createLogger } from '@decai/app-kit/logger'
 import type { ClaimSettlement } from '@decai/chain'
 import { describe, expect, it } from 'vitest'
 import { createGatewayApp } from '../src/app.js'
-import { ClaimAuditor } from '../src/claim-auditor.js'
 import { parseGatewayConfig } from '../src/config.js'
 import { KeyStore } from '../src/key-store.js'
 import { createGatewayMetrics } from '../src/metrics.js'
@@ -37,7 +37,9 @@ const settlement = (
     ...overrides,
   }) as ClaimSettlement
 
+/** 100 relays to each supplier in session s1 (start 21), after one in the boot session s0. */
 function feed(auditor: ClaimAuditor, application = 'app-exclusive') {
+  auditor.recordRequest({ supplier: 'honest', application, sessionId: 's0' }, 11n)
   for (const supplier of ['honest', 'greedy'])
     for (let i = 0; i < 100; i++)
       auditor.recordRequest({ supplier, application, sessionId: 's1' }, 21n)
@@ -87,7 +89,10 @@ describe('the gateway claim audit', () => {
     const source = {
       getClaimSettlements: async ({ fromHeight }: { fromHeight: bigint }) => {
         froms.push(fromHeight)
-        return fromHeight <= 40n ? [settlement('greedy', 60n)] : []
+        // s0 was in progress when the auditor started: never audited.
+        return fromHeight <= 40n
+          ? [settlement('greedy', 99n, { sessionId: 's0' }), settlement('greedy', 60n)]
+          : []
       },
       getRelayMiningDifficulty: async ({ height }: { serviceId: string; height?: bigint }) => {
         heights.push(height)

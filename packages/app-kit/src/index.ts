@@ -6,6 +6,12 @@ export {
   type RingApplication,
   resolveApplicationRing,
 } from './chain-cache.js'
+export {
+  type AuditedSettlement,
+  ClaimAuditor,
+  type ClaimAuditorOptions,
+  type SettlementSource,
+} from './claim-auditor.js'
 export { expandEnvVariables } from './config-env.js'
 export {
   type CreateCorsMiddlewareParameters,

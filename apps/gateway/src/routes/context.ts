@@ -1,7 +1,7 @@
+import type { ClaimAuditor } from '@decai/app-kit/claim-auditor'
 import type { Logger } from '@decai/app-kit/logger'
 import type { Context } from 'hono'
 import type { ChainView } from '../chain-view.js'
-import type { ClaimAuditor } from '../claim-auditor.js'
 import type { GatewayConfig } from '../config.js'
 import { isUnexpectedError, toErrorResponse } from '../errors.js'
 import type { KeyStore } from '../key-store.js'

@@ -1,33 +1,52 @@
-import type { Logger } from '@decai/app-kit/logger'
-import type { ChainClient, ClaimSettlement } from '@decai/chain'
 import { describeError } from '@decai/core'
 import { type ClaimAuditKey, type ClaimAuditResult, createClaimAuditLedger } from '@decai/session'
+import type { Logger } from './logger.js'
 
-// The claim audit (docs/tokenomics.md, "The claim audit"): the gateway counts the relays it sent
-// each supplier per application and session, and compares each settled claim's `num_relays`
-// with the binomial bound of that count at the service's difficulty (`auditClaim` in
-// @decai/session, shared with the watcher). A supplier over the bound is flagged and leaves
-// routing, like a watcher mismatch.
+// The claim audit (docs/tokenomics.md, "The claim audit") as the gateway and the watcher run
+// it: they count the relays they sent each supplier per application and session, read the
+// settled claims from the chain, and compare each claim's `num_relays` with the binomial bound
+// of that count at the service's difficulty (`auditClaim`, @decai/session). A supplier over the
+// bound is flagged; the gateway routes around it, the watcher reports it.
 //
 // What is counted: every signed relay request sent to the supplier, whichever attempt won. A
-// supplier cannot mine a per-request relay without a request the gateway signed, so the count
-// is an upper bound of an honest claim, and hedges the gateway abandoned never make an honest
-// supplier look greedy. For token-metered services a request is worth its worst-case quanta
-// (the supplier may not sign more), passed by the caller.
+// supplier cannot mine a per-request relay without a request the sender signed, so the count
+// is an upper bound of an honest claim, and abandoned hedges never make an honest supplier look
+// greedy. For token-metered services a request is worth its worst-case quanta (the supplier may
+// not sign more), passed by the caller.
 //
-// The limit: a claim covers every relay of the application's session, through any gateway.
-// Only applications listed in `claimAudit.applications` are audited: those delegated to this
-// gateway alone (or whose other gateways do not send relays).
+// The limits: a claim covers every relay of the application's session, through any gateway, so
+// only `applications` are audited, those whose every relay this process sends (an application
+// delegated to this gateway alone; the watcher's own applications). And counts live in memory:
+// the session in progress when the process started is never audited, nor a session it sent
+// nothing in (a claim there needs a request someone else signed).
+
+/** What the audit reads of a claim's settlement event (`@decai/chain`'s `ClaimSettlement`). */
+export type AuditedSettlement = {
+  status: 'settled' | 'expired'
+  height: bigint
+  serviceId: string
+  applicationAddress: string
+  supplierOperatorAddress: string
+  sessionId: string
+  numRelays: bigint
+}
+
+/** The chain reads the audit needs (`@decai/chain`'s client has them). */
+export type SettlementSource = {
+  getClaimSettlements(parameters: { fromHeight: bigint }): Promise<AuditedSettlement[]>
+  getRelayMiningDifficulty(parameters: {
+    serviceId: string
+    height?: bigint | undefined
+  }): Promise<{ targetHash: Uint8Array }>
+}
 
 export type ClaimAuditorOptions = {
-  /** Applications whose every relay passes through this gateway. */
+  /** Applications whose every relay this process sends. */
   applications: string[]
   /** Chance of flagging an honest claim, per claim. */
   falseFlagRate: number
   logger: Logger
 }
-
-type SettlementSource = Pick<ChainClient, 'getClaimSettlements' | 'getRelayMiningDifficulty'>
 
 export class ClaimAuditor {
   readonly #o: ClaimAuditorOptions
@@ -40,6 +59,8 @@ export class ClaimAuditor {
   #fromHeight = 1n
   /** Session ID → start height: the claim is checked at the difficulty of its session start. */
   readonly #starts = new Map<string, bigint>()
+  /** The first session start seen: that session may have begun before this process. */
+  #bootStart: bigint | undefined
 
   constructor(options: ClaimAuditorOptions) {
     this.#o = options
@@ -54,13 +75,31 @@ export class ClaimAuditor {
   /** Counts a relay request sent to a supplier (worth `quanta` relays, 1 per request). */
   recordRequest(key: ClaimAuditKey, sessionStart: bigint, quanta = 1): void {
     if (!this.audits(key.application)) return
-    this.#starts.set(key.sessionId, sessionStart)
+    this.#bootStart ??= sessionStart
+    if (!this.#starts.has(key.sessionId)) {
+      this.#starts.set(key.sessionId, sessionStart)
+      // Sessions settle in order; keep the starts of the recent ones only.
+      if (this.#starts.size > 10_000) this.#starts.delete(this.#starts.keys().next().value!)
+    }
     for (let i = 0; i < quanta; i++) this.#ledger.recordRelay(key)
   }
 
-  /** Audits one settled claim of an audited application at the session's difficulty target. */
-  auditSettlement(settlement: ClaimSettlement, target: Uint8Array): ClaimAuditResult | undefined {
-    if (settlement.status !== 'settled' || !this.audits(settlement.applicationAddress))
+  /** Whether this process sent every relay of the session (it began after the process). */
+  sawWholeSession(sessionId: string): boolean {
+    const start = this.#starts.get(sessionId)
+    return start !== undefined && this.#bootStart !== undefined && start > this.#bootStart
+  }
+
+  /**
+   * Audits one settled claim of an audited application at the session's difficulty target.
+   * Claims of sessions this process did not see whole are skipped (undefined).
+   */
+  auditSettlement(settlement: AuditedSettlement, target: Uint8Array): ClaimAuditResult | undefined {
+    if (
+      settlement.status !== 'settled' ||
+      !this.audits(settlement.applicationAddress) ||
+      !this.sawWholeSession(settlement.sessionId)
+    )
       return undefined
     const key = {
       supplier: settlement.supplierOperatorAddress,
@@ -72,7 +111,6 @@ export class ClaimAuditor {
       this.#o.falseFlagRate,
     )
     this.#ledger.forget(key)
-    this.#starts.delete(key.sessionId)
     this.#audited++
     this.#delivered += result.delivered
     this.#claimed += result.claimedRelays
@@ -97,10 +135,10 @@ export class ClaimAuditor {
       for (const s of settlements) {
         if (s.height >= this.#fromHeight) this.#fromHeight = s.height + 1n
         if (s.status !== 'settled' || !this.audits(s.applicationAddress)) continue
-        const start = this.#starts.get(s.sessionId)
+        if (!this.sawWholeSession(s.sessionId)) continue
         const { targetHash } = await client.getRelayMiningDifficulty({
           serviceId: s.serviceId,
-          ...(start === undefined ? {} : { height: start }),
+          height: this.#starts.get(s.sessionId),
         })
         this.auditSettlement(s, targetHash)
       }
