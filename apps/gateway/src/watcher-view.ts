@@ -4,6 +4,7 @@ import { describeError } from '@decai/core'
 // What the configured watchers (apps/watcher) say about each supplier × service, read from
 // their `GET /reports/latest` and merged by one policy (docs/gateway.md, "Watchers"):
 //
+// - over-claiming: a supplier is excluded when some fresh watcher's claim audit flags it;
 // - exclusion: a supplier is excluded for a service when some fresh watcher reports `mismatch`
 //   with at least `minConfidence` and no fresh watcher reports `match` for it; watchers that
 //   disagree (one match, one mismatch) exclude nothing: the gateway's own measurements decide,
@@ -20,6 +21,8 @@ export type WatcherEntry = {
   confidence: number
   successRate: number | null
   ttftMs: { p50: number } | null
+  /** The watcher's claim audit of the supplier (null or absent when it audits nothing). */
+  claimAudit?: { overClaimed: boolean } | null
 }
 
 type Source = { url: string; entries: WatcherEntry[]; readAt: number }
@@ -97,6 +100,9 @@ export class WatcherView {
   /** Whether the policy takes this supplier out of routing for the service. */
   isExcluded(serviceId: string, supplier: string): boolean {
     const entries = this.#fresh(serviceId, supplier)
+    // An over-claim is a settled fact about the supplier's own claims, which no other watcher's
+    // model verdict contradicts: one fresh watcher flagging it is enough.
+    if (entries.some((e) => e.claimAudit?.overClaimed === true)) return true
     const mismatch = entries.some(
       (e) => e.verdict === 'mismatch' && e.confidence >= this.#o.minConfidence,
     )

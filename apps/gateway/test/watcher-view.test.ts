@@ -67,6 +67,17 @@ describe('the gateway follows its watchers', () => {
     expect(router.select('llm', ['sub'])).toBe('sub')
   })
 
+  it("a watcher's claim audit flagging a supplier excludes it, whatever the model verdicts", () => {
+    const { view, router } = setup()
+    view.setReport('w1', [
+      entry('good', 'match', { claimAudit: { overClaimed: false } }),
+      entry('greedy', 'match', { claimAudit: { overClaimed: true } }),
+    ])
+    view.setReport('w2', [entry('greedy', 'match'), entry('good', 'match', { claimAudit: null })])
+    for (let i = 0; i < 20; i++) expect(router.select('llm', ['good', 'greedy'])).toBe('good')
+    expect(router.select('llm', ['greedy'])).toBeUndefined()
+  })
+
   it('a watcher unreadable past staleMs counts for nothing (fail open)', () => {
     const { view, router, advance } = setup()
     view.setReport('w1', [entry('sub', 'mismatch')])

@@ -100,6 +100,20 @@ export const watcherConfigSchema = z
       })
       .strict()
       .prefault({}),
+    claimAudit: z
+      .object({
+        /**
+         * Applications whose every relay this watcher sends (delegated to it alone): their
+         * settled claims are audited against the probes sent. Empty: no audit.
+         */
+        applications: z.array(z.string()).default([]),
+        /** Chance of flagging an honest claim, per claim (binomial tail of relay mining). */
+        falseFlagRate: z.number().gt(0).lt(1).default(1e-6),
+        /** How often settled claims are read. */
+        refreshMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .prefault({}),
     limits: z
       .object({
         /** Largest `max_tokens` a probe asks for. */

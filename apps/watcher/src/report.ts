@@ -1,3 +1,4 @@
+import type { ClaimAuditor } from '@decai/app-kit/claim-auditor'
 import { bytesToHex, getPublicKey, pubkeyToAddress, signSecp256k1 } from '@decai/crypto'
 import { z } from 'zod'
 import type { WatcherConfig } from './config.js'
@@ -66,6 +67,26 @@ const entrySchema = z.object({
     }),
   ),
   challenges: z.array(challengeSchema),
+  /**
+   * The claim audit (docs/tokenomics.md): the supplier's settled claims for the watcher's
+   * exclusive applications against the probes sent; null when the audit is off.
+   */
+  claimAudit: z
+    .object({
+      overClaimed: z.boolean(),
+      sessions: z.array(
+        z.object({
+          application: z.string(),
+          sessionId: z.string(),
+          delivered: z.number().int(),
+          claimedRelays: z.number().int(),
+          maxRelays: z.number().int(),
+          overClaimed: z.boolean(),
+        }),
+      ),
+    })
+    .nullable()
+    .optional(),
 })
 export type ReportEntry = z.infer<typeof entrySchema>
 
@@ -183,14 +204,15 @@ export function buildReport(
   config: WatcherConfig,
   privateKey: Uint8Array,
   now = Date.now(),
+  claims?: Pick<ClaimAuditor, 'summarize'>,
 ): WatcherReport {
   const publicKey = getPublicKey(privateKey)
   const entries: ReportEntry[] = []
   for (const { serviceId, supplier } of store.listPairs()) {
     const service = config.services.find((s) => s.serviceId === serviceId)
     if (!service) continue
-    entries.push(
-      buildReportEntry(
+    entries.push({
+      ...buildReportEntry(
         {
           challenges: store.recentProbes(serviceId, supplier, 'challenge', config.verdict.window),
           traffic: store.recentProbes(serviceId, supplier, 'traffic', config.verdict.window),
@@ -198,7 +220,8 @@ export function buildReport(
         { serviceId, model: service.model, referenceSha256: service.reference.sha256, supplier },
         config.verdict,
       ),
-    )
+      claimAudit: claims?.summarize(supplier) ?? null,
+    })
   }
   const { window: _, ...verdictParameters } = config.verdict
   const unsigned: WatcherReport = {

@@ -1,3 +1,4 @@
+import { ClaimAuditor } from '@decai/app-kit/claim-auditor'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
 import { type RunningServer, startServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
@@ -64,6 +65,10 @@ export type Watcher = {
   runRound(parameters: { challenges: number; traffic?: number }): Promise<ProbeRecord[]>
   /** Builds, signs and stores a report of the history. */
   report(): WatcherReport
+  /** The claim audit, when `claimAudit.applications` is set. */
+  readonly claims: ClaimAuditor | undefined
+  /** Reads the claims settled since the last read and audits them now (also on a timer). */
+  auditClaims(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -100,7 +105,12 @@ export async function startWatcher(
     .refreshApplications()
     .catch((error: unknown) => logger.warn('cannot read applications', { error }))
   const store = new WatcherStore(config.store.path)
-  let lastReport: { probes: number; report: WatcherReport } | undefined
+  // The claim audit of the watcher's exclusive applications (@decai/app-kit/claim-auditor).
+  const claims =
+    config.claimAudit.applications.length > 0
+      ? new ClaimAuditor({ ...config.claimAudit, logger })
+      : undefined
+  let lastReport: { probes: number; audited: number; report: WatcherReport } | undefined
   let probeCount = 0
 
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
@@ -141,8 +151,17 @@ export async function startWatcher(
       : undefined
     reference?.catch(() => {})
     const supplierPublicKey = await sessions.getPublicKey(supplier.operatorAddress)
-    const send = (probeSession: ProbeSession) =>
-      sendProbe({
+    const send = (probeSession: ProbeSession) => {
+      // Counted once signed and sent: the supplier can mine this relay from now on.
+      claims?.recordRequest(
+        {
+          supplier: supplier.operatorAddress,
+          application: probeSession.application,
+          sessionId: probeSession.header.sessionId,
+        },
+        probeSession.startHeight,
+      )
+      return sendProbe({
         session: probeSession,
         supplier,
         supplierPublicKey,
@@ -159,6 +178,7 @@ export async function startWatcher(
         stream,
         timeoutMs: config.limits.timeoutMs,
       })
+    }
     let outcome = await send(session)
     if (outcome.failure === 'session') {
       // Our session is a block early or late for this supplier (a boundary): once more with the
@@ -271,15 +291,48 @@ export async function startWatcher(
   }
 
   function report(): WatcherReport {
-    const built = buildReport(store, config, privateKey)
+    const built = buildReport(store, config, privateKey, Date.now(), claims)
     store.addReport(Date.now(), built)
-    lastReport = { probes: probeCount, report: built }
+    lastReport = { probes: probeCount, audited: auditedSessions(), report: built }
     return built
   }
 
   function latestReport(): WatcherReport {
-    if (lastReport && lastReport.probes === probeCount) return lastReport.report
+    if (lastReport && lastReport.probes === probeCount && lastReport.audited === auditedSessions())
+      return lastReport.report
     return report()
+  }
+
+  const auditedSessions = () => claims?.report().auditedSessions ?? 0
+  const auditTimer =
+    claims === undefined
+      ? undefined
+      : setInterval(() => void claims.poll(client), config.claimAudit.refreshMs)
+  auditTimer?.unref()
+  if (claims !== undefined) {
+    metrics.gauge(
+      'decai_watcher_claim_audit_sessions',
+      'Settled claims audited against the probes this watcher sent.',
+      () => claims.report().auditedSessions,
+    )
+    metrics.gauge(
+      'decai_watcher_claim_audit_relays',
+      'Relays of audited claims: delivered (probes sent) and claimed (mined, num_relays).',
+      () => {
+        const r = claims.report()
+        return [
+          { labels: { kind: 'delivered' }, value: r.delivered },
+          { labels: { kind: 'claimed' }, value: r.claimedRelays },
+        ]
+      },
+      ['kind'] as const,
+    )
+    metrics.gauge(
+      'decai_watcher_claim_audit_flagged',
+      'Suppliers flagged for over-claiming (1).',
+      () => claims.report().flagged.map((f) => ({ labels: { supplier: f.supplier }, value: 1 })),
+      ['supplier'] as const,
+    )
   }
 
   // The verdicts of the last report, for alerting (the report itself is built on demand).
@@ -323,6 +376,7 @@ export async function startWatcher(
       host: config.listen.host,
     })
   } catch (error) {
+    clearInterval(auditTimer)
     store.close()
     client.disconnect()
     throw error
@@ -345,10 +399,14 @@ export async function startWatcher(
     probe,
     runRound,
     report,
+    claims,
+    /** Reads the claims settled since the last read and audits them now. */
+    auditClaims: () => claims?.poll(client) ?? Promise.resolve(),
     stop() {
       stopped ??= (async () => {
         stopping = true
         if (timer) clearTimeout(timer)
+        clearInterval(auditTimer)
         await server.stop()
         client.disconnect()
         store.close()

@@ -151,6 +151,23 @@ export class ClaimAuditor {
     return this.#flagged.has(supplier)
   }
 
+  /** One supplier's audited sessions (most recent last) and whether it is flagged. */
+  summarize(supplier: string) {
+    const sessions = this.#ledger
+      .getResults()
+      .filter((r) => r.supplier === supplier)
+      .slice(-20)
+      .map((r) => ({
+        application: r.application,
+        sessionId: r.sessionId,
+        delivered: r.delivered,
+        claimedRelays: r.claimedRelays,
+        maxRelays: r.maxRelays,
+        overClaimed: r.overClaimed,
+      }))
+    return { overClaimed: this.isFlagged(supplier), sessions }
+  }
+
   /** The verdicts, for the admin endpoint and metrics (evidence stays in memory). */
   report() {
     const strip = ({ evidence: _e, ...r }: ClaimAuditResult) => r
