@@ -203,6 +203,7 @@ export async function startGateway(
 
   await view.start()
   await watchers?.start()
+  claims?.begin(view.height)
   const auditTimer =
     claims === undefined
       ? undefined

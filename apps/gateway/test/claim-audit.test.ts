@@ -113,6 +113,24 @@ describe('the gateway claim audit', () => {
     expect(logs.some((l) => l['msg'] === 'claim audit poll failed')).toBe(true)
   })
 
+  it('audits only sessions that started after counting began', () => {
+    const auditor = new ClaimAuditor({
+      applications: ['app-exclusive'],
+      falseFlagRate: 1e-6,
+      logger,
+    })
+    auditor.begin(25n) // the gateway started at height 25, in the session starting at 21
+    for (const [sessionId, start] of [
+      ['s1', 21n],
+      ['s2', 31n],
+    ] as const)
+      auditor.recordRequest({ supplier: 'greedy', application: 'app-exclusive', sessionId }, start)
+    expect(auditor.auditSettlement(settlement('greedy', 99n), quarter)).toBeUndefined()
+    expect(
+      auditor.auditSettlement(settlement('greedy', 99n, { sessionId: 's2' }), quarter)?.overClaimed,
+    ).toBe(true)
+  })
+
   it('shows the verdicts on GET /admin/claim-audit', async () => {
     const config = parseGatewayConfig({
       gateway: { privateKey: 'ab'.repeat(32) },

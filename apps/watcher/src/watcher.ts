@@ -110,6 +110,11 @@ export async function startWatcher(
     config.claimAudit.applications.length > 0
       ? new ClaimAuditor({ ...config.claimAudit, logger })
       : undefined
+  if (claims !== undefined)
+    await client
+      .getLatestHeight()
+      .then((height) => claims.begin(height))
+      .catch(() => {}) // then the session of the first probe is the first one skipped
   let lastReport: { probes: number; audited: number; report: WatcherReport } | undefined
   let probeCount = 0
 

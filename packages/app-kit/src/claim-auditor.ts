@@ -17,8 +17,8 @@ import type { Logger } from './logger.js'
 // The limits: a claim covers every relay of the application's session, through any gateway, so
 // only `applications` are audited, those whose every relay this process sends (an application
 // delegated to this gateway alone; the watcher's own applications). And counts live in memory:
-// the session in progress when the process started is never audited, nor a session it sent
-// nothing in (a claim there needs a request someone else signed).
+// only sessions starting after the process began counting (`begin`) are audited, and none it
+// sent nothing in (a claim there needs a request someone else signed).
 
 /** What the audit reads of a claim's settlement event (`@decai/chain`'s `ClaimSettlement`). */
 export type AuditedSettlement = {
@@ -59,8 +59,8 @@ export class ClaimAuditor {
   #fromHeight = 1n
   /** Session ID → start height: the claim is checked at the difficulty of its session start. */
   readonly #starts = new Map<string, bigint>()
-  /** The first session start seen: that session may have begun before this process. */
-  #bootStart: bigint | undefined
+  /** Counting began at this height (begin), or in the session of the first relay counted. */
+  #bootHeight: bigint | undefined
 
   constructor(options: ClaimAuditorOptions) {
     this.#o = options
@@ -75,7 +75,7 @@ export class ClaimAuditor {
   /** Counts a relay request sent to a supplier (worth `quanta` relays, 1 per request). */
   recordRequest(key: ClaimAuditKey, sessionStart: bigint, quanta = 1): void {
     if (!this.audits(key.application)) return
-    this.#bootStart ??= sessionStart
+    this.#bootHeight ??= sessionStart
     if (!this.#starts.has(key.sessionId)) {
       this.#starts.set(key.sessionId, sessionStart)
       // Sessions settle in order; keep the starts of the recent ones only.
@@ -84,10 +84,19 @@ export class ClaimAuditor {
     for (let i = 0; i < quanta; i++) this.#ledger.recordRelay(key)
   }
 
-  /** Whether this process sent every relay of the session (it began after the process). */
+  /**
+   * Marks the chain height at which counting begins (the latest height when the process starts):
+   * only sessions starting after it are audited. Without it, the session of the first relay
+   * counted is the first one skipped.
+   */
+  begin(height: bigint): void {
+    if (height > 0n && this.#bootHeight === undefined) this.#bootHeight = height
+  }
+
+  /** Whether this process sent every relay of the session (it began after counting began). */
   sawWholeSession(sessionId: string): boolean {
     const start = this.#starts.get(sessionId)
-    return start !== undefined && this.#bootStart !== undefined && start > this.#bootStart
+    return start !== undefined && this.#bootHeight !== undefined && start > this.#bootHeight
   }
 
   /**
