@@ -77,60 +77,6 @@ describe('the gateway claim audit', () => {
     expect(router.select('llm', ['greedy'])).toBeUndefined()
   })
 
-  it('reads settlements once each, at the difficulty of the session start', async () => {
-    const auditor = new ClaimAuditor({
-      applications: ['app-exclusive'],
-      falseFlagRate: 1e-6,
-      logger,
-    })
-    feed(auditor)
-    const heights: (bigint | undefined)[] = []
-    const froms: bigint[] = []
-    const source = {
-      getClaimSettlements: async ({ fromHeight }: { fromHeight: bigint }) => {
-        froms.push(fromHeight)
-        // s0 was in progress when the auditor started: never audited.
-        return fromHeight <= 40n
-          ? [settlement('greedy', 99n, { sessionId: 's0' }), settlement('greedy', 60n)]
-          : []
-      },
-      getRelayMiningDifficulty: async ({ height }: { serviceId: string; height?: bigint }) => {
-        heights.push(height)
-        return { serviceId: 'llm', blockHeight: 0n, numRelaysEma: 0n, targetHash: quarter }
-      },
-    }
-    await auditor.poll(source as never)
-    await auditor.poll(source as never)
-    expect(froms).toEqual([1n, 41n])
-    expect(heights).toEqual([21n])
-    expect(auditor.report()).toMatchObject({
-      auditedSessions: 1,
-      delivered: 100,
-      claimedRelays: 60,
-    })
-    // A failing chain is logged, never thrown.
-    await auditor.poll({ getClaimSettlements: () => Promise.reject(new Error('down')) } as never)
-    expect(logs.some((l) => l['msg'] === 'claim audit poll failed')).toBe(true)
-  })
-
-  it('audits only sessions that started after counting began', () => {
-    const auditor = new ClaimAuditor({
-      applications: ['app-exclusive'],
-      falseFlagRate: 1e-6,
-      logger,
-    })
-    auditor.begin(25n) // the gateway started at height 25, in the session starting at 21
-    for (const [sessionId, start] of [
-      ['s1', 21n],
-      ['s2', 31n],
-    ] as const)
-      auditor.recordRequest({ supplier: 'greedy', application: 'app-exclusive', sessionId }, start)
-    expect(auditor.auditSettlement(settlement('greedy', 99n), quarter)).toBeUndefined()
-    expect(
-      auditor.auditSettlement(settlement('greedy', 99n, { sessionId: 's2' }), quarter)?.overClaimed,
-    ).toBe(true)
-  })
-
   it('shows the verdicts on GET /admin/claim-audit', async () => {
     const config = parseGatewayConfig({
       gateway: { privateKey: 'ab'.repeat(32) },

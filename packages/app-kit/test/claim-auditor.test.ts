@@ -1,0 +1,91 @@
+// The claim auditor the gateway and the watcher share: which sessions it audits, how it reads
+// settlements from the chain. The rule's statistics are tested in @decai/session; the router,
+// admin route and devnet run in apps/gateway.
+import { describe, expect, it } from 'vitest'
+import { type AuditedSettlement, ClaimAuditor } from '../src/claim-auditor.js'
+import { createLogger } from '../src/logger.js'
+
+// Mining keeps a relay with probability 1/4 at this target.
+const quarter = new Uint8Array(32).fill(0xff)
+quarter[0] = 0x3f
+const logs: Record<string, unknown>[] = []
+const logger = createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line)) })
+
+const settlement = (
+  supplier: string,
+  numRelays: bigint,
+  overrides: Partial<AuditedSettlement> = {},
+): AuditedSettlement => ({
+  status: 'settled',
+  height: 40n,
+  serviceId: 'llm',
+  applicationAddress: 'app-exclusive',
+  supplierOperatorAddress: supplier,
+  sessionId: 's1',
+  numRelays,
+  ...overrides,
+})
+
+/** 100 relays to each supplier in session s1 (start 21), after one in the boot session s0. */
+function feed(auditor: ClaimAuditor, application = 'app-exclusive') {
+  auditor.recordRequest({ supplier: 'honest', application, sessionId: 's0' }, 11n)
+  for (const supplier of ['honest', 'greedy'])
+    for (let i = 0; i < 100; i++)
+      auditor.recordRequest({ supplier, application, sessionId: 's1' }, 21n)
+}
+
+describe('ClaimAuditor', () => {
+  it('reads settlements once each, at the difficulty of the session start', async () => {
+    const auditor = new ClaimAuditor({
+      applications: ['app-exclusive'],
+      falseFlagRate: 1e-6,
+      logger,
+    })
+    feed(auditor)
+    const heights: (bigint | undefined)[] = []
+    const froms: bigint[] = []
+    const source = {
+      getClaimSettlements: async ({ fromHeight }: { fromHeight: bigint }) => {
+        froms.push(fromHeight)
+        // s0 was in progress when the auditor started: never audited.
+        return fromHeight <= 40n
+          ? [settlement('greedy', 99n, { sessionId: 's0' }), settlement('greedy', 60n)]
+          : []
+      },
+      getRelayMiningDifficulty: async ({ height }: { serviceId: string; height?: bigint }) => {
+        heights.push(height)
+        return { serviceId: 'llm', blockHeight: 0n, numRelaysEma: 0n, targetHash: quarter }
+      },
+    }
+    await auditor.poll(source as never)
+    await auditor.poll(source as never)
+    expect(froms).toEqual([1n, 41n])
+    expect(heights).toEqual([21n])
+    expect(auditor.report()).toMatchObject({
+      auditedSessions: 1,
+      delivered: 100,
+      claimedRelays: 60,
+    })
+    // A failing chain is logged, never thrown.
+    await auditor.poll({ getClaimSettlements: () => Promise.reject(new Error('down')) } as never)
+    expect(logs.some((l) => l['msg'] === 'claim audit poll failed')).toBe(true)
+  })
+
+  it('audits only sessions that started after counting began', () => {
+    const auditor = new ClaimAuditor({
+      applications: ['app-exclusive'],
+      falseFlagRate: 1e-6,
+      logger,
+    })
+    auditor.begin(25n) // the gateway started at height 25, in the session starting at 21
+    for (const [sessionId, start] of [
+      ['s1', 21n],
+      ['s2', 31n],
+    ] as const)
+      auditor.recordRequest({ supplier: 'greedy', application: 'app-exclusive', sessionId }, start)
+    expect(auditor.auditSettlement(settlement('greedy', 99n), quarter)).toBeUndefined()
+    expect(
+      auditor.auditSettlement(settlement('greedy', 99n, { sessionId: 's2' }), quarter)?.overClaimed,
+    ).toBe(true)
+  })
+})
