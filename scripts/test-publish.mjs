@@ -246,6 +246,9 @@ try {
   step('tarball hygiene: no test files, no dangling source maps, no secrets', () => {
     checkTarballs(tarballs)
   })
+  step("the SDK README's example: tsc (node16, bundler), then run as ESM and as CommonJS", () => {
+    runReadmeExample(consumer)
+  })
   const size = step('install size of @decai/sdk and its dependencies', () => {
     const bytes = sizeOf(join(consumer, 'node_modules'))
     const count = readdirSync(join(consumer, 'node_modules'), { recursive: true }).length
@@ -253,6 +256,14 @@ try {
     console.log(
       `@decai/sdk + dependencies: ${(bytes / 1e6).toFixed(1)} MB on disk (${count} files); @decai/sdk alone ${(sdk / 1e6).toFixed(2)} MB`,
     )
+    const perPackage = Object.keys(
+      JSON.parse(readFileSync(join(consumer, 'package-lock.json'), 'utf8')).packages,
+    )
+      .filter((path) => path !== '')
+      .map((path) => [path.replace(/^.*node_modules\//, ''), sizeOf(join(consumer, path))])
+      .sort((a, b) => b[1] - a[1])
+    for (const [name, b] of perPackage.slice(0, 6))
+      console.log(`  ${(b / 1e6).toFixed(1).padStart(5)} MB  ${name}`)
     return bytes
   })
   console.log('\ntimings:')
@@ -264,6 +275,94 @@ try {
   verdaccio?.kill()
   if (keep) console.log(`kept ${tmp}`)
   else rmSync(tmp, { recursive: true, force: true })
+}
+
+// The example is taken from packages/sdk/README.md as written (the first ts block that calls
+// createClient), type-checked against the installed package and run from its ESM and CJS builds.
+// No network runs here: a preloaded fetch refuses every request and records the URL, so a run
+// proves the package resolves, loads and sends the example's first request to the chain.
+function runReadmeExample(consumer) {
+  const readme = readFileSync(join(root, 'packages/sdk/README.md'), 'utf8')
+  const code = /```ts\n(import \{ createClient \} from '@decai\/sdk'[\s\S]*?)\n```/.exec(
+    readme,
+  )?.[1]
+  if (!code) fail('no createClient example in packages/sdk/README.md')
+  const dir = join(consumer, 'example')
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'chat.ts'), `${code}\n`)
+  const pnpmBin = (pkg, bin) => {
+    const store = join(root, 'node_modules/.pnpm')
+    const found = readdirSync(store)
+      .filter((d) => d.startsWith(`${pkg}@`))
+      .sort()
+      .at(-1)
+    return join(store, found, 'node_modules', pkg, 'bin', bin)
+  }
+  const tsc = join(root, 'node_modules/typescript/bin/tsc')
+  for (const [module, resolution] of [
+    ['node16', 'node16'],
+    ['preserve', 'bundler'],
+  ]) {
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'es2022',
+          module,
+          moduleResolution: resolution,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+          // tsc --init's default; @cosmjs's own declarations do not check under node16
+          skipLibCheck: true,
+        },
+        files: ['chat.ts'],
+      }),
+    )
+    try {
+      run('node', [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir })
+    } catch (error) {
+      fail(`tsc (moduleResolution ${resolution}):\n${error.stdout}`)
+    }
+    console.log(`tsc, moduleResolution ${resolution}: ok`)
+  }
+  const esbuild = pnpmBin('esbuild', 'esbuild')
+  const offline = join(dir, 'offline.mjs')
+  writeFileSync(
+    offline,
+    'globalThis.fetch = async (url) => { throw new Error(`offline test: ${url}`) }\n',
+  )
+  for (const [format, file] of [
+    ['esm', 'chat.mjs'],
+    ['cjs', 'chat.cjs'],
+  ]) {
+    run(esbuild, ['chat.ts', `--format=${format}`, `--outfile=${file}`, '--log-level=warning'], {
+      cwd: dir,
+    })
+    let stderr = ''
+    try {
+      execFileSync('node', ['--import', offline, file], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, APP_KEY: '11'.repeat(32) }, // a test key, never funded
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      })
+    } catch (error) {
+      stderr = `${error.stderr}`
+    }
+    const loaded = format === 'cjs' ? 'dist/index.cjs' : 'dist/index.js'
+    const reached = [
+      'offline test: http://127.0.0.1:26657',
+      "code: 'CHAIN_QUERY_FAILED'",
+      `node_modules/@decai/sdk/${loaded}`,
+    ]
+    if (!reached.every((text) => stderr.includes(text))) {
+      fail(`${file} did not reach the chain request through ${loaded}:\n${stderr}`)
+    }
+    console.log(`${file}: loads @decai/sdk (${loaded}), sends its first request to the chain`)
+  }
 }
 
 function sizeOf(dir) {
