@@ -331,7 +331,7 @@ function runReadmeExample(consumer) {
   const offline = join(dir, 'offline.mjs')
   writeFileSync(
     offline,
-    'globalThis.fetch = async (url) => { throw new Error(`offline test: ${url}`) }\n',
+    "globalThis.fetch = async (url) => { throw new Error('offline test: ' + url) }\n",
   )
   for (const [format, file] of [
     ['esm', 'chat.mjs'],
