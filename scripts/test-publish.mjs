@@ -8,7 +8,9 @@
 //      from that registry; checks that no workspace-only or dev dependency came with it, checks
 //      the tarballs (no test files, no source maps pointing at missing files, no secrets) and
 //      prints the install size of @decai/sdk and its dependencies.
-import { execFileSync, spawn } from 'node:child_process'
+//   4. Type-checks the SDK README example (tsc, node16 and bundler) and runs it as ESM and CJS,
+//      offline and then against a local network (`pnpm start`).
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import {
   cpSync,
   existsSync,
@@ -249,6 +251,9 @@ try {
   step("the SDK README's example: tsc (node16, bundler), then run as ESM and as CommonJS", () => {
     runReadmeExample(consumer)
   })
+  await stepAsync("the SDK README's example against a running local network, as ESM and CJS", () =>
+    runReadmeExampleOnNetwork(join(consumer, 'example'), join(tmp, 'network')),
+  )
   const size = step('install size of @decai/sdk and its dependencies', () => {
     const bytes = sizeOf(join(consumer, 'node_modules'))
     const count = readdirSync(join(consumer, 'node_modules'), { recursive: true }).length
@@ -362,6 +367,83 @@ function runReadmeExample(consumer) {
       fail(`${file} did not reach the chain request through ${loaded}:\n${stderr}`)
     }
     console.log(`${file}: loads @decai/sdk (${loaded}), sends its first request to the chain`)
+  }
+}
+
+// `pnpm start` (one supplier, every port free, state in a temp folder), then the compiled example
+// with the application's key. The README's RPC URL is the only thing changed, to this network's.
+async function runReadmeExampleOnNetwork(dir, dataDir) {
+  const ports = {}
+  for (const name of ['rpc', 'grpc', 'gateway', 'supplier', 'dashboard', 'watcher'])
+    ports[name] = await freePort()
+  const child = spawn(
+    'pnpm',
+    [
+      'start',
+      '--',
+      '--data-dir',
+      dataDir,
+      '--suppliers',
+      '1',
+      ...Object.entries(ports).flatMap(([k, v]) => [`--${k}-port`, String(v)]),
+    ],
+    { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  try {
+    const t = Date.now()
+    while (!/ready in [\d.]+ s/.test(output)) {
+      if (child.exitCode !== null) fail(`pnpm start exited with ${child.exitCode}:\n${output}`)
+      if (Date.now() - t > 240_000) fail(`pnpm start: no ready line in 240 s:\n${output}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const info = JSON.parse(readFileSync(join(dataDir, 'network.json'), 'utf8'))
+    const key = JSON.parse(
+      readFileSync(join(dataDir, 'keys', 'application.json'), 'utf8'),
+    ).privateKey
+    for (const file of ['chat.mjs', 'chat.cjs']) {
+      const code = readFileSync(join(dir, file), 'utf8')
+      if (!code.includes('http://127.0.0.1:26657')) fail(`${file} lost the README's RPC URL`)
+      const local = file.replace('chat.', 'chat-local.')
+      writeFileSync(join(dir, local), code.replace('http://127.0.0.1:26657', info.rpcUrl))
+      const t0 = Date.now()
+      const out = await new Promise((resolve, reject) => {
+        execFile(
+          'node',
+          [local],
+          { cwd: dir, encoding: 'utf8', env: { ...process.env, APP_KEY: key }, timeout: 180_000 },
+          (error, stdout, stderr) =>
+            error
+              ? reject(new Error(`${local}: ${error.message}\n${stdout}\n${stderr}`))
+              : resolve(stdout),
+        )
+      })
+      const lines = out.trim().split('\n')
+      if (
+        lines.length < 3 ||
+        !lines[0].trim() ||
+        !/^answered by pokt1[0-9a-z]+$/.test(lines.at(-1))
+      ) {
+        fail(`${local} printed no completion, stream and supplier:\n${out}`)
+      }
+      console.log(
+        `${file}: ${JSON.stringify(lines[0])} … ${lines.at(-1)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+      )
+    }
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGINT')
+    } catch {}
+    for (let i = 0; i < 100; i++) {
+      try {
+        process.kill(-child.pid, 0)
+      } catch {
+        break
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
   }
 }
 
