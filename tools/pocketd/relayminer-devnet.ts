@@ -41,6 +41,7 @@ import {
   signRelayRequest,
   verifyRelayResponse,
 } from '../../packages/session/src/index.js'
+import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   poll,
   proofReasonName,
@@ -58,27 +59,13 @@ const COMPUTE_UNITS_PER_RELAY = 100_000n
 const RELAYS_PER_SERVICE = 25
 const POKT = 1_000_000n
 
-type Check = (name: string, body: () => Promise<string | undefined>) => Promise<boolean>
 type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
 
 async function main(): Promise<number> {
   const port = Number(process.env['DEVNET_GRPC_PORT'] ?? 27357)
   const binary = process.env['POCKETD_BINARY']
   if (!binary) throw new Error('POCKETD_BINARY is not set (run through `pnpm pocketd`)')
-  const results = { passed: 0, failed: 0 }
-  const check: Check = async (name, body) => {
-    const started = Date.now()
-    try {
-      const note = await body()
-      results.passed++
-      console.log(`ok   ${name}${note ? ` (${note})` : ''} [${Date.now() - started} ms]`)
-      return true
-    } catch (error) {
-      results.failed++
-      console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
-      return false
-    }
-  }
+  const { check, report } = createChecks()
 
   // One-second blocks, as the interop check on pocketd: a session (4 blocks) holds the relays.
   const devnet = await startDevnet({
@@ -143,7 +130,7 @@ async function main(): Promise<number> {
         return undefined
       },
     )
-    if (!staked) return report(results)
+    if (!staked) return report()
 
     await check(
       `pocketd's CLI queries every module over the devnet's gRPC (${grpcAddress}), as over its RPC`,
@@ -215,7 +202,7 @@ async function main(): Promise<number> {
         return `${SERVICES.map((_, i) => `http://127.0.0.1:${listenPorts[i]}`).join(', ')}; gRPC ${grpcAddress}`
       },
     )
-    if (!started) return report(results)
+    if (!started) return report()
 
     // The first session of each application that includes the supplier, caught at its start.
     const sessions: SessionHeaderFields[] = []
@@ -235,7 +222,7 @@ async function main(): Promise<number> {
       sessions.push(first, second.header!)
       return `session ${first.sessionStartBlockHeight}-${first.sessionEndBlockHeight}`
     })
-    if (sessions.length !== 2) return report(results)
+    if (sessions.length !== 2) return report()
 
     const supplierPublicKey = getPublicKey(supplier.key)
     await check(
@@ -388,18 +375,7 @@ async function main(): Promise<number> {
     await devnet.stop()
     rmSync(home, { recursive: true, force: true })
   }
-  return report(results)
+  return report()
 }
 
-function report({ passed, failed }: { passed: number; failed: number }): number {
-  console.log(`${passed} passed, ${failed} failed`)
-  return failed
-}
-
-main().then(
-  (failed) => process.exit(failed > 0 ? 1 : 0),
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  },
-)
+runChecks(main)

@@ -32,6 +32,7 @@ import {
   signRelayRequest,
   verifyRelayResponse,
 } from '../../packages/session/src/index.js'
+import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   median,
   poll,
@@ -51,24 +52,9 @@ const RELAYS = 10
 const TIMED_RELAYS = 40
 const POKT = 1_000_000n
 
-type Check = (name: string, body: () => Promise<string | undefined>) => Promise<boolean>
-
 async function main(): Promise<number> {
   const port = Number(process.env['POCKETD_INTEROP_PORT'] ?? 26957)
-  const results = { passed: 0, failed: 0 }
-  const check: Check = async (name, body) => {
-    const started = Date.now()
-    try {
-      const note = await body()
-      results.passed++
-      console.log(`ok   ${name}${note ? ` (${note})` : ''} [${Date.now() - started} ms]`)
-      return true
-    } catch (error) {
-      results.failed++
-      console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
-      return false
-    }
-  }
+  const { check, report } = createChecks()
 
   // One-second blocks: a session (4 blocks) must hold the timed relays too.
   const node = await startPocketd({ port, blockTime: '1s' })
@@ -118,7 +104,7 @@ async function main(): Promise<number> {
         return undefined
       },
     )
-    if (!staked) return report(results)
+    if (!staked) return report()
 
     const started = await check("poktroll's RelayMiner starts for the supplier", async () => {
       relayMiner = await startRelayMiner(node, {
@@ -129,7 +115,7 @@ async function main(): Promise<number> {
       })
       return relayMiner.url
     })
-    if (!started || !relayMiner) return report(results)
+    if (!started || !relayMiner) return report()
     const relayMinerUrl = relayMiner.url
 
     // The first session that includes the supplier, caught at its start so all relays fit.
@@ -142,7 +128,7 @@ async function main(): Promise<number> {
       })
       return `session ${header.sessionStartBlockHeight}-${header.sessionEndBlockHeight}`
     })
-    if (!header) return report(results)
+    if (!header) return report()
     const session = header
 
     const application = await client.getApplication({ address: app.address })
@@ -318,20 +304,9 @@ async function main(): Promise<number> {
     backend.close()
     await node.stop()
   }
-  return report(results)
+  return report()
 }
 
 type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
 
-function report({ passed, failed }: { passed: number; failed: number }): number {
-  console.log(`${passed} passed, ${failed} failed`)
-  return failed
-}
-
-main().then(
-  (failed) => process.exit(failed > 0 ? 1 : 0),
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  },
-)
+runChecks(main)

@@ -43,6 +43,7 @@ import {
   signRelayRequest,
   verifyRelayResponse,
 } from '../../packages/session/src/index.js'
+import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   median,
   poll,
@@ -70,20 +71,7 @@ type Served = { name: string; actor: Actor; url: string; timings: number[] }
 
 async function main(): Promise<number> {
   const port = Number(process.env['POCKETD_E2E_PORT'] ?? 27057)
-  const results = { passed: 0, failed: 0 }
-  const check = async (name: string, body: () => Promise<string | undefined>) => {
-    const started = Date.now()
-    try {
-      const note = await body()
-      results.passed++
-      console.log(`ok   ${name}${note ? ` (${note})` : ''} [${Date.now() - started} ms]`)
-      return true
-    } catch (error) {
-      results.failed++
-      console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
-      return false
-    }
-  }
+  const { check, report } = createChecks()
 
   // One-second blocks: a session (4 blocks) must hold every relay to both suppliers.
   const node = await startPocketd({ port, blockTime: '1s' })
@@ -147,7 +135,7 @@ async function main(): Promise<number> {
         return undefined
       },
     )
-    if (!staked) return report(results)
+    if (!staked) return report()
 
     const started = await check(
       "poktroll's RelayMiner (supplier1) and ours (supplier2) start",
@@ -176,7 +164,7 @@ async function main(): Promise<number> {
         return `${relayMiner.url}, ${ours.url}`
       },
     )
-    if (!started || !relayMiner || !ours) return report(results)
+    if (!started || !relayMiner || !ours) return report()
     const suppliers: Served[] = [
       { name: "poktroll's RelayMiner", actor: theirs, url: relayMiner.url, timings: [] },
       { name: 'our supplier', actor: mine, url: ours.url, timings: [] },
@@ -191,7 +179,7 @@ async function main(): Promise<number> {
       })
       return `session ${header.sessionStartBlockHeight}-${header.sessionEndBlockHeight}`
     })
-    if (!header) return report(results)
+    if (!header) return report()
     const session = header
     const ring = await getRing(client, app.address, session.sessionEndBlockHeight)
 
@@ -358,7 +346,7 @@ async function main(): Promise<number> {
         return ourGateway.baseUrl
       },
     )
-    if (!gatewayUp || !ourGateway) return report(results)
+    if (!gatewayUp || !ourGateway) return report()
     const gatewayUrl = ourGateway.baseUrl
     const ask = async (model: string, i: number) => {
       const response = await fetch(`${gatewayUrl}/chat/completions`, {
@@ -435,12 +423,7 @@ async function main(): Promise<number> {
     await node.stop()
     rmSync(storage, { recursive: true, force: true })
   }
-  return report(results)
-}
-
-function report({ passed, failed }: { passed: number; failed: number }): number {
-  console.log(`${passed} passed, ${failed} failed`)
-  return failed
+  return report()
 }
 
 async function getRing(
@@ -490,10 +473,4 @@ async function findProof(
   })
 }
 
-main().then(
-  (failed) => process.exit(failed > 0 ? 1 : 0),
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  },
-)
+runChecks(main)

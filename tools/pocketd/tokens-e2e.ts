@@ -41,6 +41,7 @@ import {
   verifyRelayQuanta,
   verifyRelayResponse,
 } from '../../packages/session/src/index.js'
+import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   poll,
   proofReasonName,
@@ -97,20 +98,7 @@ async function startTokenBackend(): Promise<{ url: string; close(): void }> {
 
 async function main(): Promise<number> {
   const port = Number(process.env['POCKETD_TOKENS_PORT'] ?? 27157)
-  const results = { passed: 0, failed: 0 }
-  const check = async (name: string, body: () => Promise<string | undefined>) => {
-    const started = Date.now()
-    try {
-      const note = await body()
-      results.passed++
-      console.log(`ok   ${name}${note ? ` (${note})` : ''} [${Date.now() - started} ms]`)
-      return true
-    } catch (error) {
-      results.failed++
-      console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
-      return false
-    }
-  }
+  const { check, report } = createChecks()
 
   // Every claim must be proven (threshold 1 uPOKT), so the proof of each is checked by pocketd.
   const node = await startPocketd({
@@ -166,7 +154,7 @@ async function main(): Promise<number> {
         return undefined
       },
     )
-    if (!staked) return report(results)
+    if (!staked) return report()
 
     const started = await check('our supplier starts with token metering on', async () => {
       ours = await startSupplier({
@@ -182,7 +170,7 @@ async function main(): Promise<number> {
       })
       return ours.url
     })
-    if (!started || !ours) return report(results)
+    if (!started || !ours) return report()
     const url = ours.url
 
     const sessions = new Map<string, SessionHeaderFields>()
@@ -202,7 +190,7 @@ async function main(): Promise<number> {
       sessions.set(longApp.address, second.header)
       return `session ${first.sessionStartBlockHeight}-${first.sessionEndBlockHeight}`
     })
-    if (sessions.size !== 2) return report(results)
+    if (sessions.size !== 2) return report()
 
     const plan = [
       { app: shortApp, ...SHORT, name: 'short' },
@@ -354,12 +342,7 @@ async function main(): Promise<number> {
     await node.stop()
     rmSync(storage, { recursive: true, force: true })
   }
-  return report(results)
-}
-
-function report({ passed, failed }: { passed: number; failed: number }): number {
-  console.log(`${passed} passed, ${failed} failed`)
-  return failed
+  return report()
 }
 
 async function getRing(
@@ -383,10 +366,4 @@ async function getRing(
   )
 }
 
-main().then(
-  (failed) => process.exit(failed > 0 ? 1 : 0),
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  },
-)
+runChecks(main)

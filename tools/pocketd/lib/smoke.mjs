@@ -15,6 +15,7 @@ import {
   waitForBlocks,
 } from '../localnet.mjs'
 import { buildPocketd } from './build.mjs'
+import { createChecks } from './checks.mjs'
 import { run, sleep, tail } from './process.mjs'
 
 const SERVICE_ID = 'smoke'
@@ -24,20 +25,7 @@ const SERVICE_ID = 'smoke'
  * @returns {Promise<number>} the number of failed checks
  */
 export async function runSmoke({ port, keep = false }) {
-  const results = { passed: 0, failed: 0 }
-  const check = async (name, body) => {
-    const started = Date.now()
-    try {
-      const note = await body()
-      results.passed++
-      console.log(`ok   ${name}${note ? ` (${note})` : ''} [${Date.now() - started} ms]`)
-      return true
-    } catch (error) {
-      results.failed++
-      console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
-      return false
-    }
-  }
+  const { check, report } = createChecks()
 
   let binary
   await check('build or reuse the cached binary', async () => {
@@ -45,7 +33,7 @@ export async function runSmoke({ port, keep = false }) {
     const { stdout, stderr } = await run(binary, ['version'])
     return `pocketd ${(stdout || stderr).trim()}`
   })
-  if (!binary) return report(results)
+  if (!binary) return report()
 
   const home = mkdtempSync(join(tmpdir(), 'decai-pocketd-smoke-'))
   let node
@@ -57,7 +45,7 @@ export async function runSmoke({ port, keep = false }) {
   })
   if (!node) {
     if (!keep) rmSync(home, { recursive: true, force: true })
-    return report(results)
+    return report()
   }
 
   const ctx = createContext(binary, node)
@@ -184,12 +172,7 @@ export async function runSmoke({ port, keep = false }) {
     if (!keep) rmSync(home, { recursive: true, force: true })
     else console.log(`kept ${home}`)
   }
-  return report(results)
-}
-
-function report({ passed, failed }) {
-  console.log(`${passed} passed, ${failed} failed`)
-  return failed
+  return report()
 }
 
 /** CLI helpers bound to one node. */
