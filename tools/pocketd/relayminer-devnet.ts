@@ -16,11 +16,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   createChainClient,
-  createPrivateKeySigner,
-  createSigningChainClient,
   EventProofSubmittedSchema,
   findEvents,
-  type SigningChainClient,
 } from '../../packages/chain/src/index.js'
 import {
   getPublicKey,
@@ -43,6 +40,7 @@ import {
 } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
+  loadActor,
   poll,
   proofReasonName,
   type SessionHeaderFields,
@@ -58,8 +56,6 @@ const SERVICES = ['devnet-grpc-a', 'devnet-grpc-b'] as const
 const COMPUTE_UNITS_PER_RELAY = 100_000n
 const RELAYS_PER_SERVICE = 25
 const POKT = 1_000_000n
-
-type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
 
 async function main(): Promise<number> {
   const port = Number(process.env['DEVNET_GRPC_PORT'] ?? 27357)
@@ -82,18 +78,7 @@ async function main(): Promise<number> {
   try {
     await initPocketd({ binary, home })
     const client = createChainClient({ rpcUrl: devnet.rpcUrl })
-    const actor = async (name: string): Promise<Actor> => {
-      const account = devnet.accounts.find((a) => a.name === name)
-      if (!account?.privateKey) throw new Error(`no account ${name}`)
-      const key = Uint8Array.from(Buffer.from(account.privateKey, 'hex'))
-      const signing = await createSigningChainClient({
-        rpcUrl: devnet.rpcUrl,
-        signer: createPrivateKeySigner(key),
-        gasPrice: '0upokt',
-        pollingInterval: 100,
-      })
-      return { key, address: account.address, client: signing }
-    }
+    const actor = (name: string) => loadActor(devnet, name)
     const [owner, gateway, supplier, appA, appB] = await Promise.all(
       ['owner', 'gateway', 'supplier1', 'application', 'user1'].map(actor),
     )

@@ -8,11 +8,8 @@
 // Prints "N passed, M failed"; exits non-zero on any failure.
 import {
   createChainClient,
-  createPrivateKeySigner,
-  createSigningChainClient,
   EventProofSubmittedSchema,
   findEvents,
-  type SigningChainClient,
 } from '../../packages/chain/src/index.js'
 import {
   getPublicKey,
@@ -34,6 +31,8 @@ import {
 } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
+  type Actor,
+  loadActor,
   median,
   poll,
   proofReasonName,
@@ -62,18 +61,7 @@ async function main(): Promise<number> {
   let relayMiner: { stop(): Promise<void>; url: string } | undefined
   try {
     const client = createChainClient({ rpcUrl: node.rpcUrl })
-    const actor = async (name: string) => {
-      const account = node.accounts.find((a) => a.name === name)
-      if (!account) throw new Error(`no account ${name}`)
-      const key = Uint8Array.from(Buffer.from(account.privateKey, 'hex'))
-      const signing = await createSigningChainClient({
-        rpcUrl: node.rpcUrl,
-        signer: createPrivateKeySigner(key),
-        gasPrice: '0upokt',
-        pollingInterval: 100,
-      })
-      return { key, address: account.address, client: signing }
-    }
+    const actor = (name: string) => loadActor(node, name)
     const [owner, app, gateway, supplier] = (await Promise.all(
       ['owner', 'application', 'gateway', 'supplier1'].map(actor),
     )) as [Actor, Actor, Actor, Actor]
@@ -306,7 +294,5 @@ async function main(): Promise<number> {
   }
   return report()
 }
-
-type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
 
 runChecks(main)

@@ -19,11 +19,8 @@ import { type Supplier, startSupplier } from '../../apps/supplier/src/index.js'
 import {
   type ChainClient,
   createChainClient,
-  createPrivateKeySigner,
-  createSigningChainClient,
   EventProofSubmittedSchema,
   findEvents,
-  type SigningChainClient,
 } from '../../packages/chain/src/index.js'
 import {
   getPublicKey,
@@ -45,6 +42,8 @@ import {
 } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
+  type Actor,
+  loadActor,
   median,
   poll,
   proofReasonName,
@@ -66,7 +65,6 @@ const RELAYS = 10
 const TIMED_RELAYS = 40
 const POKT = 1_000_000n
 
-type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
 type Served = { name: string; actor: Actor; url: string; timings: number[] }
 
 async function main(): Promise<number> {
@@ -82,18 +80,7 @@ async function main(): Promise<number> {
   let ourGateway: Gateway | undefined
   try {
     const client = createChainClient({ rpcUrl: node.rpcUrl })
-    const actor = async (name: string): Promise<Actor> => {
-      const account = node.accounts.find((a) => a.name === name)
-      if (!account) throw new Error(`no account ${name}`)
-      const key = Uint8Array.from(Buffer.from(account.privateKey, 'hex'))
-      const signing = await createSigningChainClient({
-        rpcUrl: node.rpcUrl,
-        signer: createPrivateKeySigner(key),
-        gasPrice: '0upokt',
-        pollingInterval: 100,
-      })
-      return { key, address: account.address, client: signing }
-    }
+    const actor = (name: string) => loadActor(node, name)
     const [owner, app, app2, gateway, theirs, mine] = await Promise.all(
       ['owner', 'application', 'user1', 'gateway', 'supplier1', 'supplier2'].map(actor),
     )

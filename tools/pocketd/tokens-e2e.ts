@@ -14,13 +14,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Supplier, startSupplier } from '../../apps/supplier/src/index.js'
-import {
-  type ChainClient,
-  createChainClient,
-  createPrivateKeySigner,
-  createSigningChainClient,
-  type SigningChainClient,
-} from '../../packages/chain/src/index.js'
+import { type ChainClient, createChainClient } from '../../packages/chain/src/index.js'
 import {
   getPublicKey,
   getRingAddresses,
@@ -43,6 +37,7 @@ import {
 } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
+  loadActor,
   poll,
   proofReasonName,
   type SessionHeaderFields,
@@ -58,8 +53,6 @@ const METERING: TokenMetering = { quantum: 100, inputWeight: 1, outputWeight: 4 
 const PROMPT_TOKENS = 20
 const SHORT = { completionTokens: 5, requests: 3 }
 const LONG = { completionTokens: 2_000, requests: 3 }
-
-type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
 
 /** An OpenAI-shaped backend whose `usage` reports the completion length the request asks for. */
 async function startTokenBackend(): Promise<{ url: string; close(): void }> {
@@ -111,18 +104,7 @@ async function main(): Promise<number> {
   let ours: Supplier | undefined
   try {
     const client = createChainClient({ rpcUrl: node.rpcUrl })
-    const actor = async (name: string): Promise<Actor> => {
-      const account = node.accounts.find((a) => a.name === name)
-      if (!account) throw new Error(`no account ${name}`)
-      const key = Uint8Array.from(Buffer.from(account.privateKey, 'hex'))
-      const signing = await createSigningChainClient({
-        rpcUrl: node.rpcUrl,
-        signer: createPrivateKeySigner(key),
-        gasPrice: '0upokt',
-        pollingInterval: 100,
-      })
-      return { key, address: account.address, client: signing }
-    }
+    const actor = (name: string) => loadActor(node, name)
     const [owner, shortApp, longApp, supplier] = await Promise.all(
       ['owner', 'application', 'user1', 'supplier2'].map(actor),
     )

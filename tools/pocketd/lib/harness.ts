@@ -4,7 +4,12 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import type { ChainClient } from '../../../packages/chain/src/index.js'
+import {
+  type ChainClient,
+  createPrivateKeySigner,
+  createSigningChainClient,
+  type SigningChainClient,
+} from '../../../packages/chain/src/index.js'
 import { ProofRequirementReason } from '../../../packages/protocol/src/index.js'
 import { CHAIN_ID, type PocketdNode } from '../localnet.mjs'
 
@@ -191,3 +196,26 @@ export function median(values: number[]): number {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A funded TEST account with a signing client on the chain. */
+export type Actor = { key: Uint8Array; address: string; client: SigningChainClient }
+
+/** Opens a signing client (zero gas price, fast polling) for the chain's account `name`. */
+export async function loadActor(
+  chain: {
+    rpcUrl: string
+    accounts: readonly { name: string; address: string; privateKey?: string | undefined }[]
+  },
+  name: string,
+): Promise<Actor> {
+  const account = chain.accounts.find((a) => a.name === name)
+  if (!account?.privateKey) throw new Error(`no account ${name}`)
+  const key = Uint8Array.from(Buffer.from(account.privateKey, 'hex'))
+  const client = await createSigningChainClient({
+    rpcUrl: chain.rpcUrl,
+    signer: createPrivateKeySigner(key),
+    gasPrice: '0upokt',
+    pollingInterval: 100,
+  })
+  return { key, address: account.address, client }
+}
