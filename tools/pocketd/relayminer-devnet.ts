@@ -14,16 +14,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  createChainClient,
-  EventProofSubmittedSchema,
-  findEvents,
-} from '../../packages/chain/src/index.js'
-import {
-  getPublicKey,
-  getRingAddresses,
-  resolveRingPublicKeys,
-} from '../../packages/crypto/src/index.js'
+import { createChainClient } from '../../packages/chain/src/index.js'
+import { getPublicKey } from '../../packages/crypto/src/index.js'
 import { startDevnet } from '../../packages/devnet/src/index.js'
 import {
   fromBinary,
@@ -40,6 +32,8 @@ import {
 } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
+  findProof,
+  getRing,
   loadActor,
   poll,
   proofReasonName,
@@ -214,19 +208,10 @@ async function main(): Promise<number> {
       `${2 * RELAYS_PER_SERVICE} relays on two services, ring-signed by the gateway, answered and signed by the RelayMiner`,
       async () => {
         for (const [s, session] of sessions.entries()) {
-          const application = await client.getApplication({ address: session.applicationAddress })
-          const ring = await resolveRingPublicKeys(
-            getRingAddresses({
-              appAddress: application.address,
-              delegateeGatewayAddresses: application.delegateeGatewayAddresses,
-              pendingUndelegations: application.pendingUndelegations,
-              sessionEndHeight: session.sessionEndBlockHeight,
-            }),
-            async (address) => {
-              const { publicKey } = await client.getAccount({ address })
-              if (!publicKey) throw new Error(`${address} has no public key on chain`)
-              return publicKey
-            },
+          const ring = await getRing(
+            client,
+            session.applicationAddress,
+            session.sessionEndBlockHeight,
           )
           for (let i = 0; i < RELAYS_PER_SERVICE; i++) {
             const body = serializeRelayRequest(
@@ -311,24 +296,8 @@ async function main(): Promise<number> {
     for (const session of sessions) {
       const { serviceId } = session
       await check(`${serviceId}: the RelayMiner's proof lands on the devnet`, async () => {
-        let height = session.sessionEndBlockHeight
-        const found = await poll(60_000, async () => {
-          for (const latest = await client.getLatestHeight(); height <= latest; height++) {
-            const blockResults = await client.getBlockResults({ height })
-            for (const tx of blockResults.txResults) {
-              if (tx.code !== 0) continue
-              const ours = findEvents(tx.events, EventProofSubmittedSchema).find(
-                (e) =>
-                  e.supplierOperatorAddress === supplier.address &&
-                  e.serviceId === serviceId &&
-                  e.sessionEndBlockHeight === session.sessionEndBlockHeight,
-              )
-              if (ours) return { height, event: ours }
-            }
-          }
-          return undefined
-        })
-        return `height ${found.height}, ${found.event.numRelays} relays`
+        const found = await findProof(client, session, supplier.address)
+        return `height ${found.height}, ${found.numRelays} relays`
       })
     }
     for (const session of sessions) {

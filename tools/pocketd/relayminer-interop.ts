@@ -6,16 +6,8 @@
 //   pnpm pocketd interop            (or: pnpm exec tsx tools/pocketd/relayminer-interop.ts)
 //
 // Prints "N passed, M failed"; exits non-zero on any failure.
-import {
-  createChainClient,
-  EventProofSubmittedSchema,
-  findEvents,
-} from '../../packages/chain/src/index.js'
-import {
-  getPublicKey,
-  getRingAddresses,
-  resolveRingPublicKeys,
-} from '../../packages/crypto/src/index.js'
+import { createChainClient } from '../../packages/chain/src/index.js'
+import { getPublicKey } from '../../packages/crypto/src/index.js'
 import {
   fromBinary,
   POKTHTTPResponseSchema,
@@ -32,6 +24,8 @@ import {
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   type Actor,
+  findProof,
+  getRing,
   loadActor,
   median,
   poll,
@@ -119,20 +113,7 @@ async function main(): Promise<number> {
     if (!header) return report()
     const session = header
 
-    const application = await client.getApplication({ address: app.address })
-    const ring = await resolveRingPublicKeys(
-      getRingAddresses({
-        appAddress: application.address,
-        delegateeGatewayAddresses: application.delegateeGatewayAddresses,
-        pendingUndelegations: application.pendingUndelegations,
-        sessionEndHeight: session.sessionEndBlockHeight,
-      }),
-      async (address) => {
-        const { publicKey } = await client.getAccount({ address })
-        if (!publicKey) throw new Error(`${address} has no public key on chain`)
-        return publicKey
-      },
-    )
+    const ring = await getRing(client, app.address, session.sessionEndBlockHeight)
     const supplierPublicKey = getPublicKey(supplier.key)
     const relay = (i: number) =>
       serializeRelayRequest(
@@ -244,27 +225,8 @@ async function main(): Promise<number> {
     })
 
     await check('the RelayMiner proves the claim; pocketd accepts the proof', async () => {
-      // Settlement deletes the proof, so look for the event of its transaction instead.
-      let height = session.sessionEndBlockHeight
-      const found = await poll(60_000, async () => {
-        // block_results of the newest height can lag /status for a moment: stop one short.
-        for (const latest = await client.getLatestHeight(); height < latest; height++) {
-          const results = await client.getBlockResults({ height })
-          for (const tx of results.txResults) {
-            if (tx.code !== 0) continue
-            const ours = findEvents(tx.events, EventProofSubmittedSchema).find(
-              (e) =>
-                e.supplierOperatorAddress === supplier.address &&
-                e.applicationAddress === session.applicationAddress &&
-                e.serviceId === SERVICE_ID &&
-                e.sessionEndBlockHeight === session.sessionEndBlockHeight,
-            )
-            if (ours) return { height, event: ours }
-          }
-        }
-        return undefined
-      })
-      return `height ${found.height}, ${found.event.numRelays} relays`
+      const found = await findProof(client, session, supplier.address)
+      return `height ${found.height}, ${found.numRelays} relays`
     })
 
     await check('pocketd settles the claim for the amount our formulas give', async () => {

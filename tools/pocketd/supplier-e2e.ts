@@ -16,17 +16,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Gateway, startGateway } from '../../apps/gateway/src/index.js'
 import { type Supplier, startSupplier } from '../../apps/supplier/src/index.js'
-import {
-  type ChainClient,
-  createChainClient,
-  EventProofSubmittedSchema,
-  findEvents,
-} from '../../packages/chain/src/index.js'
-import {
-  getPublicKey,
-  getRingAddresses,
-  resolveRingPublicKeys,
-} from '../../packages/crypto/src/index.js'
+import { createChainClient } from '../../packages/chain/src/index.js'
+import { getPublicKey } from '../../packages/crypto/src/index.js'
 import {
   fromBinary,
   POKTHTTPResponseSchema,
@@ -43,6 +34,8 @@ import {
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   type Actor,
+  findProof,
+  getRing,
   loadActor,
   median,
   poll,
@@ -411,53 +404,6 @@ async function main(): Promise<number> {
     rmSync(storage, { recursive: true, force: true })
   }
   return report()
-}
-
-async function getRing(
-  client: ChainClient,
-  applicationAddress: string,
-  sessionEndHeight: bigint,
-): Promise<Uint8Array[]> {
-  const application = await client.getApplication({ address: applicationAddress })
-  return resolveRingPublicKeys(
-    getRingAddresses({
-      appAddress: application.address,
-      delegateeGatewayAddresses: application.delegateeGatewayAddresses,
-      pendingUndelegations: application.pendingUndelegations,
-      sessionEndHeight,
-    }),
-    async (address) => {
-      const { publicKey } = await client.getAccount({ address })
-      if (!publicKey) throw new Error(`${address} has no public key on chain`)
-      return publicKey
-    },
-  )
-}
-
-/** The accepted proof of a supplier for the session (settlement deletes proofs: read events). */
-async function findProof(
-  client: ChainClient,
-  session: SessionHeaderFields,
-  supplierAddress: string,
-): Promise<{ height: bigint; numRelays: bigint }> {
-  let height = session.sessionEndBlockHeight
-  return poll(60_000, async () => {
-    for (const latest = await client.getLatestHeight(); height <= latest; height++) {
-      const results = await client.getBlockResults({ height })
-      for (const tx of results.txResults) {
-        if (tx.code !== 0) continue
-        const event = findEvents(tx.events, EventProofSubmittedSchema).find(
-          (e) =>
-            e.supplierOperatorAddress === supplierAddress &&
-            e.applicationAddress === session.applicationAddress &&
-            e.serviceId === SERVICE_ID &&
-            e.sessionEndBlockHeight === session.sessionEndBlockHeight,
-        )
-        if (event) return { height, numRelays: event.numRelays }
-      }
-    }
-    return undefined
-  })
 }
 
 runChecks(main)

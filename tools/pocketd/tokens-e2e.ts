@@ -14,12 +14,8 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Supplier, startSupplier } from '../../apps/supplier/src/index.js'
-import { type ChainClient, createChainClient } from '../../packages/chain/src/index.js'
-import {
-  getPublicKey,
-  getRingAddresses,
-  resolveRingPublicKeys,
-} from '../../packages/crypto/src/index.js'
+import { createChainClient } from '../../packages/chain/src/index.js'
+import { getPublicKey } from '../../packages/crypto/src/index.js'
 import { ProofRequirementReason } from '../../packages/protocol/src/index.js'
 import { getClaimedUpokt, getRootCount, getRootSum } from '../../packages/relay-mining/src/index.js'
 import {
@@ -37,6 +33,7 @@ import {
 } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
+  getRing,
   loadActor,
   poll,
   proofReasonName,
@@ -325,27 +322,6 @@ async function main(): Promise<number> {
     rmSync(storage, { recursive: true, force: true })
   }
   return report()
-}
-
-async function getRing(
-  client: ChainClient,
-  applicationAddress: string,
-  sessionEndHeight: bigint,
-): Promise<Uint8Array[]> {
-  const application = await client.getApplication({ address: applicationAddress })
-  return resolveRingPublicKeys(
-    getRingAddresses({
-      appAddress: application.address,
-      delegateeGatewayAddresses: application.delegateeGatewayAddresses,
-      pendingUndelegations: application.pendingUndelegations,
-      sessionEndHeight,
-    }),
-    async (address) => {
-      const { publicKey } = await client.getAccount({ address })
-      if (!publicKey) throw new Error(`${address} has no public key on chain`)
-      return publicKey
-    },
-  )
 }
 
 runChecks(main)

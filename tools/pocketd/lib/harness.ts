@@ -8,8 +8,11 @@ import {
   type ChainClient,
   createPrivateKeySigner,
   createSigningChainClient,
+  EventProofSubmittedSchema,
+  findEvents,
   type SigningChainClient,
 } from '../../../packages/chain/src/index.js'
+import { getRingAddresses, resolveRingPublicKeys } from '../../../packages/crypto/src/index.js'
 import { ProofRequirementReason } from '../../../packages/protocol/src/index.js'
 import { CHAIN_ID, type PocketdNode } from '../localnet.mjs'
 
@@ -218,4 +221,59 @@ export async function loadActor(
     pollingInterval: 100,
   })
   return { key, address: account.address, client }
+}
+
+/**
+ * The public keys of an application's ring for the session ending at `sessionEndHeight`: the
+ * application and the gateways it delegates to, as read from the chain.
+ */
+export async function getRing(
+  client: ChainClient,
+  applicationAddress: string,
+  sessionEndHeight: bigint,
+): Promise<Uint8Array[]> {
+  const application = await client.getApplication({ address: applicationAddress })
+  return resolveRingPublicKeys(
+    getRingAddresses({
+      appAddress: application.address,
+      delegateeGatewayAddresses: application.delegateeGatewayAddresses,
+      pendingUndelegations: application.pendingUndelegations,
+      sessionEndHeight,
+    }),
+    async (address) => {
+      const { publicKey } = await client.getAccount({ address })
+      if (!publicKey) throw new Error(`${address} has no public key on chain`)
+      return publicKey
+    },
+  )
+}
+
+/**
+ * Waits (up to a minute) for a supplier's accepted proof of the session. Settlement deletes
+ * proofs, so this reads the EventProofSubmitted of the proof's transaction instead.
+ */
+export async function findProof(
+  client: ChainClient,
+  session: SessionHeaderFields,
+  supplierAddress: string,
+): Promise<{ height: bigint; numRelays: bigint }> {
+  let height = session.sessionEndBlockHeight
+  return poll(60_000, async () => {
+    // block_results of the newest height can lag /status for a moment: stop one short.
+    for (const latest = await client.getLatestHeight(); height < latest; height++) {
+      const results = await client.getBlockResults({ height })
+      for (const tx of results.txResults) {
+        if (tx.code !== 0) continue
+        const event = findEvents(tx.events, EventProofSubmittedSchema).find(
+          (e) =>
+            e.supplierOperatorAddress === supplierAddress &&
+            e.applicationAddress === session.applicationAddress &&
+            e.serviceId === session.serviceId &&
+            e.sessionEndBlockHeight === session.sessionEndBlockHeight,
+        )
+        if (event) return { height, numRelays: event.numRelays }
+      }
+    }
+    return undefined
+  })
 }
