@@ -1,7 +1,16 @@
-import { readFileSync } from 'node:fs'
-import { expandEnvVariables } from '@decai/app-kit/config-env'
-import { DEFAULT_CORS_MAX_AGE_SECONDS, isCorsOrigin } from '@decai/app-kit/cors'
-import { parse as parseYaml } from 'yaml'
+import {
+  type ConfigErrorFactory,
+  chainSchema,
+  claimAuditSchema,
+  corsSchema,
+  createKeySchema,
+  createListenSchema,
+  createStoreSchema,
+  expandConfigEnv,
+  logSchema,
+  parseConfig,
+  readConfigFile,
+} from '@decai/app-kit/config'
 import { z } from 'zod'
 import { GatewayError } from './errors.js'
 
@@ -60,42 +69,15 @@ const applicationSchema = z
   })
   .strict()
 
-const hexKey = z
-  .string()
-  .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte hex private key')
-  .transform((s) => s.replace(/^0x/, '').toLowerCase())
+const invalid: ConfigErrorFactory = (message, options) =>
+  new GatewayError('INVALID_CONFIG', message, options)
 
 export const gatewayConfigSchema = z
   .object({
-    listen: z
-      .object({
-        host: z.string().default('127.0.0.1'),
-        /** 0 picks a free port. */
-        port: z.number().int().min(0).max(65535).default(3069),
-      })
-      .strict()
-      .prefault({}),
-    chain: z
-      .object({
-        /** A node's CometBFT RPC. */
-        rpcUrl: z.string().url().default('http://127.0.0.1:26657'),
-        /** How new blocks are noticed: websocket subscription, polling, or both (auto). */
-        blockTransport: z.enum(['auto', 'websocket', 'polling']).default('auto'),
-        pollingIntervalMs: z.number().int().positive().default(1000),
-      })
-      .strict()
-      .prefault({}),
-    gateway: z
-      .object({
-        /** The gateway's staked key (hex). */
-        privateKey: hexKey.optional(),
-        /** Or its mnemonic (derived at m/44'/118'/0'/0/0). */
-        mnemonic: z.string().min(1).optional(),
-      })
-      .strict()
-      .refine((g) => (g.privateKey === undefined) !== (g.mnemonic === undefined), {
-        message: 'set exactly one of gateway.privateKey and gateway.mnemonic',
-      }),
+    listen: createListenSchema(3069),
+    chain: chainSchema,
+    /** The gateway's staked key. */
+    gateway: createKeySchema('gateway'),
     /**
      * Applications that delegate to the gateway. When omitted, every application delegating to
      * it on chain is used.
@@ -116,20 +98,7 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    claimAudit: z
-      .object({
-        /**
-         * Applications whose every relay passes through this gateway (delegated to it alone):
-         * their settled claims are audited against the relays sent. Empty: no audit.
-         */
-        applications: z.array(z.string()).default([]),
-        /** Chance of flagging an honest claim, per claim (binomial tail of relay mining). */
-        falseFlagRate: z.number().gt(0).lt(1).default(1e-6),
-        /** How often settled claims are read. */
-        refreshMs: z.number().int().positive().default(60_000),
-      })
-      .strict()
-      .prefault({}),
+    claimAudit: claimAuditSchema,
     discovery: z
       .object({
         /** Read `models` from on-chain service cards (`Service.metadata.card`). */
@@ -139,13 +108,8 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    store: z
-      .object({
-        /** SQLite file for API keys and usage; `:memory:` keeps nothing. */
-        path: z.string().min(1).default('.decai/gateway.sqlite'),
-      })
-      .strict()
-      .prefault({}),
+    /** SQLite file for API keys and usage. */
+    store: createStoreSchema('.decai/gateway.sqlite'),
     auth: z
       .object({
         /** Require an API key on `/v1/*` (false: open gateway, usage recorded as `anonymous`). */
@@ -155,24 +119,8 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    cors: z
-      .object({
-        /**
-         * Origins whose pages may call `/v1/*` from a browser: exact origins
-         * (`https://app.example`) or `*` for any. Default none: same-origin pages only.
-         */
-        allowedOrigins: z
-          .array(
-            z.string().refine(isCorsOrigin, {
-              message: 'expected * or an origin such as https://app.example (no path)',
-            }),
-          )
-          .default([]),
-        /** How long a browser may reuse a preflight answer (Chromium caps it at 7200). */
-        maxAgeSeconds: z.number().int().nonnegative().default(DEFAULT_CORS_MAX_AGE_SECONDS),
-      })
-      .strict()
-      .prefault({}),
+    /** Origins whose pages may call `/v1/*` from a browser. */
+    cors: corsSchema,
     limits: z
       .object({
         maxBodyBytes: z
@@ -245,12 +193,7 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    log: z
-      .object({
-        level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-      })
-      .strict()
-      .prefault({}),
+    log: logSchema,
   })
   .strict()
 
@@ -261,14 +204,7 @@ export type GatewayConfig = z.output<typeof gatewayConfigSchema>
 
 /** Validates a config object and fills in defaults. */
 export function parseGatewayConfig(input: unknown): GatewayConfig {
-  const result = gatewayConfigSchema.safeParse(input)
-  if (!result.success) {
-    const details = result.error.issues
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ')
-    throw new GatewayError('INVALID_CONFIG', 'Invalid gateway config.', { details })
-  }
-  const config = result.data
+  const config = parseConfig(gatewayConfigSchema, input, invalid, 'gateway')
   const names = new Set<string>()
   for (const model of config.models) {
     if (names.has(model.name))
@@ -282,14 +218,7 @@ export function parseGatewayConfig(input: unknown): GatewayConfig {
 
 /** Replaces `${NAME}` in every string with the environment variable (an error if unset). */
 export function expandEnv(value: unknown, env: NodeJS.ProcessEnv = process.env): unknown {
-  return expandEnvVariables(
-    value,
-    env,
-    (name) =>
-      new GatewayError('INVALID_CONFIG', 'Invalid gateway config.', {
-        details: `environment variable ${name} is not set`,
-      }),
-  )
+  return expandConfigEnv(value, env, invalid, 'gateway')
 }
 
 /** Reads, expands and validates a YAML or JSON config file. */
@@ -297,19 +226,5 @@ export function loadGatewayConfig(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (cause) {
-    throw new GatewayError('INVALID_CONFIG', `Cannot read config file ${path}.`, { cause })
-  }
-  let raw: unknown
-  try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
-  } catch (cause) {
-    throw new GatewayError('INVALID_CONFIG', `Cannot parse config file ${path}.`, {
-      cause,
-    })
-  }
-  return parseGatewayConfig(expandEnv(raw ?? {}, env))
+  return parseGatewayConfig(readConfigFile(path, env, invalid, 'gateway'))
 }

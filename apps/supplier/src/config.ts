@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { DEFAULT_CORS_MAX_AGE_SECONDS, isCorsOrigin } from '@decai/app-kit/cors'
+import { corsSchema } from '@decai/app-kit/config'
 import { describeError } from '@decai/core'
 import {
   getPublicKey,
@@ -179,23 +179,8 @@ const configSchema = z.strictObject({
   /** Where `/metrics`, `/healthz` and `/usage` are served; `false` turns it off. Not 9090: that is
    * a node's gRPC port, and a supplier often runs beside its node (the devnet's gRPC defaults there). */
   metricsAddress: z.union([hostPort, z.literal(false)]).default('127.0.0.1:9091'),
-  cors: z
-    .strictObject({
-      /**
-       * Origins whose pages may send relays from a browser (`@decai/sdk` in direct mode): exact
-       * origins (`https://app.example`) or `*` for any. Default none.
-       */
-      allowedOrigins: z
-        .array(
-          z.string().refine(isCorsOrigin, {
-            message: 'expected * or an origin such as https://app.example (no path)',
-          }),
-        )
-        .default([]),
-      /** How long a browser may reuse a preflight answer (Chromium caps it at 7200). */
-      maxAgeSeconds: z.number().int().nonnegative().default(DEFAULT_CORS_MAX_AGE_SECONDS),
-    })
-    .prefault({}),
+  /** Origins whose pages may send relays from a browser (`@decai/sdk` in direct mode). */
+  cors: corsSchema,
   storage: z.strictObject({
     /** Directory of the session tries and the lifecycle database (created if missing). */
     dir: z.string().min(1),

@@ -1,16 +1,22 @@
-import { readFileSync } from 'node:fs'
-import { expandEnvVariables } from '@decai/app-kit/config-env'
-import { parse as parseYaml } from 'yaml'
+import {
+  type ConfigErrorFactory,
+  chainSchema,
+  claimAuditSchema,
+  createKeySchema,
+  createListenSchema,
+  createStoreSchema,
+  logSchema,
+  parseConfig,
+  readConfigFile,
+} from '@decai/app-kit/config'
 import { z } from 'zod'
 import { WatcherError } from './errors.js'
 
 // The watcher's config: YAML or JSON, camelCase keys, `${ENV_VAR}` substituted in strings. Only
 // the watcher's gateway key and the watched services are required.
 
-const hexKey = z
-  .string()
-  .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte hex private key')
-  .transform((s) => s.replace(/^0x/, '').toLowerCase())
+const invalid: ConfigErrorFactory = (message, options) =>
+  new WatcherError('INVALID_CONFIG', message, options)
 
 const serviceSchema = z
   .object({
@@ -36,36 +42,14 @@ export type WatchedService = z.infer<typeof serviceSchema>
 
 export const watcherConfigSchema = z
   .object({
-    listen: z
-      .object({
-        host: z.string().default('127.0.0.1'),
-        /** 0 picks a free port. */
-        port: z.number().int().min(0).max(65535).default(3070),
-      })
-      .strict()
-      .prefault({}),
-    chain: z
-      .object({
-        rpcUrl: z.string().url().default('http://127.0.0.1:26657'),
-        blockTransport: z.enum(['auto', 'websocket', 'polling']).default('auto'),
-        pollingIntervalMs: z.number().int().positive().default(1000),
-      })
-      .strict()
-      .prefault({}),
+    listen: createListenSchema(3070),
+    chain: chainSchema,
     /**
      * The watcher's key: a staked gateway that the probed applications delegate to (beside the
      * real gateway), so probes are ring-signed by a member of the same ring as user traffic.
      * It also signs the reports.
      */
-    watcher: z
-      .object({
-        privateKey: hexKey.optional(),
-        mnemonic: z.string().min(1).optional(),
-      })
-      .strict()
-      .refine((g) => (g.privateKey === undefined) !== (g.mnemonic === undefined), {
-        message: 'set exactly one of watcher.privateKey and watcher.mnemonic',
-      }),
+    watcher: createKeySchema('watcher'),
     /** Applications whose sessions are probed; default: every one delegating to the watcher. */
     applications: z.array(z.string().min(1)).optional(),
     services: z.array(serviceSchema).min(1),
@@ -100,20 +84,7 @@ export const watcherConfigSchema = z
       })
       .strict()
       .prefault({}),
-    claimAudit: z
-      .object({
-        /**
-         * Applications whose every relay this watcher sends (delegated to it alone): their
-         * settled claims are audited against the probes sent. Empty: no audit.
-         */
-        applications: z.array(z.string()).default([]),
-        /** Chance of flagging an honest claim, per claim (binomial tail of relay mining). */
-        falseFlagRate: z.number().gt(0).lt(1).default(1e-6),
-        /** How often settled claims are read. */
-        refreshMs: z.number().int().positive().default(60_000),
-      })
-      .strict()
-      .prefault({}),
+    claimAudit: claimAuditSchema,
     limits: z
       .object({
         /** Largest `max_tokens` a probe asks for. */
@@ -123,19 +94,9 @@ export const watcherConfigSchema = z
       })
       .strict()
       .prefault({}),
-    store: z
-      .object({
-        /** SQLite file of probes and reports; `:memory:` keeps nothing. */
-        path: z.string().min(1).default('.decai/watcher.sqlite'),
-      })
-      .strict()
-      .prefault({}),
-    log: z
-      .object({
-        level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-      })
-      .strict()
-      .prefault({}),
+    /** SQLite file of probes and reports. */
+    store: createStoreSchema('.decai/watcher.sqlite'),
+    log: logSchema,
   })
   .strict()
   .refine((c) => c.verdict.substituteAgreement < c.verdict.honestAgreement, {
@@ -147,14 +108,7 @@ export type WatcherConfig = z.output<typeof watcherConfigSchema>
 
 /** Validates a config object and fills in defaults. */
 export function parseWatcherConfig(input: unknown): WatcherConfig {
-  const result = watcherConfigSchema.safeParse(input)
-  if (!result.success) {
-    const details = result.error.issues
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ')
-    throw new WatcherError('INVALID_CONFIG', 'Invalid watcher config.', { details })
-  }
-  return result.data
+  return parseConfig(watcherConfigSchema, input, invalid, 'watcher')
 }
 
 /** Reads, expands and validates a YAML or JSON config file. */
@@ -162,26 +116,5 @@ export function loadWatcherConfig(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
 ): WatcherConfig {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (cause) {
-    throw new WatcherError('INVALID_CONFIG', `Cannot read config file ${path}.`, { cause })
-  }
-  let raw: unknown
-  try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
-  } catch (cause) {
-    throw new WatcherError('INVALID_CONFIG', `Cannot parse config file ${path}.`, { cause })
-  }
-  return parseWatcherConfig(
-    expandEnvVariables(
-      raw ?? {},
-      env,
-      (name) =>
-        new WatcherError('INVALID_CONFIG', 'Invalid watcher config.', {
-          details: `environment variable ${name} is not set`,
-        }),
-    ),
-  )
+  return parseWatcherConfig(readConfigFile(path, env, invalid, 'watcher'))
 }
