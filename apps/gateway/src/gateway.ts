@@ -1,15 +1,9 @@
 import { ClaimAuditor } from '@decai/app-kit/claim-auditor'
+import { loadConfigKey } from '@decai/app-kit/config'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
 import { type RunningServer, startServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
-import {
-  configureRingCache,
-  createRingSigner,
-  getPublicKey,
-  privateKeyFromHex,
-  privateKeyFromMnemonic,
-  pubkeyToAddress,
-} from '@decai/crypto'
+import { configureRingCache, createRingSigner } from '@decai/crypto'
 import { createGatewayApp } from './app.js'
 import { ChainView } from './chain-view.js'
 import {
@@ -73,11 +67,7 @@ export async function startGateway(
       ? loadGatewayConfig(input.configPath)
       : parseGatewayConfig(input)
   const logger = options.logger ?? createLogger({ level: config.log.level })
-  const privateKey = config.gateway.privateKey
-    ? privateKeyFromHex(config.gateway.privateKey)
-    : privateKeyFromMnemonic(config.gateway.mnemonic!)
-  const publicKey = getPublicKey(privateKey)
-  const address = pubkeyToAddress(publicKey)
+  const { privateKey, publicKey, address } = loadConfigKey(config.gateway)
   // One ring per (application, session) in use, each needing a few tables for fast signing.
   configureRingCache({ maxTables: 256 })
   const signer = createRingSigner(privateKey)

@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { corsSchema } from '@decai/app-kit/config'
+import { corsSchema, loadConfigKey } from '@decai/app-kit/config'
 import { describeError } from '@decai/core'
-import {
-  getPublicKey,
-  isAddress,
-  privateKeyFromHex,
-  privateKeyFromMnemonic,
-  pubkeyToAddress,
-} from '@decai/crypto'
+import { isAddress } from '@decai/crypto'
 import { isValidServiceId } from '@decai/session'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
@@ -327,12 +321,7 @@ export function getOperatorKey(config: SupplierConfig): {
   keyAddress: string
   address: string
 } {
-  const privateKey =
-    config.operator.privateKey !== undefined
-      ? privateKeyFromHex(config.operator.privateKey.replace(/^0x/, ''))
-      : privateKeyFromMnemonic(config.operator.mnemonic!)
-  const publicKey = getPublicKey(privateKey)
-  const keyAddress = pubkeyToAddress(publicKey)
+  const { privateKey, publicKey, address: keyAddress } = loadConfigKey(config.operator)
   return {
     privateKey,
     publicKey,

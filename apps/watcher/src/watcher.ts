@@ -1,15 +1,10 @@
 import { ClaimAuditor } from '@decai/app-kit/claim-auditor'
+import { loadConfigKey } from '@decai/app-kit/config'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
 import { type RunningServer, startServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
 import { describeError } from '@decai/core'
-import {
-  createRingSigner,
-  getPublicKey,
-  privateKeyFromHex,
-  privateKeyFromMnemonic,
-  pubkeyToAddress,
-} from '@decai/crypto'
+import { createRingSigner } from '@decai/crypto'
 import { createWatcherApp } from './app.js'
 import {
   loadWatcherConfig,
@@ -84,11 +79,7 @@ export async function startWatcher(
   const logger = options.logger ?? createLogger({ level: config.log.level })
   const random = options.random ?? Math.random
   const probePrompts = options.corpus ?? corpus
-  const privateKey = config.watcher.privateKey
-    ? privateKeyFromHex(config.watcher.privateKey)
-    : privateKeyFromMnemonic(config.watcher.mnemonic!)
-  const publicKey = getPublicKey(privateKey)
-  const address = pubkeyToAddress(publicKey)
+  const { privateKey, publicKey, address } = loadConfigKey(config.watcher)
   const signer = createRingSigner(privateKey)
   for (const service of config.services) await checkReferenceModel(service)
   const references = new Map(config.services.map((s) => [s.serviceId, new ReferenceAnswers(s)]))

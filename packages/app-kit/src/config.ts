@@ -2,6 +2,12 @@
 // YAML or JSON, camelCase keys, `${ENV_VAR}` substituted in strings, every issue reported with
 // its path. Each app raises its own typed error (`INVALID_CONFIG`) through `invalid`.
 import { readFileSync } from 'node:fs'
+import {
+  getPublicKey,
+  privateKeyFromHex,
+  privateKeyFromMnemonic,
+  pubkeyToAddress,
+} from '@decai/crypto'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { expandEnvVariables } from './config-env.js'
@@ -50,6 +56,22 @@ export function createKeySchema(section: string) {
     .refine((k) => (k.privateKey === undefined) !== (k.mnemonic === undefined), {
       message: `set exactly one of ${section}.privateKey and ${section}.mnemonic`,
     })
+}
+
+/**
+ * The key a validated key section holds (`createKeySchema`, or any section with exactly one of
+ * a hex `privateKey` and a `mnemonic`), with its public key and the address it signs as.
+ */
+export function loadConfigKey(key: {
+  privateKey?: string | undefined
+  mnemonic?: string | undefined
+}): { privateKey: Uint8Array; publicKey: Uint8Array; address: string } {
+  const privateKey =
+    key.privateKey !== undefined
+      ? privateKeyFromHex(key.privateKey.replace(/^0x/, ''))
+      : privateKeyFromMnemonic(key.mnemonic!)
+  const publicKey = getPublicKey(privateKey)
+  return { privateKey, publicKey, address: pubkeyToAddress(publicKey) }
 }
 
 /** Which browser pages may call the app (CORS). */

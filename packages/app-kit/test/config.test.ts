@@ -9,6 +9,7 @@ import {
   corsSchema,
   createKeySchema,
   createListenSchema,
+  loadConfigKey,
   parseConfig,
   readConfigFile,
 } from '../src/config.js'
@@ -93,5 +94,18 @@ describe('readConfigFile', () => {
     const unset = join(dir, 'unset.yaml')
     writeFileSync(unset, `a: ${ref('NOPE')}\n`)
     expect(() => readConfigFile(unset, {}, invalid, 'test')).toThrow('Invalid test config.')
+  })
+})
+
+describe('loadConfigKey', () => {
+  it('gives the same key, public key and address from hex (with or without 0x) and mnemonic', async () => {
+    const { privateKeyFromMnemonic } = await import('@decai/crypto')
+    const mnemonic =
+      'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about'
+    const fromMnemonic = loadConfigKey({ mnemonic })
+    const hex = Buffer.from(privateKeyFromMnemonic(mnemonic)).toString('hex')
+    expect(fromMnemonic.address).toMatch(/^pokt1/)
+    expect(loadConfigKey({ privateKey: hex })).toEqual(fromMnemonic)
+    expect(loadConfigKey({ privateKey: `0x${hex}` })).toEqual(fromMnemonic)
   })
 })
