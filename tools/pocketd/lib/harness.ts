@@ -1,9 +1,14 @@
 // What the pocketd checks share: an echo backend, poktroll's RelayMiner as a child process,
-// waiting for a session and for chain state, and small statistics.
+// the TEST accounts' signing clients, an application's ring, waiting for a session, a proof and
+// chain state, and small statistics. (Pass/fail bookkeeping: checks.mjs.)
 import { spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { join } from 'node:path'
+import {
+  createPublicKeyCache,
+  resolveApplicationRing,
+} from '../../../packages/app-kit/src/chain-cache.js'
 import {
   type ChainClient,
   createPrivateKeySigner,
@@ -12,7 +17,6 @@ import {
   findEvents,
   type SigningChainClient,
 } from '../../../packages/chain/src/index.js'
-import { getRingAddresses, resolveRingPublicKeys } from '../../../packages/crypto/src/index.js'
 import { ProofRequirementReason } from '../../../packages/protocol/src/index.js'
 import { CHAIN_ID, type PocketdNode } from '../localnet.mjs'
 
@@ -233,19 +237,7 @@ export async function getRing(
   sessionEndHeight: bigint,
 ): Promise<Uint8Array[]> {
   const application = await client.getApplication({ address: applicationAddress })
-  return resolveRingPublicKeys(
-    getRingAddresses({
-      appAddress: application.address,
-      delegateeGatewayAddresses: application.delegateeGatewayAddresses,
-      pendingUndelegations: application.pendingUndelegations,
-      sessionEndHeight,
-    }),
-    async (address) => {
-      const { publicKey } = await client.getAccount({ address })
-      if (!publicKey) throw new Error(`${address} has no public key on chain`)
-      return publicKey
-    },
-  )
+  return resolveApplicationRing(application, sessionEndHeight, createPublicKeyCache(client))
 }
 
 /**
