@@ -12,6 +12,7 @@ import {
   readConfigFile,
 } from '@decai/app-kit/config'
 import { z } from 'zod'
+import { resolveModelPricing } from './billing.js'
 import { GatewayError } from './errors.js'
 
 // The gateway's config: YAML or JSON, camelCase keys, `${ENV_VAR}` substituted in strings.
@@ -22,10 +23,33 @@ export type EndpointName = z.infer<typeof endpointName>
 
 const pricingSchema = z
   .object({
-    /** USD per million prompt tokens. */
+    /**
+     * USD per million prompt tokens. For a token-metered service it must stand to
+     * `completionPerMillion` as the service's input weight to its output weight.
+     */
     promptPerMillion: z.number().nonnegative().default(0),
     /** USD per million completion tokens. */
     completionPerMillion: z.number().nonnegative().default(0),
+    /**
+     * Token-metered services: USD per quantum (one relay the gateway's application pays on
+     * chain). The per-token prices follow from it and the service's weights
+     * (docs/tokenomics.md, "Gateway pricing"); instead of the per-million prices.
+     */
+    perQuantum: z.number().nonnegative().optional(),
+    /** Share added to `perQuantum` (0.25: the key pays 25 % over the chain's cost). */
+    margin: z.number().nonnegative().optional(),
+  })
+  .strict()
+
+/** A token-metered service's weights, as its service card declares them (docs/tokenomics.md). */
+const tokenMeteringSchema = z
+  .object({
+    /** Weighted tokens per relay (Q). */
+    quantum: z.number().int().positive(),
+    /** Weight of a prompt token (w_in). */
+    inputWeight: z.number().int().nonnegative().default(1),
+    /** Weight of a completion token (w_out). */
+    outputWeight: z.number().int().nonnegative().default(1),
   })
   .strict()
 
@@ -40,6 +64,12 @@ const modelSchema = z
     /** The OpenAI endpoints the service offers (all three by default). */
     endpoints: z.array(endpointName).min(1).default(['chat', 'completions', 'embeddings']),
     pricing: pricingSchema.prefault({}),
+    /**
+     * The service's token metering, when it meters tokens: the weights its service card
+     * declares (the card wins when both say something). Keys then pay per quantum, as the chain
+     * charges the gateway.
+     */
+    tokenMetering: tokenMeteringSchema.optional(),
     /** Context length advertised in `/v1/models` (informational). */
     contextLength: z.number().int().positive().optional(),
     /**
@@ -59,6 +89,7 @@ const modelSchema = z
   })
   .strict()
 export type ModelConfig = z.infer<typeof modelSchema>
+export type PricingConfig = z.infer<typeof pricingSchema>
 
 const applicationSchema = z
   .object({
@@ -212,6 +243,13 @@ export function parseGatewayConfig(input: unknown): GatewayConfig {
         details: `models: "${model.name}" is listed twice`,
       })
     names.add(model.name)
+    try {
+      resolveModelPricing(model.pricing, model.tokenMetering)
+    } catch (error) {
+      throw new GatewayError('INVALID_CONFIG', 'Invalid gateway config.', {
+        details: `models: "${model.name}": ${(error as GatewayError).details ?? ''}`,
+      })
+    }
   }
   return config
 }

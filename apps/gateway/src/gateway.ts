@@ -199,8 +199,15 @@ export async function startGateway(
       ? undefined
       : setInterval(() => void claims.poll(client), config.claimAudit.refreshMs)
   auditTimer?.unref()
+  const reportedConflicts = new Set<string>()
   const readCards = () => {
-    if (config.discovery.serviceCards) catalog.updateFromServices(view.services.values())
+    if (!config.discovery.serviceCards) return
+    for (const conflict of catalog.updateFromServices(view.services.values())) {
+      const key = `${conflict.model}|${conflict.details}`
+      if (reportedConflicts.has(key)) continue
+      reportedConflicts.add(key)
+      logger.warn("model prices contradict the service card's token metering", conflict)
+    }
   }
   readCards()
   const catalogTimer = setInterval(readCards, config.discovery.refreshMs)

@@ -1,4 +1,6 @@
 import type { Service } from '@decai/protocol'
+import type { TokenMetering } from '@decai/session'
+import { type ModelPricing, resolveModelPricing } from './billing.js'
 import type { EndpointName, ModelConfig } from './config.js'
 
 // The model catalog: model name → service. Config entries come first; service cards on chain
@@ -7,15 +9,21 @@ import type { EndpointName, ModelConfig } from './config.js'
 //
 //   { "schema": "pocket-service-card/v1",
 //     "apis": ["openai-chat-completions", "openai-completions", "openai-embeddings"],
-//     "models": ["smollm2-135m-instruct"]            // or [{ "id": "…", "context_length": 2048 }]
+//     "models": ["smollm2-135m-instruct"],           // or [{ "id": "…", "context_length": 2048 }]
+//     "token_metering": { "quantum": 100, "input_weight": 1, "output_weight": 4 }   // optional
 //   }
+//
+// A card's `token_metering` is the service's declaration of Q and the weights
+// (docs/tokenomics.md): the gateway prices a configured model of that service from it.
 
 export type CatalogModel = {
   name: string
   serviceId: string
   upstreamModel: string
   endpoints: EndpointName[]
-  pricing: { promptPerMillion: number; completionPerMillion: number }
+  pricing: ModelPricing
+  /** The service's token metering (its card, else the config), when it meters tokens. */
+  metering: TokenMetering | undefined
   contextLength: number | undefined
   /** The most choices (`n`, `best_of`) a request may ask for; unset: the schema's limit. */
   maxChoices?: number | undefined
@@ -28,17 +36,37 @@ const apiEndpoints: Record<string, EndpointName> = {
   'openai-embeddings': 'embeddings',
 }
 
+function readCard(service: Service): object | undefined {
+  const bytes = service.metadata?.card
+  if (!bytes || bytes.length === 0) return undefined
+  try {
+    const card: unknown = JSON.parse(new TextDecoder().decode(bytes))
+    return typeof card === 'object' && card !== null ? card : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const isWeight = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
+
+/**
+ * The token metering a service card declares (`token_metering`), or undefined when it declares
+ * none or something that is not integers (Q ≥ 1, weights ≥ 0; a weight left out is 1).
+ */
+export function readCardMetering(service: Service): TokenMetering | undefined {
+  const declared = (readCard(service) as { token_metering?: unknown } | undefined)?.token_metering
+  if (typeof declared !== 'object' || declared === null) return undefined
+  const { quantum, input_weight = 1, output_weight = 1 } = declared as Record<string, unknown>
+  if (!isWeight(quantum) || quantum < 1 || !isWeight(input_weight) || !isWeight(output_weight))
+    return undefined
+  return { quantum, inputWeight: input_weight, outputWeight: output_weight }
+}
+
 /** The models a service card declares (empty for cards without them, or without a card). */
 export function readCardModels(service: Service): CatalogModel[] {
-  const bytes = service.metadata?.card
-  if (!bytes || bytes.length === 0) return []
-  let card: unknown
-  try {
-    card = JSON.parse(new TextDecoder().decode(bytes))
-  } catch {
-    return []
-  }
-  if (typeof card !== 'object' || card === null) return []
+  const card = readCard(service)
+  if (card === undefined) return []
+  const metering = readCardMetering(service)
   const { models, apis } = card as { models?: unknown; apis?: unknown }
   if (!Array.isArray(models)) return []
   const declared = Array.isArray(apis)
@@ -62,6 +90,7 @@ export function readCardModels(service: Service): CatalogModel[] {
       upstreamModel: id,
       endpoints,
       pricing: { promptPerMillion: 0, completionPerMillion: 0 },
+      metering,
       contextLength: typeof contextLength === 'number' ? contextLength : undefined,
       source: 'card',
     })
@@ -69,35 +98,70 @@ export function readCardModels(service: Service): CatalogModel[] {
   return out
 }
 
+/** A configured model whose prices contradict the weights its service card declares. */
+export type PricingConflict = { model: string; serviceId: string; details: string }
+
+const sameMetering = (a: TokenMetering | undefined, b: TokenMetering | undefined) =>
+  a?.quantum === b?.quantum &&
+  a?.inputWeight === b?.inputWeight &&
+  a?.outputWeight === b?.outputWeight
+
+function toCatalogModel(m: ModelConfig, metering = m.tokenMetering): CatalogModel {
+  return {
+    name: m.name,
+    serviceId: m.serviceId,
+    upstreamModel: m.upstreamModel ?? m.name,
+    endpoints: m.endpoints,
+    pricing: resolveModelPricing(m.pricing, metering),
+    metering,
+    contextLength: m.contextLength,
+    maxChoices: m.maxChoices,
+    source: 'config',
+  }
+}
+
 export class ModelCatalog {
-  readonly #configured: Map<string, CatalogModel>
+  readonly #models: readonly ModelConfig[]
+  #configured: Map<string, CatalogModel>
   #discovered = new Map<string, CatalogModel>()
 
   constructor(models: readonly ModelConfig[]) {
-    this.#configured = new Map(
-      models.map((m) => [
-        m.name,
-        {
-          name: m.name,
-          serviceId: m.serviceId,
-          upstreamModel: m.upstreamModel ?? m.name,
-          endpoints: m.endpoints,
-          pricing: m.pricing,
-          contextLength: m.contextLength,
-          maxChoices: m.maxChoices,
-          source: 'config' as const,
-        },
-      ]),
-    )
+    this.#models = models
+    this.#configured = new Map(models.map((m) => [m.name, toCatalogModel(m)]))
   }
 
-  /** Replaces the card-declared models (config entries of the same name win). */
-  updateFromServices(services: Iterable<Service>): void {
+  /**
+   * Replaces the card-declared models (config entries of the same name win) and prices the
+   * configured models of token-metered services from the weights their cards declare. A
+   * configured model whose prices contradict its card keeps its config's metering and is
+   * returned, to be reported.
+   */
+  updateFromServices(services: Iterable<Service>): PricingConflict[] {
     const next = new Map<string, CatalogModel>()
-    for (const service of services)
+    const declared = new Map<string, TokenMetering>()
+    for (const service of services) {
+      const metering = readCardMetering(service)
+      if (metering) declared.set(service.id, metering)
       for (const model of readCardModels(service))
         if (!next.has(model.name)) next.set(model.name, model)
+    }
     this.#discovered = next
+    const conflicts: PricingConflict[] = []
+    const configured = new Map<string, CatalogModel>()
+    for (const m of this.#models) {
+      const card = declared.get(m.serviceId)
+      let model = toCatalogModel(m)
+      if (card && !sameMetering(card, m.tokenMetering))
+        try {
+          model = toCatalogModel(m, card)
+        } catch (error) {
+          const details = (error as { details?: string }).details ?? String(error)
+          conflicts.push({ model: m.name, serviceId: m.serviceId, details })
+        }
+      configured.set(m.name, model)
+    }
+    this.#configured = configured
+    return conflicts
   }
 
   resolve(name: string): CatalogModel | undefined {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { create, ServiceSchema } from '@decai/protocol'
 import { describe, expect, it } from 'vitest'
+import { getChargeCost, NO_CHARGE, resolveModelPricing } from '../src/billing.js'
 import { loadGatewayConfig, parseGatewayConfig } from '../src/config.js'
 import { isGatewayError } from '../src/errors.js'
-import { ModelCatalog, readCardModels } from '../src/models.js'
+import { ModelCatalog, readCardMetering, readCardModels } from '../src/models.js'
 
 const key = 'ab'.repeat(32)
 
@@ -135,5 +136,98 @@ describe('service cards', () => {
     expect(catalog.resolve('a')?.serviceId).toBe('configured')
     expect(catalog.resolve('b')).toMatchObject({ serviceId: 'llm', source: 'card' })
     expect(catalog.all().map((m) => m.name)).toEqual(['a', 'b'])
+  })
+})
+
+describe('pricing of token-metered services', () => {
+  const metering = { quantum: 100, inputWeight: 1, outputWeight: 4 }
+  const model = (pricing: Record<string, number>, tokenMetering?: typeof metering) =>
+    parseGatewayConfig({
+      gateway: { privateKey: key },
+      models: [{ name: 'm', serviceId: 'llm', pricing, tokenMetering }],
+    }).models[0]!
+  const charge = (promptTokens: number, completionTokens: number) =>
+    ({ promptTokens, completionTokens, promptSource: 'usage' }) as const
+
+  it('derives per-token prices from perQuantum, the weights and the margin', () => {
+    const m = model({ perQuantum: 0.0001, margin: 0.25 }, metering)
+    const pricing = resolveModelPricing(m.pricing, m.tokenMetering)
+    // 0.000125 USD per quantum of 100 weighted tokens: 1.25 USD per million prompt tokens.
+    expect(pricing.promptPerMillion).toBeCloseTo(1.25, 12)
+    expect(pricing.completionPerMillion).toBeCloseTo(5, 12)
+    // A key pays per quantum, as the supplier mines them: ceil((20 + 4 × 2,000) / 100) = 81.
+    expect(getChargeCost(charge(20, 2000), pricing)).toBeCloseTo(81 * 0.000125, 15)
+    expect(getChargeCost(charge(20, 5), pricing)).toBeCloseTo(0.000125, 15)
+    expect(getChargeCost(NO_CHARGE, pricing)).toBe(0)
+  })
+
+  it('accepts per-million prices in the weights’ ratio and charges them per quantum', () => {
+    const m = model({ promptPerMillion: 1, completionPerMillion: 4 }, metering)
+    const pricing = resolveModelPricing(m.pricing, m.tokenMetering)
+    expect(pricing.quantum?.usd).toBeCloseTo(0.0001, 15)
+    expect(getChargeCost(charge(200, 300), pricing)).toBeCloseTo(14 * 0.0001, 15)
+  })
+
+  it('refuses prices that contradict the weights, with INVALID_CONFIG', () => {
+    const cases: [Record<string, number>, typeof metering | undefined, RegExp][] = [
+      [
+        { promptPerMillion: 1, completionPerMillion: 2 },
+        metering,
+        /not the service's weights 1 : 4/,
+      ],
+      [{ perQuantum: 1, completionPerMillion: 2 }, metering, /not both/],
+      [{ perQuantum: 1 }, undefined, /need the service's tokenMetering/],
+      [{ promptPerMillion: 1, completionPerMillion: 4, margin: 0.1 }, metering, /margin/],
+    ]
+    for (const [pricing, tokenMetering, details] of cases) {
+      try {
+        model(pricing, tokenMetering)
+        expect.unreachable()
+      } catch (error) {
+        expect(isGatewayError(error) && error.code).toBe('INVALID_CONFIG')
+        expect((error as { details: string }).details).toMatch(details)
+      }
+    }
+  })
+
+  it('takes the weights a service card declares, and reports prices that contradict them', () => {
+    const card = (token_metering: unknown) =>
+      create(ServiceSchema, {
+        id: 'llm',
+        metadata: {
+          card: new TextEncoder().encode(JSON.stringify({ models: ['c'], token_metering })),
+        },
+      })
+    expect(readCardMetering(card({ quantum: 50, output_weight: 3 }))).toEqual({
+      quantum: 50,
+      inputWeight: 1,
+      outputWeight: 3,
+    })
+    for (const bad of [{ quantum: 0 }, { quantum: 1.5 }, { quantum: 10, input_weight: -1 }, 'x'])
+      expect(readCardMetering(card(bad))).toBeUndefined()
+
+    const config = parseGatewayConfig({
+      gateway: { privateKey: key },
+      models: [
+        { name: 'q', serviceId: 'llm', pricing: { perQuantum: 0.001 }, tokenMetering: metering },
+        {
+          name: 'p',
+          serviceId: 'llm',
+          pricing: { promptPerMillion: 1, completionPerMillion: 4 },
+          tokenMetering: metering,
+        },
+      ],
+    })
+    const catalog = new ModelCatalog(config.models)
+    const conflicts = catalog.updateFromServices([card({ quantum: 50, output_weight: 3 })])
+    // perQuantum follows the card: 0.001 USD per 50 weighted tokens.
+    expect(catalog.resolve('q')?.metering).toEqual({ quantum: 50, inputWeight: 1, outputWeight: 3 })
+    expect(catalog.resolve('q')?.pricing.completionPerMillion).toBeCloseTo(60, 9)
+    // Per-million prices in a 1 : 4 ratio cannot follow 1 : 3: kept, and reported.
+    expect(conflicts).toEqual([
+      expect.objectContaining({ model: 'p', details: expect.stringMatching(/1 : 3/) }),
+    ])
+    expect(catalog.resolve('p')?.metering).toEqual(metering)
+    expect(catalog.resolve('c')?.metering).toEqual({ quantum: 50, inputWeight: 1, outputWeight: 3 })
   })
 })
