@@ -125,6 +125,12 @@ const serviceSchema = z.strictObject({
        * reporting absurd usage cannot stall the supplier. Default 10,000.
        */
       maxQuanta: z.number().int().positive().default(10_000),
+      /**
+       * The model's context length in tokens: the completion a request without `max_tokens`
+       * can run to, reserved up front by the rate limit. Without it such a request reserves
+       * `maxQuanta`.
+       */
+      contextLength: z.number().int().positive().optional(),
     })
     .optional(),
 })

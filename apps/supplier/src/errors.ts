@@ -22,6 +22,16 @@ export const supplierErrorCodes = {
   BACKEND_RESPONSE_TOO_LARGE: 'BACKEND_RESPONSE_TOO_LARGE',
   /** The client went away before the answer was complete. */
   CLIENT_GONE: 'CLIENT_GONE',
+  /**
+   * A token-metered request's `max_tokens`, `max_completion_tokens`, `n` or `best_of` is not a
+   * positive integer: its worst case cannot be reserved, and it is refused before the backend.
+   */
+  INVALID_MAX_TOKENS: 'INVALID_MAX_TOKENS',
+  /**
+   * A token-metered request's worst case (prompt plus `max_tokens`, in quanta) is more than the
+   * application can still pay this supplier in the session.
+   */
+  WORST_CASE_OVER_BUDGET: 'WORST_CASE_OVER_BUDGET',
 } as const
 
 export type SupplierErrorCode = (typeof supplierErrorCodes)[keyof typeof supplierErrorCodes]

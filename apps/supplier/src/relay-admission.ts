@@ -1,3 +1,4 @@
+import { describeError } from '@decai/core'
 import type { RelayRequest } from '@decai/protocol'
 import { getClaimedUpokt, getRootSum } from '@decai/relay-mining'
 import {
@@ -6,15 +7,24 @@ import {
   type SessionHeaderFields,
   type SharedParams,
 } from '@decai/session'
+import { parsePoktHttpRequest } from './backend.js'
 import type { MiningParams } from './chain-view.js'
-import { SupplierError } from './errors.js'
-import { getRelayCost, getSessionBudget, type SessionMeter, toStakeTerms } from './rate-limit.js'
+import { isSupplierError, SupplierError } from './errors.js'
+import {
+  getRelayCost,
+  getSessionBudget,
+  getWorstCaseReservation,
+  type SessionMeter,
+  toStakeTerms,
+} from './rate-limit.js'
 import { fail, reject } from './relay-reply.js'
 import type { RelayServerContext, ServedService } from './relay-server.js'
 
 // Admitting a verified relay: whether it can earn (reward eligibility), whether the
 // application can still pay for it (the rate limit by stake), and the session on record.
 // What it reserves here is given back through `release` if the relay is not served or mined.
+// A token-metered service reserves the request's worst case in quanta, and `settle` brings the
+// reservation to the quanta the answer is worth once it ends.
 
 /** A verified relay the supplier has agreed to serve. */
 export type AdmittedRelay = {
@@ -30,8 +40,16 @@ export type AdmittedRelay = {
   miningParams: Promise<MiningParams>
   /** `performance.now()` when the relay arrived. */
   started: number
-  /** Gives the reserved budget back (once; a no-op when nothing was reserved). */
+  /**
+   * Gives the reserved budget back (once; a no-op when nothing was reserved): all of it, or
+   * after `settle` the settled quanta.
+   */
   release: () => void
+  /**
+   * Brings the reservation to `relays` (the quanta a token-metered answer is worth, when it
+   * ends): the rest of the worst case goes back. A no-op when nothing was reserved.
+   */
+  settle: (relays: number) => void
 }
 
 export type AdmitRelayParameters = {
@@ -60,12 +78,19 @@ export async function admitRelay(
   const endParams = await ctx.chain.getSharedParams(header.sessionEndBlockHeight)
   const eligible = checkRelayRewardEligibility(request, height, endParams) === undefined
 
-  const reserved =
-    ctx.rateLimit && eligible
-      ? await reserveRelay(ctx, request, p.numSuppliers, miningParams)
-      : false
-  if (reserved instanceof Response) return reserved
-  const release = createRelease(ctx, sessionKey, reserved)
+  let reserved = 0
+  if (ctx.rateLimit && eligible) {
+    const relays = getReservation(ctx, p)
+    if (relays instanceof Response) return relays
+    const metered = p.service.config.tokenMetering !== undefined
+    const outcome = await reserveRelay(ctx, request, p.numSuppliers, miningParams, {
+      relays,
+      metered,
+    })
+    if (outcome instanceof Response) return outcome
+    reserved = outcome
+  }
+  const { release, settle } = createReservation(ctx, sessionKey, reserved)
 
   try {
     ctx.store.ensureSession(header, ctx.operatorAddress, height)
@@ -88,49 +113,99 @@ export async function admitRelay(
     miningParams,
     started,
     release,
+    settle,
   }
 }
 
 /**
- * Reserves one relay's cost: `true` once reserved, `false` when the meter is unavailable (as
- * poktroll, that does not block service), the rejection when the application cannot pay.
+ * The relays to reserve: 1, or for a token-metered service the request's worst case in quanta;
+ * the refusal of a request that cannot bound its answer.
+ */
+function getReservation(ctx: RelayServerContext, p: AdmitRelayParameters): number | Response {
+  const metering = p.service.config.tokenMetering
+  if (metering === undefined) return 1
+  let http: ReturnType<typeof parsePoktHttpRequest>
+  try {
+    http = parsePoktHttpRequest(p.request.payload)
+  } catch {
+    return 1 // Not an HTTP request: forwarding refuses it and gives the relay back.
+  }
+  try {
+    const path = new URL(http.url, 'http://relay.invalid').pathname
+    return getWorstCaseReservation({ path, body: http.bodyBz }, metering)
+  } catch (error) {
+    if (!isSupplierError(error)) throw error
+    return reject(ctx, {
+      kind: 'serviceInvalidRelayRequest',
+      reason: error.code,
+      details: describeError(error),
+      request: p.request,
+      serviceId: p.serviceId,
+    })
+  }
+}
+
+/**
+ * Reserves the cost of `relays` relays: how many once reserved, 0 when the meter is unavailable
+ * (as poktroll, that does not block service), the rejection when the application cannot pay.
  */
 async function reserveRelay(
   ctx: RelayServerContext,
   request: RelayRequest,
   numSuppliers: number,
   miningParams: Promise<MiningParams>,
-): Promise<boolean | Response> {
+  { relays, metered }: { relays: number; metered: boolean },
+): Promise<number | Response> {
   const header = request.meta!.sessionHeader!
   try {
-    const reserved = await ctx.meter.reserve(getSessionKey(header), () =>
-      initSessionMeter(ctx, header, numSuppliers, miningParams),
+    const reserved = await ctx.meter.reserve(
+      getSessionKey(header),
+      () => initSessionMeter(ctx, header, numSuppliers, miningParams),
+      relays,
     )
-    if (reserved) return true
+    if (reserved) return relays
   } catch (error) {
     ctx.metrics.errors.inc({ component: 'rate_limit' })
     ctx.logger.warn('relay meter unavailable', { error, session: header.sessionId })
-    return false
+    return 0
   }
+  const error = metered
+    ? new SupplierError(
+        'WORST_CASE_OVER_BUDGET',
+        'The request may cost more than the application can pay.',
+        {
+          details: `application ${header.applicationAddress}: the request's worst case is ${relays} quanta, more than its stake has left for this session`,
+        },
+      )
+    : undefined
   return reject(ctx, {
     kind: 'rateLimited',
-    reason: 'RATE_LIMITED',
-    details: `application ${header.applicationAddress} has spent its stake for this session`,
+    reason: error?.code ?? 'RATE_LIMITED',
+    details: error
+      ? describeError(error)
+      : `application ${header.applicationAddress} has spent its stake for this session`,
     request,
     serviceId: header.serviceId,
   })
 }
 
-function createRelease(
+/** `release` and `settle` of a reservation of `reserved` relays (0: none). */
+function createReservation(
   ctx: Pick<RelayServerContext, 'meter'>,
   sessionKey: string,
-  reserved: boolean,
-): () => void {
-  return () => {
-    if (reserved) {
-      reserved = false
-      void ctx.meter.release(sessionKey)
-    }
+  reserved: number,
+): Pick<AdmittedRelay, 'release' | 'settle'> {
+  return {
+    release: () => {
+      if (reserved > 0) void ctx.meter.release(sessionKey, reserved)
+      reserved = 0
+    },
+    settle: (relays) => {
+      if (reserved <= 0 || relays === reserved) return
+      if (relays < reserved) void ctx.meter.release(sessionKey, reserved - relays)
+      else void ctx.meter.charge(sessionKey, relays - reserved)
+      reserved = relays
+    },
   }
 }
 

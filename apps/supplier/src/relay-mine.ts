@@ -93,10 +93,15 @@ export async function mineAnswer(
   if (relay.backend.status >= 500) return 'backend_5xx'
   if (sawErrorEvent) return 'backend_error_event'
   const metering = relay.service.config.tokenMetering
-  if (metering === undefined || answer.usage === undefined)
+  if (metering === undefined) return mine(relay.ctx, relay, answer.relay())
+  // The rate limit reserved the request's worst case: keep what the answer is worth.
+  if (answer.usage === undefined) {
+    relay.settle(1)
     return mine(relay.ctx, relay, answer.relay())
+  }
   const answerHash = answer.answerHash()
   const count = Math.min(countQuanta(answer.usage, metering), metering.maxQuanta)
+  relay.settle(count)
   const quanta = signRelayQuanta({
     request: relay.request,
     answerHash,

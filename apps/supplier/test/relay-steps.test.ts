@@ -16,7 +16,7 @@ import {
   verifyRelayResponse,
 } from '@decai/session'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBackendAgent } from '../src/backend.js'
+import { createBackendAgent, parsePoktHttpRequest } from '../src/backend.js'
 import { createChainView } from '../src/chain-view.js'
 import { parseSupplierConfig } from '../src/config.js'
 import { SupplierError } from '../src/errors.js'
@@ -43,6 +43,9 @@ let devnet: Devnet
 let backend: Server
 let ctx: RelayServerContext
 let app: AppClient
+/** The same supplier with token metering on the service: 10 tokens a quantum, both weights 1. */
+let metered: RelayServerContext
+const METERING = { quantum: 10, inputWeight: 1, outputWeight: 1, maxQuanta: 10_000 }
 const sealed = new Set<string>()
 
 const completion = JSON.stringify({
@@ -62,6 +65,20 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' })
         res.write('data: {"choices":[{"delta":{"content":"Pa"}}]}\n\n')
         setTimeout(() => res.end('data: [DONE]\n\n'), 5000).unref()
+        return
+      }
+      if (req.url?.startsWith('/crash-sse')) {
+        // One event, then the backend dies.
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write('data: {"choices":[{"delta":{"content":"Pa"}}]}\n\n')
+        setTimeout(() => res.socket?.destroy(), 20)
+        return
+      }
+      if (req.url?.startsWith('/crash')) {
+        // Part of a JSON answer, then the backend dies.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+        res.write('{"choices":')
+        setTimeout(() => res.socket?.destroy(), 20)
         return
       }
       if (req.url?.startsWith('/sse')) {
@@ -95,6 +112,14 @@ beforeAll(async () => {
     isSealed: (id) => sealed.has(id),
     inFlight: { count: 0 },
   }
+  const base = ctx.services.get(SERVICE_ID)!
+  metered = {
+    ...ctx,
+    meter: new RelayMeter(),
+    services: new Map([
+      [SERVICE_ID, { ...base, config: { ...base.config, tokenMetering: METERING } }],
+    ]),
+  }
   app = new AppClient(
     devnet,
     account(devnet, 'application'),
@@ -113,10 +138,21 @@ const chat = { model: 'stub', messages: [{ role: 'user', content: 'Capital of Fr
 
 /** A real relay through intake and admission, as serveRelay runs them. */
 async function admit(path = '/v1/chat/completions'): Promise<AdmittedRelay> {
-  const request = await app.signRelay({ path, body: chat })
-  const decoded = decodeRelay(serializeRelayRequest(request), ctx)
+  const admitted = await admitTo(ctx, path, chat)
+  if (admitted instanceof Response) throw new Error('not admitted')
+  return admitted
+}
+
+/** Intake and admission of a relay with this body, on this supplier: admitted or refused. */
+async function admitTo(
+  c: RelayServerContext,
+  path: string,
+  body: unknown,
+): Promise<AdmittedRelay | Response> {
+  const request = await app.signRelay({ path, body })
+  const decoded = decodeRelay(serializeRelayRequest(request), c)
   if (!decoded.ok) throw new Error(decoded.rejection.reason)
-  const admitted = await admitRelay(ctx, {
+  return admitRelay(c, {
     request,
     serviceId: SERVICE_ID,
     service: decoded.service,
@@ -124,8 +160,6 @@ async function admit(path = '/v1/chat/completions'): Promise<AdmittedRelay> {
     height: ctx.chain.height,
     started: performance.now(),
   })
-  if (admitted instanceof Response) throw new Error('not admitted')
-  return admitted
 }
 
 async function forward(path?: string): Promise<RelayInFlight> {
@@ -376,5 +410,152 @@ describe('admission, forwarding, answering, mining', () => {
     sealed.delete(relay.header.sessionId)
     const easy = { targetHash: new Uint8Array(32).fill(0xff), computeUnitsPerRelay: 10n }
     expect(await mine(ctx, { ...relay, miningParams: Promise.resolve(easy) }, bytes)).toBe('mined')
+  })
+})
+
+describe('the worst case of token-metered services', () => {
+  const meterOf = async (relay: AdmittedRelay) => (await metered.meter.get(relay.sessionKey))!
+  /** What the session has spent on the metered supplier, in relays. */
+  const spent = async (relay: AdmittedRelay) => {
+    const m = await meterOf(relay)
+    return Number(m.consumed / m.relayCost)
+  }
+  const admitMetered = async (path: string, body: unknown) => {
+    const admitted = await admitTo(metered, path, body)
+    if (admitted instanceof Response) throw new Error('not admitted')
+    return admitted
+  }
+  const forwardMetered = async (path: string, body: unknown) => {
+    const relay = await forwardRelay(await admitMetered(path, body))
+    if (relay instanceof Response) throw new Error('not forwarded')
+    return relay
+  }
+  const bodyBytes = (relay: AdmittedRelay) => parsePoktHttpRequest(relay.request.payload).bodyBz
+  /** Waits for the meter (release and settle land after a tick) to show `relays`. */
+  const expectSpent = async (relay: AdmittedRelay, relays: number) => {
+    for (let i = 0; i < 100 && (await spent(relay)) !== relays; i++)
+      await new Promise((r) => setTimeout(r, 20))
+    expect(await spent(relay)).toBe(relays)
+  }
+
+  it('reserves the prompt plus max_tokens in quanta up front, and gives it all back on release', async () => {
+    const first = await admitMetered('/v1/chat/completions', { ...chat, max_tokens: 5 })
+    first.release()
+    await new Promise((r) => setTimeout(r, 10))
+    const before = await spent(first)
+    const relay = await admitMetered('/v1/chat/completions', { ...chat, max_tokens: 50 })
+    // The body's bytes bound the prompt's tokens: ceil((bytes + 50) / 10).
+    const worstCase = Math.ceil((bodyBytes(relay).length + 50) / 10)
+    expect(worstCase).toBeGreaterThan(10)
+    expect(await spent(relay)).toBe(before + worstCase)
+    // n choices may each run to max_tokens; embeddings have no completion.
+    const choices = await admitMetered('/v1/chat/completions', { ...chat, max_tokens: 50, n: 3 })
+    expect(await spent(relay)).toBe(
+      before + worstCase + Math.ceil((bodyBytes(choices).length + 150) / 10),
+    )
+    const embedding = await admitMetered('/v1/embeddings', { model: 'stub', input: 'hello' })
+    expect(await spent(relay)).toBe(
+      before +
+        worstCase +
+        Math.ceil((bodyBytes(choices).length + 150) / 10) +
+        Math.ceil(bodyBytes(embedding).length / 10),
+    )
+    for (const r of [relay, choices, embedding]) r.release()
+    await expectSpent(relay, before)
+    // A per-request service reserves one relay, whatever max_tokens says.
+    const plain = await admitTo(ctx, '/v1/chat/completions', { ...chat, max_tokens: 5_000 })
+    if (plain instanceof Response) throw new Error('not admitted')
+    const meter = (await ctx.meter.get(plain.sessionKey))!
+    const consumed = meter.consumed
+    plain.release()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(consumed - meter.consumed).toBe(meter.relayCost)
+  })
+
+  it('settles a buffered answer to the quanta it is worth', async () => {
+    const probe = await admitMetered('/v1/chat/completions', { ...chat, max_tokens: 1 })
+    probe.release()
+    await new Promise((r) => setTimeout(r, 10))
+    const before = await spent(probe)
+    const relay = await forwardMetered('/v1/chat/completions', { ...chat, max_tokens: 200 })
+    expect(await spent(relay)).toBeGreaterThan(before + 20)
+    const res = await bufferRelay(relay, false)
+    expect(res.status).toBe(200)
+    // The stub's usage: 12 prompt + 3 completion tokens, ceil(15 / 10) = 2 quanta.
+    await expectSpent(relay, before + 2)
+  })
+
+  it('gives the whole worst case back when the client leaves a stream', async () => {
+    const relay = await forwardMetered('/slow-sse', { ...chat, max_tokens: 100 })
+    const reserved = await spent(relay)
+    const worstCase = Math.ceil((bodyBytes(relay).length + 100) / 10)
+    const reader = streamRelay(relay).getReader()
+    await reader.read() // the signed head
+    await reader.cancel()
+    await expectSpent(relay, reserved - worstCase)
+  })
+
+  it('gives the whole worst case back when the backend dies mid-answer, streamed or buffered', async () => {
+    const streamed = await forwardMetered('/crash-sse', { ...chat, max_tokens: 100 })
+    const reserved = await spent(streamed)
+    const worstCase = Math.ceil((bodyBytes(streamed).length + 100) / 10)
+    const reader = streamRelay(streamed).getReader()
+    while (!(await reader.read()).done) {}
+    await expectSpent(streamed, reserved - worstCase)
+
+    const buffered = await forwardMetered('/crash', { ...chat, max_tokens: 100 })
+    const res = await bufferRelay(buffered, false)
+    expect(await minerErrorOf(res)).toBeDefined()
+    await expectSpent(buffered, reserved - worstCase)
+  })
+
+  it('refuses what it cannot bound or cannot afford, with stable codes, and reserves nothing', async () => {
+    const probe = await admitMetered('/v1/chat/completions', { ...chat, max_tokens: 1 })
+    probe.release()
+    await new Promise((r) => setTimeout(r, 10))
+    const before = await spent(probe)
+    const rejected = (reason: string) =>
+      getMetricValue(metered.metrics.relaysRejected, { service: SERVICE_ID, reason })
+    for (const bad of [{ max_tokens: -1 }, { max_tokens: 1.5 }, { max_tokens: 'x' }, { n: 0 }]) {
+      const res = await admitTo(metered, '/v1/chat/completions', { ...chat, ...bad })
+      expect(res, JSON.stringify(bad)).toBeInstanceOf(Response)
+      const error = await minerErrorOf(res as Response)
+      expect(error).toMatchObject({
+        code: relayMinerErrors.serviceInvalidRelayRequest.abciCode,
+      })
+      expect(error!.message).toMatch(/(max_tokens|n) must be a positive integer/)
+    }
+    expect(await rejected('INVALID_MAX_TOKENS')).toBe(4)
+    // More than the application has left for this session: refused whole, not served in part
+    // (here with no cap of its own on the quanta of one answer).
+    const base = metered.services.get(SERVICE_ID)!
+    const uncapped: RelayServerContext = {
+      ...metered,
+      services: new Map([
+        [
+          SERVICE_ID,
+          {
+            ...base,
+            config: { ...base.config, tokenMetering: { ...METERING, maxQuanta: 2 ** 52 } },
+          },
+        ],
+      ]),
+    }
+    const meter = await meterOf(probe)
+    const left = Number((meter.budget - meter.consumed) / meter.relayCost)
+    const huge = await admitTo(uncapped, '/v1/chat/completions', {
+      ...chat,
+      max_tokens: (left + 1) * 10,
+    })
+    expect(huge).toBeInstanceOf(Response)
+    const error = await minerErrorOf(huge as Response)
+    expect(error).toMatchObject({ code: relayMinerErrors.rateLimited.abciCode })
+    expect(error!.message).toContain('worst case')
+    expect(await rejected('WORST_CASE_OVER_BUDGET')).toBe(1)
+    await expectSpent(probe, before)
+    // A request within the budget still goes through.
+    const small = await admitMetered('/v1/chat/completions', { ...chat, max_tokens: 5 })
+    small.release()
+    await expectSpent(small, before)
   })
 })

@@ -105,7 +105,8 @@ afterAll(async () => {
 const ask = async (app: AppClient, completionTokens: number, stream = false) => {
   const request = await app.signRelay({
     path: '/v1/chat/completions',
-    body: { completionTokens, ...(stream ? { stream: true } : {}) },
+    // max_tokens bounds the worst case the rate limit reserves up front.
+    body: { completionTokens, max_tokens: completionTokens, ...(stream ? { stream: true } : {}) },
   })
   if (stream) {
     const result = await app.stream(supplier.url, request)
