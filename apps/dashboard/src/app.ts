@@ -20,7 +20,13 @@ import {
 } from './queries.js'
 import type { Store } from './store.js'
 import type { UiBundle } from './ui-bundle.js'
-import { fetchWatcherReport, toVerdictTable, verdictColumns } from './watcher.js'
+import {
+  claimAuditColumns,
+  fetchWatcherReport,
+  toClaimAuditTable,
+  toVerdictTable,
+  verdictColumns,
+} from './watcher.js'
 
 export type CreateAppParameters = {
   store: Store
@@ -229,8 +235,11 @@ export function createApp(parameters: CreateAppParameters): Hono {
   // something else, so the page around them renders; `?service=` keeps one service.
   app.get('/api/watcher', async (c) => {
     const serviceId = c.req.query('service')
-    if (watcherUrl === undefined)
-      return sendJson(c, { configured: false, verdicts: { columns: verdictColumns, rows: [] } })
+    const empty = {
+      verdicts: { columns: verdictColumns, rows: [] },
+      claimAudit: { columns: claimAuditColumns, rows: [] },
+    }
+    if (watcherUrl === undefined) return sendJson(c, { configured: false, ...empty })
     try {
       const report = await fetchWatcherReport(watcherUrl)
       return sendJson(c, {
@@ -238,6 +247,9 @@ export function createApp(parameters: CreateAppParameters): Hono {
         watcher: report.watcher.address,
         createdAt: report.createdAt,
         verdicts: toVerdictTable(report, serviceId),
+        // Whether the watcher runs the claim audit at all (its entries say null when not).
+        claimAuditEnabled: report.entries.some((e) => e.claimAudit != null),
+        claimAudit: toClaimAuditTable(report, serviceId),
       })
     } catch (error) {
       const known = isDashboardError(error)
@@ -245,7 +257,7 @@ export function createApp(parameters: CreateAppParameters): Hono {
         : new DashboardError('INTERNAL', 'The dashboard failed.', { cause: error })
       return sendJson(c, {
         configured: true,
-        verdicts: { columns: verdictColumns, rows: [] },
+        ...empty,
         error: { code: known.code, message: known.shortMessage, details: known.details },
       })
     }
@@ -256,6 +268,14 @@ export function createApp(parameters: CreateAppParameters): Hono {
     const name = `watcher-verdicts${serviceId ? `-${serviceId}` : ''}`
     if (watcherUrl === undefined) return sendTable(c, { columns: verdictColumns, rows: [] }, name)
     return sendTable(c, toVerdictTable(await fetchWatcherReport(watcherUrl), serviceId), name)
+  })
+  // The claim audit from the same report: claimed against delivered relays per audited session.
+  app.get('/api/watcher/claim-audit', async (c) => {
+    const serviceId = c.req.query('service')
+    const name = `watcher-claim-audit${serviceId ? `-${serviceId}` : ''}`
+    if (watcherUrl === undefined)
+      return sendTable(c, { columns: claimAuditColumns, rows: [] }, name)
+    return sendTable(c, toClaimAuditTable(await fetchWatcherReport(watcherUrl), serviceId), name)
   })
 
   app.get('/ui/app.js', (c) =>

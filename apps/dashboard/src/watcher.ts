@@ -8,6 +8,25 @@ import { DashboardError } from './errors.js'
 
 const percentiles = z.object({ p50: z.number(), p95: z.number() }).nullable()
 
+// The claim audit of a report entry (docs/tokenomics.md): the supplier's settled claims for the
+// watcher's own applications against the relays (quanta) the watcher delivered; null when off.
+const claimAuditSchema = z
+  .object({
+    overClaimed: z.boolean(),
+    sessions: z.array(
+      z.object({
+        application: z.string(),
+        sessionId: z.string(),
+        delivered: z.number().int(),
+        claimedRelays: z.number().int(),
+        maxRelays: z.number().int(),
+        overClaimed: z.boolean(),
+      }),
+    ),
+  })
+  .nullable()
+  .optional()
+
 const entrySchema = z.object({
   serviceId: z.string(),
   model: z.string(),
@@ -19,6 +38,7 @@ const entrySchema = z.object({
   probes: z.number().int(),
   successRate: z.number().nullable(),
   ttftMs: percentiles,
+  claimAudit: claimAuditSchema,
 })
 
 const reportSchema = z.object({
@@ -91,6 +111,71 @@ export function toVerdictTable(report: WatcherReportSummary, serviceId?: string)
         : a.service_id.localeCompare(b.service_id),
     )
   return { columns: verdictColumns, rows }
+}
+
+/** One audited claim: what the supplier's claim settled for against what the watcher delivered. */
+export type ClaimAuditRow = {
+  supplier: string
+  service_id: string
+  /** `over_claimed`: more mined relays than the delivered ones explain; else `within_bound`. */
+  claim_verdict: 'over_claimed' | 'within_bound'
+  /** Whether the watcher flags the supplier (any of its audited claims over-claimed). */
+  supplier_flagged: 'yes' | 'no'
+  application: string
+  session_id: string
+  /** Relays (quanta, for a token-metered service) the watcher sent in the session. */
+  delivered: number
+  /** `num_relays` of the settled claim. */
+  claimed_relays: number
+  /** The bound: the most mined relays an honest claim reaches (at the false-flag rate). */
+  max_relays: number
+}
+
+export const claimAuditColumns = [
+  'supplier',
+  'service_id',
+  'claim_verdict',
+  'supplier_flagged',
+  'application',
+  'session_id',
+  'delivered',
+  'claimed_relays',
+  'max_relays',
+] as const satisfies readonly (keyof ClaimAuditRow)[]
+
+export type ClaimAuditTable = { columns: typeof claimAuditColumns; rows: ClaimAuditRow[] }
+
+/**
+ * The report's claim audits as a table, one row per audited session, flagged suppliers first,
+ * then by supplier (each in the watcher's order, oldest session first). The watcher audits per
+ * supplier, so a supplier's sessions are listed once, under the first service it is judged for.
+ */
+export function toClaimAuditTable(
+  report: WatcherReportSummary,
+  serviceId?: string,
+): ClaimAuditTable {
+  const seen = new Set<string>()
+  const rows: ClaimAuditRow[] = []
+  for (const e of report.entries) {
+    if (!e.claimAudit || seen.has(e.supplier)) continue
+    seen.add(e.supplier)
+    if (serviceId !== undefined && e.serviceId !== serviceId) continue
+    for (const s of e.claimAudit.sessions)
+      rows.push({
+        supplier: e.supplier,
+        service_id: e.serviceId,
+        claim_verdict: s.overClaimed ? 'over_claimed' : 'within_bound',
+        supplier_flagged: e.claimAudit.overClaimed ? 'yes' : 'no',
+        application: s.application,
+        session_id: s.sessionId,
+        delivered: s.delivered,
+        claimed_relays: s.claimedRelays,
+        max_relays: s.maxRelays,
+      })
+  }
+  const rank = (r: ClaimAuditRow) => (r.supplier_flagged === 'yes' ? 0 : 1)
+  rows.sort((a, b) => rank(a) - rank(b) || a.supplier.localeCompare(b.supplier))
+  return { columns: claimAuditColumns, rows }
 }
 
 /**

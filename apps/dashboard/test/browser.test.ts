@@ -1,7 +1,7 @@
 // The dashboard in a real browser: headless Chromium (Debian's `chromium`, driven by
 // playwright-core) at 375 px wide. It reaches the search box with the keyboard, searches the
 // champion, and sees a chart and the revenue figure the chain paid, with no console error, and
-// the watcher's verdict per supplier (a notice when the watcher is down). The screenshot is kept in test/artifacts/ (and copied to docs/ with UPDATE_DOCS_SCREENSHOT=1).
+// the watcher's verdict per supplier (a notice when the watcher is down) and its claim audit. The screenshot is kept in test/artifacts/ (and copied to docs/ with UPDATE_DOCS_SCREENSHOT=1).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +9,12 @@ import { createChainClient, sumRewards } from '@decai/chain'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type Dashboard, formatPokt, groupDigits, startDashboard } from '../src/index.js'
-import { buildTestReport, type ReportServer, startReportServer } from './helpers/watcher-report.js'
+import {
+  auditTestClaims,
+  buildTestReport,
+  type ReportServer,
+  startReportServer,
+} from './helpers/watcher-report.js'
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 // CI installs the browser and sets this, so that a missing browser fails there instead of skipping.
@@ -67,6 +72,12 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
       ),
     ].sort()
     expect(suppliers.length).toBeGreaterThan(0)
+    // Its claim audit: the first supplier's claim within what the watcher delivered, the
+    // second's (when there is one) three times over.
+    const claims = [
+      { supplier: suppliers[0]!, delivered: 12, claimedRelays: 12 },
+      ...(suppliers[1] ? [{ supplier: suppliers[1], delivered: 10, claimedRelays: 30 }] : []),
+    ]
     watcher.answer = {
       report: buildTestReport(
         suppliers.map((supplier, i) => ({
@@ -75,6 +86,8 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
           agreed: i === 0 ? 20 : 2,
           disagreed: i === 0 ? 0 : 18,
         })),
+        undefined,
+        auditTestClaims(claims),
       ),
     }
 
@@ -90,8 +103,27 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
     const network = page.getByTestId('watcher-all')
     await network.getByRole('heading', { name: 'Watcher verdicts' }).waitFor()
     await network.locator('[data-verdict="match"]').waitFor()
-    expect(await network.locator('tbody tr').count()).toBe(suppliers.length)
-    expect(await network.locator('tbody tr').first().textContent()).toContain(suppliers[0])
+    const verdictRows = network.locator('section.table').first().locator('tbody tr')
+    expect(await verdictRows.count()).toBe(suppliers.length)
+    expect(await verdictRows.first().textContent()).toContain(suppliers[0])
+    // Below them, the claim audit: claimed against delivered relays and the bound, per session.
+    const audit = network.getByTestId('claim-audit')
+    await audit.getByRole('heading', { name: 'Claim audit: claimed vs delivered relays' }).waitFor()
+    expect(await audit.locator('tbody tr').count()).toBe(claims.length)
+    const honestClaim = audit.locator('tbody tr').filter({ hasText: suppliers[0]! })
+    expect(
+      await honestClaim.locator('[data-claim-verdict]').getAttribute('data-claim-verdict'),
+    ).toBe('within_bound')
+    if (suppliers[1]) {
+      const flagged = audit.getByTestId('claim-audit-flagged')
+      expect(await flagged.textContent()).toContain(suppliers[1])
+      const greedy = audit.locator('tbody tr').filter({ hasText: suppliers[1] })
+      expect(await greedy.locator('[data-claim-verdict]').getAttribute('data-claim-verdict')).toBe(
+        'over_claimed',
+      )
+      // delivered, claimed, bound
+      expect(await greedy.locator('td.num').allTextContents()).toEqual(['10', '30', '10'])
+    }
 
     // The search box is the first stop of the Tab key.
     await page.keyboard.press('Tab')
@@ -123,8 +155,12 @@ describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
     await verdicts.getByRole('heading', { name: 'Watcher verdicts by supplier' }).waitFor()
     const honest = verdicts.locator('tbody tr').filter({ hasText: suppliers[0]! })
     expect(await honest.locator('[data-verdict]').getAttribute('data-verdict')).toBe('match')
-    expect(await verdicts.getByRole('link', { name: 'CSV' }).getAttribute('href')).toBe(
+    const csvLinks = verdicts.getByRole('link', { name: 'CSV' })
+    expect(await csvLinks.first().getAttribute('href')).toBe(
       `/api/watcher/verdicts?service=${chain.serviceId}&format=csv`,
+    )
+    expect(await csvLinks.last().getAttribute('href')).toBe(
+      `/api/watcher/claim-audit?service=${chain.serviceId}&format=csv`,
     )
 
     // Nothing is wider than the phone's screen (wide tables scroll inside their own box).

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Dashboard, startDashboard } from '../src/index.js'
-import { buildTestReport, type ReportServer, startReportServer } from './helpers/watcher-report.js'
+import type { ClaimAuditRow } from '../src/watcher.js'
+import {
+  auditTestClaims,
+  buildTestReport,
+  type ReportServer,
+  startReportServer,
+} from './helpers/watcher-report.js'
 
 const HONEST = 'pokt1honestsupplier'
 const SUBSTITUTE = 'pokt1substitutesupplier'
@@ -129,7 +135,11 @@ describe('watcher verdicts', () => {
 
   it('says when no watcher is configured', async () => {
     const body = await (await get(bare, '/api/watcher')).json()
-    expect(body).toEqual({ configured: false, verdicts: { columns: expect.any(Array), rows: [] } })
+    expect(body).toEqual({
+      configured: false,
+      verdicts: { columns: expect.any(Array), rows: [] },
+      claimAudit: { columns: expect.any(Array), rows: [] },
+    })
     expect((await get(bare, '/api/status')).ok).toBe(true)
   })
 
@@ -184,6 +194,74 @@ describe('watcher verdicts', () => {
       expect((await get(orphan, '/api/network')).status).toBe(200)
     } finally {
       await orphan.stop()
+    }
+  })
+})
+
+describe('the claim audit', () => {
+  it('shows claimed against delivered relays per audited session, the bound, flagged suppliers first', async () => {
+    // The watcher's own auditor: the honest supplier's claims stay within what was delivered,
+    // the substitute's claim holds three times the relays it was sent.
+    const auditor = auditTestClaims([
+      { supplier: HONEST, delivered: 12, claimedRelays: 12 },
+      { supplier: SUBSTITUTE, delivered: 10, claimedRelays: 30 },
+      { supplier: HONEST, delivered: 8, claimedRelays: 7 },
+    ])
+    const audited = buildTestReport(
+      [
+        { serviceId: 'llm', supplier: HONEST, agreed: 20, disagreed: 0 },
+        { serviceId: 'llm', supplier: SUBSTITUTE, agreed: 20, disagreed: 0 },
+        { serviceId: 'chat', supplier: OTHER, agreed: 1, disagreed: 0 },
+      ],
+      undefined,
+      auditor,
+    )
+    // What the watcher signed: its verdict per supplier, in the report entry.
+    expect(audited.entries.find((e) => e.supplier === SUBSTITUTE)!.claimAudit?.overClaimed).toBe(
+      true,
+    )
+    try {
+      watcher.answer = { report: audited }
+      const body = await (await get(dashboard, '/api/watcher')).json()
+      expect(body.claimAuditEnabled).toBe(true)
+      expect(body.claimAudit.columns).toEqual([
+        'supplier',
+        'service_id',
+        'claim_verdict',
+        'supplier_flagged',
+        'application',
+        'session_id',
+        'delivered',
+        'claimed_relays',
+        'max_relays',
+      ])
+      const rows = body.claimAudit.rows as ClaimAuditRow[]
+      expect(
+        rows.map((r) => [r.supplier, r.claim_verdict, r.delivered, r.claimed_relays, r.max_relays]),
+      ).toEqual([
+        // At the base difficulty every relay is mined: the bound is what was delivered.
+        [SUBSTITUTE, 'over_claimed', 10, 30, 10],
+        [HONEST, 'within_bound', 12, 12, 12],
+        [HONEST, 'within_bound', 8, 7, 8],
+      ])
+      expect(rows.map((r) => r.supplier_flagged)).toEqual(['yes', 'no', 'no'])
+      expect(rows.every((r) => r.service_id === 'llm')).toBe(true)
+      // One service, and the CSV export.
+      const chat = await (await get(dashboard, '/api/watcher?service=chat')).json()
+      expect(chat.claimAudit.rows).toEqual([])
+      const csv = await get(dashboard, '/api/watcher/claim-audit?service=llm&format=csv')
+      expect(csv.headers.get('content-disposition')).toContain('watcher-claim-audit-llm.csv')
+      const lines = (await csv.text()).trim().split('\r\n')
+      expect(lines).toHaveLength(4)
+      expect(lines[1]).toMatch(new RegExp(`^${SUBSTITUTE},llm,over_claimed,yes,`))
+
+      // A watcher without the audit says so: no table, not an empty one.
+      watcher.answer = { report }
+      const off = await (await get(dashboard, '/api/watcher')).json()
+      expect(off.claimAuditEnabled).toBe(false)
+      expect(off.claimAudit.rows).toEqual([])
+    } finally {
+      watcher.answer = { report }
     }
   })
 })

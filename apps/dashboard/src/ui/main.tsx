@@ -132,6 +132,17 @@ function Cell({ column, value }: { column: string; value: string | number | null
         </span>
       </td>
     )
+  if (column === 'claim_verdict')
+    return (
+      <td>
+        <span
+          class={`verdict ${value === 'over_claimed' ? 'mismatch' : 'match'}`}
+          data-claim-verdict={value}
+        >
+          {value === 'over_claimed' ? 'over-claimed' : 'within bound'}
+        </span>
+      </td>
+    )
   if (column === 'time_ms' || column === 'start_ms')
     return <td>{Number(value) > 0 ? new Date(Number(value)).toISOString().slice(0, 16) : ''}</td>
   if (typeof value === 'number' || /^\d+$/.test(String(value)))
@@ -448,7 +459,42 @@ type WatcherVerdicts = {
   watcher?: string
   createdAt?: string
   verdicts: Table
+  claimAuditEnabled?: boolean
+  claimAudit: Table
   error?: ApiError
+}
+
+/**
+ * The claim audit of the watcher's report: per audited session, the relays the supplier's
+ * claim settled for against those the watcher delivered and the bound an honest claim stays
+ * within; flagged suppliers named above the table.
+ */
+function ClaimAuditPanel({ data, query }: { data: WatcherVerdicts; query: string }) {
+  if (!data.claimAuditEnabled) return null
+  const rows = data.claimAudit.rows
+  const flagged = [
+    ...new Set(rows.filter((r) => r['supplier_flagged'] === 'yes').map((r) => r['supplier'])),
+  ]
+  return (
+    <div class="claim-audit" data-testid="claim-audit">
+      {flagged.length > 0 ? (
+        <div class="error notice" role="status" data-testid="claim-audit-flagged">
+          <strong>Over-claiming, excluded from routing:</strong>{' '}
+          {flagged.map((a) => (
+            <span class="addr" key={String(a)}>
+              <a href={`#/address/${a}`}>{a}</a>{' '}
+            </span>
+          ))}
+        </div>
+      ) : null}
+      <DataTable
+        title="Claim audit: claimed vs delivered relays"
+        path={`/api/watcher/claim-audit${query}`}
+        table={data.claimAudit}
+      />
+      {rows.length === 0 ? <p class="note">No settled claim audited yet.</p> : null}
+    </div>
+  )
 }
 
 /** The watcher's verdicts per supplier (all services, or one); nothing when no watcher is set. */
@@ -474,6 +520,7 @@ function WatcherPanel({ serviceId }: { serviceId?: string }) {
       ) : (
         <>
           <DataTable title={title} path={`/api/watcher/verdicts${query}`} table={data.verdicts} />
+          <ClaimAuditPanel data={data} query={query} />
           <p class="note">
             Report of watcher <span class="addr">{data.watcher}</span> at {data.createdAt}.
           </p>

@@ -2,6 +2,8 @@
 // own report builder signs a report over probe records made here, and a real HTTP server
 // answers it the way the watcher's app does (the report summarised, without evidence).
 import { type RunningServer, startServer } from '@decai/app-kit'
+import { ClaimAuditor } from '@decai/app-kit/claim-auditor'
+import { createLogger } from '@decai/app-kit/logger'
 import {
   buildReport,
   compareAnswer,
@@ -68,8 +70,54 @@ function probe(pair: ProbedPair, at: number, agrees: boolean | null, ok = true):
   }
 }
 
-/** A signed report built by the watcher over the given pairs' probes. */
-export function buildTestReport(pairs: ProbedPair[], now = Date.UTC(2026, 0, 2)): WatcherReport {
+/** One settled claim of a supplier: the relays the watcher delivered in the session, and mined. */
+export type AuditedClaim = { supplier: string; delivered: number; claimedRelays: number }
+
+const AUDITED_APPLICATION = 'pokt1watcherapplication'
+
+/**
+ * The watcher's claim auditor after these claims settled at the base difficulty (every relay
+ * mined): the relays delivered are counted as the watcher counts its probes, the settlements
+ * audited as the watcher audits them.
+ */
+export function auditTestClaims(claims: AuditedClaim[]): ClaimAuditor {
+  const auditor = new ClaimAuditor({
+    applications: [AUDITED_APPLICATION],
+    falseFlagRate: 1e-6,
+    logger: createLogger({ level: 'silent' }),
+  })
+  auditor.begin(1n)
+  const target = new Uint8Array(32).fill(0xff)
+  claims.forEach((claim, i) => {
+    const key = {
+      supplier: claim.supplier,
+      application: AUDITED_APPLICATION,
+      sessionId: `audited-session-${i}`,
+    }
+    const start = BigInt(10 + i * 10)
+    for (let r = 0; r < claim.delivered; r++) auditor.recordRequest(key, start)
+    auditor.auditSettlement(
+      {
+        status: 'settled',
+        height: start + 20n,
+        serviceId: 'llm',
+        applicationAddress: AUDITED_APPLICATION,
+        supplierOperatorAddress: claim.supplier,
+        sessionId: key.sessionId,
+        numRelays: BigInt(claim.claimedRelays),
+      },
+      target,
+    )
+  })
+  return auditor
+}
+
+/** A signed report built by the watcher over the given pairs' probes (and claim audit). */
+export function buildTestReport(
+  pairs: ProbedPair[],
+  now = Date.UTC(2026, 0, 2),
+  claims?: ClaimAuditor,
+): WatcherReport {
   const probes: ProbeRecord[] = []
   for (const pair of pairs) {
     const kinds = [
@@ -98,7 +146,13 @@ export function buildTestReport(pairs: ProbedPair[], now = Date.UTC(2026, 0, 2))
       reference: { url: 'http://127.0.0.1:9', sha256: 'a'.repeat(64) },
     })),
   })
-  return buildReport(store, config, Uint8Array.from(Buffer.from(TEST_WATCHER_KEY, 'hex')), now)
+  return buildReport(
+    store,
+    config,
+    Uint8Array.from(Buffer.from(TEST_WATCHER_KEY, 'hex')),
+    now,
+    claims,
+  )
 }
 
 export type ReportServer = {
