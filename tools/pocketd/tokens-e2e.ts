@@ -192,7 +192,13 @@ async function main(): Promise<number> {
                   method: 'POST',
                   url: '/v1/chat/completions',
                   headers: { 'content-type': 'application/json' },
-                  body: JSON.stringify({ completionTokens: p.completionTokens, n: i }),
+                  // max_tokens bounds the worst case the supplier's rate limit reserves;
+                  // seq makes each request distinct.
+                  body: JSON.stringify({
+                    completionTokens: p.completionTokens,
+                    max_tokens: p.completionTokens,
+                    seq: i,
+                  }),
                 }),
               }),
               { signer: p.app.key, ring },
