@@ -5,10 +5,12 @@ import { createHmacDrbg } from '@noble/curves/utils.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes } from '@noble/hashes/utils.js'
-import { bytesToBigInt, isBytes } from './bytes.js'
+import { nativeBinding } from './backend.js'
+import { bytesToBigInt, isBytes, writeBigInt32 } from './bytes.js'
 import { CryptoError } from './errors.js'
 import { invN, modN, N } from './field.js'
 import { parsePrivateKey } from './keys.js'
+import type { Secp256k1Binding } from './native-binding.js'
 import {
   addMultiplePublic,
   addMultiplesPublic,
@@ -21,7 +23,7 @@ import {
 } from './point.js'
 import { type CachedPoint, internPoint, lookupPoint, useTable } from './ring-cache.js'
 import { randomScalar, toSecretScalar } from './scalar.js'
-import { multiplyBaseSecret } from './secret-multiply.js'
+import { multiplyBaseSecret, signDigestSecretNative } from './secret-multiply.js'
 
 const HALF_N = N >> 1n
 
@@ -38,7 +40,14 @@ export function signSecp256k1(message: Uint8Array, privateKey: Uint8Array): Uint
   if (!isBytes(message))
     throw new CryptoError('INVALID_MESSAGE', 'Expected the message as a Uint8Array.')
   const d = parsePrivateKey(privateKey)
-  const e = modN(bytesToBigInt(sha256(message)))
+  const digest = sha256(message)
+  const binding = nativeBinding()
+  // libsecp256k1 seeds RFC 6979 with the digest as is, the standard with the digest mod n: they
+  // agree below n, that is for every digest but about 2^-128 of them, which take the pure path.
+  if (binding !== undefined && (digest[0] !== 0xff || bytesToBigInt(digest) < N)) {
+    return signDigestSecretNative(binding, digest, d)
+  }
+  const e = modN(bytesToBigInt(digest))
   const eBytes = new Uint8Array(32)
   writeScalar(e, eBytes, 0)
   // RFC 6979 3.2: seed = int2octets(d) ‖ bits2octets(h1); candidates k until r and s are non-zero.
@@ -80,6 +89,8 @@ export function verifySecp256k1(
   publicKey: Uint8Array,
 ): boolean {
   if (!isBytes(signature) || signature.length !== 64 || !isBytes(message)) return false
+  const binding = nativeBinding()
+  if (binding !== undefined) return verifyNative(binding, signature, message, publicKey)
   const q = publicKeyEntry(publicKey)
   if (q === undefined) return false
   const r = modN(readUint256(signature, 0))
@@ -97,6 +108,33 @@ export function verifySecp256k1(
   const x = toAffineBatch([acc])[0]?.x
   // x mod n = r, i.e. x = r or x = r + n: decred's two comparisons.
   return x !== undefined && modN(x) === r
+}
+
+function verifyNative(
+  binding: Secp256k1Binding,
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
+  if (!isBytes(publicKey)) return false
+  const rawR = readUint256(signature, 0)
+  const rawS = readUint256(signature, 32)
+  const r = modN(rawR)
+  const s = modN(rawS)
+  if (r === 0n || s === 0n || s > HALF_N) return false
+  let compact = signature
+  // decred reduces r and s mod n where libsecp256k1 refuses values of n and above.
+  if (r !== rawR || s !== rawS) {
+    compact = new Uint8Array(64)
+    writeBigInt32(r, compact, 0)
+    writeBigInt32(s, compact, 32)
+  }
+  try {
+    return binding.ecdsaVerify(compact, sha256(message), publicKey)
+  } catch {
+    // A public key libsecp256k1 cannot parse (decred's ParsePubKey refuses the same encodings).
+    return false
+  }
 }
 
 function assertHash(hash: unknown): asserts hash is Uint8Array {

@@ -37,6 +37,13 @@ export const cryptoErrorCodes = {
   CHALLENGE_OUT_OF_RANGE: 'CHALLENGE_OUT_OF_RANGE',
   /** Hash-to-curve found no point in 128 attempts (about 2^-128; ring-go returns nil). */
   HASH_TO_CURVE_FAILED: 'HASH_TO_CURVE_FAILED',
+  /** `DECAI_CRYPTO_BACKEND` (or `setCryptoBackend`) names no backend: use pure, native or auto. */
+  INVALID_CRYPTO_BACKEND: 'INVALID_CRYPTO_BACKEND',
+  /**
+   * The native backend was required (`DECAI_CRYPTO_BACKEND=native`) but libsecp256k1 does not
+   * load: not on Node, or the optional `secp256k1` package is missing or has no build here.
+   */
+  NATIVE_BACKEND_UNAVAILABLE: 'NATIVE_BACKEND_UNAVAILABLE',
 } as const
 
 export type CryptoErrorCode = (typeof cryptoErrorCodes)[keyof typeof cryptoErrorCodes]

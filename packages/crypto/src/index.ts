@@ -7,6 +7,12 @@ export {
   POKT_ADDRESS_PREFIX,
   pubkeyToAddress,
 } from './address.js'
+export {
+  type CryptoBackend,
+  type CryptoBackendSetting,
+  getCryptoBackend,
+  setCryptoBackend,
+} from './backend.js'
 export { bytesToHex, hexToBytes } from './bytes.js'
 export {
   signSecp256k1,

@@ -8,12 +8,13 @@ import {
   validateMnemonic,
 } from '@scure/bip39'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
+import { nativeBinding } from './backend.js'
 import { bytesToBigInt, bytesToHex, hexToBytes, isBytes } from './bytes.js'
 import { CryptoError, isCryptoError } from './errors.js'
 import { N } from './field.js'
 import { encodeCompressed } from './point.js'
 import { type SecretScalar, toSecretScalar } from './scalar.js'
-import { multiplyBaseSecret } from './secret-multiply.js'
+import { multiplyBaseSecret, multiplyBaseSecretNative } from './secret-multiply.js'
 
 /** The cosmos SDK's default HD path (coin type 118), which `pocketd keys add` uses. */
 export const COSMOS_HD_PATH = "m/44'/118'/0'/0/0"
@@ -99,5 +100,8 @@ export function privateKeyFromMnemonic(
 
 /** The 33-byte compressed public key (the form cosmos stores and poktroll's rings use). */
 export function getPublicKey(privateKey: Uint8Array): Uint8Array {
-  return encodeCompressed(multiplyBaseSecret(parsePrivateKey(privateKey)))
+  const x = parsePrivateKey(privateKey)
+  const binding = nativeBinding()
+  if (binding !== undefined) return multiplyBaseSecretNative(binding, x)
+  return encodeCompressed(multiplyBaseSecret(x))
 }

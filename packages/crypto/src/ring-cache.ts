@@ -10,9 +10,11 @@
 // periodically, so the measure follows recent traffic). Without that, a working set larger than
 // the budget would rebuild tables on nearly every use.
 
+import { nativeBinding } from './backend.js'
 import { CryptoError } from './errors.js'
+import { isCompressedPointNative } from './native-point.js'
 import { type Affine, buildTable, decodePoint, encodeCompressed, type FixedTable } from './point.js'
-import { hashToCurve } from './ring-hash.js'
+import { hashToCurve, hashToCurveNative } from './ring-hash.js'
 
 /** Limits of the ring-signature caches; see `configureRingCache`. */
 export type RingCacheOptions = {
@@ -29,24 +31,45 @@ export type RingCacheOptions = {
 
 const limits = { maxPoints: 4096, maxTables: 64, precomputeAfter: 2 }
 
-/** A decoded point and what has been derived from it so far. */
+/**
+ * A validated point and what has been derived from it so far. The native backend works on the
+ * compressed bytes; the affine form (a square root away) is only computed when the pure backend
+ * asks for it.
+ */
 export class CachedPoint {
-  /** Canonical 33-byte compressed encoding. */
-  readonly bytes: Uint8Array
   uses = 0
   table: FixedTable | undefined = undefined
   private hashed: CachedPoint | undefined = undefined
+  private affine: Affine | undefined
 
   constructor(
     readonly key: string,
-    readonly point: Affine,
+    /** Canonical 33-byte compressed encoding. */
+    readonly bytes: Uint8Array,
+    affine?: Affine,
   ) {
-    this.bytes = encodeCompressed(point)
+    this.affine = affine
+  }
+
+  get point(): Affine {
+    if (this.affine === undefined) {
+      const point = decodePoint(this.bytes, 0, 33)
+      // Entries are only created for valid encodings.
+      if (point === undefined) throw new Error('unreachable: invalid point in the cache')
+      this.affine = point
+    }
+    return this.affine
   }
 
   /** H_p of this point, itself cached (it is multiplied on every verification too). */
   hashPoint(): CachedPoint {
-    this.hashed ??= internPoint(hashToCurve(this.bytes))
+    if (this.hashed === undefined) {
+      const binding = nativeBinding()
+      this.hashed =
+        binding === undefined
+          ? internPoint(hashToCurve(this.bytes))
+          : internEncoded(hashToCurveNative(binding, this.bytes))
+    }
     return this.hashed
   }
 }
@@ -74,17 +97,29 @@ export function lookupPoint(bytes: Uint8Array, offset = 0): CachedPoint | undefi
   const key = keyAt(bytes, offset)
   const hit = points.get(key) ?? withTables.get(key)
   if (hit !== undefined) return remember(hit)
-  const point = decodePoint(bytes, offset, 33)
+  const encoded = bytes.slice(offset, offset + 33)
+  const binding = nativeBinding()
   // Invalid encodings are not cached: garbage must not evict real entries.
+  if (binding !== undefined) {
+    if (!isCompressedPointNative(binding, encoded)) return undefined
+    return remember(new CachedPoint(key, encoded))
+  }
+  const point = decodePoint(encoded, 0, 33)
   if (point === undefined) return undefined
-  return remember(new CachedPoint(key, point))
+  return remember(new CachedPoint(key, encoded, point))
 }
 
 /** The cache entry of an already-validated point. */
 export function internPoint(point: Affine): CachedPoint {
   const bytes = encodeCompressed(point)
   const key = keyAt(bytes, 0)
-  return remember(points.get(key) ?? withTables.get(key) ?? new CachedPoint(key, point))
+  return remember(points.get(key) ?? withTables.get(key) ?? new CachedPoint(key, bytes, point))
+}
+
+/** The cache entry of an already-validated compressed point (33 bytes, canonical). */
+export function internEncoded(bytes: Uint8Array): CachedPoint {
+  const key = keyAt(bytes, 0)
+  return remember(points.get(key) ?? withTables.get(key) ?? new CachedPoint(key, bytes))
 }
 
 // Uses between two halvings of every use count.
@@ -196,7 +231,10 @@ export function precomputeRingKeys(publicKeys: readonly Uint8Array[]): void {
       })
     }
     const entry = internPoint(point)
+    const hashed = entry.hashPoint()
+    // libsecp256k1 keeps no per-point tables: the native backend only needs the cached points.
+    if (nativeBinding() !== undefined) continue
     forceTable(entry)
-    forceTable(entry.hashPoint())
+    forceTable(hashed)
   }
 }

@@ -1,9 +1,10 @@
 // The two hashes of ring-go's secp256k1 ring signatures, as the decred backend computes them.
 
 import { sha3_256, sha3_512 } from '@noble/hashes/sha3.js'
-import { bytesToBigInt } from './bytes.js'
+import { bigIntTo32Bytes, bytesToBigInt } from './bytes.js'
 import { CryptoError } from './errors.js'
 import { N, P } from './field.js'
+import type { Secp256k1Binding } from './native-binding.js'
 import { type Affine, liftX } from './point.js'
 
 /** ring-go gives up after this many hash iterations (and returns nil). */
@@ -19,6 +20,27 @@ export function hashToCurve(compressedKey: Uint8Array): Affine {
     // decred's FieldVal.SetBytes reduces mod p (x ≥ p has probability about 2^-224).
     const point = liftX(bytesToBigInt(h) % P, false)
     if (point !== undefined) return point
+    h = sha3_256(h)
+  }
+  throw new CryptoError('HASH_TO_CURVE_FAILED', 'Hash-to-curve found no point in 128 attempts.')
+}
+
+/**
+ * `hashToCurve` on libsecp256k1, as 33 compressed bytes (02 ‖ x: the even y). The square test is
+ * the library's validation of 02 ‖ x, which accepts exactly the x whose x³ + 7 is a square, and
+ * costs a few microseconds where a BigInt square root costs tens.
+ */
+export function hashToCurveNative(
+  binding: Secp256k1Binding,
+  compressedKey: Uint8Array,
+): Uint8Array {
+  let h = sha3_256(compressedKey)
+  const candidate = new Uint8Array(33)
+  candidate[0] = 0x02
+  for (let i = 0; i < HASH_TO_CURVE_ATTEMPTS; i++) {
+    const x = bytesToBigInt(h)
+    candidate.set(x >= P ? bigIntTo32Bytes(x % P) : h, 1)
+    if (binding.publicKeyVerify(candidate)) return candidate
     h = sha3_256(h)
   }
   throw new CryptoError('HASH_TO_CURVE_FAILED', 'Hash-to-curve found no point in 128 attempts.')

@@ -3,10 +3,18 @@
 // L_i = c_i·P_i + s_i·G and R_i = c_i·I + s_i·H_p(P_i). poktroll signs relay requests with it.
 
 import { equalBytes } from '@decai/core'
+import { nativeBinding } from './backend.js'
 import { assertBytes, isBytes } from './bytes.js'
 import { CryptoError, isCryptoError } from './errors.js'
 import { modN, N } from './field.js'
 import { parsePrivateKey } from './keys.js'
+import type { Secp256k1Binding } from './native-binding.js'
+import {
+  addNative,
+  type EncodedPoint,
+  multiplyAddBasePublicNative,
+  multiplyPublicNative,
+} from './native-point.js'
 import {
   type Affine,
   addMultiplePublic,
@@ -21,12 +29,20 @@ import {
   writeCompressed,
   writeScalar,
 } from './point.js'
-import { type CachedPoint, internPoint, lookupPoint, useTable } from './ring-cache.js'
+import {
+  type CachedPoint,
+  internEncoded,
+  internPoint,
+  lookupPoint,
+  useTable,
+} from './ring-cache.js'
 import { hashToScalar } from './ring-hash.js'
 import { type PublicScalar, randomScalar, randomSecretScalar, type SecretScalar } from './scalar.js'
 import {
   multiplyBaseSecret,
+  multiplyBaseSecretNative,
   multiplySecret,
+  multiplySecretNative,
   prepareSecretBase,
   type SecretBase,
 } from './secret-multiply.js'
@@ -230,9 +246,53 @@ function nextChallenge(
   return hashToScalar(buf)
 }
 
+function writeEncoded(point: EncodedPoint, out: Uint8Array, offset: number): void {
+  if (point === undefined) writeCompressed(undefined, out, offset)
+  else out.set(point, offset)
+}
+
+/** The same step on libsecp256k1: L in one recovery pass, R as two multiplications and a sum. */
+function nextChallengeNative(
+  binding: Secp256k1Binding,
+  buf: Uint8Array,
+  member: CachedPoint,
+  image: CachedPoint,
+  c: PublicScalar,
+  s: PublicScalar,
+): { scalar: bigint; shifted: boolean } {
+  const hp = member.hashPoint()
+  const l = multiplyAddBasePublicNative(binding, member.bytes, c, s)
+  const r = addNative(
+    binding,
+    multiplyPublicNative(binding, image.bytes, c),
+    multiplyPublicNative(binding, hp.bytes, s),
+  )
+  writeEncoded(l, buf, 32)
+  writeEncoded(r, buf, 32 + POINT)
+  return hashToScalar(buf)
+}
+
 function walk(parsed: ParsedSignature, message: Uint8Array, trace?: ChainTrace): boolean {
   const buf = new Uint8Array(32 + 2 * POINT)
   buf.set(message, 0)
+  const binding = nativeBinding()
+  if (binding !== undefined) {
+    let c = parsed.challenge
+    for (let i = 0; i < parsed.ring.length; i++) {
+      trace?.challenges.push(c)
+      const next = nextChallengeNative(
+        binding,
+        buf,
+        parsed.ring[i]!,
+        parsed.image,
+        c,
+        parsed.responses[i]!,
+      )
+      if (next.shifted) trace?.shiftedSteps.push(i)
+      c = next.scalar
+    }
+    return c === parsed.challenge
+  }
   const imageTable = useTable(parsed.image)
   let c = parsed.challenge
   for (let i = 0; i < parsed.ring.length; i++) {
@@ -308,6 +368,8 @@ export function ringVerify(
   options: RingDecodeOptions = {},
 ): boolean {
   assertMessage(message)
+  // Resolves the backend first: a forced backend that is unavailable throws, never reads as false.
+  nativeBinding()
   const parsed = toParsed(signature, options)
   if (parsed === undefined) return false
   try {
@@ -346,17 +408,25 @@ export function verifyRingMembership(
   expectedPublicKeys: readonly Uint8Array[],
   options: RingDecodeOptions = {},
 ): boolean {
+  nativeBinding()
   const parsed = toParsed(signature, options)
   if (parsed === undefined || !Array.isArray(expectedPublicKeys)) return false
   const expected = new Set<string>()
   for (const key of expectedPublicKeys) {
-    if (!isBytes(key)) return false
-    const point = decodePoint(key)
     // poktroll fails the request when a ring key cannot be decoded.
-    if (point === undefined) return false
-    expected.add(internPoint(point).key)
+    const entry = publicKeyEntry(key)
+    if (entry === undefined) return false
+    expected.add(entry.key)
   }
   return parsed.ring.every((member) => expected.has(member.key))
+}
+
+/** The cache entry of a public key: 33-byte keys through the cache, others decoded. */
+function publicKeyEntry(key: unknown): CachedPoint | undefined {
+  if (!isBytes(key)) return undefined
+  if (key.length === 33) return lookupPoint(key)
+  const point = decodePoint(key)
+  return point === undefined ? undefined : internPoint(point)
 }
 
 // --- signing ---
@@ -375,13 +445,13 @@ function ringEntries(ring: readonly Uint8Array[]): CachedPoint[] {
     })
   }
   return ring.map((key, i) => {
-    const point = isBytes(key) ? decodePoint(key) : undefined
-    if (point === undefined) {
+    const entry = publicKeyEntry(key)
+    if (entry === undefined) {
       throw new CryptoError('INVALID_PUBLIC_KEY', 'Ring member is not a valid public key.', {
         details: `member ${i}`,
       })
     }
-    return internPoint(point)
+    return entry
   })
 }
 
@@ -421,9 +491,23 @@ export function createTracedRingSigner(privateKey: Uint8Array): TracedRingSigner
 // build, then each signature's u·H_p(P) is several times cheaper); a one-shot signature skips it.
 function bindSigner(privateKey: Uint8Array, reuse: boolean): TracedRingSigner {
   const x = parsePrivateKey(privateKey)
-  const self = internPoint(multiplyBaseSecret(x))
-  const hp = prepareSecretBase(self.hashPoint().point, reuse)
-  const image = internPoint(multiplySecret(hp, x))
+  const binding = nativeBinding()
+  let self: CachedPoint
+  let image: CachedPoint
+  // The pure backend's constant-time base for H_p(P), prepared when first needed (a signer may
+  // outlive a backend switch).
+  let pureHp: SecretBase | undefined
+  const pureBase = (): SecretBase => {
+    pureHp ??= prepareSecretBase(self.hashPoint().point, reuse)
+    return pureHp
+  }
+  if (binding !== undefined) {
+    self = internEncoded(multiplyBaseSecretNative(binding, x))
+    image = internEncoded(multiplySecretNative(binding, self.hashPoint().bytes, x))
+  } else {
+    self = internPoint(multiplyBaseSecret(x))
+    image = internPoint(multiplySecret(pureBase(), x))
+  }
   return {
     publicKey: self.bytes.slice(),
     keyImage: image.bytes.slice(),
@@ -438,7 +522,7 @@ function bindSigner(privateKey: Uint8Array, reuse: boolean): TracedRingSigner {
       for (;;) {
         const steps: number[] = []
         try {
-          const signature = signAt(message, members, j, x, hp, image, steps)
+          const signature = signAt(message, members, j, x, self, pureBase, image, steps)
           if (trace !== undefined) trace.shiftedSteps = steps.sort((a, b) => a - b)
           return signature
         } catch (error) {
@@ -456,7 +540,8 @@ function signAt(
   ring: CachedPoint[],
   j: number,
   x: SecretScalar,
-  hp: SecretBase,
+  self: CachedPoint,
+  pureBase: () => SecretBase,
   image: CachedPoint,
   shiftedSteps: number[],
 ): RingSignature {
@@ -466,17 +551,25 @@ function signAt(
   const buf = new Uint8Array(32 + 2 * POINT)
   buf.set(message, 0)
   const u = randomSecretScalar()
-  const [l, r] = [multiplyBaseSecret(u), multiplySecret(hp, u)]
-  writeCompressed(l, buf, 32)
-  writeCompressed(r, buf, 32 + POINT)
+  const binding = nativeBinding()
+  if (binding !== undefined) {
+    buf.set(multiplyBaseSecretNative(binding, u), 32)
+    buf.set(multiplySecretNative(binding, self.hashPoint().bytes, u), 32 + POINT)
+  } else {
+    writeCompressed(multiplyBaseSecret(u), buf, 32)
+    writeCompressed(multiplySecret(pureBase(), u), buf, 32 + POINT)
+  }
   const first = hashToScalar(buf)
   if (first.shifted) shiftedSteps.push(j)
   c[(j + 1) % n] = first.scalar
-  const imageTable = useTable(image)
+  const imageTable = binding === undefined ? useTable(image) : undefined
   for (let t = 1; t < n; t++) {
     const i = (j + t) % n
     s[i] = randomScalar()
-    const next = nextChallenge(buf, ring[i]!, useTable(ring[i]!), image, imageTable, c[i]!, s[i]!)
+    const next =
+      binding !== undefined
+        ? nextChallengeNative(binding, buf, ring[i]!, image, c[i]!, s[i]!)
+        : nextChallenge(buf, ring[i]!, useTable(ring[i]!), image, imageTable, c[i]!, s[i]!)
     if (next.shifted) shiftedSteps.push(i)
     c[(i + 1) % n] = next.scalar
   }

@@ -1,4 +1,5 @@
-// The constant-time scalar multiplication: the only place a secret scalar meets a point.
+// The constant-time scalar multiplications: the only place a secret scalar meets a point, on
+// either backend.
 //
 // It is noble's `Point.multiply`: a fixed number of complete additions whatever the scalar, every
 // table entry of a window read before one is picked, and the scalar blinded by a random multiple
@@ -7,6 +8,8 @@
 // is the algorithmic guarantee; a native backend can take over behind these two functions.
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { bigIntTo32Bytes } from './bytes.js'
+import type { Secp256k1Binding } from './native-binding.js'
 import { type Affine, G } from './point.js'
 import type { SecretScalar } from './scalar.js'
 
@@ -44,4 +47,45 @@ export function multiplyBaseSecret(k: SecretScalar): Affine {
   // A private copy of G: noble's own BASE keeps its default window for other users of noble.
   generator ??= prepareSecretBase(G, true)
   return multiplySecret(generator, k)
+}
+
+// --- the native backend's constant-time operations (libsecp256k1) ---
+//
+// publicKeyCreate is libsecp256k1's fixed-base multiplication (constant-time, blinded by the
+// context randomization done at load); ECDH runs its constant-time variable-base ladder
+// (ecmult_const), with a "hash" that returns the compressed point itself. The addon's
+// publicKeyTweakMul would be faster but is variable-time, so it never sees a secret. ECDSA
+// signing is libsecp256k1's, constant-time with an RFC 6979 nonce.
+
+/** k·G in constant time on libsecp256k1, 33 bytes compressed. */
+export function multiplyBaseSecretNative(binding: Secp256k1Binding, k: SecretScalar): Uint8Array {
+  return binding.publicKeyCreate(bigIntTo32Bytes(k), true)
+}
+
+/** k·P in constant time on libsecp256k1 for a valid compressed P, 33 bytes compressed. */
+export function multiplySecretNative(
+  binding: Secp256k1Binding,
+  point: Uint8Array,
+  k: SecretScalar,
+): Uint8Array {
+  const out = new Uint8Array(33)
+  const compress = (x: Uint8Array, y: Uint8Array): Uint8Array => {
+    out[0] = 0x02 | (y[31]! & 1)
+    out.set(x, 1)
+    return out
+  }
+  return binding.ecdh(point, bigIntTo32Bytes(k), { hashfn: compress }, new Uint8Array(33))
+}
+
+/**
+ * ECDSA over a 32-byte digest with libsecp256k1 (RFC 6979 nonce, low-S), 64 bytes r ‖ s; the
+ * digest must be below n (RFC 6979 reduces it first; libsecp256k1 seeds its nonce with the raw
+ * bytes, so the two only agree below n).
+ */
+export function signDigestSecretNative(
+  binding: Secp256k1Binding,
+  digest: Uint8Array,
+  d: SecretScalar,
+): Uint8Array {
+  return binding.ecdsaSign(digest, bigIntTo32Bytes(d)).signature.slice()
 }
