@@ -20,6 +20,7 @@ it('exports a stable public API', () => {
       "generatePrivateKey",
       "getAddress",
       "getAddressBytes",
+      "getCryptoBackend",
       "getPlaceholderRingKey",
       "getPublicKey",
       "getRingAddresses",
@@ -37,6 +38,7 @@ it('exports a stable public API', () => {
       "ringSign",
       "ringVerify",
       "serializeRingSignature",
+      "setCryptoBackend",
       "signSecp256k1",
       "signSupplierPayload",
       "verifyRingMembership",
@@ -65,6 +67,8 @@ it('exports stable error codes', () => {
       "RING_SIGNATURE_INVALID_POINT",
       "CHALLENGE_OUT_OF_RANGE",
       "HASH_TO_CURVE_FAILED",
+      "INVALID_CRYPTO_BACKEND",
+      "NATIVE_BACKEND_UNAVAILABLE",
     ]
   `)
 })

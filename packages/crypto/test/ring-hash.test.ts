@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { bytesToBigInt, bytesToHex } from '../src/bytes.js'
 import { N, P } from '../src/field.js'
 import { encodeCompressed, liftX } from '../src/point.js'
-import { hashToCurve, hashToScalar } from '../src/ring-hash.js'
+import { hashToCurve, hashToCurveNative, hashToScalar } from '../src/ring-hash.js'
 import { h, loadVectors } from './load-vectors.js'
+import { loadNativeForTests } from './native-for-tests.js'
 
 type Hashing = {
   hashToCurve: { privateKey: string; publicKey: string; hashPoint: string; keyImage: string }[]
@@ -23,6 +24,13 @@ describe('ring-go hash-to-curve (H_p)', () => {
     // The key image is x·H_p(x·G).
     const image = secp256k1.Point.fromHex(v.hashPoint).multiply(bytesToBigInt(h(v.privateKey)))
     expect(image.toHex(true)).toBe(v.keyImage)
+  })
+
+  it.skipIf(loadNativeForTests() === undefined)('hashes the same on libsecp256k1', () => {
+    const binding = loadNativeForTests()!
+    for (const v of vectors.hashToCurve) {
+      expect(bytesToHex(hashToCurveNative(binding, h(v.publicKey)))).toBe(v.hashPoint)
+    }
   })
 
   it('includes keys whose first hash is not on the curve', () => {
