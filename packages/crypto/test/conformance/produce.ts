@@ -14,6 +14,7 @@ import {
   generateMnemonic,
   generatePrivateKey,
   getAddress,
+  getCryptoBackend,
   getPlaceholderRingKey,
   getPublicKey,
   getRingAddresses,
@@ -206,3 +207,5 @@ const ringAddressCases = Array.from({ length: 100 }, (_, i) => {
   }
 })
 write('crypto-ring-addresses', ringAddressCases)
+// Which secp256k1 backend made all of the above (DECAI_CRYPTO_BACKEND; the run's log shows it).
+console.log(`secp256k1 backend: ${getCryptoBackend()}`)
