@@ -10,15 +10,19 @@
 // multiplication, a fixed-base multiplication and an addition (about 40 % less time); the rare
 // inputs it cannot express fall back to the three calls.
 
-import { bytesToBigInt, writeBigInt32 } from './bytes.js'
 import { modN, N } from './field.js'
 import type { Secp256k1Binding } from './native-binding.js'
+import { readUint256, writeScalar } from './point.js'
 import type { PublicScalar } from './scalar.js'
 
 /** A point as 33 compressed bytes; undefined is the identity. */
 export type EncodedPoint = Uint8Array | undefined
 
-const scalarBytes = (k: bigint): Uint8Array => writeBigInt32(k, new Uint8Array(32), 0)
+function scalarBytes(k: PublicScalar): Uint8Array {
+  const out = new Uint8Array(32)
+  writeScalar(k, out, 0)
+  return out
+}
 
 /** k·P for a public k in [0, n) and a valid compressed P. */
 export function multiplyPublicNative(
@@ -56,7 +60,7 @@ export function multiplyAddBasePublicNative(
   if (c === 0n) return s === 0n ? undefined : binding.publicKeyCreate(scalarBytes(s), true)
   if (s === 0n) return multiplyPublicNative(binding, point, c)
   // R = P: recovery id bit 0 is y's parity, bit 1 says x = r + n (x in [n, p), about 2^-128).
-  let r = bytesToBigInt(point.subarray(1, 33))
+  let r = readUint256(point, 1)
   let recid = point[0] === 0x03 ? 1 : 0
   if (r >= N) {
     r -= N
@@ -64,8 +68,8 @@ export function multiplyAddBasePublicNative(
   }
   if (r !== 0n) {
     const signature = new Uint8Array(64)
-    writeBigInt32(r, signature, 0)
-    writeBigInt32(modN(c * r), signature, 32)
+    writeScalar(r, signature, 0)
+    writeScalar(modN(c * r), signature, 32)
     const e = modN(N - modN(s * r))
     try {
       return binding.ecdsaRecover(signature, recid, scalarBytes(e), true)
