@@ -16,7 +16,8 @@ const scope = '@decai/'
 const pure = {
   core: [],
   protocol: [],
-  crypto: [],
+  // The native backend's loader, reached only through the `node` condition of `#native-loader`.
+  crypto: ['src/native-loader.ts'],
   'relay-mining': ['src/sqlite/'],
   session: [],
 }
