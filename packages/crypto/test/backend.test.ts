@@ -116,6 +116,22 @@ describe.runIf(native !== undefined)('the two backends agree', () => {
     }
   })
 
+  it('keeps a ring signer working across a backend switch', () => {
+    const keys = [getPlaceholderRingKey().privateKey, generatePrivateKey()]
+    const ring = keys.map((k) => getPublicKey(k))
+    for (const [from, to] of [
+      ['native', 'pure'],
+      ['pure', 'native'],
+    ] as const) {
+      setCryptoBackend(from)
+      const signer = createRingSigner(keys[1]!)
+      setCryptoBackend(to)
+      const message = crypto.getRandomValues(new Uint8Array(32))
+      const wire = serializeRingSignature(signer.sign(message, ring))
+      expect(onBoth(() => ringVerify(wire, message))).toEqual({ pure: true, native: true })
+    }
+  })
+
   it('refuses high-S, zero scalars and malformed keys on both', () => {
     const key = generatePrivateKey()
     const message = new Uint8Array(32).fill(9)
