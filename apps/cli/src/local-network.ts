@@ -82,8 +82,8 @@ export type GatewayModule = {
     url: string
     baseUrl: string
     address: string
-    createApiKey(parameters?: { name?: string }): { key: string }
-    keys: { authenticate(key: string): unknown }
+    createApiKey(parameters?: { name?: string }): Promise<{ key: string }>
+    keys: { authenticate(key: string): Promise<unknown> }
     stop(): Promise<void>
   }>
 }
@@ -382,9 +382,10 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     running.push({ name: 'gateway', stop: () => gateway.stop() })
     const previous = readPreviousInfo(dataDir)
     const apiKey =
-      previous?.gateway.apiKey !== undefined && gateway.keys.authenticate(previous.gateway.apiKey)
+      previous?.gateway.apiKey !== undefined &&
+      (await gateway.keys.authenticate(previous.gateway.apiKey))
         ? previous.gateway.apiKey
-        : gateway.createApiKey({ name: 'local network' }).key
+        : (await gateway.createApiKey({ name: 'local network' })).key
     print(`gateway     ${gateway.baseUrl}  ${gateway.address}  [${elapsed()}]`)
 
     const info: NetworkInfo = {

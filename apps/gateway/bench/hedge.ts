@@ -158,11 +158,11 @@ async function runPolicy(
     routing: policy.routing,
   })
   try {
-    const { key, record } = gateway.createApiKey({ name: 'bench' })
+    const { key, record } = await gateway.createApiKey({ name: 'bench' })
     const client = new OpenAI({ baseURL: gateway.baseUrl, apiKey: key, maxRetries: 0 })
     // A few short chats so that both suppliers are measured (not counted).
     for (let i = 0; i < 4; i++) await runOne(client, 'short', `p${index} warm-up ${i}`)
-    const chargedBefore = gateway.keys.summarize(record.id).promptTokens
+    const chargedBefore = (await gateway.keys.summarize(record.id)).promptTokens
     const processedBefore = await promptTokens(llms)
     const kinds = workload(requestCount)
     const results: Result[] = []
@@ -179,12 +179,12 @@ async function runPolicy(
     const seconds = (performance.now() - started) / 1000
     // Usage rows are written once each request's outcome is known.
     await waitUntil(
-      () => gateway.keys.summarize(record.id).requests >= 4 + kinds.length,
+      async () => (await gateway.keys.summarize(record.id)).requests >= 4 + kinds.length,
       30_000,
     ).catch(() => {})
     // Aborted relays release their backend slot asynchronously.
     await new Promise((r) => setTimeout(r, 1000))
-    const charged = gateway.keys.summarize(record.id).promptTokens - chargedBefore
+    const charged = (await gateway.keys.summarize(record.id)).promptTokens - chargedBefore
     const processed = (await promptTokens(llms)) - processedBefore
     const text = await (await fetch(`${gateway.url}/metrics`)).text()
     const ttfts = results.flatMap((r) => (r.ttftMs === null ? [] : [r.ttftMs]))

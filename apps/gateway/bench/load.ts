@@ -44,8 +44,8 @@ import {
   signRelayResponse,
   verifyRelayResponse,
 } from '@decai/session'
-import { KeyStore } from '../src/key-store.js'
 import { runRelayAttempt } from '../src/relay-attempt.js'
+import { SqliteKeyStore } from '../src/sqlite-key-store.js'
 import {
   freePort,
   MODEL,
@@ -167,9 +167,9 @@ async function startGatewayProcess(
   name: string,
 ): Promise<{ url: string; auth: Record<string, string>; process: ChildProcess }> {
   const storePath = join(dir, `${name}.sqlite`)
-  const store = new KeyStore(storePath)
-  const { key } = store.create({ name: 'bench' })
-  store.close()
+  const store = new SqliteKeyStore(storePath)
+  const { key } = await store.create({ name: 'bench' })
+  await store.close()
   const port = await freePort()
   const configPath = join(dir, `${name}.json`)
   writeFileSync(

@@ -3,9 +3,9 @@ import {
   chainSchema,
   claimAuditSchema,
   corsSchema,
+  createDatabaseStoreSchema,
   createKeySchema,
   createListenSchema,
-  createStoreSchema,
   expandConfigEnv,
   logSchema,
   parseConfig,
@@ -139,8 +139,11 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** SQLite file for API keys and usage. */
-    store: createStoreSchema('.decai/gateway.sqlite'),
+    /**
+     * Where API keys, usage and spend live: an SQLite file (`{ path }`, the default) or a
+     * PostgreSQL database shared by several replicas (`{ kind: 'postgres', url }`).
+     */
+    store: createDatabaseStoreSchema('.decai/gateway.sqlite'),
     auth: z
       .object({
         /** Require an API key on `/v1/*` (false: open gateway, usage recorded as `anonymous`). */
@@ -232,6 +235,8 @@ export const gatewayConfigSchema = z
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
 /** The config with every default filled in. */
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>
+/** The `store` section: SQLite or PostgreSQL. */
+export type KeyStoreConfig = GatewayConfig['store']
 
 /** Validates a config object and fills in defaults. */
 export function parseGatewayConfig(input: unknown): GatewayConfig {

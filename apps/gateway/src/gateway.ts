@@ -12,9 +12,10 @@ import {
   loadGatewayConfig,
   parseGatewayConfig,
 } from './config.js'
-import { type ApiKeyRecord, type CreateApiKeyParameters, KeyStore } from './key-store.js'
+import type { ApiKeyRecord, CreateApiKeyParameters, KeyStore } from './key-store.js'
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 import { ModelCatalog } from './models.js'
+import { openKeyStore } from './open-key-store.js'
 import { PromptTokenCounter } from './prompt-tokens.js'
 import { RateLimiter } from './rate-limiter.js'
 import { RelayExecutor } from './relay-executor.js'
@@ -37,8 +38,8 @@ export type Gateway = {
   readonly address: string
   readonly config: GatewayConfig
   /** Creates an API key; the secret (`key`) is returned only here. */
-  createApiKey(parameters?: CreateApiKeyParameters): { key: string; record: ApiKeyRecord }
-  revokeApiKey(id: string): ApiKeyRecord
+  createApiKey(parameters?: CreateApiKeyParameters): Promise<{ key: string; record: ApiKeyRecord }>
+  revokeApiKey(id: string): Promise<ApiKeyRecord>
   readonly keys: KeyStore
   readonly metrics: GatewayMetrics
   readonly router: SupplierRouter
@@ -55,7 +56,7 @@ export type Gateway = {
  *
  * @example
  * const gateway = await startGateway({ gateway: { privateKey }, models: [{ name: 'smollm2-135m-instruct', serviceId: 'llm' }] })
- * const { key } = gateway.createApiKey({ name: 'alice', rpm: 60 })
+ * const { key } = await gateway.createApiKey({ name: 'alice', rpm: 60 })
  * // new OpenAI({ baseURL: gateway.baseUrl, apiKey: key })
  */
 export async function startGateway(
@@ -164,7 +165,13 @@ export async function startGateway(
 
   // Before anything that needs stopping: a tokenizer that cannot be read is a config error.
   const promptTokens = await PromptTokenCounter.load(config.models)
-  const store = new KeyStore(config.store.path)
+  let store: KeyStore
+  try {
+    store = await openKeyStore(config.store)
+  } catch (error) {
+    await promptTokens.dispose()
+    throw error
+  }
   const limiter = new RateLimiter()
   const executor = new RelayExecutor({
     view,
@@ -225,7 +232,7 @@ export async function startGateway(
     clearInterval(auditTimer)
     view.stop()
     watchers?.stop()
-    store.close()
+    await store.close()
     await promptTokens.dispose()
     throw error
   }
@@ -260,7 +267,7 @@ export async function startGateway(
         watchers?.stop()
         await server.stop()
         client.disconnect()
-        store.close()
+        await store.close()
         await promptTokens.dispose()
       })()
       return stopped

@@ -6,6 +6,7 @@ export {
   type GatewayConfig,
   type GatewayConfigInput,
   gatewayConfigSchema,
+  type KeyStoreConfig,
   loadGatewayConfig,
   type ModelConfig,
   parseGatewayConfig,
@@ -24,18 +25,20 @@ export {
   type ApiKeyRecord,
   type CreateApiKeyParameters,
   hashApiKey,
-  KeyStore,
+  type KeyStore,
   type UpdateApiKeyParameters,
   type UsageRecord,
   type UsageSummary,
 } from './key-store.js'
 export { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 export { type CatalogModel, ModelCatalog, readCardModels } from './models.js'
+export { openKeyStore } from './open-key-store.js'
 export { type RateLimitDecision, RateLimiter } from './rate-limiter.js'
 export { AttemptFailure, runRelayAttempt } from './relay-attempt.js'
 export { type ExecutionOutcome, RelayExecutor } from './relay-executor.js'
 export type { GatewayAppDependencies } from './routes/context.js'
 export { ANONYMOUS_KEY_ID } from './routes/inference.js'
+export { SqliteKeyStore } from './sqlite-key-store.js'
 export {
   type FailureReason,
   type RequestShape,

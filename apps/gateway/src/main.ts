@@ -1,10 +1,10 @@
 #!/usr/bin/env -S npx tsx
-// decai-gateway: run the gateway, or manage its API keys in the SQLite store.
+// decai-gateway: run the gateway, or manage its API keys in its store (SQLite or PostgreSQL).
 import { parseArgs } from 'node:util'
 import { loadGatewayConfig } from './config.js'
 import { isGatewayError } from './errors.js'
 import { startGateway } from './gateway.js'
-import { KeyStore } from './key-store.js'
+import { openKeyStore } from './open-key-store.js'
 
 const usage = `Usage:
   decai-gateway [start] --config <file>        run the gateway (YAML or JSON config)
@@ -16,7 +16,7 @@ const usage = `Usage:
   decai-gateway keys revoke <id>
   decai-gateway keys usage <id> [--limit <n>]
 
-The keys commands take --config <file> (its store.path) or --store <sqlite file>.
+The keys commands take --config <file> (its store) or --store <sqlite file>.
 The config path may also come from DECAI_GATEWAY_CONFIG.`
 
 function fail(message: string): never {
@@ -72,10 +72,14 @@ async function main(argv: string[]): Promise<void> {
   }
 
   if (command !== 'keys') fail(usage)
-  const storePath =
-    values.store ?? (configPath ? loadGatewayConfig(configPath).store.path : undefined)
-  if (!storePath) fail('The keys commands need --config <file> or --store <sqlite file>.')
-  const store = new KeyStore(storePath)
+  const storeConfig =
+    values.store !== undefined
+      ? { kind: 'sqlite' as const, path: values.store }
+      : configPath
+        ? loadGatewayConfig(configPath).store
+        : undefined
+  if (!storeConfig) fail('The keys commands need --config <file> or --store <sqlite file>.')
+  const store = await openKeyStore(storeConfig)
   try {
     const print = (value: unknown) => console.log(JSON.stringify(value, null, 2))
     const expiresAt =
@@ -94,23 +98,23 @@ async function main(argv: string[]): Promise<void> {
     }
     switch (sub) {
       case 'create': {
-        const { key, record } = store.create({ name: values.name, ...limits })
+        const { key, record } = await store.create({ name: values.name, ...limits })
         print({ key, ...record })
         console.error('Store the key now: it is not shown again.')
         break
       }
       case 'list':
-        print(store.list())
+        print(await store.list())
         break
       case 'show':
         if (!id) fail('keys show <id>')
-        print({ ...store.get(id), usage: store.summarize(id) })
+        print({ ...(await store.get(id)), usage: await store.summarize(id) })
         break
       case 'update': {
         if (!id) fail('keys update <id> …')
         const spent = numberOrNull('spent', values.spent)
         print(
-          store.update(id, {
+          await store.update(id, {
             ...limits,
             ...(values.name !== undefined ? { name: values.name } : {}),
             ...(spent !== undefined && spent !== null ? { spentUsd: spent } : {}),
@@ -120,20 +124,20 @@ async function main(argv: string[]): Promise<void> {
       }
       case 'revoke':
         if (!id) fail('keys revoke <id>')
-        print(store.revoke(id))
+        print(await store.revoke(id))
         break
       case 'usage':
         if (!id) fail('keys usage <id>')
         print({
-          summary: store.summarize(id),
-          data: store.getUsage(id, { limit: Number(values.limit ?? 20) || 20 }),
+          summary: await store.summarize(id),
+          data: await store.getUsage(id, { limit: Number(values.limit ?? 20) || 20 }),
         })
         break
       default:
         fail(usage)
     }
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

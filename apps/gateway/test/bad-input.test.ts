@@ -33,7 +33,7 @@ beforeAll(async () => {
   ;({
     key,
     record: { id: keyId },
-  } = net.gateway.createApiKey({ name: 'bad-input' }))
+  } = await net.gateway.createApiKey({ name: 'bad-input' }))
 })
 
 afterAll(async () => {
@@ -157,8 +157,8 @@ describe('bad input', () => {
       'invalid_request_error',
       'missing_api_key',
     )
-    const revoked = net.gateway.createApiKey({ name: 'revoked' })
-    net.gateway.revokeApiKey(revoked.record.id)
+    const revoked = await net.gateway.createApiKey({ name: 'revoked' })
+    await net.gateway.revokeApiKey(revoked.record.id)
     expectError(
       await call({ auth: revoked.key, body: chat() }),
       401,
@@ -227,7 +227,7 @@ describe('bad input', () => {
   })
 
   it('a model the key may not use: 403', async () => {
-    const limited = net.gateway.createApiKey({ name: 'limited', models: ['other-model'] })
+    const limited = await net.gateway.createApiKey({ name: 'limited', models: ['other-model'] })
     expectError(
       await call({ auth: limited.key, body: chat() }),
       403,
@@ -241,8 +241,8 @@ describe('bad input', () => {
   it('sent no relay and recorded no usage for any of them', async () => {
     expect(await relaysSent()).toBe(relaysBefore)
     expect(await relaysAtSuppliers()).toBe(0)
-    expect(net.gateway.keys.summarize(keyId).requests).toBe(0)
-    expect(net.gateway.keys.get(keyId).spentUsd).toBe(0)
+    expect((await net.gateway.keys.summarize(keyId)).requests).toBe(0)
+    expect((await net.gateway.keys.get(keyId)).spentUsd).toBe(0)
   })
 })
 
@@ -380,21 +380,25 @@ describe('the request schema, before any relay', () => {
 
 describe('limits and budgets', () => {
   it('refuses a key over its requests per minute with 429 and Retry-After', async () => {
-    const limited = net.gateway.createApiKey({ name: 'rpm', rpm: 2 })
+    const limited = await net.gateway.createApiKey({ name: 'rpm', rpm: 2 })
     for (let i = 0; i < 2; i++)
       expect((await call({ auth: limited.key, body: chat() })).status).toBe(200)
     const refused = await call({ auth: limited.key, body: chat() })
     expectError(refused, 429, 'requests', 'rate_limit_exceeded')
     expect(refused.headers.get('retry-after')).toBe('1')
-    await waitUntil(() => net.gateway.keys.summarize(limited.record.id).requests === 2)
-    expect(net.gateway.keys.summarize(limited.record.id).requests).toBe(2)
+    await waitUntil(
+      async () => (await net.gateway.keys.summarize(limited.record.id)).requests === 2,
+    )
+    expect((await net.gateway.keys.summarize(limited.record.id)).requests).toBe(2)
   })
 
   it('refuses a key over its tokens per minute', async () => {
-    const limited = net.gateway.createApiKey({ name: 'tpm', tpm: 10 })
+    const limited = await net.gateway.createApiKey({ name: 'tpm', tpm: 10 })
     expect((await call({ auth: limited.key, body: chat() })).status).toBe(200)
     // The stub reports 13 tokens: the minute's budget is spent.
-    await waitUntil(() => net.gateway.keys.summarize(limited.record.id).requests === 1)
+    await waitUntil(
+      async () => (await net.gateway.keys.summarize(limited.record.id)).requests === 1,
+    )
     expectError(
       await call({ auth: limited.key, body: chat() }),
       429,
@@ -405,10 +409,10 @@ describe('limits and budgets', () => {
 
   it('refuses a key over its budget with insufficient_quota, and records nothing more', async () => {
     // Priced at 1 and 2 USD per million tokens: 5 prompt + 8 completion tokens cost 21 µUSD.
-    const poor = net.gateway.createApiKey({ name: 'budget', budgetUsd: 0.00001 })
+    const poor = await net.gateway.createApiKey({ name: 'budget', budgetUsd: 0.00001 })
     expect((await call({ auth: poor.key, body: chat() })).status).toBe(200)
-    await waitUntil(() => net.gateway.keys.get(poor.record.id).spentUsd > 0)
-    expect(net.gateway.keys.get(poor.record.id).spentUsd).toBeCloseTo(0.000021, 12)
+    await waitUntil(async () => (await net.gateway.keys.get(poor.record.id)).spentUsd > 0)
+    expect((await net.gateway.keys.get(poor.record.id)).spentUsd).toBeCloseTo(0.000021, 12)
     const relays = await relaysSent()
     const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: poor.key, maxRetries: 0 })
     const error = await client.chat.completions
@@ -417,7 +421,7 @@ describe('limits and budgets', () => {
     expect(error).toBeInstanceOf(OpenAI.RateLimitError)
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota')
     expect(await relaysSent()).toBe(relays)
-    expect(net.gateway.keys.summarize(poor.record.id).requests).toBe(1)
+    expect((await net.gateway.keys.summarize(poor.record.id)).requests).toBe(1)
   })
 })
 
@@ -474,21 +478,22 @@ describe('applications', () => {
   const address = (name: string) => net.devnet.accounts.find((a) => a.name === name)!.address
 
   it('spreads keys over every delegating application, or pins a key to its own', async () => {
-    const open = net.gateway.createApiKey({ name: 'any-app' })
-    const pinned = net.gateway.createApiKey({ name: 'pinned', application: address('user1') })
+    const open = await net.gateway.createApiKey({ name: 'any-app' })
+    const pinned = await net.gateway.createApiKey({ name: 'pinned', application: address('user1') })
     for (let i = 0; i < 4; i++) {
       expect((await call({ auth: open.key, body: chat() })).status).toBe(200)
       expect((await call({ auth: pinned.key, body: chat() })).status).toBe(200)
     }
-    await waitUntil(() => net.gateway.keys.summarize(pinned.record.id).requests === 4)
-    await waitUntil(() => net.gateway.keys.summarize(open.record.id).requests === 4)
-    const apps = (id: string) => new Set(net.gateway.keys.getUsage(id).map((u) => u.application))
-    expect(apps(open.record.id)).toEqual(new Set([address('application'), address('user1')]))
-    expect(apps(pinned.record.id)).toEqual(new Set([address('user1')]))
+    await waitUntil(async () => (await net.gateway.keys.summarize(pinned.record.id)).requests === 4)
+    await waitUntil(async () => (await net.gateway.keys.summarize(open.record.id)).requests === 4)
+    const apps = async (id: string) =>
+      new Set((await net.gateway.keys.getUsage(id)).map((u) => u.application))
+    expect(await apps(open.record.id)).toEqual(new Set([address('application'), address('user1')]))
+    expect(await apps(pinned.record.id)).toEqual(new Set([address('user1')]))
   })
 
   it('refuses a key pinned to an application that does not delegate to the gateway', async () => {
-    const stray = net.gateway.createApiKey({ name: 'stray', application: address('user2') })
+    const stray = await net.gateway.createApiKey({ name: 'stray', application: address('user2') })
     const relays = await relaysSent()
     expectError(
       await call({ auth: stray.key, body: chat() }),

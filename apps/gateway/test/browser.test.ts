@@ -137,7 +137,7 @@ describe.skipIf(!available && !required)('a web app in headless Chromium', () =>
       supplier: { cors: { allowedOrigins: origins } },
       gateway: { cors: { allowedOrigins: origins } },
     })
-    ;({ key: apiKey } = net.gateway.createApiKey({ name: 'browser' }))
+    ;({ key: apiKey } = await net.gateway.createApiKey({ name: 'browser' }))
     appKey = net.devnet.accounts.find((a) => a.name === 'application')!.privateKey!
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -66,7 +66,7 @@ describe('the claim audit on the devnet', () => {
   })
 
   it('flags the padding supplier, clears the honest one, and routes around the first', async () => {
-    const { key } = gateway.createApiKey({ name: 'audit', rpm: 100_000 })
+    const { key } = await gateway.createApiKey({ name: 'audit', rpm: 100_000 })
     const honestAddress = network.suppliers[0]!.address
     const greedyAddress = network.suppliers[1]!.address
     const audited = (supplier: string) =>

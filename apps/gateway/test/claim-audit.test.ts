@@ -7,11 +7,11 @@ import type { ClaimSettlement } from '@decai/chain'
 import { describe, expect, it } from 'vitest'
 import { createGatewayApp } from '../src/app.js'
 import { parseGatewayConfig } from '../src/config.js'
-import { KeyStore } from '../src/key-store.js'
 import { createGatewayMetrics } from '../src/metrics.js'
 import { ModelCatalog } from '../src/models.js'
 import { RateLimiter } from '../src/rate-limiter.js'
 import type { GatewayAppDependencies } from '../src/routes/context.js'
+import { SqliteKeyStore } from '../src/sqlite-key-store.js'
 import { SupplierRouter } from '../src/supplier-router.js'
 
 // Mining keeps a relay with probability 1/4 at this target.
@@ -86,7 +86,7 @@ describe('the gateway claim audit', () => {
     const claims = new ClaimAuditor({ ...config.claimAudit, logger })
     feed(claims)
     claims.auditSettlement(settlement('greedy', 80n), quarter)
-    const store = new KeyStore(':memory:')
+    const store = new SqliteKeyStore(':memory:')
     const app = createGatewayApp({
       config,
       store,
@@ -108,6 +108,6 @@ describe('the gateway claim audit', () => {
     expect(data.flagged).toEqual([
       expect.objectContaining({ supplier: 'greedy', claimedRelays: 80, maxRelays: 47 }),
     ])
-    store.close()
+    await store.close()
   })
 })

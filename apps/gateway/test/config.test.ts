@@ -29,6 +29,23 @@ describe('gateway config', () => {
     expect(config.cors).toEqual({ allowedOrigins: [], maxAgeSeconds: 7200 })
   })
 
+  it('keeps keys in SQLite by default, or in PostgreSQL when asked', () => {
+    const store = (value?: unknown) =>
+      parseGatewayConfig({ gateway: { privateKey: key }, ...(value ? { store: value } : {}) }).store
+    expect(store()).toEqual({ kind: 'sqlite', path: '.decai/gateway.sqlite' })
+    // A config written before `kind` existed still reads as SQLite.
+    expect(store({ path: 'keys.sqlite' })).toEqual({ kind: 'sqlite', path: 'keys.sqlite' })
+    expect(store({ kind: 'postgres', url: 'postgres://u@db:5432/gw' })).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@db:5432/gw',
+      maxConnections: 10,
+      connectTimeoutMs: 5000,
+    })
+    expect(() => store({ kind: 'postgres' })).toThrow(/store\.url/)
+    expect(() => store({ kind: 'mysql', url: 'x' })).toThrow(/store/)
+    expect(() => store({ path: 'x', url: 'y' })).toThrow(/store/)
+  })
+
   it('takes CORS origins as browsers send them, or *', () => {
     const cors = (allowedOrigins: string[]) =>
       parseGatewayConfig({ gateway: { privateKey: key }, cors: { allowedOrigins } }).cors

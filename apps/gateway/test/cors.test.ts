@@ -40,7 +40,7 @@ beforeAll(async () => {
     supplier: { cors: { allowedOrigins: [PAGE] } },
     loggers: { gateway: capture(gatewayLines), supplier: capture(supplierLines) },
   })
-  ;({ key } = net.gateway.createApiKey({ name: 'cors' }))
+  ;({ key } = await net.gateway.createApiKey({ name: 'cors' }))
 })
 
 afterAll(async () => {

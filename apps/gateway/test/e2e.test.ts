@@ -23,7 +23,7 @@ const messages = [{ role: 'user' as const, content: 'What is the capital of Fran
 beforeAll(async () => {
   llm = await startLlmServer({ port: 0, threads: 1, parallel: 2 })
   net = await startNetwork({ suppliers: ['good', 'good'], backendUrl: llm.url })
-  const { key, record } = net.gateway.createApiKey({ name: 'e2e', rpm: 1000 })
+  const { key, record } = await net.gateway.createApiKey({ name: 'e2e', rpm: 1000 })
   keyId = record.id
   client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
 })
@@ -86,7 +86,7 @@ describe('the official openai client through the gateway', () => {
   })
 
   it('does not send a usage chunk the client did not ask for, but still meters it', async () => {
-    const before = net.gateway.keys.summarize(keyId)
+    const before = await net.gateway.keys.summarize(keyId)
     const stream = await client.chat.completions.create({
       model: MODEL,
       messages,
@@ -102,8 +102,10 @@ describe('the official openai client through the gateway', () => {
     }
     expect(text.length).toBeGreaterThan(0)
     expect(usageChunks).toBe(0)
-    await waitUntil(() => net.gateway.keys.summarize(keyId).requests === before.requests + 1)
-    const after = net.gateway.keys.summarize(keyId)
+    await waitUntil(
+      async () => (await net.gateway.keys.summarize(keyId)).requests === before.requests + 1,
+    )
+    const after = await net.gateway.keys.summarize(keyId)
     expect(after.completionTokens - before.completionTokens).toBeGreaterThan(0)
     expect(after.promptTokens - before.promptTokens).toBeGreaterThan(0)
   })

@@ -110,7 +110,7 @@ describe('a key whose client leaves a stream', () => {
   it("is charged the prompt the supplier prefilled, counted with the model's tokenizer", async () => {
     const messages = [{ role: 'user' as const, content: 'Write a long story about a dragon.' }]
     const prompt = await backendPromptTokens(messages)
-    const { key, record } = net.gateway.createApiKey({ name: 'leaver', budgetUsd: 1 })
+    const { key, record } = await net.gateway.createApiKey({ name: 'leaver', budgetUsd: 1 })
     const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
     await streamAndLeave(client, MODEL, messages, 1)
     await waitUntil(async () => (await keyFigures(record.id)).usage.requests === 1)
@@ -124,7 +124,7 @@ describe('a key whose client leaves a stream', () => {
 
   it('is charged for a long prompt it left before the first token', async () => {
     const messages = [{ role: 'user' as const, content: longText('Early') }]
-    const { key, record } = net.gateway.createApiKey({ name: 'early-leaver' })
+    const { key, record } = await net.gateway.createApiKey({ name: 'early-leaver' })
     const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
     await streamAndLeave(client, MODEL, messages, 0)
     const prompt = await backendPromptTokens(messages)
@@ -137,7 +137,7 @@ describe('a key whose client leaves a stream', () => {
   it('is charged the documented estimate for a model without a tokenizer', async () => {
     const messages = [{ role: 'user' as const, content: longText('Estimated') }]
     const prompt = await backendPromptTokens(messages)
-    const { key, record } = net.gateway.createApiKey({ name: 'estimated' })
+    const { key, record } = await net.gateway.createApiKey({ name: 'estimated' })
     const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
     await streamAndLeave(client, ESTIMATED, messages, 1)
     await waitUntil(async () => (await keyFigures(record.id)).usage.requests === 1)
@@ -151,7 +151,7 @@ describe('a key whose client leaves a stream', () => {
 
 describe('a long prompt', () => {
   it('is not hedged when its expected first token says the supplier is on time', async () => {
-    const { key, record } = net.gateway.createApiKey({ name: 'long' })
+    const { key, record } = await net.gateway.createApiKey({ name: 'long' })
     const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
     // Short chats first: both suppliers measured, a typical first token of a short prompt.
     for (let i = 0; i < 6; i++) {

@@ -25,7 +25,7 @@ beforeAll(async () => {
       routing: { explorationRate: 0, hedgeDelayMs: 1000, hedgeBudget: 1, hedgeBurst: 10 },
     },
   })
-  const { key } = net.gateway.createApiKey({ name: 'faults' })
+  const { key } = await net.gateway.createApiKey({ name: 'faults' })
   client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
 })
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
     gateway: { routing: { explorationRate: 0, hedge: false } },
   })
   stops.push(() => net.stop())
-  key = net.gateway.createApiKey({ name: 'routing' }).key
+  key = (await net.gateway.createApiKey({ name: 'routing' })).key
 }, 120_000)
 
 afterAll(async () => {

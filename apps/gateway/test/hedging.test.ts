@@ -46,7 +46,7 @@ describe('the hedge budget', () => {
       },
     })
     stops.push(() => net.stop())
-    const { key } = net.gateway.createApiKey({ name: 'budget' })
+    const { key } = await net.gateway.createApiKey({ name: 'budget' })
     const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
     const requests = 20
     for (let i = 0; i < requests; i++) {
@@ -84,7 +84,7 @@ describe('a hedge after the session ended', () => {
       gateway: { routing: { explorationRate: 0, hedgeDelayMs: 2000, minHedgeDelayMs: 2000 } },
     })
     stops.push(() => net.stop())
-    const { key } = net.gateway.createApiKey({ name: 'ended' })
+    const { key } = await net.gateway.createApiKey({ name: 'ended' })
     const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
     // Start right after a boundary, so the first relay is not the one near a boundary.
     await waitUntil(() => (net.gateway.chain.height - 1n) % 4n === 1n)

@@ -20,7 +20,7 @@ beforeAll(async () => {
     numBlocksPerSession: 4,
     gracePeriodEndOffsetBlocks: 1,
   })
-  const { key } = net.gateway.createApiKey({ name: 'rollover' })
+  const { key } = await net.gateway.createApiKey({ name: 'rollover' })
   client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
 })
 
@@ -92,7 +92,7 @@ describe('session rollover', () => {
       log: { level: 'silent' },
     })
     try {
-      const { key } = lagging.createApiKey()
+      const { key } = await lagging.createApiKey()
       const laggingClient = new OpenAI({ baseURL: lagging.baseUrl, apiKey: key, maxRetries: 0 })
       const { count, failures } = await hammer(laggingClient, 4000, 2)
       expect(failures).toBe(0)

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { createGatewayApp } from '../src/app.js'
 import { parseGatewayConfig } from '../src/config.js'
 import { isGatewayError } from '../src/errors.js'
-import { KeyStore } from '../src/key-store.js'
+import type { KeyStore } from '../src/key-store.js'
 import { createGatewayMetrics } from '../src/metrics.js'
 import { ModelCatalog } from '../src/models.js'
 import { RateLimiter } from '../src/rate-limiter.js'
@@ -22,6 +22,7 @@ import {
   readJsonRequest,
   toUpstreamRequest,
 } from '../src/routes/inference.js'
+import { SqliteKeyStore } from '../src/sqlite-key-store.js'
 
 const config = parseGatewayConfig({
   gateway: { privateKey: 'ab'.repeat(32) },
@@ -60,7 +61,7 @@ async function onRequest<T>(init: RequestInit & { path?: string }, handler: (c: 
 }
 
 describe('inference checks', () => {
-  it('finds the model on its endpoint, within the key allow-list', () => {
+  it('finds the model on its endpoint, within the key allow-list', async () => {
     const chat = { model: 'small', messages: [{ role: 'user', content: 'hi' }] }
     const check = (request: Record<string, unknown>, endpoint: 'chat' | 'completions' = 'chat') =>
       codeOf(() => checkInferenceRequest(catalog, null, endpoint, request))
@@ -82,24 +83,24 @@ describe('inference checks', () => {
     expect(check({ model: 'single', prompt: 'x', best_of: 3 }, 'completions')).toBe(
       'INVALID_PARAMETER',
     )
-    const store = new KeyStore(':memory:')
-    const { record } = store.create({ models: ['other'] })
+    const store = new SqliteKeyStore(':memory:')
+    const { record } = await store.create({ models: ['other'] })
     expect(codeOf(() => checkInferenceRequest(catalog, record, 'chat', chat))).toBe(
       'MODEL_NOT_ALLOWED',
     )
-    store.close()
+    await store.close()
   })
 
-  it('admits within the budget and the rate limit', () => {
-    const store = new KeyStore(':memory:')
+  it('admits within the budget and the rate limit', async () => {
+    const store = new SqliteKeyStore(':memory:')
     const limiter = new RateLimiter()
     expect(admitRequest(config, limiter, null)).toBe(ANONYMOUS_KEY_ID)
-    const { record } = store.create({ rpm: 1 })
+    const { record } = await store.create({ rpm: 1 })
     expect(admitRequest(config, limiter, record)).toBe(record.id)
     expect(codeOf(() => admitRequest(config, limiter, record))).toBe('RATE_LIMIT_REQUESTS')
-    const spent = { ...store.create({ budgetUsd: 1 }).record, spentUsd: 1 }
+    const spent = { ...(await store.create({ budgetUsd: 1 })).record, spentUsd: 1 }
     expect(codeOf(() => admitRequest(config, limiter, spent))).toBe('BUDGET_EXCEEDED')
-    store.close()
+    await store.close()
   })
 
   it('renames the model for the suppliers and asks for usage on streams', () => {
@@ -152,7 +153,7 @@ describe('a failure of the gateway itself', () => {
 
   it('answers 500 internal_error and logs the cause with its stack', async () => {
     const lines: Record<string, unknown>[] = []
-    const store = new KeyStore(':memory:')
+    const store = new SqliteKeyStore(':memory:')
     const app = failingGateway(store, lines)
     const response = await app.request('/v1/chat/completions', {
       method: 'POST',
@@ -172,12 +173,12 @@ describe('a failure of the gateway itself', () => {
       error: { name: 'RangeError', message: 'Maximum call stack size exceeded' },
     })
     expect((failed!['error'] as { stack: string }).stack).toMatch(/^RangeError: .*\n\s+at /)
-    store.close()
+    await store.close()
   })
 
   it('logs a client that leaves mid-upload at debug, not as a failure', async () => {
     const lines: Record<string, unknown>[] = []
-    const store = new KeyStore(':memory:')
+    const store = new SqliteKeyStore(':memory:')
     const server = await startServer({
       fetch: failingGateway(store, lines).fetch,
       port: 0,
@@ -197,7 +198,7 @@ describe('a failure of the gateway itself', () => {
     request.destroy()
     await new Promise((r) => setTimeout(r, 300))
     await server.stop()
-    store.close()
+    await store.close()
     expect(lines.filter((l) => l['level'] === 'error')).toEqual([])
     expect(lines.find((l) => l['msg'] === 'client left')).toMatchObject({ level: 'debug' })
   })
@@ -205,8 +206,8 @@ describe('a failure of the gateway itself', () => {
 
 describe('authentication', () => {
   it('accepts known keys and the admin token, and refuses the rest', async () => {
-    const store = new KeyStore(':memory:')
-    const { key, record } = store.create({ name: 'alice' })
+    const store = new SqliteKeyStore(':memory:')
+    const { key, record } = await store.create({ name: 'alice' })
     const as = (token?: string) =>
       onRequest(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }, (c) =>
         authenticate(config, store, c),
@@ -218,6 +219,6 @@ describe('authentication', () => {
       onRequest({ headers: { authorization: `Bearer ${token}` } }, (c) => requireAdmin(config, c))
     expect((await admin('admin-secret-token-123')).code).toBeUndefined()
     expect((await admin(key)).code).toBe('INVALID_ADMIN_TOKEN')
-    store.close()
+    await store.close()
   })
 })

@@ -16,7 +16,7 @@ beforeAll(async () => {
     backendUrl: stub.url,
     gateway: { timeouts: { keepAliveMs: 60 } },
   })
-  ;({ key } = net.gateway.createApiKey({ name: 'streaming' }))
+  ;({ key } = await net.gateway.createApiKey({ name: 'streaming' }))
 })
 
 afterAll(async () => {

@@ -118,6 +118,49 @@ export function createStoreSchema(defaultPath: string) {
     .prefault({})
 }
 
+/** An embedded SQLite file (`kind` may be left out: SQLite is the default engine). */
+export function createSqliteStoreSchema(defaultPath: string) {
+  return z
+    .object({ kind: z.literal('sqlite'), path: z.string().min(1).default(defaultPath) })
+    .strict()
+}
+
+/** A PostgreSQL database shared by several processes (several replicas of an app). */
+export const postgresStoreSchema = z
+  .object({
+    kind: z.literal('postgres'),
+    /** `postgres://user:password@host:port/database` (use `${ENV_VAR}` for the password). */
+    url: z.string().min(1),
+    /** Connections in the pool. */
+    maxConnections: z.number().int().positive().default(10),
+    /** A connection not made within this fails the query (the store counts as unreachable). */
+    connectTimeoutMs: z.number().int().positive().default(5_000),
+  })
+  .strict()
+
+/**
+ * A store that is either an embedded SQLite file (the default, `{ path }`) or PostgreSQL
+ * (`{ kind: 'postgres', url }`). An app may pass its own PostgreSQL section (extending
+ * `postgresStoreSchema`) for settings only it has.
+ */
+export function createDatabaseStoreSchema<
+  P extends z.ZodObject<{ kind: z.ZodLiteral<'postgres'> }> = typeof postgresStoreSchema,
+>(defaultPath: string, postgres?: P) {
+  const withKind = (value: unknown) =>
+    typeof value === 'object' && value !== null && !('kind' in value)
+      ? { ...value, kind: 'sqlite' }
+      : value
+  return z
+    .preprocess(
+      withKind,
+      z.discriminatedUnion('kind', [
+        createSqliteStoreSchema(defaultPath),
+        (postgres ?? postgresStoreSchema) as P,
+      ]),
+    )
+    .prefault({})
+}
+
 export const logSchema = z
   .object({
     level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

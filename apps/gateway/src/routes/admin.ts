@@ -21,40 +21,40 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
 
 export async function handleCreateKey(deps: GatewayAppDependencies, c: Context) {
   const body = await readJsonObject(c)
-  const { key, record } = deps.store.create(body as Parameters<KeyStore['create']>[0])
+  const { key, record } = await deps.store.create(body as Parameters<KeyStore['create']>[0])
   deps.logger.info('api key created', { key: record.id, name: record.name })
   return c.json({ key, ...record }, 201)
 }
 
-export function handleGetKey(deps: GatewayAppDependencies, c: Context) {
+export async function handleGetKey(deps: GatewayAppDependencies, c: Context) {
   const id = c.req.param('id') ?? ''
   return c.json({
-    ...deps.store.get(id),
-    usage: deps.store.summarize(id),
+    ...(await deps.store.get(id)),
+    usage: await deps.store.summarize(id),
     lastMinute: deps.limiter.usage(id),
   })
 }
 
-export function handleGetKeyUsage(deps: GatewayAppDependencies, c: Context) {
+export async function handleGetKeyUsage(deps: GatewayAppDependencies, c: Context) {
   const id = c.req.param('id') ?? ''
-  deps.store.get(id)
+  await deps.store.get(id)
   const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100))
   const since = Number(c.req.query('since') ?? 0) || 0
   return c.json({
-    data: deps.store.getUsage(id, { limit, since }),
-    summary: deps.store.summarize(id, since),
+    data: await deps.store.getUsage(id, { limit, since }),
+    summary: await deps.store.summarize(id, since),
   })
 }
 
 export async function handleUpdateKey(deps: GatewayAppDependencies, c: Context) {
   const body = await readJsonObject(c)
   return c.json(
-    deps.store.update(c.req.param('id') ?? '', body as Parameters<KeyStore['update']>[1]),
+    await deps.store.update(c.req.param('id') ?? '', body as Parameters<KeyStore['update']>[1]),
   )
 }
 
-export function handleRevokeKey(deps: GatewayAppDependencies, c: Context) {
-  const record = deps.store.revoke(c.req.param('id') ?? '')
+export async function handleRevokeKey(deps: GatewayAppDependencies, c: Context) {
+  const record = await deps.store.revoke(c.req.param('id') ?? '')
   deps.logger.info('api key revoked', { key: record.id })
   return c.json(record)
 }
@@ -93,7 +93,7 @@ export function createAdminApp(deps: GatewayAppDependencies): Hono {
   )
   admin.get(
     '/keys',
-    guarded((c) => c.json({ data: deps.store.list() })),
+    guarded(async (c) => c.json({ data: await deps.store.list() })),
   )
   admin.get(
     '/keys/:id',

@@ -15,11 +15,11 @@ export function readBearer(c: Context): string | undefined {
  * The API key of the request, or null for an anonymous request when `auth.required` is false.
  * Throws `MISSING_API_KEY` or `INVALID_API_KEY`.
  */
-export function authenticate(
+export async function authenticate(
   config: Pick<GatewayConfig, 'auth'>,
   store: Pick<KeyStore, 'authenticate'>,
   c: Context,
-): ApiKeyRecord | null {
+): Promise<ApiKeyRecord | null> {
   const token = readBearer(c)
   if (token === undefined) {
     if (!config.auth.required) return null
@@ -28,7 +28,7 @@ export function authenticate(
       "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.",
     )
   }
-  const record = store.authenticate(token)
+  const record = await store.authenticate(token)
   if (!record) {
     if (!config.auth.required && token === '') return null
     throw new GatewayError('INVALID_API_KEY', 'Incorrect API key provided.')

@@ -37,7 +37,7 @@ export async function handleInference(
   let modelLabel = 'unknown'
   try {
     if (deps.isStopping()) throw new GatewayError('SHUTTING_DOWN', 'The gateway is stopping.')
-    const key = authenticate(config, deps.store, c)
+    const key = await authenticate(config, deps.store, c)
     const request = await readJsonRequest(c, config.limits.maxBodyBytes)
     const { model, stream } = checkInferenceRequest(deps.catalog, key, endpoint, request)
     modelLabel = model.name
@@ -233,11 +233,11 @@ export function toUpstreamRequest(
 }
 
 /** Records a finished request: usage and spend, token counters, metrics and the request log line. */
-export function recordOutcome(
+export async function recordOutcome(
   deps: Pick<GatewayAppDependencies, 'store' | 'limiter' | 'metrics' | 'logger'>,
   outcome: ExecutionOutcome,
   request: { keyId: string; endpoint: EndpointName; model: CatalogModel; stream: boolean },
-): void {
+): Promise<void> {
   const { store, limiter, metrics, logger } = deps
   const { model } = request
   // The billing rule (billing.ts): tokens processed for the key, reported or counted.
@@ -245,7 +245,7 @@ export function recordOutcome(
   const cost = getChargeCost(outcome.charge, model.pricing)
   try {
     limiter.addTokens(request.keyId, prompt + completion)
-    store.recordUsage({
+    await store.recordUsage({
       keyId: request.keyId,
       at: Date.now(),
       endpoint: request.endpoint,

@@ -43,8 +43,11 @@ export function toOpenAiModel(m: CatalogModel) {
 }
 
 /** `GET /v1/models`. */
-export function handleListModels(deps: GatewayAppDependencies, c: Context): Response {
-  const key = authenticate(deps.config, deps.store, c)
+export async function handleListModels(
+  deps: GatewayAppDependencies,
+  c: Context,
+): Promise<Response> {
+  const key = await authenticate(deps.config, deps.store, c)
   return c.json({
     object: 'list',
     data: listVisibleModels(deps.catalog, deps.view, key).map(toOpenAiModel),
@@ -52,8 +55,8 @@ export function handleListModels(deps: GatewayAppDependencies, c: Context): Resp
 }
 
 /** `GET /v1/models/:id`. */
-export function handleGetModel(deps: GatewayAppDependencies, c: Context): Response {
-  const key = authenticate(deps.config, deps.store, c)
+export async function handleGetModel(deps: GatewayAppDependencies, c: Context): Promise<Response> {
+  const key = await authenticate(deps.config, deps.store, c)
   const id = c.req.param('id') ?? ''
   const model = listVisibleModels(deps.catalog, deps.view, key).find((m) => m.name === id)
   if (!model)
