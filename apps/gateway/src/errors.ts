@@ -62,6 +62,8 @@ export const gatewayErrorCodes = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   /** A key-store operation failed (unknown key ID, bad limits). */
   KEY_STORE: 'KEY_STORE',
+  /** The shared key store (PostgreSQL) cannot be reached: keys cannot be checked now. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** The gateway is shutting down. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   /** Anything else. */
@@ -144,6 +146,7 @@ const httpMappings: Record<GatewayErrorCode, OpenAiErrorMapping> = {
   UPSTREAM_TIMEOUT: { status: 504, type: 'server_error', code: 'timeout' },
   INVALID_CONFIG: { status: 500, type: 'server_error', code: 'invalid_config' },
   KEY_STORE: { status: 400, type: 'invalid_request_error', code: 'key_store_error' },
+  STORE_UNAVAILABLE: { status: 503, type: 'server_error', code: 'store_unavailable' },
   SHUTTING_DOWN: { status: 503, type: 'server_error', code: 'shutting_down' },
   INTERNAL: { status: 500, type: 'server_error', code: 'internal_error' },
 }
