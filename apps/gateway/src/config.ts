@@ -9,6 +9,7 @@ import {
   expandConfigEnv,
   logSchema,
   parseConfig,
+  postgresStoreSchema,
   readConfigFile,
 } from '@decai/app-kit/config'
 import { z } from 'zod'
@@ -143,7 +144,16 @@ export const gatewayConfigSchema = z
      * Where API keys, usage and spend live: an SQLite file (`{ path }`, the default) or a
      * PostgreSQL database shared by several replicas (`{ kind: 'postgres', url }`).
      */
-    store: createDatabaseStoreSchema('.decai/gateway.sqlite'),
+    store: createDatabaseStoreSchema(
+      '.decai/gateway.sqlite',
+      postgresStoreSchema.extend({
+        /**
+         * This replica's own file for the spend of requests that finish while PostgreSQL is
+         * unreachable, replayed when it answers again (never shared between replicas).
+         */
+        outboxPath: z.string().min(1).default('.decai/gateway-spend-outbox.sqlite'),
+      }),
+    ),
     auth: z
       .object({
         /** Require an API key on `/v1/*` (false: open gateway, usage recorded as `anonymous`). */

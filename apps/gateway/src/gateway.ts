@@ -16,6 +16,7 @@ import type { ApiKeyRecord, CreateApiKeyParameters, KeyStore } from './key-store
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 import { ModelCatalog } from './models.js'
 import { openKeyStore } from './open-key-store.js'
+import { PostgresKeyStore } from './postgres-key-store.js'
 import { PromptTokenCounter } from './prompt-tokens.js'
 import { RateLimiter } from './rate-limiter.js'
 import { RelayExecutor } from './relay-executor.js'
@@ -167,11 +168,18 @@ export async function startGateway(
   const promptTokens = await PromptTokenCounter.load(config.models)
   let store: KeyStore
   try {
-    store = await openKeyStore(config.store)
+    store = await openKeyStore(config.store, { logger })
   } catch (error) {
     await promptTokens.dispose()
     throw error
   }
+  const shared = store instanceof PostgresKeyStore ? store : undefined
+  if (shared !== undefined)
+    metrics.gauge(
+      'decai_gateway_spend_outbox_rows',
+      "Usage rows (and their spend) waiting in this replica's outbox for PostgreSQL.",
+      () => shared.pendingSpend,
+    )
   const limiter = new RateLimiter()
   const executor = new RelayExecutor({
     view,

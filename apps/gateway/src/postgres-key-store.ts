@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Logger } from '@decai/app-kit/logger'
 import {
   isPostgresUnavailable,
   type Migration,
@@ -22,12 +23,19 @@ import {
   type UsageRecord,
   type UsageSummary,
 } from './key-store.js'
+import { SpendOutbox } from './spend-outbox.js'
 
 // The shared key store: PostgreSQL, for several gateway replicas behind one balancer. Money is
 // `numeric` (exact decimal sums, whatever the order replicas add them in); times are epoch
 // milliseconds in `bigint`. Spend is added in the statement that writes the usage row, so a row
 // and its spend are never apart, and each row carries a request ID written once: a row sent
 // again (after an answer lost on the way back) changes nothing.
+//
+// Failure policy (docs/gateway.md, "Scaling out"): while the server cannot be reached, every
+// read fails with `STORE_UNAVAILABLE` (a request is refused before any relay: its key cannot be
+// checked), and the spend of requests already relayed goes to the replica's durable outbox
+// (spend-outbox.ts), replayed once the server answers: every second, and before any key is
+// checked, so a budget never admits a request while known spend waits.
 
 const MIGRATIONS_TABLE = 'gateway_migrations'
 
@@ -160,16 +168,42 @@ export function toStoreError(error: unknown): unknown {
   })
 }
 
+/** How often the outbox is replayed while it holds rows. */
+const REPLAY_INTERVAL_MS = 1000
+/** Rows replayed per round trip batch. */
+const REPLAY_BATCH = 100
+
+export type PostgresKeyStoreConfig = PostgresStoreConfig & {
+  /** The replica's own spend outbox (an SQLite file). */
+  outboxPath: string
+}
+
 export class PostgresKeyStore implements KeyStore {
   readonly #sql: Sql
+  readonly #outbox: SpendOutbox
+  readonly #logger: Logger | undefined
+  readonly #timer: NodeJS.Timeout
+  #replaying: Promise<boolean> | undefined
   #closed: Promise<void> | undefined
 
-  private constructor(sql: Sql) {
+  private constructor(sql: Sql, outbox: SpendOutbox, logger: Logger | undefined) {
     this.#sql = sql
+    this.#outbox = outbox
+    this.#logger = logger
+    this.#timer = setInterval(() => {
+      if (this.#outbox.pending > 0) void this.replay()
+    }, REPLAY_INTERVAL_MS)
+    this.#timer.unref()
   }
 
-  /** Connects and applies the migrations not yet applied. */
-  static async open(config: PostgresStoreConfig): Promise<PostgresKeyStore> {
+  /**
+   * Connects, applies the migrations not yet applied, and replays what the outbox kept from a
+   * previous run. A server that cannot be reached at start is `STORE_UNAVAILABLE`.
+   */
+  static async open(
+    config: PostgresKeyStoreConfig,
+    options: { logger?: Logger | undefined } = {},
+  ): Promise<PostgresKeyStore> {
     const sql = openPostgres(config)
     try {
       await migratePostgres(sql, MIGRATIONS_TABLE, keyStoreMigrations)
@@ -177,7 +211,51 @@ export class PostgresKeyStore implements KeyStore {
       await sql.end({ timeout: 1 })
       throw toStoreError(error)
     }
-    return new PostgresKeyStore(sql)
+    const store = new PostgresKeyStore(sql, new SpendOutbox(config.outboxPath), options.logger)
+    await store.replay()
+    return store
+  }
+
+  /** Usage rows (and their spend) waiting in the outbox for the server. */
+  get pendingSpend(): number {
+    return this.#outbox.pending
+  }
+
+  /**
+   * Writes the outbox into the shared store, oldest first; true once it is empty. One replay at
+   * a time; an unreachable server stops it (the rows wait for the next).
+   */
+  replay(): Promise<boolean> {
+    this.#replaying ??= this.#replay().finally(() => {
+      this.#replaying = undefined
+    })
+    return this.#replaying
+  }
+
+  async #replay(): Promise<boolean> {
+    let replayed = 0
+    try {
+      for (;;) {
+        const batch = this.#outbox.peek(REPLAY_BATCH)
+        if (batch.length === 0) break
+        for (const entry of batch) {
+          await insertUsage(this.#sql, entry.requestId, entry.usage)
+          this.#outbox.remove(entry.seq)
+          replayed++
+        }
+      }
+      if (replayed > 0) this.#logger?.info('spend outbox replayed', { rows: replayed })
+      return true
+    } catch (error) {
+      if (!isPostgresUnavailable(error))
+        this.#logger?.error('cannot replay the spend outbox', { error })
+      if (replayed > 0)
+        this.#logger?.info('spend outbox replayed in part', {
+          rows: replayed,
+          pending: this.#outbox.pending,
+        })
+      return false
+    }
   }
 
   /** Runs a query, turning an unreachable server into `STORE_UNAVAILABLE`. */
@@ -254,14 +332,35 @@ export class PostgresKeyStore implements KeyStore {
 
   async authenticate(key: string, now = Date.now()): Promise<ApiKeyRecord | undefined> {
     if (!key.startsWith(KEY_PREFIX)) return undefined
+    // Spend that waits in the outbox goes in first: the key's budget must see it.
+    if (this.#outbox.pending > 0 && !(await this.replay()))
+      throw new GatewayError('STORE_UNAVAILABLE', 'The key store cannot be reached.', {
+        details: `${this.#outbox.pending} usage rows wait to be written`,
+        retryAfter: 1,
+      })
     const rows = await this.#run(
       (sql) => sql<KeyRow[]>`SELECT * FROM gateway_api_keys WHERE key_hash = ${hashApiKey(key)}`,
     )
     return toLiveKey(rows[0] && toRecord(rows[0]), now)
   }
 
+  /**
+   * Records one request and its spend; while the server cannot be reached, in the outbox
+   * (durably) instead, to be replayed: the spend of a request that was relayed is never lost.
+   */
   async recordUsage(usage: UsageRecord): Promise<void> {
-    await this.#run((sql) => insertUsage(sql, randomUUID(), usage))
+    const requestId = randomUUID()
+    try {
+      await insertUsage(this.#sql, requestId, usage)
+    } catch (error) {
+      if (!isPostgresUnavailable(error)) throw error
+      this.#outbox.append(requestId, usage)
+      this.#logger?.warn('spend queued in the outbox', {
+        key: usage.keyId,
+        pending: this.#outbox.pending,
+        error,
+      })
+    }
   }
 
   async getUsage(
@@ -295,8 +394,15 @@ export class PostgresKeyStore implements KeyStore {
     }
   }
 
+  /** A last replay, then closes; rows still waiting stay in the outbox for the next start. */
   close(): Promise<void> {
-    this.#closed ??= this.#sql.end({ timeout: 5 })
+    this.#closed ??= (async () => {
+      clearInterval(this.#timer)
+      if (this.#outbox.pending > 0) await this.replay()
+      else await this.#replaying
+      await this.#sql.end({ timeout: 5 })
+      this.#outbox.close()
+    })()
     return this.#closed
   }
 }

@@ -40,6 +40,7 @@ describe('gateway config', () => {
       url: 'postgres://u@db:5432/gw',
       maxConnections: 10,
       connectTimeoutMs: 5000,
+      outboxPath: '.decai/gateway-spend-outbox.sqlite',
     })
     expect(() => store({ kind: 'postgres' })).toThrow(/store\.url/)
     expect(() => store({ kind: 'mysql', url: 'x' })).toThrow(/store/)

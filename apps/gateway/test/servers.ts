@@ -12,3 +12,26 @@ export const withPostgres =
   process.env['DECAI_REQUIRE_SERVERS'] === '1' || findServerBinaries().postgres !== undefined
 
 export { startPostgres, type TestServer }
+
+/**
+ * Resolves once the server answers queries: its port opens a moment before it accepts sessions
+ * ("the database system is starting up").
+ */
+export async function waitForPostgres(url: string, timeoutMs = 15_000): Promise<void> {
+  const { openPostgres } = await import('@decai/app-kit/postgres')
+  const sql = openPostgres({ url, maxConnections: 1, connectTimeoutMs: 1000 })
+  const deadline = Date.now() + timeoutMs
+  try {
+    for (;;) {
+      try {
+        await sql`SELECT 1`
+        return
+      } catch (error) {
+        if (Date.now() > deadline) throw error
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+  } finally {
+    await sql.end({ timeout: 1 })
+  }
+}
