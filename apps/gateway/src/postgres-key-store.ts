@@ -185,6 +185,8 @@ export class PostgresKeyStore implements KeyStore {
   readonly #timer: NodeJS.Timeout
   #replaying: Promise<boolean> | undefined
   #closed: Promise<void> | undefined
+  /** Usage rows being written, awaited by `close`. */
+  readonly #writes = new Set<Promise<boolean>>()
 
   private constructor(sql: Sql, outbox: SpendOutbox, logger: Logger | undefined) {
     this.#sql = sql
@@ -350,8 +352,13 @@ export class PostgresKeyStore implements KeyStore {
    */
   async recordUsage(usage: UsageRecord): Promise<void> {
     const requestId = randomUUID()
+    // A request that finishes while the gateway stops (its store closing) is kept for the next
+    // start rather than raced against the pool's end.
+    if (this.#closed !== undefined) return this.#outbox.append(requestId, usage)
+    const write = insertUsage(this.#sql, requestId, usage)
+    this.#writes.add(write)
     try {
-      await insertUsage(this.#sql, requestId, usage)
+      await write
     } catch (error) {
       if (!isPostgresUnavailable(error)) throw error
       this.#outbox.append(requestId, usage)
@@ -360,6 +367,8 @@ export class PostgresKeyStore implements KeyStore {
         pending: this.#outbox.pending,
         error,
       })
+    } finally {
+      this.#writes.delete(write)
     }
   }
 
@@ -398,6 +407,7 @@ export class PostgresKeyStore implements KeyStore {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       clearInterval(this.#timer)
+      await Promise.allSettled(this.#writes)
       if (this.#outbox.pending > 0) await this.replay()
       else await this.#replaying
       await this.#sql.end({ timeout: 5 })

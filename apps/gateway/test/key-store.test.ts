@@ -126,4 +126,19 @@ describe.runIf(withPostgres)('PostgreSQL', () => {
     expect((await again.get(record.id)).spentUsd).toBe(0.75)
     await Promise.all([store.close(), again.close()])
   })
+
+  it('keeps the spend of requests that finish while the store closes', async () => {
+    const outboxPath = join(dir, 'closing.sqlite')
+    const store = await PostgresKeyStore.open(config(outboxPath))
+    const { record } = await store.create({ name: 'closing' })
+    // One write under way when the gateway stops, one arriving after it began to stop.
+    const during = store.recordUsage(usage(record.id, 0.5))
+    const closed = store.close()
+    await store.recordUsage(usage(record.id, 0.25))
+    await Promise.all([during, closed])
+    const next = await PostgresKeyStore.open(config(outboxPath))
+    expect((await next.get(record.id)).spentUsd).toBe(0.75)
+    expect((await next.summarize(record.id)).requests).toBe(2)
+    await next.close()
+  })
 })
