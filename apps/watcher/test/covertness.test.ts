@@ -331,7 +331,7 @@ describe('covertness', () => {
       log: { level: 'silent' },
     })
     try {
-      const { key } = gateway.createApiKey({ name: 'user' })
+      const { key } = await gateway.createApiKey({ name: 'user' })
       // A warm-up request so the gateway has its session before the clock starts.
       const send = (prompt: string, maxTokens: number, temperature: number, stream: boolean) =>
         fetch(`${gateway.baseUrl}/chat/completions`, {

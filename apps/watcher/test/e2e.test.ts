@@ -193,7 +193,7 @@ describe('the watcher on the devnet', () => {
       log: { level: 'silent' },
     })
     try {
-      const { key } = gateway.createApiKey({ name: 'user' })
+      const { key } = await gateway.createApiKey({ name: 'user' })
       phase = 'user'
       // Unmeasured suppliers are tried first and half the requests explore: without the
       // watcher, the substitute would get some of these. The user writes requests the way the
