@@ -52,7 +52,7 @@ async function spentUsd(id: string): Promise<number> {
 }
 
 async function ask(content: string, maxTokens: number) {
-  const { key, record } = net.gateway.createApiKey({ name: content.slice(0, 16) })
+  const { key, record } = await net.gateway.createApiKey({ name: content.slice(0, 16) })
   const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
   const completion = await client.chat.completions.create({
     model: MODEL,
