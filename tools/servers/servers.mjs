@@ -120,15 +120,21 @@ export async function startPostgres(options = {}) {
     port,
     dir,
     url: `postgres://decai@127.0.0.1:${port}/postgres`,
+    // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
+    stopSignal: 'SIGINT',
+    // The port opens a moment before the server accepts sessions ("starting up").
+    ready: async () => {
+      for (let i = 0; i < 100; i++) {
+        const probe = spawnSync(join(bin, 'psql'), [...psqlTarget(port), '-qtAc', 'SELECT 1'])
+        if (probe.status === 0) return
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      throw new TestServerError('TIMEOUT', `PostgreSQL on port ${port} accepts no session.`)
+    },
     launch: () =>
       spawn(join(bin, 'postgres'), args, { ...asOwner, stdio: ['ignore', 'pipe', 'pipe'] }),
   })
-  // The port opens a moment before the server accepts sessions ("starting up"): retry briefly.
-  let created = createDatabase(bin, port)
-  for (let i = 0; created.status !== 0 && i < 50; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    created = createDatabase(bin, port)
-  }
+  const created = createDatabase(bin, port)
   if (created.status !== 0) {
     await server.stop()
     throw new TestServerError('START_FAILED', `Cannot create the test database:\n${created.stderr}`)
@@ -139,14 +145,18 @@ export async function startPostgres(options = {}) {
 
 /** @param {string} bin @param {number} port */
 function createDatabase(bin, port) {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-U', 'decai', '-d', 'postgres']
-  return spawnSync(join(bin, 'psql'), [...args, '-qc', 'CREATE DATABASE decai'], {
+  return spawnSync(join(bin, 'psql'), [...psqlTarget(port), '-qc', 'CREATE DATABASE decai'], {
     encoding: 'utf8',
   })
 }
 
+/** @param {number} port */
+function psqlTarget(port) {
+  return ['-h', '127.0.0.1', '-p', String(port), '-U', 'decai', '-d', 'postgres']
+}
+
 /**
- * @param {{ name: string, port: number, dir: string, url: string, launch: () => import('node:child_process').ChildProcess }} spec
+ * @param {{ name: string, port: number, dir: string, url: string, stopSignal?: NodeJS.Signals, ready?: () => Promise<void>, launch: () => import('node:child_process').ChildProcess }} spec
  */
 async function manage(spec) {
   /** @type {import('node:child_process').ChildProcess | undefined} */
@@ -170,13 +180,14 @@ async function manage(spec) {
     if (ready !== 'ready') {
       throw new TestServerError('START_FAILED', `${spec.name} exited at start:\n${output}`)
     }
+    await spec.ready?.()
   }
   const halt = async () => {
     const running = child
     child = undefined
     if (!running || running.exitCode !== null || running.signalCode !== null) return
     const exited = new Promise((resolve) => running.once('exit', resolve))
-    running.kill('SIGTERM')
+    running.kill(spec.stopSignal ?? 'SIGTERM')
     const timer = setTimeout(() => running.kill('SIGKILL'), 5_000)
     await exited
     clearTimeout(timer)
