@@ -101,6 +101,8 @@ const applicationSchema = z
   })
   .strict()
 
+const failurePolicy = z.enum(['open', 'local', 'closed'])
+
 const invalid: ConfigErrorFactory = (message, options) =>
   new GatewayError('INVALID_CONFIG', message, options)
 
@@ -175,6 +177,11 @@ export const gatewayConfigSchema = z
         /** Limits for keys created without their own. */
         defaultRpm: z.number().int().positive().optional(),
         defaultTpm: z.number().int().positive().optional(),
+        /**
+         * Completion tokens reserved against a key's budget for a request that sets no
+         * `max_tokens` (and whose model has no `contextLength`): its worst case, until settled.
+         */
+        reserveCompletionTokens: z.number().int().positive().default(4096),
       })
       .strict()
       .prefault({}),
@@ -237,6 +244,42 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Where per-key limits, budget reservations and suppliers' health live: `memory` (one
+     * process; each replica enforces its own share) or `redis` (shared by every replica).
+     */
+    sharedState: z
+      .object({
+        kind: z.enum(['memory', 'redis']).default('memory'),
+        redis: z
+          .object({
+            url: z.string().min(1),
+            keyPrefix: z.string().default('decai:'),
+            /** A command not answered within this counts as Redis unreachable. */
+            commandTimeoutMs: z.number().int().positive().default(1000),
+          })
+          .strict()
+          .optional(),
+        /**
+         * Each limit while Redis is unreachable: `local` (this replica's own window and budget
+         * ledger), `open` (not counted; a budget compares the stored spend only) or `closed`
+         * (refused with 503 `limits_unavailable`).
+         */
+        onRedisDown: z
+          .object({
+            requests: failurePolicy.default('local'),
+            tokens: failurePolicy.default('local'),
+            budget: failurePolicy.default('closed'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({})
+      .refine((s) => s.kind !== 'redis' || s.redis !== undefined, {
+        message: 'sharedState.redis.url is required with kind: redis',
+        path: ['redis'],
+      }),
     log: logSchema,
   })
   .strict()

@@ -42,6 +42,8 @@ export const gatewayErrorCodes = {
   RATE_LIMIT_TOKENS: 'RATE_LIMIT_TOKENS',
   /** The key has spent its budget. */
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  /** The shared state (Redis) is unreachable and this limit fails closed (`sharedState.onRedisDown`). */
+  LIMITS_UNAVAILABLE: 'LIMITS_UNAVAILABLE',
 
   // --- the network behind the gateway ---
   /** No application configured for the service, or none staked for it on chain. */
@@ -138,6 +140,7 @@ const httpMappings: Record<GatewayErrorCode, OpenAiErrorMapping> = {
   RATE_LIMIT_REQUESTS: { status: 429, type: 'requests', code: 'rate_limit_exceeded' },
   RATE_LIMIT_TOKENS: { status: 429, type: 'tokens', code: 'rate_limit_exceeded' },
   BUDGET_EXCEEDED: { status: 429, type: 'insufficient_quota', code: 'insufficient_quota' },
+  LIMITS_UNAVAILABLE: { status: 503, type: 'server_error', code: 'limits_unavailable' },
   NO_APPLICATION: { status: 503, type: 'server_error', code: 'no_application' },
   SESSION_UNAVAILABLE: { status: 503, type: 'server_error', code: 'session_unavailable' },
   NO_SUPPLIERS: { status: 503, type: 'server_error', code: 'no_suppliers' },

@@ -9,7 +9,7 @@ import { createGatewayApp } from '../src/app.js'
 import { parseGatewayConfig } from '../src/config.js'
 import { createGatewayMetrics } from '../src/metrics.js'
 import { ModelCatalog } from '../src/models.js'
-import { RateLimiter } from '../src/rate-limiter.js'
+import { MemoryKeyLimits } from '../src/rate-limiter.js'
 import type { GatewayAppDependencies } from '../src/routes/context.js'
 import { SqliteKeyStore } from '../src/sqlite-key-store.js'
 import { SupplierRouter } from '../src/supplier-router.js'
@@ -90,7 +90,7 @@ describe('the gateway claim audit', () => {
     const app = createGatewayApp({
       config,
       store,
-      limiter: new RateLimiter(),
+      limiter: new MemoryKeyLimits(),
       catalog: new ModelCatalog([]),
       metrics: createGatewayMetrics(),
       logger,

@@ -47,6 +47,31 @@ describe('gateway config', () => {
     expect(() => store({ path: 'x', url: 'y' })).toThrow(/store/)
   })
 
+  it('keeps shared state in memory by default, or in Redis with a failure policy per limit', () => {
+    const shared = (value?: unknown) =>
+      parseGatewayConfig({ gateway: { privateKey: key }, ...(value ? { sharedState: value } : {}) })
+        .sharedState
+    expect(shared()).toEqual({
+      kind: 'memory',
+      onRedisDown: { requests: 'local', tokens: 'local', budget: 'closed' },
+    })
+    expect(
+      shared({
+        kind: 'redis',
+        redis: { url: 'redis://127.0.0.1:6379' },
+        onRedisDown: { budget: 'open' },
+      }),
+    ).toEqual({
+      kind: 'redis',
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'decai:', commandTimeoutMs: 1000 },
+      onRedisDown: { requests: 'local', tokens: 'local', budget: 'open' },
+    })
+    expect(() => shared({ kind: 'redis' })).toThrow(/sharedState\.redis/)
+    expect(() => shared({ kind: 'memory', onRedisDown: { requests: 'maybe' } })).toThrow(
+      /sharedState\.onRedisDown\.requests/,
+    )
+  })
+
   it('takes CORS origins as browsers send them, or *', () => {
     const cors = (allowedOrigins: string[]) =>
       parseGatewayConfig({ gateway: { privateKey: key }, cors: { allowedOrigins } }).cors

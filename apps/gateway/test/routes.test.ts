@@ -11,7 +11,7 @@ import { isGatewayError } from '../src/errors.js'
 import type { KeyStore } from '../src/key-store.js'
 import { createGatewayMetrics } from '../src/metrics.js'
 import { ModelCatalog } from '../src/models.js'
-import { RateLimiter } from '../src/rate-limiter.js'
+import { MemoryKeyLimits } from '../src/rate-limiter.js'
 import type { RelayExecutor } from '../src/relay-executor.js'
 import { authenticate, requireAdmin } from '../src/routes/auth.js'
 import type { GatewayAppDependencies } from '../src/routes/context.js'
@@ -93,13 +93,39 @@ describe('inference checks', () => {
 
   it('admits within the budget and the rate limit', async () => {
     const store = new SqliteKeyStore(':memory:')
-    const limiter = new RateLimiter()
-    expect(admitRequest(config, limiter, null)).toBe(ANONYMOUS_KEY_ID)
+    const limiter = new MemoryKeyLimits()
+    const codeOfAsync = async (f: () => Promise<unknown>) => {
+      try {
+        await f()
+      } catch (error) {
+        return isGatewayError(error) ? error.code : 'OTHER'
+      }
+      return 'NONE'
+    }
+    expect((await admitRequest(config, limiter, null)).keyId).toBe(ANONYMOUS_KEY_ID)
     const { record } = await store.create({ rpm: 1 })
-    expect(admitRequest(config, limiter, record)).toBe(record.id)
-    expect(codeOf(() => admitRequest(config, limiter, record))).toBe('RATE_LIMIT_REQUESTS')
+    expect((await admitRequest(config, limiter, record)).keyId).toBe(record.id)
+    expect(await codeOfAsync(() => admitRequest(config, limiter, record))).toBe(
+      'RATE_LIMIT_REQUESTS',
+    )
     const spent = { ...(await store.create({ budgetUsd: 1 })).record, spentUsd: 1 }
-    expect(codeOf(() => admitRequest(config, limiter, spent))).toBe('BUDGET_EXCEEDED')
+    expect(await codeOfAsync(() => admitRequest(config, limiter, spent))).toBe('BUDGET_EXCEEDED')
+    // Requests in flight hold their worst case: a second one waits for the first to settle.
+    const fresh = (await store.create({ budgetUsd: 1 })).record
+    const first = await admitRequest(config, limiter, fresh, 0.6)
+    expect(first.reservation).toEqual({ keyId: fresh.id, amountUsd: 0.6, store: 'local' })
+    expect((await admitRequest(config, limiter, fresh, 0.6)).reservation?.amountUsd).toBe(0.6)
+    expect(await codeOfAsync(() => admitRequest(config, limiter, fresh, 0.6))).toBe(
+      'BUDGET_EXCEEDED',
+    )
+    // Settled at their real cost: the spend counts before the store's copy of the key has it.
+    await limiter.settle(fresh.id, { tokens: 10, costUsd: 0.25, reservation: first.reservation })
+    await limiter.settle(fresh.id, { tokens: 10, costUsd: 0.25, reservation: first.reservation })
+    const third = await admitRequest(config, limiter, fresh, 0.6)
+    await limiter.settle(fresh.id, { tokens: 10, costUsd: 0.5, reservation: third.reservation })
+    expect(await codeOfAsync(() => admitRequest(config, limiter, fresh, 0.1))).toBe(
+      'BUDGET_EXCEEDED',
+    )
     await store.close()
   })
 
@@ -143,7 +169,7 @@ describe('a failure of the gateway itself', () => {
     createGatewayApp({
       config: { ...config, auth: { ...config.auth, required: false } },
       store,
-      limiter: new RateLimiter(),
+      limiter: new MemoryKeyLimits(),
       catalog,
       metrics: createGatewayMetrics(),
       logger: createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) }),

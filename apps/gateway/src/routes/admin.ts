@@ -31,7 +31,7 @@ export async function handleGetKey(deps: GatewayAppDependencies, c: Context) {
   return c.json({
     ...(await deps.store.get(id)),
     usage: await deps.store.summarize(id),
-    lastMinute: deps.limiter.usage(id),
+    lastMinute: await deps.limiter.usage(id),
   })
 }
 
@@ -48,9 +48,13 @@ export async function handleGetKeyUsage(deps: GatewayAppDependencies, c: Context
 
 export async function handleUpdateKey(deps: GatewayAppDependencies, c: Context) {
   const body = await readJsonObject(c)
-  return c.json(
-    await deps.store.update(c.req.param('id') ?? '', body as Parameters<KeyStore['update']>[1]),
+  const record = await deps.store.update(
+    c.req.param('id') ?? '',
+    body as Parameters<KeyStore['update']>[1],
   )
+  // A spend set from here (a new budget period) replaces the one the limits mirror.
+  if (body['spentUsd'] !== undefined) await deps.limiter.resetSpend(record.id)
+  return c.json(record)
 }
 
 export async function handleRevokeKey(deps: GatewayAppDependencies, c: Context) {

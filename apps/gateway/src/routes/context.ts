@@ -7,7 +7,7 @@ import { isUnexpectedError, toErrorResponse } from '../errors.js'
 import type { KeyStore } from '../key-store.js'
 import type { GatewayMetrics } from '../metrics.js'
 import type { ModelCatalog } from '../models.js'
-import type { RateLimiter } from '../rate-limiter.js'
+import type { KeyLimits } from '../rate-limiter.js'
 import type { RelayExecutor } from '../relay-executor.js'
 import type { SupplierRouter } from '../supplier-router.js'
 
@@ -15,7 +15,8 @@ import type { SupplierRouter } from '../supplier-router.js'
 export type GatewayAppDependencies = {
   config: GatewayConfig
   store: KeyStore
-  limiter: RateLimiter
+  /** Per-key limits and budget reservations (in memory, or shared in Redis). */
+  limiter: KeyLimits
   catalog: ModelCatalog
   view: ChainView
   router: SupplierRouter

@@ -3,11 +3,12 @@ import { prepareUpstreamRequest } from '@decai/app-kit/relay-payload'
 import { checkOpenAiRequest, type OpenAiRequestIssue } from '@decai/sdk/openai'
 import type { Context } from 'hono'
 import { getChargeCost } from '../billing.js'
+import { getWorstCaseCost } from '../budget-reservation.js'
 import type { EndpointName, GatewayConfig } from '../config.js'
 import { GatewayError, isUnexpectedError, toErrorResponse, toOpenAiError } from '../errors.js'
 import type { ApiKeyRecord } from '../key-store.js'
 import type { CatalogModel, ModelCatalog } from '../models.js'
-import type { RateLimiter } from '../rate-limiter.js'
+import type { KeyLimits, Reservation } from '../rate-limiter.js'
 import type { ExecutionOutcome } from '../relay-executor.js'
 import { authenticate } from './auth.js'
 import type { GatewayAppDependencies } from './context.js'
@@ -41,21 +42,34 @@ export async function handleInference(
     const request = await readJsonRequest(c, config.limits.maxBodyBytes)
     const { model, stream } = checkInferenceRequest(deps.catalog, key, endpoint, request)
     modelLabel = model.name
-    const keyId = admitRequest(config, deps.limiter, key)
-    const upstream = toUpstreamRequest(request, model, stream)
-    const execution = await deps.executor.execute({
-      endpoint,
-      path,
+    const reserveUsd = getWorstCaseCost(
       model,
-      body: new TextEncoder().encode(JSON.stringify(upstream.request)),
-      stream,
-      stripUsage: upstream.stripUsage,
-      application: key?.application ?? null,
-      signal: c.req.raw.signal,
-      receivedAt,
-    })
+      endpoint,
+      request,
+      config.limits.reserveCompletionTokens,
+    )
+    const { keyId, reservation } = await admitRequest(config, deps.limiter, key, reserveUsd)
+    let execution: Awaited<ReturnType<typeof deps.executor.execute>>
+    try {
+      const upstream = toUpstreamRequest(request, model, stream)
+      execution = await deps.executor.execute({
+        endpoint,
+        path,
+        model,
+        body: new TextEncoder().encode(JSON.stringify(upstream.request)),
+        stream,
+        stripUsage: upstream.stripUsage,
+        application: key?.application ?? null,
+        signal: c.req.raw.signal,
+        receivedAt,
+      })
+    } catch (error) {
+      // Refused before any relay: the reservation goes back untouched.
+      void deps.limiter.settle(keyId, { tokens: 0, costUsd: 0, reservation })
+      throw error
+    }
     void execution.outcome.then((outcome) =>
-      recordOutcome(deps, outcome, { keyId, endpoint, model, stream }),
+      recordOutcome(deps, outcome, { keyId, endpoint, model, stream, reservation }),
     )
     return execution.response
   } catch (error) {
@@ -196,28 +210,46 @@ function toRequestError(issue: OpenAiRequestIssue): GatewayError {
   return new GatewayError(code, issue.message, { param: issue.param ?? undefined })
 }
 
-/** Checks the key's budget and rate limits; returns the key ID usage is recorded under. */
-export function admitRequest(
+/**
+ * Checks the key's budget (its spend and the reservations of its requests in flight) and rate
+ * limits, and reserves `reserveUsd` against its budget; returns the key ID usage is recorded
+ * under and the reservation to settle.
+ */
+export async function admitRequest(
   config: Pick<GatewayConfig, 'limits'>,
-  limiter: Pick<RateLimiter, 'admit'>,
+  limiter: Pick<KeyLimits, 'admit'>,
   key: ApiKeyRecord | null,
-): string {
+  reserveUsd = 0,
+): Promise<{ keyId: string; reservation: Reservation | undefined }> {
   const keyId = key?.id ?? ANONYMOUS_KEY_ID
-  if (key?.budgetUsd != null && key.spentUsd >= key.budgetUsd)
-    throw new GatewayError('BUDGET_EXCEEDED', 'You exceeded your current quota.', {
-      details: `budget ${key.budgetUsd} USD, spent ${key.spentUsd.toFixed(6)} USD`,
-    })
-  const decision = limiter.admit(keyId, {
+  const decision = await limiter.admit({
+    keyId,
     rpm: key ? (key.rpm ?? config.limits.defaultRpm ?? null) : null,
     tpm: key ? (key.tpm ?? config.limits.defaultTpm ?? null) : null,
+    budget:
+      key?.budgetUsd != null
+        ? { budgetUsd: key.budgetUsd, spentUsd: key.spentUsd, reserveUsd }
+        : null,
   })
-  if (!decision.ok)
-    throw new GatewayError(
-      decision.kind === 'requests' ? 'RATE_LIMIT_REQUESTS' : 'RATE_LIMIT_TOKENS',
-      `Rate limit reached: ${decision.limit} ${decision.kind} per minute.`,
-      { retryAfter: decision.retryAfter },
-    )
-  return keyId
+  if (decision.ok) return { keyId, reservation: decision.reservation }
+  switch (decision.kind) {
+    case 'budget':
+      throw new GatewayError('BUDGET_EXCEEDED', 'You exceeded your current quota.', {
+        details: `budget ${decision.budgetUsd} USD, spent ${decision.spentUsd.toFixed(6)} USD, reserved by requests in flight ${decision.reservedUsd.toFixed(6)} USD`,
+      })
+    case 'unavailable':
+      throw new GatewayError(
+        'LIMITS_UNAVAILABLE',
+        'The gateway cannot check your limits right now. Please retry shortly.',
+        { details: `${decision.limit} limit: shared state unreachable`, retryAfter: 1 },
+      )
+    default:
+      throw new GatewayError(
+        decision.kind === 'requests' ? 'RATE_LIMIT_REQUESTS' : 'RATE_LIMIT_TOKENS',
+        `Rate limit reached: ${decision.limit} ${decision.kind} per minute.`,
+        { retryAfter: decision.retryAfter },
+      )
+  }
 }
 
 /**
@@ -236,7 +268,13 @@ export function toUpstreamRequest(
 export async function recordOutcome(
   deps: Pick<GatewayAppDependencies, 'store' | 'limiter' | 'metrics' | 'logger'>,
   outcome: ExecutionOutcome,
-  request: { keyId: string; endpoint: EndpointName; model: CatalogModel; stream: boolean },
+  request: {
+    keyId: string
+    endpoint: EndpointName
+    model: CatalogModel
+    stream: boolean
+    reservation?: Reservation | undefined
+  },
 ): Promise<void> {
   const { store, limiter, metrics, logger } = deps
   const { model } = request
@@ -244,7 +282,6 @@ export async function recordOutcome(
   const { promptTokens: prompt, completionTokens: completion, promptSource } = outcome.charge
   const cost = getChargeCost(outcome.charge, model.pricing)
   try {
-    limiter.addTokens(request.keyId, prompt + completion)
     await store.recordUsage({
       keyId: request.keyId,
       at: Date.now(),
@@ -265,6 +302,14 @@ export async function recordOutcome(
   } catch (error) {
     logger.error('cannot record usage', { error, key: request.keyId })
   }
+  // After the store has the spend: the reservation is released and the cost mirrored at once.
+  void limiter
+    .settle(request.keyId, {
+      tokens: prompt + completion,
+      costUsd: cost,
+      reservation: request.reservation,
+    })
+    .catch((error: unknown) => logger.error('cannot settle limits', { error, key: request.keyId }))
   const labels = { endpoint: request.endpoint, model: model.name }
   metrics.requests.inc({ ...labels, status: String(outcome.status) })
   metrics.duration.observe(labels, outcome.latencyMs / 1000)
