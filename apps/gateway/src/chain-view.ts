@@ -9,12 +9,14 @@ import { describeError, equalBytes } from '@decai/core'
 import type { ModuleParams, Service, Session } from '@decai/protocol'
 import {
   getSessionGracePeriodEndHeight,
+  getSessionStartHeight,
   getSessionSupplierEndpoints,
   type SessionHeaderFields,
   type SessionSupplier,
 } from '@decai/session'
 import { GatewayError } from './errors.js'
 import type { GatewayMetrics } from './metrics.js'
+import type { SessionCache } from './redis-session-cache.js'
 
 // What the gateway knows of the chain, cached: the latest height, shared params, the
 // applications delegating to it, services, account keys, and per (application, service) the
@@ -56,6 +58,8 @@ export class ChainView {
   #applications: GatewayApplication[] = []
   #services = new Map<string, Service>()
   readonly #publicKeys: PublicKeyCache
+  /** Sessions shared with other replicas (Redis), read before the chain; none by default. */
+  sessionCache: SessionCache | undefined
   // `${app}\0${service}` → sessions by start height (as promises, so concurrent callers share).
   readonly #sessions = new Map<string, Map<bigint, Promise<CachedSession>>>()
   #unwatch: (() => void) | undefined
@@ -227,6 +231,30 @@ export class ChainView {
   }
 
   async #loadSession(app: string, serviceId: string, height: bigint): Promise<CachedSession> {
+    // Another replica may have read this session already (sharedState: redis).
+    if (this.sessionCache !== undefined && this.#shared !== undefined) {
+      const start = getSessionStartHeight(this.#shared, height)
+      const cached = await this.sessionCache.get(app, serviceId, start)
+      if (
+        cached !== undefined &&
+        cached.startHeight <= height &&
+        height <= cached.endHeight &&
+        cached.ring.some((key) => equalBytes(key, this.#o.gatewayPublicKey))
+      ) {
+        await Promise.allSettled(cached.suppliers.map((s) => this.getPublicKey(s.operatorAddress)))
+        return cached
+      }
+    }
+    const loaded = await this.#loadSessionFromChain(app, serviceId, height)
+    void this.sessionCache?.set(app, serviceId, loaded)
+    return loaded
+  }
+
+  async #loadSessionFromChain(
+    app: string,
+    serviceId: string,
+    height: bigint,
+  ): Promise<CachedSession> {
     const { client } = this.#o
     let session: Session
     try {

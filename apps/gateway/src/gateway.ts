@@ -18,7 +18,11 @@ import { ModelCatalog } from './models.js'
 import { openKeyStore } from './open-key-store.js'
 import { PostgresKeyStore } from './postgres-key-store.js'
 import { PromptTokenCounter } from './prompt-tokens.js'
-import { RateLimiter } from './rate-limiter.js'
+import { type KeyLimits, MemoryKeyLimits } from './rate-limiter.js'
+import { RedisKeyLimits } from './redis-key-limits.js'
+import { RedisSessionCache } from './redis-session-cache.js'
+import { connectRedisState, type RedisState } from './redis-state.js'
+import { RedisSupplierHealth } from './redis-supplier-health.js'
 import { RelayExecutor } from './relay-executor.js'
 import { SupplierRouter } from './supplier-router.js'
 import { WatcherView } from './watcher-view.js'
@@ -173,14 +177,31 @@ export async function startGateway(
     await promptTokens.dispose()
     throw error
   }
-  const shared = store instanceof PostgresKeyStore ? store : undefined
-  if (shared !== undefined)
+  const durable = store instanceof PostgresKeyStore ? store : undefined
+  if (durable !== undefined)
     metrics.gauge(
       'decai_gateway_spend_outbox_rows',
       "Usage rows (and their spend) waiting in this replica's outbox for PostgreSQL.",
-      () => shared.pendingSpend,
+      () => durable.pendingSpend,
     )
-  const limiter = new RateLimiter()
+  // Shared state (docs/gateway.md, "Scaling out"): limits, reservations and suppliers' health.
+  let redis: RedisState | undefined
+  let health: RedisSupplierHealth | undefined
+  let limiter: KeyLimits = new MemoryKeyLimits()
+  const shared = config.sharedState
+  if (shared.kind === 'redis' && shared.redis !== undefined) {
+    redis = await connectRedisState(shared.redis, logger)
+    limiter = new RedisKeyLimits(redis, shared.onRedisDown, logger)
+    health = new RedisSupplierHealth(redis, router, logger)
+    await health.start()
+    view.sessionCache = new RedisSessionCache(redis, logger)
+    const state = redis
+    metrics.gauge(
+      'decai_gateway_redis_up',
+      'Whether the shared-state Redis is reachable (1).',
+      () => (state.isUp() ? 1 : 0),
+    )
+  }
   const executor = new RelayExecutor({
     view,
     router,
@@ -240,6 +261,8 @@ export async function startGateway(
     clearInterval(auditTimer)
     view.stop()
     watchers?.stop()
+    health?.stop()
+    await redis?.close()
     await store.close()
     await promptTokens.dispose()
     throw error
@@ -275,6 +298,9 @@ export async function startGateway(
         watchers?.stop()
         await server.stop()
         client.disconnect()
+        health?.stop()
+        await limiter.close()
+        await redis?.close()
         await store.close()
         await promptTokens.dispose()
       })()

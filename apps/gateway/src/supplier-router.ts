@@ -54,6 +54,18 @@ export type RouterOptions = {
   probationSuccesses: number
 }
 
+/**
+ * A change of a supplier's health that other gateway replicas should follow: it entered
+ * cooldown until `until` (its `cooldowns`-th in a row), or it left probation healthy.
+ */
+export type HealthChange = {
+  serviceId: string
+  supplier: string
+  state: 'cooldown' | 'healthy'
+  until: number
+  cooldowns: number
+}
+
 export type SupplierSnapshot = {
   serviceId: string
   supplier: string
@@ -94,7 +106,20 @@ type Stats = {
   cooldowns: number
   probationOk: number
   lastError: FailureReason | null
+  /** Other replicas' figures for this supplier (sharedState: redis), used until it has its own. */
+  peer: PeerFigures | undefined
 }
+
+/** What other gateway replicas measured of a supplier, pooled. */
+export type PeerFigures = {
+  samples: number
+  success: number
+  ttftMs: number | undefined
+  tps: number | undefined
+  latencyMs: number | undefined
+}
+
+type Figures = Pick<Stats, 'samples' | 'success' | 'ttftMs' | 'tps' | 'latencyMs'>
 
 const SUCCESS_ALPHA = 0.2
 const TIMING_ALPHA = 0.3
@@ -138,6 +163,8 @@ export class SupplierRouter {
   onCooldown:
     | ((serviceId: string, supplier: string, reason: FailureReason, ms: number) => void)
     | undefined
+  /** Called when this router changes a supplier's health (shared with other replicas). */
+  onHealthChange: ((change: HealthChange) => void) | undefined
 
   constructor(
     options: RouterOptions,
@@ -172,6 +199,7 @@ export class SupplierRouter {
         cooldowns: 0,
         probationOk: 0,
         lastError: null,
+        peer: undefined,
       }
       this.#stats.set(key, s)
     }
@@ -197,8 +225,9 @@ export class SupplierRouter {
     const ttfts: number[] = []
     const tpss: number[] = []
     const latencies: number[] = []
-    for (const s of this.#stats.values()) {
-      if (s.serviceId !== serviceId || s.state !== 'healthy') continue
+    for (const stats of this.#stats.values()) {
+      if (stats.serviceId !== serviceId || stats.state !== 'healthy') continue
+      const s = this.#figures(stats)
       if (s.ttftMs !== undefined) ttfts.push(s.ttftMs)
       if (s.tps !== undefined) tpss.push(s.tps)
       if (s.latencyMs !== undefined) latencies.push(s.latencyMs)
@@ -208,7 +237,8 @@ export class SupplierRouter {
 
   // Each figure relative to the service's typical supplier, so the score does not depend on
   // prompt sizes or hardware generations; an unmeasured figure counts as typical.
-  #score(s: Stats, priors: Priors): number {
+  #score(stats: Stats, priors: Priors): number {
+    const s = this.#scored(stats)
     const relative = (value: number | undefined, typical: number | undefined) =>
       value === undefined || typical === undefined ? 0.5 : typical / (typical + value)
     const latency =
@@ -226,6 +256,31 @@ export class SupplierRouter {
         (1 + 0.5 * s.inFlight)
       )
     return (reliability * latency * (0.5 + speed)) / (1 + 0.5 * s.inFlight)
+  }
+
+  /** The figures a supplier is scored on: its own once measured, else other replicas'. */
+  #figures(s: Stats): Figures {
+    return s.samples >= MIN_SAMPLES || s.peer === undefined || s.peer.samples < MIN_SAMPLES
+      ? s
+      : s.peer
+  }
+
+  #scored(s: Stats): Figures & Pick<Stats, 'serviceId' | 'supplier' | 'errors' | 'inFlight'> {
+    const f = this.#figures(s)
+    return f === s
+      ? s
+      : {
+          ...f,
+          serviceId: s.serviceId,
+          supplier: s.supplier,
+          errors: s.errors,
+          inFlight: s.inFlight,
+        }
+  }
+
+  /** Sets what other replicas measured of a supplier (undefined: nothing recent). */
+  applyPeerFigures(serviceId: string, supplier: string, figures: PeerFigures | undefined): void {
+    this.#get(serviceId, supplier).peer = figures
   }
 
   /**
@@ -266,7 +321,10 @@ export class SupplierRouter {
     }
     if (this.#random() < this.#options.explorationRate)
       return pool[Math.floor(this.#random() * pool.length)]!.supplier
-    const fresh = pool.filter((s) => s.samples < MIN_SAMPLES && s.inFlight === 0)
+    // Measured by another replica counts as measured: no exploration needed here.
+    const fresh = pool.filter(
+      (s) => s.samples + (s.peer?.samples ?? 0) < MIN_SAMPLES && s.inFlight === 0,
+    )
     if (fresh.length > 0) return fresh[Math.floor(this.#random() * fresh.length)]!.supplier
     const priors = this.#priors(serviceId)
     let best: Stats | undefined
@@ -380,6 +438,29 @@ export class SupplierRouter {
     if (s.state === 'probation' && ++s.probationOk >= this.#options.probationSuccesses) {
       s.state = 'healthy'
       s.cooldowns = 0
+      this.onHealthChange?.({ serviceId, supplier, state: 'healthy', until: 0, cooldowns: 0 })
+    }
+  }
+
+  /**
+   * Follows a health change another replica made: a cooldown ending later than this router's
+   * own is taken as it is (and with it the doubling count); a supplier found healthy after its
+   * probation leaves probation here too. Nothing is reported back (`onHealthChange`).
+   */
+  applyHealth(change: HealthChange): void {
+    const now = this.#now()
+    const s = this.#get(change.serviceId, change.supplier)
+    this.#refresh(s, now)
+    if (change.state === 'cooldown') {
+      if (change.until <= now) return
+      if (s.state === 'cooldown' && s.cooldownUntil >= change.until) return
+      s.state = 'cooldown'
+      s.cooldownUntil = change.until
+      s.cooldowns = Math.max(s.cooldowns, change.cooldowns)
+      s.consecutiveFailures = 0
+    } else if (s.state === 'probation') {
+      s.state = 'healthy'
+      s.cooldowns = 0
     }
   }
 
@@ -423,6 +504,13 @@ export class SupplierRouter {
     s.cooldowns++
     s.consecutiveFailures = 0
     this.onCooldown?.(s.serviceId, s.supplier, reason, ms)
+    this.onHealthChange?.({
+      serviceId: s.serviceId,
+      supplier: s.supplier,
+      state: 'cooldown',
+      until: s.cooldownUntil,
+      cooldowns: s.cooldowns,
+    })
   }
 
   /** Typical TTFT of answered relays of the service's healthy suppliers (ms), for the hedge delay. */
