@@ -35,3 +35,12 @@ export async function waitForPostgres(url: string, timeoutMs = 15_000): Promise<
     await sql.end({ timeout: 1 })
   }
 }
+
+/** Whether the Redis suites run here: Redis installed, or CI requiring it (they then fail without it). */
+export function hasRedis(): boolean {
+  if (findServerBinaries().redis !== undefined) return true
+  if (process.env['DECAI_REQUIRE_SERVERS'] === '1')
+    throw new Error('redis-server is not installed, and DECAI_REQUIRE_SERVERS=1 requires it.')
+  console.warn('redis-server is not installed: skipping the shared-state tests.')
+  return false
+}
