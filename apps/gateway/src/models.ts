@@ -1,5 +1,10 @@
 import type { Service } from '@decai/protocol'
-import type { TokenMetering } from '@decai/session'
+import {
+  isSameMetering,
+  readServiceCard,
+  readServiceCardMetering,
+  type TokenMetering,
+} from '@decai/session'
 import { type ModelPricing, resolveModelPricing } from './billing.js'
 import type { EndpointName, ModelConfig } from './config.js'
 
@@ -36,35 +41,22 @@ const apiEndpoints: Record<string, EndpointName> = {
   'openai-embeddings': 'embeddings',
 }
 
-function readCard(service: Service): object | undefined {
-  const bytes = service.metadata?.card
-  if (!bytes || bytes.length === 0) return undefined
+/**
+ * The token metering a service card declares (`readServiceCardMetering` in `@decai/session`, the
+ * one reader the supplier uses too), or undefined when it declares none or a declaration that is
+ * not integers: the gateway then prices the service as its config says.
+ */
+export function readCardMetering(service: Service): TokenMetering | undefined {
   try {
-    const card: unknown = JSON.parse(new TextDecoder().decode(bytes))
-    return typeof card === 'object' && card !== null ? card : undefined
+    return readServiceCardMetering(service)
   } catch {
     return undefined
   }
 }
 
-const isWeight = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
-
-/**
- * The token metering a service card declares (`token_metering`), or undefined when it declares
- * none or something that is not integers (Q ≥ 1, weights ≥ 0; a weight left out is 1).
- */
-export function readCardMetering(service: Service): TokenMetering | undefined {
-  const declared = (readCard(service) as { token_metering?: unknown } | undefined)?.token_metering
-  if (typeof declared !== 'object' || declared === null) return undefined
-  const { quantum, input_weight = 1, output_weight = 1 } = declared as Record<string, unknown>
-  if (!isWeight(quantum) || quantum < 1 || !isWeight(input_weight) || !isWeight(output_weight))
-    return undefined
-  return { quantum, inputWeight: input_weight, outputWeight: output_weight }
-}
-
 /** The models a service card declares (empty for cards without them, or without a card). */
 export function readCardModels(service: Service): CatalogModel[] {
-  const card = readCard(service)
+  const card = readServiceCard(service)
   if (card === undefined) return []
   const metering = readCardMetering(service)
   const { models, apis } = card as { models?: unknown; apis?: unknown }
@@ -100,11 +92,6 @@ export function readCardModels(service: Service): CatalogModel[] {
 
 /** A configured model whose prices contradict the weights its service card declares. */
 export type PricingConflict = { model: string; serviceId: string; details: string }
-
-const sameMetering = (a: TokenMetering | undefined, b: TokenMetering | undefined) =>
-  a?.quantum === b?.quantum &&
-  a?.inputWeight === b?.inputWeight &&
-  a?.outputWeight === b?.outputWeight
 
 function toCatalogModel(m: ModelConfig, metering = m.tokenMetering): CatalogModel {
   return {
@@ -151,7 +138,7 @@ export class ModelCatalog {
     for (const m of this.#models) {
       const card = declared.get(m.serviceId)
       let model = toCatalogModel(m)
-      if (card && !sameMetering(card, m.tokenMetering))
+      if (card && !isSameMetering(card, m.tokenMetering))
         try {
           model = toCatalogModel(m, card)
         } catch (error) {

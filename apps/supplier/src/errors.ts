@@ -6,6 +6,12 @@ export const supplierErrorCodes = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   /** The chain could not be reached or answered something unusable at startup. */
   CHAIN_UNAVAILABLE: 'CHAIN_UNAVAILABLE',
+  /**
+   * A service's `tokenMetering` here is not what its card on chain declares (`token_metering`),
+   * or the card's declaration is malformed: gateways would price and audit by other weights than
+   * the ones mined here. Refused at start.
+   */
+  TOKEN_METERING_MISMATCH: 'TOKEN_METERING_MISMATCH',
   /** A listener could not be opened (address in use, permission). */
   LISTEN_FAILED: 'LISTEN_FAILED',
   /** The durable store (SQLite, trie logs) failed; nothing was acknowledged. */

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
 import { type RunningServer, splitHostPort, startServer } from '@decai/app-kit/server'
 import { createChainClient, createPrivateKeySigner, createSigningChainClient } from '@decai/chain'
+import type { Service } from '@decai/protocol'
+import { isSameMetering, readServiceCardMetering, type TokenMetering } from '@decai/session'
 import { Hono } from 'hono'
 import { createBackendAgent } from './backend.js'
 import { createChainView } from './chain-view.js'
@@ -134,6 +136,67 @@ async function checkStake(
 }
 
 /**
+ * Checks each service's configured token metering against the one its card on chain declares
+ * (`readServiceCardMetering`, the reader gateways use), so that supplier, gateways and chain
+ * count the same quanta. A card that declares weights other than the config's (or declares them
+ * while the config meters per request, or declares them malformed) is `TOKEN_METERING_MISMATCH`;
+ * a metering supplier on a service whose card declares nothing, or a service that cannot be
+ * read, is a warning: gateways then price by their own config.
+ */
+export async function checkTokenMetering(
+  client: Pick<ReturnType<typeof createChainClient>, 'getService'>,
+  config: Pick<SupplierConfig, 'services'>,
+  logger: Logger,
+): Promise<void> {
+  for (const configured of config.services) {
+    const mined = configured.tokenMetering && {
+      quantum: configured.tokenMetering.quantum,
+      inputWeight: configured.tokenMetering.inputWeight,
+      outputWeight: configured.tokenMetering.outputWeight,
+    }
+    let service: Service
+    try {
+      service = await client.getService({ id: configured.id })
+    } catch (error) {
+      logger.warn('the service is not on chain: its token metering is unchecked', {
+        service: configured.id,
+        error,
+      })
+      continue
+    }
+    let declared: TokenMetering | undefined
+    try {
+      declared = readServiceCardMetering(service)
+    } catch (cause) {
+      throw new SupplierError(
+        'TOKEN_METERING_MISMATCH',
+        `The card of service ${configured.id} declares a malformed token_metering.`,
+        { cause },
+      )
+    }
+    if (declared === undefined) {
+      if (mined)
+        logger.warn(
+          "the service's card declares no token metering: gateways may price per request",
+          {
+            service: configured.id,
+            tokenMetering: mined,
+          },
+        )
+      continue
+    }
+    if (!isSameMetering(declared, mined))
+      throw new SupplierError(
+        'TOKEN_METERING_MISMATCH',
+        `Service ${configured.id}: the configured tokenMetering is not what its card declares.`,
+        {
+          details: `card ${JSON.stringify(declared)}, config ${mined ? JSON.stringify(mined) : 'none (one relay per request)'}`,
+        },
+      )
+  }
+}
+
+/**
  * Starts a supplier: reads its config, connects to the chain, opens its storage, serves relays
  * and metrics, and follows blocks to claim and prove its sessions.
  *
@@ -182,6 +245,7 @@ export async function startSupplier(
     })
 
   await checkStake(client, operatorAddress, config, logger)
+  await checkTokenMetering(client, config, logger)
 
   const store = openSessionStore(config.storage.dir, { synchronous: config.storage.synchronous })
   const chain = createChainView(client, height)

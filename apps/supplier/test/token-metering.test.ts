@@ -3,6 +3,8 @@
 // quanta, the proofs (over quantum leaves) are accepted, and the settlements follow the quanta.
 // A service that does not opt in keeps one relay per request.
 import { createServer, type IncomingMessage } from 'node:http'
+import type { Logger } from '@decai/app-kit/logger'
+import { createPrivateKeySigner, createSigningChainClient } from '@decai/chain'
 import type { Devnet } from '@decai/devnet'
 import { getRootCount } from '@decai/relay-mining'
 import {
@@ -10,11 +12,13 @@ import {
   decodeRelayQuanta,
   getRelayRequestHash,
   getWorstCaseQuanta,
+  readServiceCardMetering,
   type TokenMetering,
   verifyRelayQuanta,
 } from '@decai/session'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { QUANTA_CONTENT_TYPE, type Supplier, startSupplier } from '../src/index.js'
+import { checkTokenMetering } from '../src/supplier.js'
 import { AppClient, account, driveUntil, startChain, supplierConfig } from './helpers.js'
 
 const METERING: TokenMetering = { quantum: 100, inputWeight: 1, outputWeight: 4 }
@@ -174,5 +178,59 @@ describe('token metering', () => {
     expect(getRootCount(supplier.getSession(long.sessionId)!.rootHash!)).toBe(243n)
     // Same difficulty and params: the amounts are in the exact ratio of the quanta.
     expect(of(long.sessionId).settledUpokt * 3n).toBe(of(short.sessionId).settledUpokt * 243n)
+  })
+})
+
+describe('the service card', () => {
+  it("refuses to start with weights other than the card's; the gateway's reader agrees", async () => {
+    const owner = account(devnet, 'owner')
+    const signer = await createSigningChainClient({
+      rpcUrl: devnet.rpcUrl,
+      signer: createPrivateKeySigner(owner.privateKey),
+      gasPrice: '0upokt',
+      pollingInterval: 50,
+    })
+    const card = {
+      schema: 'pocket-service-card/v1',
+      token_metering: { quantum: 100, input_weight: 1, output_weight: 4 },
+    }
+    let added = false
+    const adding = signer
+      .addService({
+        id: 'llm',
+        name: 'LLM',
+        computeUnitsPerRelay: 10n,
+        card: new TextEncoder().encode(JSON.stringify(card)),
+      })
+      .finally(() => {
+        added = true
+      })
+    while (!added) {
+      await devnet.produceBlock()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await adding
+    const service = await longApp.client.getService({ id: 'llm' })
+    expect(readServiceCardMetering(service)).toEqual(METERING)
+
+    const start = (tokenMetering: Record<string, unknown> | undefined) =>
+      startSupplier(
+        supplierConfig(devnet, backend.url, { service: tokenMetering ? { tokenMetering } : {} }),
+      )
+    for (const configured of [
+      { quantum: 100, inputWeight: 1, outputWeight: 2 },
+      { quantum: 50, inputWeight: 1, outputWeight: 4 },
+      undefined,
+    ])
+      await expect(start(configured)).rejects.toMatchObject({ code: 'TOKEN_METERING_MISMATCH' })
+    // The running supplier's weights are the card's: the same check passes.
+    const warnings: unknown[] = []
+    const logger = { warn: (...args: unknown[]) => warnings.push(args) } as unknown as Logger
+    await checkTokenMetering(
+      longApp.client,
+      { services: [{ id: 'llm', tokenMetering: { ...METERING, maxQuanta: 10_000 } }] as never },
+      logger,
+    )
+    expect(warnings).toEqual([])
   })
 })

@@ -132,6 +132,7 @@ export {
   verifyRelayRequest,
 } from './relay-verify.js'
 export { readGoVarint, seededFloat64, seededInt63 } from './seeded-rand.js'
+export { isSameMetering, readServiceCard, readServiceCardMetering } from './service-card.js'
 export { assertServiceId, isValidServiceId, MAX_SERVICE_ID_LENGTH } from './service-id.js'
 export {
   getClaimWindowCloseHeight,

@@ -56,7 +56,8 @@ export type QuantumRecord = {
 
 const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0
 
-function checkMetering(metering: TokenMetering): void {
+/** Throws `INVALID_PARAMS` unless Q is an integer ≥ 1 and the weights integers ≥ 0. */
+export function checkMetering(metering: TokenMetering): void {
   const { quantum, inputWeight, outputWeight } = metering
   if (
     !Number.isSafeInteger(quantum) ||
