@@ -54,6 +54,28 @@ const tokenMeteringSchema = z
   })
   .strict()
 
+/**
+ * A price tier of a model (docs/gateway.md, "Price tiers"): customers ask for it as
+ * `model@name`; it is served only by suppliers whose fitted TTFT (for the request) and TPOT are
+ * within its limits, and billed at `priceMultiplier` × the model's prices.
+ */
+const tierSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/),
+    /** The most time to the first token expected for the request at a supplier. */
+    maxTtftMs: z.number().positive().optional(),
+    /** The most time per output token measured at a supplier. */
+    maxTpotMs: z.number().positive().optional(),
+    /** The tier's price, as a multiple of the model's. */
+    priceMultiplier: z.number().positive().default(1),
+    /**
+     * With no supplier within the limits, serve the request anyway (the best supplier, as
+     * without a tier) at the model's own price, instead of `TIER_UNAVAILABLE`.
+     */
+    fallback: z.boolean().default(false),
+  })
+  .strict()
+
 const modelSchema = z
   .object({
     /** The `model` clients send. */
@@ -87,8 +109,11 @@ const modelSchema = z
      * than OpenAI's 128 (llama.cpp's server takes 1): more is refused before any relay.
      */
     maxChoices: z.number().int().positive().optional(),
+    /** Optional price tiers by latency (`model@tier`). */
+    tiers: z.array(tierSchema).optional(),
   })
   .strict()
+export type ModelTier = z.infer<typeof tierSchema>
 export type ModelConfig = z.infer<typeof modelSchema>
 export type PricingConfig = z.infer<typeof pricingSchema>
 
@@ -301,6 +326,11 @@ export function parseGatewayConfig(input: unknown): GatewayConfig {
         details: `models: "${model.name}" is listed twice`,
       })
     names.add(model.name)
+    const tiers = new Set(model.tiers?.map((t) => t.name))
+    if (tiers.size < (model.tiers?.length ?? 0))
+      throw new GatewayError('INVALID_CONFIG', 'Invalid gateway config.', {
+        details: `models: "${model.name}" lists a tier name twice`,
+      })
     try {
       resolveModelPricing(model.pricing, model.tokenMetering)
     } catch (error) {

@@ -52,6 +52,11 @@ export const gatewayErrorCodes = {
   SESSION_UNAVAILABLE: 'SESSION_UNAVAILABLE',
   /** The session has no supplier the gateway may use right now. */
   NO_SUPPLIERS: 'NO_SUPPLIERS',
+  /**
+   * A price tier (`model@tier`) was asked for and no supplier of the session is measured
+   * within its TTFT/TPOT limits right now (the tier does not fall back).
+   */
+  TIER_UNAVAILABLE: 'TIER_UNAVAILABLE',
   /** Every attempt failed (the last failure is the cause). */
   UPSTREAM_FAILED: 'UPSTREAM_FAILED',
   /** The supplier stopped after part of a streamed answer had reached the client. */
@@ -144,6 +149,7 @@ const httpMappings: Record<GatewayErrorCode, OpenAiErrorMapping> = {
   NO_APPLICATION: { status: 503, type: 'server_error', code: 'no_application' },
   SESSION_UNAVAILABLE: { status: 503, type: 'server_error', code: 'session_unavailable' },
   NO_SUPPLIERS: { status: 503, type: 'server_error', code: 'no_suppliers' },
+  TIER_UNAVAILABLE: { status: 503, type: 'server_error', code: 'tier_unavailable' },
   UPSTREAM_FAILED: { status: 502, type: 'server_error', code: 'upstream_failed' },
   UPSTREAM_INTERRUPTED: { status: 502, type: 'server_error', code: 'upstream_interrupted' },
   UPSTREAM_TIMEOUT: { status: 504, type: 'server_error', code: 'timeout' },

@@ -6,7 +6,7 @@ import {
   type TokenMetering,
 } from '@decai/session'
 import { type ModelPricing, resolveModelPricing } from './billing.js'
-import type { EndpointName, ModelConfig } from './config.js'
+import type { EndpointName, ModelConfig, ModelTier } from './config.js'
 
 // The model catalog: model name → service. Config entries come first; service cards on chain
 // (`Service.metadata.card`, schema `pocket-service-card/v1`) add the models their owners
@@ -32,6 +32,8 @@ export type CatalogModel = {
   contextLength: number | undefined
   /** The most choices (`n`, `best_of`) a request may ask for; unset: the schema's limit. */
   maxChoices?: number | undefined
+  /** Price tiers by latency (config only), asked for as `name@tier`. */
+  tiers?: readonly ModelTier[] | undefined
   source: 'config' | 'card'
 }
 
@@ -103,6 +105,7 @@ function toCatalogModel(m: ModelConfig, metering = m.tokenMetering): CatalogMode
     metering,
     contextLength: m.contextLength,
     maxChoices: m.maxChoices,
+    tiers: m.tiers,
     source: 'config',
   }
 }
@@ -153,6 +156,20 @@ export class ModelCatalog {
 
   resolve(name: string): CatalogModel | undefined {
     return this.#configured.get(name) ?? this.#discovered.get(name)
+  }
+
+  /**
+   * The model and price tier a client names: `model` (no tier), or `model@tier` for one of the
+   * model's tiers (a model whose own name has an `@` is found first). Undefined when neither.
+   */
+  resolveTiered(name: string): { model: CatalogModel; tier: ModelTier | undefined } | undefined {
+    const model = this.resolve(name)
+    if (model) return { model, tier: undefined }
+    const at = name.lastIndexOf('@')
+    if (at <= 0) return undefined
+    const base = this.resolve(name.slice(0, at))
+    const tier = base?.tiers?.find((t) => t.name === name.slice(at + 1))
+    return base && tier ? { model: base, tier } : undefined
   }
 
   /** Every model, config first. */

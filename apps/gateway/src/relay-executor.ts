@@ -4,7 +4,7 @@ import type { Usage } from '@decai/app-kit/openai'
 import type { RingSigner } from '@decai/crypto'
 import { type Charge, NO_CHARGE } from './billing.js'
 import type { CachedSession, ChainView } from './chain-view.js'
-import type { EndpointName, GatewayConfig } from './config.js'
+import type { EndpointName, GatewayConfig, ModelTier } from './config.js'
 import { GatewayError, isUnexpectedError, toOpenAiError } from './errors.js'
 import { HedgeBudget } from './hedge-policy.js'
 import type { GatewayMetrics } from './metrics.js'
@@ -45,6 +45,10 @@ export type ExecuteParameters = {
   signal: AbortSignal
   /** `performance.now()` when the request arrived. */
   receivedAt: number
+  /** The longest answer asked for (`max_tokens`): its decode counts in routing. */
+  maxTokens?: number | undefined
+  /** The price tier asked for (`model@tier`): only suppliers within its limits. */
+  tier?: ModelTier | undefined
 }
 
 export type ExecutionOutcome = {
@@ -59,6 +63,8 @@ export type ExecutionOutcome = {
   /** What the key is charged (billing.ts). */
   charge: Charge
   ttftMs: number | null
+  /** The price tier the answer was served within (billed at its multiplier), else null. */
+  tier: string | null
   latencyMs: number
   overheadMs: number | null
   /** Gateway error code when the request failed. */
@@ -160,6 +166,7 @@ export class RelayExecutor {
         contentChunks: 0,
         charge: NO_CHARGE,
         ttftMs: null,
+        tier: null,
         latencyMs: performance.now() - p.receivedAt,
         overheadMs: null,
         errorCode: body.error.code,

@@ -24,6 +24,7 @@ import type {
   ExecutionOutcome,
   RelayExecutorOptions,
 } from './relay-executor.js'
+import type { TierLimits } from './supplier-router.js'
 import { getOverheadMs, safeJson, upstreamError, wholeAnswerHeaders } from './whole-answer.js'
 
 // One client request, run by relay-executor.ts: the race before the first byte (attempts,
@@ -74,6 +75,8 @@ export class RequestRun {
   readonly #hedgeBudget: HedgeBudget
   /** A hedge was due but the budget was spent: none for this request. */
   #hedgeRefused = false
+  /** Suppliers chosen within the request's price tier (the winner's decides the price). */
+  readonly #withinTier = new Set<string>()
 
   constructor(
     options: RelayExecutorOptions,
@@ -138,14 +141,7 @@ export class RequestRun {
   async #startAttempt(hedge: boolean): Promise<Attempt | undefined> {
     const session = await this.#liveSession()
     const prompt = this.#prompt.tokens
-    const supplier = this.#o.router.select(
-      this.#serviceId,
-      this.#candidates(),
-      this.#tried,
-      this.#o.config.routing.routeBy === 'first-token'
-        ? { promptTokens: prompt, stream: this.#p.stream }
-        : undefined,
-    )
+    const supplier = this.#selectSupplier(prompt)
     if (supplier === undefined) return undefined
     const url = session.suppliers.find((s) => s.operatorAddress === supplier)!.url
     this.#tried.add(supplier)
@@ -179,6 +175,43 @@ export class RequestRun {
       hedge,
     })
     return attempt
+  }
+
+  /**
+   * The next supplier: by the expected completion (first token, plus `max_tokens` × TPOT), and
+   * for a price tier among the suppliers measured within its limits only. A tier that allows it
+   * falls back to any supplier (billed untiered); one that does not is `TIER_UNAVAILABLE` when
+   * no supplier meets it for the first relay.
+   */
+  #selectSupplier(prompt: number): string | undefined {
+    const { tier, maxTokens, stream } = this.#p
+    const shape =
+      this.#o.config.routing.routeBy === 'first-token'
+        ? { promptTokens: prompt, stream, maxTokens }
+        : undefined
+    const select = (limits: TierLimits | undefined) =>
+      this.#o.router.select(
+        this.#serviceId,
+        this.#candidates(),
+        this.#tried,
+        limits ? { promptTokens: prompt, stream, ...shape, tier: limits } : shape,
+      )
+    if (tier === undefined) return select(undefined)
+    const within = select(tier)
+    if (within !== undefined) {
+      this.#withinTier.add(within)
+      return within
+    }
+    if (tier.fallback) return select(undefined)
+    if (this.#started === 0)
+      throw new GatewayError(
+        'TIER_UNAVAILABLE',
+        `No supplier of '${this.#p.model.name}' meets the '${tier.name}' tier right now.`,
+        {
+          details: `tier limits: ${tier.maxTtftMs ?? '-'} ms to the first token, ${tier.maxTpotMs ?? '-'} ms per output token`,
+        },
+      )
+    return undefined
   }
 
   /**
@@ -642,9 +675,12 @@ export class RequestRun {
     for (const rest of a.parser?.flush() ?? []) this.#tally.forward(rest, client)
     client.close()
     const { firstTokenAt } = this.#tally
+    const decoded = this.#tally.completionTokens - 1
     this.#o.router.succeeded(this.#serviceId, a.supplier, {
       ttftMs: firstTokenAt !== undefined ? firstTokenAt - a.startedAt : undefined,
       tokensPerSecond: this.#tally.tokensPerSecond,
+      decode:
+        decoded > 0 ? { intervals: decoded, ms: this.#tally.decodeSeconds * 1000 } : undefined,
     })
     this.#o.metrics.relays.inc({ service: this.#serviceId, supplier: a.supplier, outcome: 'ok' })
     this.#finish(a, 200, null, { served: true })
@@ -692,6 +728,7 @@ export class RequestRun {
         localPrompt: this.#prompt,
       }),
       ttftMs: ttft,
+      tier: this.#p.tier && a && this.#withinTier.has(a.supplier) ? this.#p.tier.name : null,
       latencyMs: now - this.#p.receivedAt,
       overheadMs,
       errorCode,

@@ -19,7 +19,7 @@
 // grows with the prefill work ahead of a request (ttft-model.ts), and keeps the prompt tokens
 // of the relays still waiting for their first token there (the queue the gateway knows of).
 
-import { TtftModel } from './ttft-model.js'
+import { TpotModel, TtftModel } from './ttft-model.js'
 import type { WatcherView } from './watcher-view.js'
 
 export type FailureReason =
@@ -75,6 +75,8 @@ export type SupplierSnapshot = {
   successRate: number
   ttftMs: number | null
   tokensPerSecond: number | null
+  /** Fitted time per output token (ms), null before a streamed answer of two tokens. */
+  tpotMs: number | null
   latencyMs: number | null
   inFlight: number
   consecutiveFailures: number
@@ -99,6 +101,7 @@ type Stats = {
   /** First-token time of streams, and whole-answer latency, against prefill work. */
   ttftModel: TtftModel
   latencyModel: TtftModel
+  tpotModel: TpotModel
   consecutiveFailures: number
   errors: number[]
   state: SupplierState
@@ -135,8 +138,20 @@ const MIN_SAMPLES = 2
 const TIE_SHARE = 0.25
 const TIE_MS = 250
 
-/** What the router knows of the request it places: the prefill it needs, and its kind. */
-export type RequestShape = { promptTokens: number; stream: boolean }
+/**
+ * What the router knows of the request it places: the prefill it needs, its kind, the longest
+ * answer it asks for (`max_tokens`: its decode, at the supplier's TPOT, counts in the expected
+ * completion) and the price tier's limits, if any (only suppliers measured within them).
+ */
+export type RequestShape = {
+  promptTokens: number
+  stream: boolean
+  maxTokens?: number | undefined
+  tier?: TierLimits | undefined
+}
+
+/** A price tier's latency limits (config `models[].tiers`): fitted TTFT and TPOT at most. */
+export type TierLimits = { maxTtftMs?: number | undefined; maxTpotMs?: number | undefined }
 
 type Priors = { ttftMs: number | undefined; tps: number | undefined; latencyMs: number | undefined }
 
@@ -192,6 +207,7 @@ export class SupplierRouter {
         queuedTokens: 0,
         ttftModel: new TtftModel(),
         latencyModel: new TtftModel(),
+        tpotModel: new TpotModel(),
         consecutiveFailures: 0,
         errors: [],
         state: 'healthy',
@@ -304,6 +320,7 @@ export class SupplierRouter {
           !exclude.has(c) && !this.watchers?.isExcluded(serviceId, c) && !this.claims?.isFlagged(c),
       )
       .map((c) => this.#get(serviceId, c))
+      .filter((s) => request?.tier === undefined || this.#meetsTier(s, request, request.tier))
     if (open.length === 0) return undefined
     for (const s of open) this.#refresh(s, now)
     const healthy = open.filter((s) => s.state === 'healthy')
@@ -345,10 +362,16 @@ export class SupplierRouter {
    */
   #soonest(pool: Stats[], request: RequestShape): Stats[] {
     const expected: number[] = []
-    for (const s of pool) {
+    // A long answer (max_tokens) is decided by decode as much as by prefill: the expected
+    // completion adds max_tokens × TPOT (own, else the measured peers' median) to the first
+    // token. With no TPOT measured in the service yet, the first token alone decides.
+    const decode = request.stream && request.maxTokens !== undefined && request.maxTokens > 0
+    const tpots = decode ? pool.map((s) => this.#tpot(s)) : []
+    const withTpot = decode && tpots.every((t) => t !== undefined)
+    for (const [i, s] of pool.entries()) {
       const ms = this.#expect(s, request.promptTokens, request.stream)
       if (ms === undefined) return pool
-      expected.push(ms)
+      expected.push(withTpot ? ms + request.maxTokens! * tpots[i]! : ms)
     }
     const limit = Math.min(...expected) * (1 + TIE_SHARE) + TIE_MS
     return pool.filter((_, i) => expected[i]! <= limit)
@@ -411,6 +434,41 @@ export class SupplierRouter {
     return median(peers)
   }
 
+  /** Time per output token at this supplier: its own, else its measured peers' median. */
+  #tpot(s: Stats): number | undefined {
+    const own = s.tpotModel.estimate()
+    if (own !== undefined) return own
+    const peers: number[] = []
+    for (const p of this.#stats.values()) {
+      if (p.serviceId !== s.serviceId || p.state !== 'healthy') continue
+      const value = p.tpotModel.estimate()
+      if (value !== undefined) peers.push(value)
+    }
+    return median(peers)
+  }
+
+  /**
+   * Whether a supplier's own fits meet a price tier: its expected first token for this request
+   * (prompt and queue, streamed-TTFT line) within `maxTtftMs`, its TPOT within `maxTpotMs`. A
+   * supplier not measured on a limit does not meet it (no borrowed figures).
+   */
+  #meetsTier(s: Stats, request: RequestShape, tier: TierLimits): boolean {
+    if (tier.maxTtftMs !== undefined) {
+      const ttft = s.ttftModel.expect(s.queuedTokens + request.promptTokens)
+      if (ttft === undefined || ttft > tier.maxTtftMs) return false
+    }
+    if (tier.maxTpotMs !== undefined) {
+      const tpot = s.tpotModel.estimate()
+      if (tpot === undefined || tpot > tier.maxTpotMs) return false
+    }
+    return true
+  }
+
+  /** Time per output token of a supplier for a service, or undefined before it is measured. */
+  expectedTpotMs(serviceId: string, supplier: string): number | undefined {
+    return this.#get(serviceId, supplier).tpotModel.estimate()
+  }
+
   /** The supplier answered correctly; `ttftMs`/`tokensPerSecond` for streams, `latencyMs` always. */
   succeeded(
     serviceId: string,
@@ -419,6 +477,8 @@ export class SupplierRouter {
       ttftMs?: number | undefined
       tokensPerSecond?: number | undefined
       latencyMs?: number | undefined
+      /** A stream's decode: `intervals` tokens after the first in `ms` (the TPOT fit). */
+      decode?: { intervals: number; ms: number } | undefined
     },
   ): void {
     const s = this.#get(serviceId, supplier)
@@ -435,6 +495,7 @@ export class SupplierRouter {
       s.tps = ewma(s.tps, timing.tokensPerSecond, TIMING_ALPHA)
     if (timing.latencyMs !== undefined)
       s.latencyMs = ewma(s.latencyMs, timing.latencyMs, TIMING_ALPHA)
+    if (timing.decode) s.tpotModel.observe(timing.decode.intervals, timing.decode.ms)
     if (s.state === 'probation' && ++s.probationOk >= this.#options.probationSuccesses) {
       s.state = 'healthy'
       s.cooldowns = 0
@@ -546,6 +607,7 @@ export class SupplierRouter {
         successRate: s.success,
         ttftMs: s.ttftMs ?? null,
         tokensPerSecond: s.tps ?? null,
+        tpotMs: s.tpotModel.estimate() ?? null,
         latencyMs: s.latencyMs ?? null,
         inFlight: s.inFlight,
         consecutiveFailures: s.consecutiveFailures,

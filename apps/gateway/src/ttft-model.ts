@@ -59,3 +59,33 @@ export class TtftModel {
     return e === undefined ? undefined : e.baseMs + e.msPerToken * work
   }
 }
+
+// A supplier's time per output token (TPOT): the decode time between its first and last
+// streamed token over the tokens in between, pooled over recent answers (each answer's weight
+// decays by `DECAY` per newer one), so long answers weigh by their length and the estimate
+// follows a supplier whose load changes. It prices the tail of an answer:
+//
+//   expected completion ≈ expected first token + max_tokens × msPerToken
+
+export class TpotModel {
+  #intervals = 0
+  #ms = 0
+  #answers = 0
+
+  get samples(): number {
+    return this.#answers
+  }
+
+  /** One streamed answer: `intervals` tokens after its first took `decodeMs` in all. */
+  observe(intervals: number, decodeMs: number): void {
+    if (!(intervals >= 1) || !(decodeMs >= 0) || !Number.isFinite(decodeMs)) return
+    this.#intervals = this.#intervals * DECAY + intervals
+    this.#ms = this.#ms * DECAY + decodeMs
+    this.#answers = this.#answers * DECAY + 1
+  }
+
+  /** Milliseconds per output token, or undefined before any answer of two tokens or more. */
+  estimate(): number | undefined {
+    return this.#intervals > 0 ? this.#ms / this.#intervals : undefined
+  }
+}

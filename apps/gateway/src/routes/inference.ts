@@ -4,7 +4,7 @@ import { checkOpenAiRequest, type OpenAiRequestIssue } from '@decai/sdk/openai'
 import type { Context } from 'hono'
 import { getChargeCost } from '../billing.js'
 import { getWorstCaseCost } from '../budget-reservation.js'
-import type { EndpointName, GatewayConfig } from '../config.js'
+import type { EndpointName, GatewayConfig, ModelTier } from '../config.js'
 import { GatewayError, isUnexpectedError, toErrorResponse, toOpenAiError } from '../errors.js'
 import type { ApiKeyRecord } from '../key-store.js'
 import type { CatalogModel, ModelCatalog } from '../models.js'
@@ -40,14 +40,12 @@ export async function handleInference(
     if (deps.isStopping()) throw new GatewayError('SHUTTING_DOWN', 'The gateway is stopping.')
     const key = await authenticate(config, deps.store, c)
     const request = await readJsonRequest(c, config.limits.maxBodyBytes)
-    const { model, stream } = checkInferenceRequest(deps.catalog, key, endpoint, request)
+    const { model, stream, tier } = checkInferenceRequest(deps.catalog, key, endpoint, request)
     modelLabel = model.name
-    const reserveUsd = getWorstCaseCost(
-      model,
-      endpoint,
-      request,
-      config.limits.reserveCompletionTokens,
-    )
+    // A tier reserves at its multiplier: the most it may bill.
+    const reserveUsd =
+      getWorstCaseCost(model, endpoint, request, config.limits.reserveCompletionTokens) *
+      Math.max(1, tier?.priceMultiplier ?? 1)
     const { keyId, reservation } = await admitRequest(config, deps.limiter, key, reserveUsd)
     let execution: Awaited<ReturnType<typeof deps.executor.execute>>
     try {
@@ -62,6 +60,8 @@ export async function handleInference(
         application: key?.application ?? null,
         signal: c.req.raw.signal,
         receivedAt,
+        maxTokens: readMaxTokens(request),
+        tier,
       })
     } catch (error) {
       // Refused before any relay: the reservation goes back untouched.
@@ -69,7 +69,7 @@ export async function handleInference(
       throw error
     }
     void execution.outcome.then((outcome) =>
-      recordOutcome(deps, outcome, { keyId, endpoint, model, stream, reservation }),
+      recordOutcome(deps, outcome, { keyId, endpoint, model, stream, tier, reservation }),
     )
     return execution.response
   } catch (error) {
@@ -155,11 +155,11 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
  * runs), then the model it names (served on this endpoint, allowed for the key) and `stream`.
  */
 export function checkInferenceRequest(
-  catalog: Pick<ModelCatalog, 'resolve'>,
+  catalog: Pick<ModelCatalog, 'resolveTiered'>,
   key: ApiKeyRecord | null,
   endpoint: EndpointName,
   request: Record<string, unknown>,
-): { model: CatalogModel; stream: boolean } {
+): { model: CatalogModel; stream: boolean; tier: ModelTier | undefined } {
   const check = checkOpenAiRequest(endpoint, request)
   // `model` first (`model: 123` is a type error, not a missing model), then whether it is served
   // here, then the rest of the request.
@@ -170,7 +170,9 @@ export function checkInferenceRequest(
     throw new GatewayError('MISSING_PARAMETER', 'You must provide a model parameter.', {
       param: 'model',
     })
-  const model = catalog.resolve(name)
+  // `model@tier` names one of the model's price tiers (docs/gateway.md, "Price tiers").
+  const resolved = catalog.resolveTiered(name)
+  const model = resolved?.model
   if (!model?.endpoints.includes(endpoint))
     throw new GatewayError(
       'MODEL_NOT_FOUND',
@@ -183,7 +185,17 @@ export function checkInferenceRequest(
     throw new GatewayError('MODEL_NOT_ALLOWED', `This key may not use '${model.name}'.`, {
       param: 'model',
     })
-  return { model, stream: endpoint !== 'embeddings' && request['stream'] === true }
+  return {
+    model,
+    stream: endpoint !== 'embeddings' && request['stream'] === true,
+    tier: resolved?.tier,
+  }
+}
+
+/** The longest answer the request asks for (`max_completion_tokens`, else `max_tokens`). */
+function readMaxTokens(request: Record<string, unknown>): number | undefined {
+  const value = request['max_completion_tokens'] ?? request['max_tokens']
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined
 }
 
 /** `n` and `best_of` within what the model's backends take (`maxChoices`), else a 400. */
@@ -273,20 +285,24 @@ export async function recordOutcome(
     endpoint: EndpointName
     model: CatalogModel
     stream: boolean
+    tier?: ModelTier | undefined
     reservation?: Reservation | undefined
   },
 ): Promise<void> {
   const { store, limiter, metrics, logger } = deps
   const { model } = request
-  // The billing rule (billing.ts): tokens processed for the key, reported or counted.
+  // The billing rule (billing.ts): tokens processed for the key, reported or counted. A price
+  // tier multiplies the price when a supplier within its limits answered (`outcome.tier`); a
+  // tier that fell back bills the model's own price.
   const { promptTokens: prompt, completionTokens: completion, promptSource } = outcome.charge
-  const cost = getChargeCost(outcome.charge, model.pricing)
+  const tier = outcome.tier !== null ? request.tier : undefined
+  const cost = getChargeCost(outcome.charge, model.pricing) * (tier?.priceMultiplier ?? 1)
   try {
     await store.recordUsage({
       keyId: request.keyId,
       at: Date.now(),
       endpoint: request.endpoint,
-      model: model.name,
+      model: tier ? `${model.name}@${tier.name}` : model.name,
       serviceId: outcome.serviceId,
       application: outcome.application,
       supplier: outcome.supplier,
@@ -327,6 +343,7 @@ export async function recordOutcome(
     promptTokens: prompt,
     completionTokens: completion,
     promptTokensFrom: promptSource,
+    ...(request.tier ? { tier: request.tier.name, tierMet: outcome.tier !== null } : {}),
     latencyMs: Math.round(outcome.latencyMs),
     ttftMs: outcome.ttftMs === null ? null : Math.round(outcome.ttftMs),
     overheadMs: outcome.overheadMs === null ? null : Number(outcome.overheadMs.toFixed(2)),
