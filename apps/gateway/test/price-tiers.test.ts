@@ -1,6 +1,6 @@
 // Time per output token in routing and price tiers by latency, on the devnet with real
 // suppliers in front of stub backends whose timing differs for real: `quick` answers its first
-// token at once and then decodes slowly (60 ms per token), `steady` prefills for about 600 ms and
+// token at once and then decodes slowly (60 ms per token), `steady` prefills for about 1.2 s and
 // then decodes fast (1 ms per token, plus the relay's signature per frame). A long answer (max_tokens) goes to `steady`, a short one
 // to `quick`; a tier that asks for fast decode is served by `steady` alone and billed at its
 // multiplier; a tier nobody meets is a 503 in OpenAI's shape, or falls back when it may.
@@ -26,7 +26,7 @@ let steady: string
 beforeAll(async () => {
   const backends = [
     await startStubBackend({ tokens: TOKENS, chunkDelayMs: 60 }),
-    await startStubBackend({ tokens: TOKENS, chunkDelayMs: 1, prefillMsPerChar: 10 }),
+    await startStubBackend({ tokens: TOKENS, chunkDelayMs: 1, prefillMsPerChar: 20 }),
   ]
   for (const b of backends) stops.push(() => b.stop())
   net = await startNetwork({
@@ -108,7 +108,7 @@ describe('TPOT in routing and price tiers', () => {
     expect(tpot[quick]).toBeGreaterThan(50)
     expect(tpot[steady]).toBeLessThan(35)
 
-    // A short answer: quick's first token is ~600 ms sooner, beyond the tie band.
+    // A short answer: quick's first token is ~1.2 s sooner, beyond the tie band.
     for (let i = 0; i < 3; i++) expect((await chat(key, MODEL)).supplier).toBe(quick)
     expect((await chat(key, MODEL, { max_tokens: 4 })).supplier).toBe(quick)
     // A long one: 500 tokens take ~30 s of decode at quick, a few seconds at steady.
