@@ -274,3 +274,48 @@ describe('pricing of token-metered services', () => {
     expect(catalog.resolve('c')?.metering).toEqual({ quantum: 50, inputWeight: 1, outputWeight: 3 })
   })
 })
+
+describe('price tiers', () => {
+  const base = {
+    gateway: { privateKey: '11'.repeat(32) },
+    models: [
+      {
+        name: 'm',
+        serviceId: 'llm',
+        tiers: [
+          { name: 'fast', maxTpotMs: 30, priceMultiplier: 2 },
+          { name: 'any', maxTtftMs: 500, fallback: true },
+        ],
+      },
+      { name: 'odd@name', serviceId: 'llm' },
+    ],
+  }
+
+  it('resolves model@tier, a model named with an @ first', () => {
+    const catalog = new ModelCatalog(parseGatewayConfig(base).models)
+    expect(catalog.resolveTiered('m')).toMatchObject({ model: { name: 'm' }, tier: undefined })
+    expect(catalog.resolveTiered('m@fast')).toMatchObject({
+      model: { name: 'm' },
+      tier: { name: 'fast', maxTpotMs: 30, priceMultiplier: 2, fallback: false },
+    })
+    expect(catalog.resolveTiered('m@any')?.tier).toMatchObject({
+      priceMultiplier: 1,
+      fallback: true,
+    })
+    expect(catalog.resolveTiered('odd@name')).toMatchObject({ model: { name: 'odd@name' } })
+    for (const name of ['m@slow', 'm@', '@fast', 'x@fast', 'odd@name@fast'])
+      expect(catalog.resolveTiered(name)).toBeUndefined()
+  })
+
+  it.each([
+    [{ name: 'Fast' }],
+    [{ name: 'fast', priceMultiplier: 0 }],
+    [{ name: 'fast', maxTtftMs: -1 }],
+    [{ name: 'fast', colour: 'red' }],
+    [{ name: 'fast' }, { name: 'fast' }],
+  ])('refuses a bad tier list: %j', (...tiers) => {
+    expect(() =>
+      parseGatewayConfig({ ...base, models: [{ name: 'm', serviceId: 'llm', tiers }] }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }))
+  })
+})

@@ -133,6 +133,16 @@ describe('TPOT in routing and price tiers', () => {
   it("refuses a tier nobody meets with a 503 in OpenAI's shape, an unknown tier with a 404", async () => {
     const { key, record } = await net.gateway.createApiKey({ name: 'refused' })
     const client = new OpenAI({ baseURL: net.gateway.baseUrl, apiKey: key, maxRetries: 0 })
+    // The tiers are listed with their model, under their `model@tier` ids.
+    const listed = (await client.models.list()).data.find((m) => m.id === MODEL) as unknown as {
+      tiers: { id: string; max_tpot_ms: number | null; price_multiplier: number }[]
+    }
+    expect(listed.tiers.map((t) => t.id)).toEqual([
+      `${MODEL}@fast-decode`,
+      `${MODEL}@instant`,
+      `${MODEL}@instant-or-any`,
+    ])
+    expect(listed.tiers[0]).toMatchObject({ max_tpot_ms: 35, price_multiplier: 2 })
     const refused = await client.chat.completions
       .create({ model: `${MODEL}@instant`, messages: [{ role: 'user', content: PROMPT }] })
       .catch((error: unknown) => error)

@@ -28,7 +28,8 @@ export function listVisibleModels(
 /**
  * A catalog model as OpenAI's `model` object. OpenAI's own has no context length; the context
  * length goes under the two names clients look for: `context_length` (OpenRouter, LiteLLM) and
- * `max_model_len` (vLLM, and this project's llm-server).
+ * `max_model_len` (vLLM, and this project's llm-server). A model with price tiers lists them
+ * under `tiers` (an extension, like the context length).
  */
 export function toOpenAiModel(m: CatalogModel) {
   return {
@@ -38,6 +39,18 @@ export function toOpenAiModel(m: CatalogModel) {
     owned_by: m.serviceId,
     ...(m.contextLength !== undefined
       ? { context_length: m.contextLength, max_model_len: m.contextLength }
+      : {}),
+    // Price tiers by latency, asked for as `model@tier` (docs/gateway.md, "Price tiers").
+    ...(m.tiers?.length
+      ? {
+          tiers: m.tiers.map((t) => ({
+            id: `${m.name}@${t.name}`,
+            max_ttft_ms: t.maxTtftMs ?? null,
+            max_tpot_ms: t.maxTpotMs ?? null,
+            price_multiplier: t.priceMultiplier,
+            fallback: t.fallback,
+          })),
+        }
       : {}),
   }
 }
