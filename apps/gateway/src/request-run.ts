@@ -1,4 +1,4 @@
-import { formatSseError, readUsage } from '@decai/app-kit/openai'
+import { formatSseError, readCompletionLimit, readUsage } from '@decai/app-kit/openai'
 import { buildRelayPayload } from '@decai/app-kit/relay-payload'
 import { SSE_HEADERS } from '@decai/app-kit/sse'
 import { describeError } from '@decai/core'
@@ -74,6 +74,8 @@ export class RequestRun {
   readonly #hedgeBudget: HedgeBudget
   /** A hedge was due but the budget was spent: none for this request. */
   #hedgeRefused = false
+  /** The request's completion limit, for the claim audit's worst case. */
+  readonly #completionLimit: number | undefined
 
   constructor(
     options: RelayExecutorOptions,
@@ -92,6 +94,7 @@ export class RequestRun {
     this.#nextId = nextId
     this.#serviceId = p.model.serviceId
     this.#payload = buildRelayPayload(p)
+    this.#completionLimit = readCompletionLimit(safeJson(p.body))
     this.#tally = new AnswerTally(p.stripUsage)
     this.#clientGone = new Promise((resolve) => {
       if (p.signal.aborted) resolve({ kind: 'client' })
@@ -224,28 +227,43 @@ export class RequestRun {
       }),
       { signer: this.#o.signer, ring: a.session.ring },
     )
-    // Counted once signed and sent: the supplier can mine this relay from now on.
+    // Counted once signed and sent: the supplier can mine this relay from now on (a
+    // token-metered answer counts its verified quanta once it ends, docs/tokenomics.md).
     const header = a.session.header
-    this.#o.claims?.recordRequest(
-      {
+    const audit = this.#o.claims?.trackRequest({
+      key: {
         supplier: a.supplier,
         application: header.applicationAddress,
         sessionId: header.sessionId,
       },
-      header.sessionStartBlockHeight,
-    )
-    a.fetchStartedAt = performance.now()
-    yield* runRelayAttempt({
-      url,
+      sessionStart: header.sessionStartBlockHeight,
+      serviceId: this.#serviceId,
       request,
-      supplierOperatorAddress: a.supplier,
+      url,
       supplierPublicKey,
-      stream: this.#p.stream,
-      signal: a.abort.signal,
-      onResponse: () => {
-        a.responseAt = performance.now()
-      },
+      promptTokens: this.#prompt.tokens,
+      maxTokens: this.#completionLimit,
     })
+    a.fetchStartedAt = performance.now()
+    try {
+      for await (const event of runRelayAttempt({
+        url,
+        request,
+        supplierOperatorAddress: a.supplier,
+        supplierPublicKey,
+        stream: this.#p.stream,
+        signal: a.abort.signal,
+        onResponse: () => {
+          a.responseAt = performance.now()
+        },
+      })) {
+        if (event.type === 'end') audit?.answered(event.answerHash)
+        yield event
+      }
+    } finally {
+      // Failed, lost or left before its verified end (does nothing after `answered`).
+      audit?.abandoned()
+    }
   }
 
   #remove(a: Attempt): void {

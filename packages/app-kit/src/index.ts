@@ -10,7 +10,13 @@ export {
   type AuditedSettlement,
   ClaimAuditor,
   type ClaimAuditorOptions,
+  type QuantaTally,
+  type RejectedQuanta,
+  registerClaimAuditMetrics,
   type SettlementSource,
+  type TrackedRelay,
+  type TrackRequestParameters,
+  UNLIMITED_COMPLETION_TOKENS,
 } from './claim-auditor.js'
 export { expandEnvVariables } from './config-env.js'
 export {
@@ -52,6 +58,7 @@ export {
   type OpenAiErrorBody,
   type OpenAiErrorMapping,
   type OpenAiMappableError,
+  readCompletionLimit,
   readUsage,
   requestStreamUsage,
   toOpenAiErrorResponse,

@@ -103,6 +103,20 @@ export function readUsage(value: unknown): Usage | undefined {
   return { promptTokens: p, completionTokens: c, totalTokens: total }
 }
 
+/**
+ * The most completion tokens a request may produce: `max_completion_tokens` (or `max_tokens`)
+ * times its choices (`n`, `best_of`); undefined when it sets no limit.
+ */
+export function readCompletionLimit(request: unknown): number | undefined {
+  if (typeof request !== 'object' || request === null) return undefined
+  const r = request as Record<string, unknown>
+  const whole = (v: unknown) =>
+    Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined
+  const limit = whole(r['max_completion_tokens']) ?? whole(r['max_tokens'])
+  if (limit === undefined) return undefined
+  return limit * Math.max(1, whole(r['n']) ?? 1, whole(r['best_of']) ?? 1)
+}
+
 /** What one streamed chunk says. */
 export type ChunkInfo = {
   /** `[DONE]`. */
