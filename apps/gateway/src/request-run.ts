@@ -1,4 +1,10 @@
-import { formatSseError, readCompletionLimit, readUsage } from '@decai/app-kit/openai'
+import {
+  createUsageReader,
+  formatSseError,
+  readCompletionLimit,
+  readUsage,
+  type UsageReader,
+} from '@decai/app-kit/openai'
 import { buildRelayPayload } from '@decai/app-kit/relay-payload'
 import { SSE_HEADERS } from '@decai/app-kit/sse'
 import { describeError } from '@decai/core'
@@ -245,6 +251,8 @@ export class RequestRun {
       maxTokens: this.#completionLimit,
     })
     a.fetchStartedAt = performance.now()
+    // The answer's own prompt count bounds its quanta better than the gateway's estimate.
+    let usage: UsageReader | undefined
     try {
       for await (const event of runRelayAttempt({
         url,
@@ -257,7 +265,12 @@ export class RequestRun {
           a.responseAt = performance.now()
         },
       })) {
-        if (event.type === 'end') audit?.answered(event.answerHash)
+        if (audit !== undefined && this.#o.claims?.isTokenMetered(this.#serviceId)) {
+          if (event.type === 'head')
+            usage = createUsageReader(/event-stream/i.test(event.headers['content-type'] ?? ''))
+          else if (event.type === 'data') usage?.push(event.bytes)
+          else audit.answered(event.answerHash, usage?.usage?.promptTokens)
+        }
         yield event
       }
     } finally {

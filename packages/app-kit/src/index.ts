@@ -52,6 +52,7 @@ export {
   type ChunkInfo,
   type CreateOpenAiErrorMapperParameters,
   createOpenAiErrorMapper,
+  createUsageReader,
   formatSseError,
   inspectChunk,
   type OpenAiError,
@@ -63,6 +64,7 @@ export {
   requestStreamUsage,
   toOpenAiErrorResponse,
   type Usage,
+  type UsageReader,
 } from './openai.js'
 export { classifyRelayMinerError, type RelayMinerErrorReason } from './relay-miner-errors.js'
 export {

@@ -1,4 +1,4 @@
-import { formatSseEvent } from './sse.js'
+import { formatSseEvent, SseParser } from './sse.js'
 
 // The OpenAI HTTP conventions the apps share: error bodies and statuses, the in-stream error
 // event, token usage, what one streamed chunk says, and asking a backend for usage.
@@ -191,5 +191,40 @@ export function requestStreamUsage(request: Readonly<Record<string, unknown>>): 
   return {
     request: { ...request, stream_options: { ...(isObject ? options : {}), include_usage: true } },
     injected: true,
+  }
+}
+
+/** The usage an answer reports, read as its body passes (an SSE stream, or one JSON body). */
+export type UsageReader = { push(bytes: Uint8Array): void; readonly usage: Usage | undefined }
+
+export function createUsageReader(sse: boolean): UsageReader {
+  const decoder = new TextDecoder()
+  if (sse) {
+    const parser = new SseParser()
+    let usage: Usage | undefined
+    return {
+      push(bytes) {
+        for (const event of parser.push(decoder.decode(bytes, { stream: true })))
+          if (event.data !== undefined) usage = inspectChunk(event.data).usage ?? usage
+      },
+      get usage() {
+        for (const event of parser.flush())
+          if (event.data !== undefined) usage = inspectChunk(event.data).usage ?? usage
+        return usage
+      },
+    }
+  }
+  let text = ''
+  return {
+    push(bytes) {
+      text += decoder.decode(bytes, { stream: true })
+    },
+    get usage() {
+      try {
+        return readUsage(JSON.parse(text + decoder.decode()))
+      } catch {
+        return undefined
+      }
+    },
   }
 }
