@@ -130,6 +130,9 @@ export class ClaimAuditor {
   /** Counting began at this height (begin), or in the session of the first relay counted. */
   #bootHeight: bigint | undefined
   readonly #pending = new Set<Promise<void>>()
+  /** Claims audited already (supplier, application, session). */
+  readonly #auditedClaims = new Set<string>()
+  #polling = false
   readonly #quanta: QuantaTally = {
     verified: 0,
     answers: 0,
@@ -301,6 +304,13 @@ export class ClaimAuditor {
       application: settlement.applicationAddress,
       sessionId: settlement.sessionId,
     }
+    // A claim settles once: read twice (an event listed again), its counts are already gone and
+    // it would look like a claim for nothing delivered.
+    const id = `${key.supplier}\u0000${key.application}\u0000${key.sessionId}`
+    if (this.#auditedClaims.has(id)) return undefined
+    this.#auditedClaims.add(id)
+    if (this.#auditedClaims.size > 100_000)
+      this.#auditedClaims.delete(this.#auditedClaims.values().next().value!)
     const result = this.#ledger.audit(
       { ...key, numRelays: settlement.numRelays, target },
       this.#o.falseFlagRate,
@@ -323,8 +333,13 @@ export class ClaimAuditor {
     return result
   }
 
-  /** Reads the claims settled since the last poll and audits them. Never throws. */
+  /**
+   * Reads the claims settled since the last poll and audits them. Never throws. A poll still
+   * running when the next one is due lets it pass: both would read, and audit, the same claims.
+   */
   async poll(client: SettlementSource): Promise<void> {
+    if (this.#polling) return
+    this.#polling = true
     try {
       const settlements = await client.getClaimSettlements({ fromHeight: this.#fromHeight })
       for (const s of settlements) {
@@ -339,6 +354,8 @@ export class ClaimAuditor {
       }
     } catch (error) {
       this.#o.logger.warn('claim audit poll failed', { error: describeError(error) })
+    } finally {
+      this.#polling = false
     }
   }
 

@@ -71,6 +71,31 @@ describe('ClaimAuditor', () => {
     expect(logs.some((l) => l['msg'] === 'claim audit poll failed')).toBe(true)
   })
 
+  it('audits a claim once, even when polls overlap or an event is listed again', async () => {
+    const auditor = new ClaimAuditor({
+      applications: ['app-exclusive'],
+      falseFlagRate: 1e-6,
+      logger,
+    })
+    feed(auditor)
+    let reads = 0
+    const source = {
+      // A slow chain: the next poll is due before this one has read anything.
+      getClaimSettlements: async () => {
+        reads++
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        return [settlement('honest', 100n), settlement('honest', 100n)]
+      },
+      getRelayMiningDifficulty: async () => ({ targetHash: new Uint8Array(32).fill(0xff) }),
+    }
+    await Promise.all([auditor.poll(source), auditor.poll(source)])
+    await auditor.poll(source)
+    expect(reads).toBe(2)
+    // Audited again, the forgotten counts would make the honest claim one for nothing delivered.
+    expect(auditor.report()).toMatchObject({ auditedSessions: 1, delivered: 100, flagged: [] })
+    expect(auditor.isFlagged('honest')).toBe(false)
+  })
+
   it('audits only sessions that started after counting began', () => {
     const auditor = new ClaimAuditor({
       applications: ['app-exclusive'],

@@ -395,8 +395,9 @@ export async function fetchRelayQuanta(
   } catch (error) {
     return refuse('QUANTA_UNAVAILABLE', "The supplier's quanta could not be read.", String(error))
   }
-  // More bytes than the worst case's quanta can take: refused unread.
-  if (bytes.length > (Math.max(worstCase, 0) + 1) * MAX_QUANTUM_BYTES)
+  // Far more bytes than the worst case's quanta take: refused unread. Below that, padded quanta
+  // are decoded, refused by verification and kept as evidence.
+  if (bytes.length > (2 * Math.max(worstCase, 0) + 16) * MAX_QUANTUM_BYTES)
     return refuse(
       'QUANTUM_BEYOND_WORST_CASE',
       'More quanta than the request can cost.',

@@ -82,8 +82,10 @@ describe('fetchRelayQuanta', () => {
     expect(codeOf(padded)).toBe('QUANTUM_BEYOND_WORST_CASE')
     expect(padded.quanta).toHaveLength(12)
     // Far more bytes than the worst case's quanta take: refused before decoding.
-    answer = { status: 200, body: wire(40) }
-    expect(codeOf(await fetchQuanta(2))).toBe('QUANTUM_BEYOND_WORST_CASE')
+    answer = { status: 200, body: wire(200) }
+    const flood = await fetchQuanta(2)
+    expect(codeOf(flood)).toBe('QUANTUM_BEYOND_WORST_CASE')
+    expect(flood.quanta).toHaveLength(0)
     answer = { status: 200, body: new Uint8Array([0x05, 1, 2]) }
     expect(codeOf(await fetchQuanta())).toBe('QUANTUM_RECORD_MALFORMED')
   })
