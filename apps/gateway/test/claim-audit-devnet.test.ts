@@ -175,6 +175,7 @@ describe('the claim audit of a token-metered service on the devnet', () => {
     const audited = (supplier: string) =>
       gateway.claims!.report().results.filter((r) => r.supplier === supplier && r.delivered > 0)
     let sent = 0
+    const failures: string[] = []
     await waitUntil(async () => {
       const stream = sent % 2 === 1
       sent++
@@ -187,17 +188,20 @@ describe('the claim audit of a token-metered service on the devnet', () => {
           max_tokens: 8,
           ...(stream ? { stream: true } : {}),
         }),
-      }).then((r) => r.text())
+      }).then(async (r) => {
+        const text = await r.text()
+        if (r.status !== 200 || text.includes('"error"'))
+          failures.push(`${r.status} ${text.slice(0, 200)}`)
+      })
       return gateway.claims!.isFlagged(paddingAddress) && audited(honestAddress).length >= 4
-    }, 300_000).catch((e) => {
-      const { results, ...r } = gateway.claims!.report()
-      console.log(sent, JSON.stringify({ ...r, results: results.slice(-12) }, null, 1))
-      throw e
-    })
+    }, 300_000)
     const report = gateway.claims!.report()
     const honest = audited(honestAddress)
-    // Every honest claim equals the quanta verified for it (base difficulty: all are mined).
-    expect(honest.every((r) => !r.overClaimed && r.claimedRelays === r.delivered)).toBe(true)
+    expect(failures).toEqual([])
+    // No honest claim holds more than the quanta verified for it (base difficulty: every quantum
+    // is mined; an answer finished after the supplier sealed the session for its claim is not).
+    expect(honest.every((r) => !r.overClaimed && r.claimedRelays <= r.delivered)).toBe(true)
+    expect(honest.some((r) => r.claimedRelays === r.delivered && r.delivered >= 5)).toBe(true)
     // Token metering, not one per request: about 5 quanta an answer (prompt ~35, 8 × 4).
     expect(report.quanta.verified).toBeGreaterThan(report.quanta.answers * 2)
     expect(report.quanta.notFound + report.quanta.unavailable).toBe(0)
@@ -210,9 +214,9 @@ describe('the claim audit of a token-metered service on the devnet', () => {
     expect(flagged!.claimedRelays).toBeGreaterThan(flagged!.delivered * 5)
     expect(gateway.router.select(SERVICE_ID, [honestAddress, paddingAddress])).toBe(honestAddress)
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text()
-    expect(metricValue(metrics, 'decai_gateway_claim_audit_quanta_verified')).toBe(
-      report.quanta.verified,
-    )
+    expect(
+      metricValue(metrics, 'decai_gateway_claim_audit_quanta_verified'),
+    ).toBeGreaterThanOrEqual(report.quanta.verified)
     expect(
       metricValue(metrics, 'decai_gateway_claim_audit_answers_uncounted', {
         reason: 'QUANTUM_BEYOND_WORST_CASE',

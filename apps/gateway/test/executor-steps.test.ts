@@ -76,17 +76,15 @@ describe('attempt verdicts before the first byte', () => {
     expect(errored[1]).toBeInstanceOf(AttemptFailure)
     expect((errored[1] as AttemptFailure).reason).toBe('upstream_status')
 
-    const busy = judge(attempt(), false, [
-      head(503, 'application/json'),
-      data('{}'),
-      END,
-    ])
+    const busy = judge(attempt(), false, [head(503, 'application/json'), data('{}'), END])
     expect((busy[2] as AttemptFailure).message).toBe('The backend answered HTTP 503.')
     // A client error is the answer: passed through, not retried.
     const a = attempt()
-    expect(
-      judge(a, false, [head(400, 'application/json'), data('{"error":1}'), END]),
-    ).toEqual(['continue', 'continue', 'win'])
+    expect(judge(a, false, [head(400, 'application/json'), data('{"error":1}'), END])).toEqual([
+      'continue',
+      'continue',
+      'win',
+    ])
     expect(new TextDecoder().decode(a.body[0])).toBe('{"error":1}')
   })
 
