@@ -249,6 +249,7 @@ export class RequestRun {
       supplierPublicKey,
       promptTokens: this.#prompt.tokens,
       maxTokens: this.#completionLimit,
+      metering: this.#p.model.metering,
     })
     a.fetchStartedAt = performance.now()
     // The answer's own prompt count bounds its quanta better than the gateway's estimate.
@@ -265,7 +266,10 @@ export class RequestRun {
           a.responseAt = performance.now()
         },
       })) {
-        if (audit !== undefined && this.#o.claims?.isTokenMetered(this.#serviceId)) {
+        if (
+          audit !== undefined &&
+          (this.#p.model.metering !== undefined || this.#o.claims?.isTokenMetered(this.#serviceId))
+        ) {
           if (event.type === 'head')
             usage = createUsageReader(/event-stream/i.test(event.headers['content-type'] ?? ''))
           else if (event.type === 'data') usage?.push(event.bytes)

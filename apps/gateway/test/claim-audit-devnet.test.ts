@@ -148,15 +148,12 @@ describe('the claim audit of a token-metered service on the devnet', () => {
       listen: { port: 0 },
       chain: { rpcUrl: network.devnet.rpcUrl, pollingIntervalMs: 100, blockTransport: 'polling' },
       gateway: { privateKey: network.gatewayPrivateKey },
-      models: [{ name: MODEL, serviceId: SERVICE_ID }],
+      // The model's declared metering (as its service card would declare it) drives the audit.
+      models: [{ name: MODEL, serviceId: SERVICE_ID, tokenMetering: METERING }],
       store: { path: ':memory:' },
       auth: { adminToken: ADMIN_TOKEN },
       routing: { explorationRate: 0.5, hedge: false },
-      claimAudit: {
-        applications: [application],
-        refreshMs: 300,
-        tokenMetering: { [SERVICE_ID]: METERING },
-      },
+      claimAudit: { applications: [application], refreshMs: 300 },
       log: { level: 'silent' },
     })
   }, 180_000)

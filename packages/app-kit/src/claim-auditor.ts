@@ -92,6 +92,8 @@ export type TrackRequestParameters = {
   promptTokens: number
   /** The request's completion limit (`readCompletionLimit`); unset: {@link UNLIMITED_COMPLETION_TOKENS}. */
   maxTokens: number | undefined
+  /** The service's declared token metering, when the sender knows it (else `tokenMetering`). */
+  metering?: TokenMetering | undefined
 }
 
 /** The completion tokens a request without `max_tokens` is assumed to reach at worst. */
@@ -175,7 +177,7 @@ export class ClaimAuditor {
    * supplier; `abandoned`: the request's worst case).
    */
   trackRequest(p: TrackRequestParameters): TrackedRelay {
-    const metering = this.#o.tokenMetering?.[p.serviceId]
+    const metering = p.metering ?? this.#o.tokenMetering?.[p.serviceId]
     if (metering === undefined || !this.audits(p.key.application)) {
       this.recordRequest(p.key, p.sessionStart)
       return noop
