@@ -74,10 +74,12 @@ describe('the watcher audits a token-metered service on the devnet', () => {
       await watcher.auditClaims()
     }
     const report = claims.report()
-    // Every honest claim equals the quanta verified for it (base difficulty: all are mined).
-    expect(audited(honest).every((r) => !r.overClaimed && r.claimedRelays === r.delivered)).toBe(
-      true,
-    )
+    // No honest claim holds more than the quanta counted for it (base difficulty: every quantum
+    // is mined), and a session of answered requests only holds exactly those: a request refused
+    // or lost (a session boundary) counts its worst case, which the supplier may not have mined.
+    const cleared = audited(honest)
+    expect(cleared.every((r) => !r.overClaimed && r.claimedRelays <= r.delivered)).toBe(true)
+    expect(cleared.some((r) => r.claimedRelays === r.delivered && r.delivered >= 5)).toBe(true)
     expect(report.quanta.verified).toBeGreaterThan(report.quanta.answers * 2)
     expect(report.quanta.rejected['QUANTUM_BEYOND_WORST_CASE']).toBeGreaterThan(0)
     expect(report.rejectedQuanta.every((r) => r.supplier === padding)).toBe(true)
