@@ -166,7 +166,7 @@ describe('the claim audit of a token-metered service on the devnet', () => {
   })
 
   it('counts verified quanta, clears the honest supplier and flags the padding one', async () => {
-    const { key } = gateway.createApiKey({ name: 'audit', rpm: 100_000 })
+    const { key } = await gateway.createApiKey({ name: 'audit', rpm: 100_000 })
     const honestAddress = network.suppliers[0]!.address
     const paddingAddress = network.suppliers[1]!.address
     const audited = (supplier: string) =>
