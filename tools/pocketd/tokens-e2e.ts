@@ -21,14 +21,13 @@ import { getClaimedUpokt, getRootCount, getRootSum } from '../../packages/relay-
 import {
   buildRelayRequest,
   countQuanta,
+  createClaimAuditLedger,
   createPoktHttpRequest,
-  decodeRelayQuanta,
-  getRelayRequestHash,
+  fetchRelayQuanta,
   getWorstCaseQuanta,
   serializeRelayRequest,
   signRelayRequest,
   type TokenMetering,
-  verifyRelayQuanta,
   verifyRelayResponse,
 } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
@@ -177,6 +176,13 @@ async function main(): Promise<number> {
     ]
     const quantaPerAnswer = (completionTokens: number) =>
       countQuanta({ promptTokens: PROMPT_TOKENS, completionTokens }, METERING)
+    // The claim audit's ledger: verified quanta per supplier × application × session.
+    const audit = createClaimAuditLedger()
+    const auditKey = (application: string, sessionId: string) => ({
+      supplier: supplier.address,
+      application,
+      sessionId,
+    })
     await check(
       'short and long answers served; every answer and its signed quanta verified',
       async () => {
@@ -211,26 +217,24 @@ async function main(): Promise<number> {
               supplierPublicKey: getPublicKey(supplier.key),
             })
             if (!verified.ok) throw new Error(`${p.name} ${i}: ${verified.error.message}`)
-            // The client fetches the answer's signed quanta and checks every one.
-            const hash = Buffer.from(getRelayRequestHash(signed)).toString('hex')
-            const fetched = await fetch(`${url}/quanta/${hash}`)
-            const quanta = verifyRelayQuanta(
-              decodeRelayQuanta(new Uint8Array(await fetched.arrayBuffer())),
-              {
-                request: signed,
-                answerHash: verified.response.payloadHash,
-                worstCase: getWorstCaseQuanta(
-                  { promptTokens: PROMPT_TOKENS, maxTokens: p.completionTokens },
-                  METERING,
-                ),
-                sessionHeader: header,
-                supplierOperatorAddress: supplier.address,
-                supplierPublicKey: getPublicKey(supplier.key),
-              },
-            )
+            // The client fetches the answer's signed quanta, checks every one and counts them
+            // for the claim audit, as the gateway and the watcher do.
+            const quanta = await fetchRelayQuanta({
+              url,
+              request: signed,
+              answerHash: verified.response.payloadHash,
+              worstCase: getWorstCaseQuanta(
+                { promptTokens: PROMPT_TOKENS, maxTokens: p.completionTokens },
+                METERING,
+              ),
+              sessionHeader: header,
+              supplierOperatorAddress: supplier.address,
+              supplierPublicKey: getPublicKey(supplier.key),
+            })
             if (!quanta.ok) throw new Error(`${p.name} ${i} quanta: ${quanta.error.message}`)
             if (quanta.count !== quantaPerAnswer(p.completionTokens))
               throw new Error(`${p.name} ${i}: ${quanta.count} quanta`)
+            audit.recordRelay(auditKey(p.app.address, header.sessionId), quanta.count)
           }
         }
         const latest = await client.getLatestHeight()
@@ -300,8 +304,16 @@ async function main(): Promise<number> {
             throw new Error(`settled ${settlement.numRelays} relays, expected ${quanta}`)
           if (settlement.settledUpokt !== expected)
             throw new Error(`settled ${settlement.settledUpokt} upokt; expected ${expected}`)
+          // The audit of the settled claim against the quanta fetched and verified.
+          const verdict = audit.audit({
+            ...auditKey(p.app.address, header.sessionId),
+            numRelays: settlement.numRelays,
+            target: difficulty.targetHash,
+          })
+          if (verdict.overClaimed || verdict.delivered !== Number(quanta))
+            throw new Error(`audit: ${verdict.claimedRelays} claimed of ${verdict.delivered}`)
           settledBy.set(p.name, settlement.settledUpokt)
-          return `${settlement.numRelays} relays, ${settlement.numEstimatedComputeUnits} estimated CU, ${settlement.settledUpokt} upokt (CUTTM ${shared.computeUnitsToTokensMultiplier}/${shared.computeUnitCostGranularity})`
+          return `${settlement.numRelays} relays (audited: ${verdict.delivered} quanta verified, not over-claimed), ${settlement.numEstimatedComputeUnits} estimated CU, ${settlement.settledUpokt} upokt (CUTTM ${shared.computeUnitsToTokensMultiplier}/${shared.computeUnitCostGranularity})`
         },
       )
     }

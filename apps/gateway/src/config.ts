@@ -11,6 +11,7 @@ import {
   parseConfig,
   postgresStoreSchema,
   readConfigFile,
+  tokenMeteringSchema,
 } from '@decai/app-kit/config'
 import { z } from 'zod'
 import { resolveModelPricing } from './billing.js'
@@ -39,18 +40,6 @@ const pricingSchema = z
     perQuantum: z.number().nonnegative().optional(),
     /** Share added to `perQuantum` (0.25: the key pays 25 % over the chain's cost). */
     margin: z.number().nonnegative().optional(),
-  })
-  .strict()
-
-/** A token-metered service's weights, as its service card declares them (docs/tokenomics.md). */
-const tokenMeteringSchema = z
-  .object({
-    /** Weighted tokens per relay (Q). */
-    quantum: z.number().int().positive(),
-    /** Weight of a prompt token (w_in). */
-    inputWeight: z.number().int().nonnegative().default(1),
-    /** Weight of a completion token (w_out). */
-    outputWeight: z.number().int().nonnegative().default(1),
   })
   .strict()
 

@@ -1,4 +1,4 @@
-import { ClaimAuditor } from '@decai/app-kit/claim-auditor'
+import { ClaimAuditor, registerClaimAuditMetrics } from '@decai/app-kit/claim-auditor'
 import { loadConfigKey } from '@decai/app-kit/config'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
 import { type RunningServer, startServer } from '@decai/app-kit/server'
@@ -106,31 +106,8 @@ export async function startGateway(
     logger.warn('supplier in cooldown', { service: serviceId, supplier, reason, ms })
   }
   const supplierLabels = ['service', 'supplier'] as const
-  if (claims !== undefined) {
-    metrics.gauge(
-      'decai_gateway_claim_audit_sessions',
-      'Settled claims audited against the relays this gateway sent.',
-      () => claims.report().auditedSessions,
-    )
-    metrics.gauge(
-      'decai_gateway_claim_audit_relays',
-      'Relays of audited claims: delivered (sent by this gateway) and claimed (mined, num_relays).',
-      () => {
-        const r = claims.report()
-        return [
-          { labels: { kind: 'delivered' }, value: r.delivered },
-          { labels: { kind: 'claimed' }, value: r.claimedRelays },
-        ]
-      },
-      ['kind'],
-    )
-    metrics.gauge(
-      'decai_gateway_claim_audit_flagged',
-      'Suppliers flagged for over-claiming (1), excluded from routing.',
-      () => claims.report().flagged.map((f) => ({ labels: { supplier: f.supplier }, value: 1 })),
-      ['supplier'],
-    )
-  }
+  if (claims !== undefined)
+    registerClaimAuditMetrics(metrics, claims, { prefix: 'decai_gateway', sender: 'this gateway' })
   metrics.gauge(
     'decai_gateway_supplier_score',
     'Routing score per supplier.',

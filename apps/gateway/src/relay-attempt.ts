@@ -29,7 +29,8 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 export type AttemptEvent =
   | { type: 'head'; status: number; headers: Record<string, string> }
   | { type: 'data'; bytes: Uint8Array }
-  | { type: 'end' }
+  /** The verified end; `answerHash` is the signed answer's payload hash (quanta name it). */
+  | { type: 'end'; answerHash: Uint8Array }
 
 /** Why an attempt failed, in router terms. */
 export class AttemptFailure extends Error {
@@ -127,7 +128,7 @@ export async function* runRelayAttempt(
   }
   yield { type: 'head', status: httpResponse.statusCode, headers: readHeaders(httpResponse) }
   if (httpResponse.bodyBz.length > 0) yield { type: 'data', bytes: httpResponse.bodyBz }
-  yield { type: 'end' }
+  yield { type: 'end', answerHash: result.response.payloadHash }
 }
 
 async function* readStream(
@@ -155,7 +156,7 @@ async function* readStream(
             headers: readHeaders(part.response),
           }
         else if (part.kind === 'data') yield { type: 'data', bytes: part.bytes }
-        else yield { type: 'end' }
+        else yield { type: 'end', answerHash: part.frame.payloadHash }
       }
     }
     // A connection cut mid-body may end the iteration without an error.

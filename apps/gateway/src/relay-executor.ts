@@ -84,7 +84,7 @@ export type RelayExecutorOptions = {
   /** Counts prompt tokens (default: the estimate for every model). */
   promptTokens?: PromptTokenCounter
   /** Counts the relays sent per supplier × application × session (@decai/app-kit/claim-auditor). */
-  claims?: Pick<ClaimAuditor, 'recordRequest'>
+  claims?: Pick<ClaimAuditor, 'trackRequest' | 'isTokenMetered'>
 }
 
 export class RelayExecutor {

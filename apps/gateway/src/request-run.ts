@@ -1,4 +1,10 @@
-import { formatSseError, readUsage } from '@decai/app-kit/openai'
+import {
+  createUsageReader,
+  formatSseError,
+  readCompletionLimit,
+  readUsage,
+  type UsageReader,
+} from '@decai/app-kit/openai'
 import { buildRelayPayload } from '@decai/app-kit/relay-payload'
 import { SSE_HEADERS } from '@decai/app-kit/sse'
 import { describeError } from '@decai/core'
@@ -77,6 +83,8 @@ export class RequestRun {
   #hedgeRefused = false
   /** Suppliers chosen within the request's price tier (the winner's decides the price). */
   readonly #withinTier = new Set<string>()
+  /** The request's completion limit, for the claim audit's worst case. */
+  readonly #completionLimit: number | undefined
 
   constructor(
     options: RelayExecutorOptions,
@@ -95,6 +103,7 @@ export class RequestRun {
     this.#nextId = nextId
     this.#serviceId = p.model.serviceId
     this.#payload = buildRelayPayload(p)
+    this.#completionLimit = readCompletionLimit(safeJson(p.body))
     this.#tally = new AnswerTally(p.stripUsage)
     this.#clientGone = new Promise((resolve) => {
       if (p.signal.aborted) resolve({ kind: 'client' })
@@ -257,28 +266,54 @@ export class RequestRun {
       }),
       { signer: this.#o.signer, ring: a.session.ring },
     )
-    // Counted once signed and sent: the supplier can mine this relay from now on.
+    // Counted once signed and sent: the supplier can mine this relay from now on (a
+    // token-metered answer counts its verified quanta once it ends, docs/tokenomics.md).
     const header = a.session.header
-    this.#o.claims?.recordRequest(
-      {
+    const audit = this.#o.claims?.trackRequest({
+      key: {
         supplier: a.supplier,
         application: header.applicationAddress,
         sessionId: header.sessionId,
       },
-      header.sessionStartBlockHeight,
-    )
-    a.fetchStartedAt = performance.now()
-    yield* runRelayAttempt({
-      url,
+      sessionStart: header.sessionStartBlockHeight,
+      serviceId: this.#serviceId,
       request,
-      supplierOperatorAddress: a.supplier,
+      url,
       supplierPublicKey,
-      stream: this.#p.stream,
-      signal: a.abort.signal,
-      onResponse: () => {
-        a.responseAt = performance.now()
-      },
+      promptTokens: this.#prompt.tokens,
+      maxTokens: this.#completionLimit,
+      metering: this.#p.model.metering,
     })
+    a.fetchStartedAt = performance.now()
+    // The answer's own prompt count bounds its quanta better than the gateway's estimate.
+    let usage: UsageReader | undefined
+    try {
+      for await (const event of runRelayAttempt({
+        url,
+        request,
+        supplierOperatorAddress: a.supplier,
+        supplierPublicKey,
+        stream: this.#p.stream,
+        signal: a.abort.signal,
+        onResponse: () => {
+          a.responseAt = performance.now()
+        },
+      })) {
+        if (
+          audit !== undefined &&
+          (this.#p.model.metering !== undefined || this.#o.claims?.isTokenMetered(this.#serviceId))
+        ) {
+          if (event.type === 'head')
+            usage = createUsageReader(/event-stream/i.test(event.headers['content-type'] ?? ''))
+          else if (event.type === 'data') usage?.push(event.bytes)
+          else audit.answered(event.answerHash, usage?.usage?.promptTokens)
+        }
+        yield event
+      }
+    } finally {
+      // Failed, lost or left before its verified end (does nothing after `answered`).
+      audit?.abandoned()
+    }
   }
 
   #remove(a: Attempt): void {

@@ -15,6 +15,8 @@ import { type AttemptEvent, AttemptFailure } from '../src/relay-attempt.js'
 import { buildRelayPayload } from '../src/request-run.js'
 import { getOverheadMs, upstreamError, wholeAnswerHeaders } from '../src/whole-answer.js'
 
+const END: AttemptEvent = { type: 'end', answerHash: new Uint8Array(32) }
+
 const encode = (s: string) => new TextEncoder().encode(s)
 const head = (status: number, contentType: string): AttemptEvent => ({
   type: 'head',
@@ -74,24 +76,22 @@ describe('attempt verdicts before the first byte', () => {
     expect(errored[1]).toBeInstanceOf(AttemptFailure)
     expect((errored[1] as AttemptFailure).reason).toBe('upstream_status')
 
-    const busy = judge(attempt(), false, [
-      head(503, 'application/json'),
-      data('{}'),
-      { type: 'end' },
-    ])
+    const busy = judge(attempt(), false, [head(503, 'application/json'), data('{}'), END])
     expect((busy[2] as AttemptFailure).message).toBe('The backend answered HTTP 503.')
     // A client error is the answer: passed through, not retried.
     const a = attempt()
-    expect(
-      judge(a, false, [head(400, 'application/json'), data('{"error":1}'), { type: 'end' }]),
-    ).toEqual(['continue', 'continue', 'win'])
+    expect(judge(a, false, [head(400, 'application/json'), data('{"error":1}'), END])).toEqual([
+      'continue',
+      'continue',
+      'win',
+    ])
     expect(new TextDecoder().decode(a.body[0])).toBe('{"error":1}')
   })
 
   it('a relay without a head is malformed', () => {
     const [verdict] = judge(attempt(), false, [data('x')])
     expect((verdict as AttemptFailure).reason).toBe('malformed')
-    const [end] = judge(attempt(), false, [{ type: 'end' }])
+    const [end] = judge(attempt(), false, [END])
     expect((end as AttemptFailure).reason).toBe('malformed')
   })
 

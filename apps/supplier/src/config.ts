@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { corsSchema, loadConfigKey } from '@decai/app-kit/config'
+import { corsSchema, loadConfigKey, tokenMeteringSchema } from '@decai/app-kit/config'
 import { describeError } from '@decai/core'
 import { isAddress } from '@decai/crypto'
 import { isValidServiceId } from '@decai/session'
@@ -115,11 +115,8 @@ const serviceSchema = z.strictObject({
    * answer, `ceil((prompt × inputWeight + completion × outputWeight) / quantum)`, instead of one
    * per request. Must match what the service declares to its gateways. Off by default.
    */
-  tokenMetering: z
-    .strictObject({
-      quantum: z.number().int().positive(),
-      inputWeight: z.number().int().nonnegative().default(1),
-      outputWeight: z.number().int().nonnegative().default(1),
+  tokenMetering: tokenMeteringSchema
+    .extend({
       /**
        * Most quanta mined for one answer (each is a signature and a trie insertion): a backend
        * reporting absurd usage cannot stall the supplier. Default 10,000.

@@ -25,6 +25,8 @@ export type VerifiedAnswer = {
   /** Content chunks (about one token each for a llama.cpp backend). */
   chunks: number
   usage: Usage | undefined
+  /** The signed answer's payload hash (a stream's final link): what its quanta name. */
+  answerHash: Uint8Array
 }
 
 /**
@@ -43,14 +45,16 @@ export function verifyAnswer(parameters: VerifyAnswerParameters): VerifiedAnswer
     const parts = [...verifier.push(parameters.response)]
     verifier.finish()
     let status = 0
+    let answerHash: Uint8Array = new Uint8Array()
     const body: Uint8Array[] = []
     for (const part of parts) {
-      if (part.kind === 'head') {
+      if (part.kind === 'end') answerHash = part.frame.payloadHash
+      else if (part.kind === 'head') {
         status = part.response.statusCode
         if (part.response.bodyBz.length > 0) body.push(part.response.bodyBz)
       } else if (part.kind === 'data') body.push(part.bytes)
     }
-    return { status, ...readOpenAiBody(Buffer.concat(body), true) }
+    return { status, answerHash, ...readOpenAiBody(Buffer.concat(body), true) }
   }
   const result = verifyRelayResponse(parameters.response, {
     sessionHeader: request.meta!.sessionHeader!,
@@ -62,11 +66,18 @@ export function verifyAnswer(parameters: VerifyAnswerParameters): VerifiedAnswer
   const sse = /text\/event-stream/i.test(
     Object.values(http.header).find((h) => h.key.toLowerCase() === 'content-type')?.values[0] ?? '',
   )
-  return { status: http.statusCode, ...readOpenAiBody(http.bodyBz, sse) }
+  return {
+    status: http.statusCode,
+    answerHash: result.response.payloadHash,
+    ...readOpenAiBody(http.bodyBz, sse),
+  }
 }
 
 /** The text, chunk count and usage of an OpenAI chat or text completion (JSON or SSE). */
-export function readOpenAiBody(bytes: Uint8Array, sse: boolean): Omit<VerifiedAnswer, 'status'> {
+export function readOpenAiBody(
+  bytes: Uint8Array,
+  sse: boolean,
+): Omit<VerifiedAnswer, 'status' | 'answerHash'> {
   const text = new TextDecoder().decode(bytes)
   if (!sse) {
     let value: unknown

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { TrackedRelay } from '@decai/app-kit/claim-auditor'
 import { inspectChunk } from '@decai/app-kit/openai'
 import { classifyRelayMinerError } from '@decai/app-kit/relay-miner-errors'
 import { buildRelayPayload, prepareUpstreamRequest } from '@decai/app-kit/relay-payload'
@@ -6,6 +7,7 @@ import { postRelay } from '@decai/app-kit/relay-transport'
 import { SseParser } from '@decai/app-kit/sse'
 import { describeError } from '@decai/core'
 import { bytesToHex, type RingSigner } from '@decai/crypto'
+import type { RelayRequest } from '@decai/protocol'
 import {
   buildRelayRequest,
   createRelayStreamVerifier,
@@ -88,6 +90,8 @@ export type SendProbeParameters = {
   body: Record<string, unknown>
   stream: boolean
   timeoutMs: number
+  /** Follows the signed request for the claim audit (`ClaimAuditor.trackRequest`). */
+  track?: ((request: RelayRequest) => TrackedRelay | undefined) | undefined
 }
 
 /** Sends one probe and measures it. Never throws: a failure is an outcome. */
@@ -106,6 +110,22 @@ export async function sendProbe(p: SendProbeParameters): Promise<ProbeOutcome> {
     }),
     { signer: p.signer, ring: p.session.ring },
   )
+  // Counted once signed and sent: the supplier can mine this relay from now on.
+  const audit = p.track?.(request)
+  try {
+    return await exchangeProbe(p, request, audit)
+  } finally {
+    // No verified answer (does nothing once `answered`): the request's worst case counts.
+    audit?.abandoned()
+  }
+}
+
+/** Sends the signed probe, reads and verifies the answer. */
+async function exchangeProbe(
+  p: SendProbeParameters,
+  request: RelayRequest,
+  audit: TrackedRelay | undefined,
+): Promise<ProbeOutcome> {
   const requestBytes = serializeRelayRequest(request)
   const abort = new AbortController()
   const timer = setTimeout(() => abort.abort(), p.timeoutMs)
@@ -194,6 +214,7 @@ export async function sendProbe(p: SendProbeParameters): Promise<ProbeOutcome> {
       isSessionError(error) ? describeFailure(error) : `malformed: ${describeError(error)}`,
     )
   }
+  audit?.answered(answer.answerHash, answer.usage?.promptTokens)
   if (answer.status < 200 || answer.status >= 300)
     return { ...failed(`http_${answer.status}`, evidence), status: answer.status }
   const latencyMs = endedAt - startedAt

@@ -1,4 +1,4 @@
-import { ClaimAuditor } from '@decai/app-kit/claim-auditor'
+import { ClaimAuditor, registerClaimAuditMetrics } from '@decai/app-kit/claim-auditor'
 import { loadConfigKey } from '@decai/app-kit/config'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
 import { type RunningServer, startServer } from '@decai/app-kit/server'
@@ -127,6 +127,9 @@ export async function startWatcher(
     return sessions.getSession(app, serviceId)
   }
 
+  /** Chat template tokens around a probe's one message, at most. */
+  const PROBE_TEMPLATE_TOKENS = 64
+
   async function probeSupplier(
     firstSession: ProbeSession,
     supplier: { operatorAddress: string; url: string },
@@ -148,16 +151,24 @@ export async function startWatcher(
     reference?.catch(() => {})
     const supplierPublicKey = await sessions.getPublicKey(supplier.operatorAddress)
     const send = (probeSession: ProbeSession) => {
-      // Counted once signed and sent: the supplier can mine this relay from now on.
-      claims?.recordRequest(
-        {
-          supplier: supplier.operatorAddress,
-          application: probeSession.application,
-          sessionId: probeSession.header.sessionId,
-        },
-        probeSession.startHeight,
-      )
       return sendProbe({
+        track: (request) =>
+          claims?.trackRequest({
+            key: {
+              supplier: supplier.operatorAddress,
+              application: probeSession.application,
+              sessionId: probeSession.header.sessionId,
+            },
+            sessionStart: probeSession.startHeight,
+            serviceId: probeSession.serviceId,
+            request,
+            url: supplier.url,
+            supplierPublicKey,
+            // The answer's usage replaces it (`answered`); a probe left unanswered counts the
+            // completion limit and the prompt at one token per byte, never an undercount.
+            promptTokens: new TextEncoder().encode(prompt.text).length + PROBE_TEMPLATE_TOKENS,
+            maxTokens,
+          }),
         session: probeSession,
         supplier,
         supplierPublicKey,
@@ -305,31 +316,8 @@ export async function startWatcher(
       ? undefined
       : setInterval(() => void claims.poll(client), config.claimAudit.refreshMs)
   auditTimer?.unref()
-  if (claims !== undefined) {
-    metrics.gauge(
-      'decai_watcher_claim_audit_sessions',
-      'Settled claims audited against the probes this watcher sent.',
-      () => claims.report().auditedSessions,
-    )
-    metrics.gauge(
-      'decai_watcher_claim_audit_relays',
-      'Relays of audited claims: delivered (probes sent) and claimed (mined, num_relays).',
-      () => {
-        const r = claims.report()
-        return [
-          { labels: { kind: 'delivered' }, value: r.delivered },
-          { labels: { kind: 'claimed' }, value: r.claimedRelays },
-        ]
-      },
-      ['kind'] as const,
-    )
-    metrics.gauge(
-      'decai_watcher_claim_audit_flagged',
-      'Suppliers flagged for over-claiming (1).',
-      () => claims.report().flagged.map((f) => ({ labels: { supplier: f.supplier }, value: 1 })),
-      ['supplier'] as const,
-    )
-  }
+  if (claims !== undefined)
+    registerClaimAuditMetrics(metrics, claims, { prefix: 'decai_watcher', sender: 'this watcher' })
 
   // The verdicts of the last report, for alerting (the report itself is built on demand).
   const verdictValue = { match: 1, inconclusive: 0, mismatch: -1 } as const

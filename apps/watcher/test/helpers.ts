@@ -118,6 +118,8 @@ export async function startWatchedNetwork(options: {
   backends: string[]
   blockTimeMs?: number
   numBlocksPerSession?: number
+  /** Each supplier's token metering (in order; none: per request). */
+  tokenMetering?: ({ quantum: number; inputWeight: number; outputWeight: number } | undefined)[]
 }): Promise<WatchedNetwork> {
   const names = options.backends.map((_, i) => `supplier${i + 1}`)
   const ports = await Promise.all(options.backends.map(() => freePort()))
@@ -173,7 +175,14 @@ export async function startWatchedNetwork(options: {
         listenAddress: `127.0.0.1:${ports[i]}`,
         metricsAddress: false,
         storage: { dir: tempDir('decai-watcher-supplier-') },
-        services: [{ id: SERVICE_ID, backendUrl, timeout: '120s' }],
+        services: [
+          {
+            id: SERVICE_ID,
+            backendUrl,
+            timeout: '120s',
+            ...(options.tokenMetering?.[i] ? { tokenMetering: options.tokenMetering[i] } : {}),
+          },
+        ],
         log: { level: 'silent' },
       })
       suppliers.push({ name: names[i]!, address: a.address, backendUrl, supplier })

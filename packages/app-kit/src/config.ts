@@ -94,6 +94,18 @@ export const corsSchema = z
   .strict()
   .prefault({})
 
+/** A service's token metering (`TokenMetering` of `@decai/session`, docs/tokenomics.md). */
+export const tokenMeteringSchema = z
+  .object({
+    /** Weighted tokens per relay (Q). */
+    quantum: z.number().int().positive(),
+    /** Weight of a prompt token (w_in). */
+    inputWeight: z.number().int().nonnegative().default(1),
+    /** Weight of a completion token (w_out). */
+    outputWeight: z.number().int().nonnegative().default(1),
+  })
+  .strict()
+
 /** The audit of settled claims against the relays the app sent (`@decai/app-kit/claim-auditor`). */
 export const claimAuditSchema = z
   .object({
@@ -106,6 +118,11 @@ export const claimAuditSchema = z
     falseFlagRate: z.number().gt(0).lt(1).default(1e-6),
     /** How often settled claims are read. */
     refreshMs: z.number().int().positive().default(60_000),
+    /**
+     * Service ID → the token metering its suppliers apply (docs/tokenomics.md): answers of these
+     * services count their verified quanta, fetched from the supplier. Others count per request.
+     */
+    tokenMetering: z.record(z.string().min(1), tokenMeteringSchema).default({}),
   })
   .strict()
   .prefault({})

@@ -10,7 +10,13 @@ export {
   type AuditedSettlement,
   ClaimAuditor,
   type ClaimAuditorOptions,
+  type QuantaTally,
+  type RejectedQuanta,
+  registerClaimAuditMetrics,
   type SettlementSource,
+  type TrackedRelay,
+  type TrackRequestParameters,
+  UNLIMITED_COMPLETION_TOKENS,
 } from './claim-auditor.js'
 export { expandEnvVariables } from './config-env.js'
 export {
@@ -46,16 +52,19 @@ export {
   type ChunkInfo,
   type CreateOpenAiErrorMapperParameters,
   createOpenAiErrorMapper,
+  createUsageReader,
   formatSseError,
   inspectChunk,
   type OpenAiError,
   type OpenAiErrorBody,
   type OpenAiErrorMapping,
   type OpenAiMappableError,
+  readCompletionLimit,
   readUsage,
   requestStreamUsage,
   toOpenAiErrorResponse,
   type Usage,
+  type UsageReader,
 } from './openai.js'
 export { classifyRelayMinerError, type RelayMinerErrorReason } from './relay-miner-errors.js'
 export {

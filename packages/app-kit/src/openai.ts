@@ -1,4 +1,4 @@
-import { formatSseEvent } from './sse.js'
+import { formatSseEvent, SseParser } from './sse.js'
 
 // The OpenAI HTTP conventions the apps share: error bodies and statuses, the in-stream error
 // event, token usage, what one streamed chunk says, and asking a backend for usage.
@@ -103,6 +103,20 @@ export function readUsage(value: unknown): Usage | undefined {
   return { promptTokens: p, completionTokens: c, totalTokens: total }
 }
 
+/**
+ * The most completion tokens a request may produce: `max_completion_tokens` (or `max_tokens`)
+ * times its choices (`n`, `best_of`); undefined when it sets no limit.
+ */
+export function readCompletionLimit(request: unknown): number | undefined {
+  if (typeof request !== 'object' || request === null) return undefined
+  const r = request as Record<string, unknown>
+  const whole = (v: unknown) =>
+    Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined
+  const limit = whole(r['max_completion_tokens']) ?? whole(r['max_tokens'])
+  if (limit === undefined) return undefined
+  return limit * Math.max(1, whole(r['n']) ?? 1, whole(r['best_of']) ?? 1)
+}
+
 /** What one streamed chunk says. */
 export type ChunkInfo = {
   /** `[DONE]`. */
@@ -177,5 +191,40 @@ export function requestStreamUsage(request: Readonly<Record<string, unknown>>): 
   return {
     request: { ...request, stream_options: { ...(isObject ? options : {}), include_usage: true } },
     injected: true,
+  }
+}
+
+/** The usage an answer reports, read as its body passes (an SSE stream, or one JSON body). */
+export type UsageReader = { push(bytes: Uint8Array): void; readonly usage: Usage | undefined }
+
+export function createUsageReader(sse: boolean): UsageReader {
+  const decoder = new TextDecoder()
+  if (sse) {
+    const parser = new SseParser()
+    let usage: Usage | undefined
+    return {
+      push(bytes) {
+        for (const event of parser.push(decoder.decode(bytes, { stream: true })))
+          if (event.data !== undefined) usage = inspectChunk(event.data).usage ?? usage
+      },
+      get usage() {
+        for (const event of parser.flush())
+          if (event.data !== undefined) usage = inspectChunk(event.data).usage ?? usage
+        return usage
+      },
+    }
+  }
+  let text = ''
+  return {
+    push(bytes) {
+      text += decoder.decode(bytes, { stream: true })
+    },
+    get usage() {
+      try {
+        return readUsage(JSON.parse(text + decoder.decode()))
+      } catch {
+        return undefined
+      }
+    },
   }
 }

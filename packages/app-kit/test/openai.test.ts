@@ -2,8 +2,10 @@ import { BaseError } from '@decai/core'
 import { describe, expect, it } from 'vitest'
 import {
   createOpenAiErrorMapper,
+  createUsageReader,
   formatSseError,
   inspectChunk,
+  readCompletionLimit,
   readUsage,
   requestStreamUsage,
   SseParser,
@@ -134,5 +136,32 @@ describe('usage and chunks', () => {
     })
     const asked = { stream: true, stream_options: { include_usage: true } }
     expect(requestStreamUsage(asked)).toEqual({ request: asked, injected: false })
+  })
+})
+
+describe('the bounds of an answer', () => {
+  it('reads the completion limit times the choices', () => {
+    expect(readCompletionLimit({ max_tokens: 16 })).toBe(16)
+    expect(readCompletionLimit({ max_completion_tokens: 8, max_tokens: 16, n: 3 })).toBe(24)
+    expect(readCompletionLimit({ max_tokens: 10, best_of: 4, n: 2 })).toBe(40)
+    expect(readCompletionLimit({ max_tokens: -1 })).toBeUndefined()
+    expect(readCompletionLimit({ max_tokens: 1.5 })).toBeUndefined()
+    expect(readCompletionLimit({})).toBeUndefined()
+    expect(readCompletionLimit(null)).toBeUndefined()
+  })
+
+  it('reads the usage of an answer as its bytes pass, split anywhere', () => {
+    const sse = createUsageReader(true)
+    const stream =
+      'data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":31,"completion_tokens":2}}\n\ndata: [DONE]\n\n'
+    const bytes = new TextEncoder().encode(stream)
+    for (let i = 0; i < bytes.length; i += 7) sse.push(bytes.subarray(i, i + 7))
+    expect(sse.usage).toMatchObject({ promptTokens: 31, completionTokens: 2 })
+    const json = createUsageReader(false)
+    const body = new TextEncoder().encode('{"usage":{"prompt_tokens":5,"completion_tokens":9}}')
+    json.push(body.subarray(0, 10))
+    json.push(body.subarray(10))
+    expect(json.usage).toMatchObject({ promptTokens: 5, completionTokens: 9, totalTokens: 14 })
+    expect(createUsageReader(false).usage).toBeUndefined()
   })
 })

@@ -137,8 +137,11 @@ export interface ClaimAuditLedger {
     quanta: (RelayResponse | Uint8Array)[],
     parameters: VerifyRelayQuantaParameters,
   ): number
-  /** Counts one verified answer of a per-request service (one relay). */
-  recordRelay(key: ClaimAuditKey): void
+  /**
+   * Counts one verified answer of a per-request service (one relay), or `relays` relays the
+   * caller verified itself, keeping `evidence` (serialized signed responses) with them.
+   */
+  recordRelay(key: ClaimAuditKey, relays?: number, evidence?: readonly Uint8Array[]): void
   /** The session's entry, if anything was delivered. */
   get(key: ClaimAuditKey): ClaimAuditEntry | undefined
   /** Audits a settled claim against what was delivered; flags the supplier if over. */
@@ -189,8 +192,14 @@ export function createClaimAuditLedger(): ClaimAuditLedger {
         entry.evidence.push(q instanceof Uint8Array ? q : serializeRelayResponse(q))
       return checked.count
     },
-    recordRelay(key) {
-      entryOf(key).delivered += 1
+    recordRelay(key, relays = 1, evidence = []) {
+      if (!Number.isSafeInteger(relays) || relays < 0)
+        throw new SessionError('INVALID_ARGUMENT', 'Delivered relays must be a whole count.', {
+          details: String(relays),
+        })
+      const entry = entryOf(key)
+      entry.delivered += relays
+      entry.evidence.push(...evidence)
     },
     get: (key) => entries.get(keyOf(key)),
     audit(settlement, falseFlagRate) {

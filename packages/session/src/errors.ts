@@ -101,6 +101,10 @@ export const SessionErrorCode = {
   QUANTUM_BEYOND_WORST_CASE: 'QUANTUM_BEYOND_WORST_CASE',
   /** Fewer quanta than the records' count (or none). */
   QUANTA_INCOMPLETE: 'QUANTA_INCOMPLETE',
+  /** The supplier has no quanta for the answer (`GET /quanta` answered 404). */
+  QUANTA_NOT_FOUND: 'QUANTA_NOT_FOUND',
+  /** The supplier's quanta could not be read (unreachable, another HTTP status, too large). */
+  QUANTA_UNAVAILABLE: 'QUANTA_UNAVAILABLE',
 } as const
 
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode]

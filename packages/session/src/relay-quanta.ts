@@ -1,7 +1,7 @@
 import { equalBytes } from '@decai/core'
 import { marshal, type RelayRequest, RelayRequestSchema, type RelayResponse } from '@decai/protocol'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { SessionError, type SessionErrorCode } from './errors.js'
 import type { SessionHeaderFields } from './hydrate-session.js'
 import { toSessionHeader } from './relay-request.js'
@@ -335,4 +335,85 @@ export function verifyRelayQuanta(
       `${records.length} of ${count}`,
     )
   return { ok: true, count, records }
+}
+
+/** Largest encoded quantum accepted from a supplier (a signed record is about 200 bytes). */
+const MAX_QUANTUM_BYTES = 1024
+
+/** Where a supplier serves an answer's quanta: `<relay URL>/quanta/<hex request hash>`. */
+export function getRelayQuantaUrl(relayUrl: string, request: RelayRequest): string {
+  return `${relayUrl.replace(/\/+$/, '')}/quanta/${bytesToHex(getRelayRequestHash(request))}`
+}
+
+export interface FetchRelayQuantaParameters extends VerifyRelayQuantaParameters {
+  /** The supplier's relay URL, the one the request was sent to. */
+  url: string
+  /** The fetch to use (default: the global one). */
+  fetch?: (input: string, init?: { signal?: AbortSignal }) => Promise<Response>
+  signal?: AbortSignal | undefined
+}
+
+/** Fetched quanta: verified, or refused with why; `quanta` holds what the supplier signed. */
+export type FetchedRelayQuanta =
+  | { ok: true; count: number; records: QuantumRecord[]; quanta: RelayResponse[] }
+  | { ok: false; error: SessionError; quanta: RelayResponse[] }
+
+/**
+ * Fetches the signed quanta of an answer from its supplier (`GET /quanta/<request hash>`,
+ * docs/tokenomics.md) and verifies them ({@link verifyRelayQuanta}). Never throws: a supplier
+ * without quanta for the answer gives `QUANTA_NOT_FOUND`, an unreadable one
+ * `QUANTA_UNAVAILABLE`, bad quanta their verification code (with the quanta, as evidence).
+ */
+export async function fetchRelayQuanta(
+  parameters: FetchRelayQuantaParameters,
+): Promise<FetchedRelayQuanta> {
+  const { url, request, worstCase, signal } = parameters
+  const doFetch = parameters.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const refuse = (code: SessionErrorCode, message: string, details?: string) => ({
+    ok: false as const,
+    error: new SessionError(code, message, details === undefined ? {} : { details }),
+    quanta: [],
+  })
+  let bytes: Uint8Array
+  try {
+    const response = await doFetch(
+      getRelayQuantaUrl(url, request),
+      signal === undefined ? {} : { signal },
+    )
+    if (response.status === 404) {
+      await response.body?.cancel()
+      return refuse('QUANTA_NOT_FOUND', 'The supplier has no quanta for this answer.')
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel()
+      return refuse(
+        'QUANTA_UNAVAILABLE',
+        'The supplier did not serve the quanta.',
+        `HTTP ${response.status}`,
+      )
+    }
+    bytes = new Uint8Array(await response.arrayBuffer())
+  } catch (error) {
+    return refuse('QUANTA_UNAVAILABLE', "The supplier's quanta could not be read.", String(error))
+  }
+  // Far more bytes than the worst case's quanta take: refused unread. Below that, padded quanta
+  // are decoded, refused by verification and kept as evidence.
+  if (bytes.length > (2 * Math.max(worstCase, 0) + 16) * MAX_QUANTUM_BYTES)
+    return refuse(
+      'QUANTUM_BEYOND_WORST_CASE',
+      'More quanta than the request can cost.',
+      `${bytes.length} bytes, worst case ${worstCase}`,
+    )
+  let quanta: RelayResponse[]
+  try {
+    quanta = decodeRelayQuanta(bytes)
+  } catch (error) {
+    return error instanceof SessionError
+      ? { ok: false, error, quanta: [] }
+      : refuse('QUANTUM_RECORD_MALFORMED', 'Broken quanta framing.', String(error))
+  }
+  const verified = verifyRelayQuanta(quanta, parameters)
+  return verified.ok
+    ? { ok: true, count: verified.count, records: verified.records, quanta }
+    : { ok: false, error: verified.error, quanta }
 }

@@ -13,6 +13,7 @@ import {
   getClaimTolerance,
   isSessionError,
   type SignedQuantum,
+  serializeRelayResponse,
   signRelayQuanta,
 } from '../src/index.js'
 import { createRelayFixture } from './relay-fixture.js'
@@ -171,5 +172,15 @@ describe('claim audit', () => {
     // A per-request service counts one relay per verified answer.
     ledger.recordRelay(keyOf(1))
     expect(ledger.get(keyOf(1))?.delivered).toBe(1)
+    // Quanta the caller verified itself (fetchRelayQuanta), with their evidence.
+    ledger.recordRelay(
+      keyOf(1),
+      3,
+      quanta.map((q) => serializeRelayResponse(q)),
+    )
+    expect(ledger.get(keyOf(1))?.delivered).toBe(4)
+    expect(ledger.get(keyOf(1))?.evidence).toHaveLength(3)
+    expect(codeOf(() => ledger.recordRelay(keyOf(1), -1))).toBe('INVALID_ARGUMENT')
+    expect(codeOf(() => ledger.recordRelay(keyOf(1), 1.5))).toBe('INVALID_ARGUMENT')
   })
 })
