@@ -1,26 +1,34 @@
-// Gateway replicas sharing Redis: throughput with 1, 2 and 3 replicas, and the time Redis adds
-// to a request.
+// Gateway replicas sharing Redis and PostgreSQL: throughput with 1, 2 and 3 replicas, the
+// time Redis and PostgreSQL add to a request, and where the CPU goes.
 //
 // 1. Redis on the request path. A request waits for one Redis round trip before it is relayed
 //    (the admission script: budget, requests and tokens per minute, the reservation); the
-//    settlement runs after the answer. Measured here as the time of that admission against a
-//    real redis-server on loopback, and against the in-memory limits, one call at a time.
-// 2. The same seen from a request: one gateway process with the in-memory limits, then one
+//    settlement runs after the answer. Timed against a real redis-server on loopback, and
+//    against the in-memory limits, one call at a time.
+// 2. PostgreSQL on the request path: the key lookup before the relay, one call at a time,
+//    against SQLite (and, for the record, the usage row with its spend, written after the
+//    answer has gone out).
+// 3. The same seen from a request: one gateway process with the in-memory limits, then one
 //    with Redis, each sampled one request at a time (`x-decai-overhead-duration-ms`: its own
 //    time, without the supplier's), with a key that has a budget and limits.
-// 3. Throughput: 1, 2 and 3 gateway processes sharing Redis and one key store, behind the
-//    round-robin test balancer (keys in a real PostgreSQL, each replica with its own spend
-//    outbox), two real suppliers in front of a stub backend that answers at
-//    once, autocannon in its own process.
+// 4. Throughput: 1, 2 and 3 gateway processes sharing Redis and one PostgreSQL (each replica
+//    with its own spend outbox), behind the round-robin test balancer, two real suppliers in
+//    front of a stub backend (an HTTP server that answers at once, so no model is measured),
+//    autocannon in its own process. Beside each run: the CPU each replica spends per request
+//    and per idle second, the CPU of the suppliers and the backend (this process), the share
+//    of the machine that was busy, and what PostgreSQL's sessions were doing (sampled from
+//    pg_stat_activity every 50 ms: waiting on a lock, on I/O, or idle).
 //
 //   pnpm --filter @decai/gateway bench:replicas [-- --duration 8 --connections 32 --samples 300]
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '@decai/app-kit/logger'
+import { openPostgres } from '@decai/app-kit/postgres'
 import { startPostgres, startRedis } from '../../../tools/servers/servers.mjs'
 import type { GatewayConfigInput } from '../src/config.js'
+import { PostgresKeyStore } from '../src/postgres-key-store.js'
 import { type AdmitRequest, type KeyLimits, MemoryKeyLimits } from '../src/rate-limiter.js'
 import { RedisKeyLimits } from '../src/redis-key-limits.js'
 import { connectRedisState } from '../src/redis-state.js'
@@ -60,6 +68,32 @@ writeFileSync(chatFile, chatBody)
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** The machine's busy and total CPU seconds, from /proc/stat. */
+function machineCpuSeconds(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number)
+  const idle = line[3]! + line[4]!
+  const total = line.reduce((a, b) => a + b, 0)
+  return { busy: (total - idle) / 100, total: total / 100 }
+}
+
+/** Each call of `fn` timed, one at a time, sorted. */
+async function timeCalls(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    await fn(i)
+    out.push(performance.now() - t0)
+  }
+  return out.sort((a, b) => a - b)
+}
 
 async function timeAdmissions(limits: KeyLimits, n: number): Promise<number[]> {
   const out: number[] = []
@@ -188,6 +222,48 @@ async function main() {
     const memoryTimes = await timeAdmissions(memory, 5000)
     await state.close()
 
+    // PostgreSQL on the request path: the key lookup before the relay (the usage row and its
+    // spend are written after the answer has gone out), against the same in SQLite.
+    const pgStore = await PostgresKeyStore.open({
+      url: pg.url,
+      maxConnections: 10,
+      connectTimeoutMs: 5000,
+      outboxPath: join(dir, 'lookup-outbox.sqlite'),
+    })
+    const sqliteStore = new SqliteKeyStore(join(dir, 'lookup.sqlite'))
+    const lookups: Record<'postgres' | 'sqlite', { lookup: number[]; record: number[] }> = {
+      postgres: { lookup: [], record: [] },
+      sqlite: { lookup: [], record: [] },
+    }
+    for (const [label, store] of [
+      ['postgres', pgStore],
+      ['sqlite', sqliteStore],
+    ] as const) {
+      const { key, record } = await store.create({ name: 'lookup', budgetUsd: 1e6 })
+      await timeCalls(500, () => store.authenticate(key))
+      lookups[label].lookup = await timeCalls(5000, () => store.authenticate(key))
+      lookups[label].record = await timeCalls(2000, () =>
+        store.recordUsage({
+          keyId: record.id,
+          at: Date.now(),
+          endpoint: 'chat',
+          model: MODEL,
+          serviceId: SERVICE_ID,
+          application: null,
+          supplier: null,
+          status: 200,
+          stream: false,
+          promptTokens: 5,
+          completionTokens: 8,
+          relays: 1,
+          latencyMs: 1,
+          ttftMs: 1,
+          costUsd: 0.00001,
+        }),
+      )
+      await store.close()
+    }
+
     // 2. and 3. Gateway processes.
     const baseConfig = (kind: 'memory' | 'redis', name: string): GatewayConfigInput => {
       const storePath = join(dir, `${name}.sqlite`)
@@ -237,7 +313,19 @@ async function main() {
       p50: number
       p99: number
       errors: number
+      /** CPU milliseconds per request of each replica (all requests counted, not its share). */
+      replicaCpuMs: number[]
+      /** CPU milliseconds per second of each replica while no request comes. */
+      idleCpuMs: number[]
+      /** CPU milliseconds per request of the suppliers and the backend (this process). */
+      ownCpuMs: number
+      /** The machine's busy share of its cores during the run. */
+      machineBusy: number
+      pgSessions: number
+      pgStates: string
     }[] = []
+    const watcher = openPostgres({ url: pg.url, maxConnections: 1, connectTimeoutMs: 5000 })
+    stops.push(() => watcher.end({ timeout: 1 }))
     for (const count of [1, 2, 3]) {
       const name = `replicas-${count}`
       const group = await startReplicas(count, baseConfig('redis', name), dir, (i) => ({
@@ -251,10 +339,58 @@ async function main() {
       try {
         const key = await createKey(group.replicas[0]!.url)
         await warmUp(balancer.url, key)
+        // Where the time goes: CPU of each replica, of this process (both suppliers and the
+        // backend), of the whole machine; what PostgreSQL's sessions wait on meanwhile.
+        const pids = group.replicas.map((r) => r.process.pid!)
+        // A replica's fixed cost, without requests: chain polling, the health and routing
+        // figures synced through Redis every second.
+        const idle0 = pids.map(cpuSecondsOf)
+        await new Promise((r) => setTimeout(r, 3000))
+        const idleCpuMs = pids.map((pid, i) => ((cpuSecondsOf(pid) - idle0[i]!) * 1000) / 3)
+        const replicaCpu0 = pids.map(cpuSecondsOf)
+        const ownCpu0 = process.cpuUsage()
+        const machine0 = machineCpuSeconds()
+        const waits = new Map<string, number>()
+        let polls = 0
+        let sessions = 0
+        let sampling = true
+        const sampler = (async () => {
+          while (sampling) {
+            const rows = await watcher<{ state: string | null; wait: string | null }[]>`
+              SELECT state, wait_event_type || ':' || wait_event AS wait FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()`
+            polls++
+            sessions += rows.length
+            for (const row of rows) {
+              const label =
+                row.state === 'active' ? `active ${row.wait ?? 'on CPU'}` : `${row.state}`
+              waits.set(label, (waits.get(label) ?? 0) + 1)
+            }
+            await new Promise((r) => setTimeout(r, 50))
+          }
+        })()
         const r = await runAutocannon(`${balancer.url}/v1/chat/completions`, {
           authorization: `Bearer ${key}`,
         })
-        throughput.push({ replicas: count, ...r })
+        sampling = false
+        await sampler
+        const requests = r.rps * duration
+        const replicaCpu = pids.map((pid, i) => cpuSecondsOf(pid) - replicaCpu0[i]!)
+        const own = process.cpuUsage(ownCpu0)
+        const machine1 = machineCpuSeconds()
+        throughput.push({
+          replicas: count,
+          ...r,
+          replicaCpuMs: replicaCpu.map((cpu) => (cpu * 1000) / requests),
+          idleCpuMs,
+          ownCpuMs: (own.user + own.system) / 1000 / requests,
+          machineBusy: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
+          pgSessions: sessions / Math.max(1, polls),
+          pgStates: [...waits.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .map(([label, n]) => `${label} ${(n / Math.max(1, polls)).toFixed(1)}`)
+            .join(', '),
+        })
       } finally {
         await balancer.stop()
         await group.stop()
@@ -274,6 +410,20 @@ async function main() {
     console.log(
       `Redis adds ${fmt(percentile(redisTimes, 50) - percentile(memoryTimes, 50))} at p50 per request.`,
     )
+    console.log('\n## PostgreSQL on the request path (one call at a time, against SQLite)')
+    console.log(
+      '| store | key lookup p50 | p90 | p99 | usage row + spend p50 (after the answer) | p99 |',
+    )
+    console.log('| --- | --- | --- | --- | --- | --- |')
+    for (const [label, t] of Object.entries(lookups))
+      console.log(
+        `| ${label} | ${fmt(percentile(t.lookup, 50))} | ${fmt(percentile(t.lookup, 90))} | ${fmt(percentile(t.lookup, 99))} | ${fmt(percentile(t.record, 50))} | ${fmt(percentile(t.record, 99))} |`,
+      )
+    const pgAdds = percentile(lookups.postgres.lookup, 50) - percentile(lookups.sqlite.lookup, 50)
+    const redisAdds = percentile(redisTimes, 50) - percentile(memoryTimes, 50)
+    console.log(
+      `PostgreSQL adds ${fmt(pgAdds)} at p50 per request; with Redis, the shared stores add ${fmt(pgAdds + redisAdds)}.`,
+    )
     console.log(`\n## The gateway's own time per request (${samples} sequential requests)`)
     console.log('| limits | p50 | p99 |')
     console.log('| --- | --- | --- |')
@@ -282,12 +432,17 @@ async function main() {
     console.log(
       `\n## Throughput behind the balancer (${connections} connections, ${duration} s, Redis and PostgreSQL shared)`,
     )
-    console.log('| replicas | requests/s | p50 | p99 | errors |')
-    console.log('| --- | --- | --- | --- | --- |')
+    console.log(
+      '| replicas | requests/s | p50 | p99 | errors | CPU ms per request: replicas | idle replicas, CPU ms/s | suppliers + backend | machine busy | PostgreSQL sessions (mean: state) |',
+    )
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     for (const t of throughput)
       console.log(
-        `| ${t.replicas} | ${Math.round(t.rps)} | ${t.p50} ms | ${t.p99} ms | ${t.errors} |`,
+        `| ${t.replicas} | ${Math.round(t.rps)} | ${t.p50} ms | ${t.p99} ms | ${t.errors} | ${t.replicaCpuMs.map((c) => c.toFixed(2)).join(' + ')} | ${t.idleCpuMs.map((c) => c.toFixed(0)).join(', ')} | ${t.ownCpuMs.toFixed(2)} | ${Math.round(t.machineBusy * 100)}% | ${t.pgSessions.toFixed(1)}: ${t.pgStates} |`,
       )
+    console.log(
+      `Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    )
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {})
   }

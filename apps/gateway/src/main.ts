@@ -1,10 +1,12 @@
 #!/usr/bin/env -S npx tsx
 // decai-gateway: run the gateway, or manage its API keys in its store (SQLite or PostgreSQL).
 import { parseArgs } from 'node:util'
+import { createLogger } from '@decai/app-kit/logger'
 import { loadGatewayConfig } from './config.js'
 import { isGatewayError } from './errors.js'
 import { startGateway } from './gateway.js'
 import { openKeyStore } from './open-key-store.js'
+import { openKeyLimits, updateKey } from './update-key.js'
 
 const usage = `Usage:
   decai-gateway [start] --config <file>        run the gateway (YAML or JSON config)
@@ -72,12 +74,10 @@ async function main(argv: string[]): Promise<void> {
   }
 
   if (command !== 'keys') fail(usage)
+  const config =
+    values.store === undefined && configPath ? loadGatewayConfig(configPath) : undefined
   const storeConfig =
-    values.store !== undefined
-      ? { kind: 'sqlite' as const, path: values.store }
-      : configPath
-        ? loadGatewayConfig(configPath).store
-        : undefined
+    values.store !== undefined ? { kind: 'sqlite' as const, path: values.store } : config?.store
   if (!storeConfig) fail('The keys commands need --config <file> or --store <sqlite file>.')
   const store = await openKeyStore(storeConfig)
   try {
@@ -113,13 +113,22 @@ async function main(argv: string[]): Promise<void> {
       case 'update': {
         if (!id) fail('keys update <id> …')
         const spent = numberOrNull('spent', values.spent)
-        print(
-          await store.update(id, {
-            ...limits,
-            ...(values.name !== undefined ? { name: values.name } : {}),
-            ...(spent !== undefined && spent !== null ? { spentUsd: spent } : {}),
-          }),
+        // The replicas' shared limits too: a spend set here must replace the one they mirror.
+        const shared = await openKeyLimits(
+          config?.sharedState,
+          createLogger({ level: 'warn', write: (line) => console.error(line) }),
         )
+        try {
+          print(
+            await updateKey(store, shared.limits, id, {
+              ...limits,
+              ...(values.name !== undefined ? { name: values.name } : {}),
+              ...(spent !== undefined && spent !== null ? { spentUsd: spent } : {}),
+            }),
+          )
+        } finally {
+          await shared.close()
+        }
         break
       }
       case 'revoke':

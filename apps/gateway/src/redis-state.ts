@@ -50,12 +50,14 @@ export async function connectRedisState(
     maxRetriesPerRequest: null,
   })
   let up = false
+  let closing = false
   client.on('ready', () => {
     if (!up) logger.info('redis connected', { url: redactUrl(options.url) })
     up = true
   })
   const down = (error?: unknown) => {
-    if (up) logger.warn('redis unreachable', { url: redactUrl(options.url), error })
+    // Closing is not an outage.
+    if (up && !closing) logger.warn('redis unreachable', { url: redactUrl(options.url), error })
     up = false
   }
   client.on('close', () => down())
@@ -73,6 +75,7 @@ export async function connectRedisState(
     keyPrefix: options.keyPrefix,
     isUp: () => up && client.status === 'ready',
     async close() {
+      closing = true
       client.disconnect()
       subscriber.disconnect()
     },

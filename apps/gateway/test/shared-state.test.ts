@@ -2,6 +2,10 @@
 // redis-server on loopback): several "replicas" (each its own connections and objects, as in
 // separate processes) enforce one limit, one budget and one cooldown; with Redis stopped each
 // limit follows its failure policy, and once Redis is back the same objects use it again.
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createLogger } from '@decai/app-kit/logger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedis, type TestServer } from '../../../tools/servers/servers.mjs'
@@ -11,11 +15,14 @@ import { type RedisFailurePolicies, RedisKeyLimits } from '../src/redis-key-limi
 import { parseSession, RedisSessionCache, serializeSession } from '../src/redis-session-cache.js'
 import { connectRedisState, type RedisState } from '../src/redis-state.js'
 import { RedisSupplierHealth } from '../src/redis-supplier-health.js'
+import { SqliteKeyStore } from '../src/sqlite-key-store.js'
 import { SupplierRouter } from '../src/supplier-router.js'
-import { waitUntil } from './helpers.js'
+import { updateKey } from '../src/update-key.js'
+import { tempDir, waitUntil } from './helpers.js'
 import { hasRedis } from './servers.js'
 
 const logger = createLogger({ level: 'silent' })
+const gatewayDir = fileURLToPath(new URL('..', import.meta.url))
 const routing = {
   explorationRate: 0,
   failureThreshold: 3,
@@ -277,4 +284,57 @@ describe.runIf(hasRedis())('shared state in Redis', () => {
       await durable.stop()
     }
   })
+
+  // `PATCH /admin/keys/:id` and the CLI's `keys update --spent` go through one function
+  // (updateKey): both must clear the spend mirrored in Redis, or the former spend keeps refusing.
+  it.each(['cli', 'admin'] as const)(
+    'a spend set from the %s replaces the one mirrored in Redis',
+    async (path) => {
+      const dir = tempDir('decai-gateway-spend-reset-')
+      const storePath = join(dir, 'keys.sqlite')
+      const keyPrefix = `reset-${path}:`
+      const store = new SqliteKeyStore(storePath)
+      const { record } = await store.create({ name: 'period', budgetUsd: 1 })
+      const { limits } = await replica(undefined, keyPrefix)
+      const admit = (spentUsd: number) =>
+        limits.admit({
+          keyId: record.id,
+          rpm: null,
+          tpm: null,
+          budget: { budgetUsd: 1, spentUsd, reserveUsd: 0.1 },
+        })
+      // The last budget period: all spent, mirrored in Redis by the admission that read it.
+      await store.update(record.id, { spentUsd: 1 })
+      expect(await admit(1)).toMatchObject({ ok: false, kind: 'budget' })
+      if (path === 'cli') {
+        const configPath = join(dir, 'gateway.json')
+        writeFileSync(
+          configPath,
+          JSON.stringify({
+            gateway: { privateKey: 'ab'.repeat(32) },
+            store: { path: storePath },
+            sharedState: { kind: 'redis', redis: { url: redis.url, keyPrefix } },
+          }),
+        )
+        await store.close()
+        const cli = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', 'src/main.ts', 'keys', 'update', record.id, '--spent', '0'],
+          {
+            cwd: gatewayDir,
+            env: { ...process.env, DECAI_GATEWAY_CONFIG: configPath },
+            encoding: 'utf8',
+          },
+        )
+        expect(cli.stderr).toBe('')
+        expect(cli.status).toBe(0)
+        expect(JSON.parse(cli.stdout)).toMatchObject({ id: record.id, spentUsd: 0 })
+      } else {
+        await updateKey(store, limits, record.id, { spentUsd: 0 })
+        await store.close()
+      }
+      // A new period: the store says 0, and so must every replica's admission.
+      expect(await admit(0)).toMatchObject({ ok: true })
+    },
+  )
 })

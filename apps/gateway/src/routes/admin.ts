@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono'
 import { GatewayError, toErrorResponse } from '../errors.js'
 import type { KeyStore } from '../key-store.js'
+import { updateKey } from '../update-key.js'
 import { requireAdmin } from './auth.js'
 import { type GatewayAppDependencies, guarded } from './context.js'
 
@@ -48,12 +49,12 @@ export async function handleGetKeyUsage(deps: GatewayAppDependencies, c: Context
 
 export async function handleUpdateKey(deps: GatewayAppDependencies, c: Context) {
   const body = await readJsonObject(c)
-  const record = await deps.store.update(
+  const record = await updateKey(
+    deps.store,
+    deps.limiter,
     c.req.param('id') ?? '',
     body as Parameters<KeyStore['update']>[1],
   )
-  // A spend set from here (a new budget period) replaces the one the limits mirror.
-  if (body['spentUsd'] !== undefined) await deps.limiter.resetSpend(record.id)
   return c.json(record)
 }
 
