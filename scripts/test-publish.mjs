@@ -457,7 +457,8 @@ async function runReadmeExampleOnNetwork(dir, dataDir, alsoOnNetwork) {
 // from the consumer's node_modules (the registry install) by esbuild for the browser. The page
 // streams a chat completion through the gateway (`checkOpenAiRequest`, `fetch` and the SDK's
 // `readServerSentEvents`) and one straight from a supplier with `createClient`.
-const PAGE = `import { checkOpenAiRequest, createClient, readServerSentEvents } from '@decai/sdk'
+function browserPageSource() {
+  return `import { checkOpenAiRequest, createClient, readServerSentEvents } from '@decai/sdk'
 
 const settle = async (run) => {
   try {
@@ -509,11 +510,12 @@ globalThis.streamDirect = ({ rpcUrl, key, service, prompt }) =>
     return { text, chunks, supplier: stream.response.relay.supplierOperatorAddress }
   })
 `
+}
 
 function bundleBrowserPage(consumer) {
   const dir = join(consumer, 'browser')
   mkdirSync(dir)
-  writeFileSync(join(dir, 'page.mjs'), PAGE)
+  writeFileSync(join(dir, 'page.mjs'), browserPageSource())
   run(
     pnpmBin('esbuild', 'esbuild'),
     [
