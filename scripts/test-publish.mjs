@@ -256,6 +256,9 @@ try {
   step("the SDK README's example: tsc (node16, bundler), then run as ESM and as CommonJS", () => {
     runReadmeExample(consumer)
   })
+  step('`@decai/sdk/relay-mining/sqlite` without its optional peer, as ESM and CJS', () => {
+    checkSqliteWithoutPeer(consumer)
+  })
   const chromium = detectChromium('the browser bundle step of test:publish')
   const page = step('bundle a web page that imports the installed @decai/sdk (esbuild)', () =>
     bundleBrowserPage(consumer),
@@ -597,6 +600,36 @@ async function runBrowserPage(bundle, chromiumPath, info, key) {
   } finally {
     await browser.close()
     await server.stop()
+  }
+}
+
+// npm installs no optional peer: the subpath must import, and opening a database must fail with
+// the typed SQLITE_UNAVAILABLE that names the package to install, from both builds.
+function checkSqliteWithoutPeer(consumer) {
+  if (existsSync(join(consumer, 'node_modules/better-sqlite3')))
+    fail('better-sqlite3 was installed with @decai/sdk; it is an optional peer')
+  const dir = join(consumer, 'sqlite')
+  mkdirSync(dir)
+  const body = `try {
+  openSmstDatabase('relays.sqlite')
+  console.log('opened')
+} catch (error) {
+  console.log(error.name, error.code, error.message.split('\\n')[0])
+}
+`
+  writeFileSync(
+    join(dir, 'open.mjs'),
+    `import { openSmstDatabase } from '@decai/sdk/relay-mining/sqlite'\n${body}`,
+  )
+  writeFileSync(
+    join(dir, 'open.cjs'),
+    `const { openSmstDatabase } = require('@decai/sdk/relay-mining/sqlite')\n${body}`,
+  )
+  for (const file of ['open.mjs', 'open.cjs']) {
+    const out = run('node', [file], { cwd: dir }).trim()
+    if (!/^SmstError SQLITE_UNAVAILABLE .*npm install better-sqlite3/.test(out))
+      fail(`${file}: expected SQLITE_UNAVAILABLE naming better-sqlite3, got: ${out}`)
+    console.log(`${file}: ${out}`)
   }
 }
 
