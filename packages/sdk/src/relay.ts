@@ -58,7 +58,11 @@ export async function sendRelay(parameters: SendRelayParameters): Promise<Verifi
   const { request, supplier, supplierPublicKey } = parameters
   const max = parameters.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   // An answer over the limit is not read on: the request is aborted, which closes the connection.
+  // (Linked by hand rather than with AbortSignal.any, which browsers before 2024 lack.)
   const connection = new AbortController()
+  const forward = () => connection.abort(parameters.signal.reason)
+  if (parameters.signal.aborted) forward()
+  else parameters.signal.addEventListener('abort', forward, { once: true })
   const limit: ResponseLimit = {
     max,
     exceeded: () => {
@@ -78,7 +82,7 @@ export async function sendRelay(parameters: SendRelayParameters): Promise<Verifi
       [RELAY_STREAM_HEADER]: RELAY_STREAM_VERSION,
     },
     body: serializeRelayRequest(request) as Uint8Array<ArrayBuffer>,
-    signal: AbortSignal.any([parameters.signal, connection.signal]),
+    signal: connection.signal,
   })
   if (Number(response.headers.get('content-length') ?? 0) > max) {
     response.body?.cancel().catch(() => {})
