@@ -10,6 +10,10 @@
 //      prints the install size of @decai/sdk and its dependencies.
 //   4. Type-checks the SDK README example (tsc, node16 and bundler) and runs it as ESM and CJS,
 //      offline and then against a local network (`pnpm start`).
+//   5. Bundles a web page that imports the installed @decai/sdk (esbuild, in the consumer folder)
+//      and runs it in headless Chromium against that network: a stream through the gateway and
+//      one straight from a supplier with the SDK's client.
+// Run through tsx: the browser launch is @decai/app-kit's (one home for every browser test).
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import {
   cpSync,
@@ -26,6 +30,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { detectChromium, launchChromium, servePage } from '../packages/app-kit/src/browser.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const keep = process.argv.includes('--keep')
@@ -251,8 +256,19 @@ try {
   step("the SDK README's example: tsc (node16, bundler), then run as ESM and as CommonJS", () => {
     runReadmeExample(consumer)
   })
-  await stepAsync("the SDK README's example against a running local network, as ESM and CJS", () =>
-    runReadmeExampleOnNetwork(join(consumer, 'example'), join(tmp, 'network')),
+  step('`@decai/sdk/relay-mining/sqlite` without its optional peer, as ESM and CJS', () => {
+    checkSqliteWithoutPeer(consumer)
+  })
+  const chromium = detectChromium('the browser bundle step of test:publish')
+  const page = step('bundle a web page that imports the installed @decai/sdk (esbuild)', () =>
+    bundleBrowserPage(consumer),
+  )
+  await stepAsync(
+    `the SDK README's example against a running local network, as ESM and CJS${chromium.skip ? '' : ', and the page in headless Chromium'}`,
+    () =>
+      runReadmeExampleOnNetwork(join(consumer, 'example'), join(tmp, 'network'), (info, key) =>
+        chromium.skip ? undefined : runBrowserPage(page, chromium.path, info, key),
+      ),
   )
   const size = step('install size of @decai/sdk and its dependencies', () => {
     const bytes = sizeOf(join(consumer, 'node_modules'))
@@ -295,14 +311,6 @@ function runReadmeExample(consumer) {
   const dir = join(consumer, 'example')
   mkdirSync(dir)
   writeFileSync(join(dir, 'chat.ts'), `${code}\n`)
-  const pnpmBin = (pkg, bin) => {
-    const store = join(root, 'node_modules/.pnpm')
-    const found = readdirSync(store)
-      .filter((d) => d.startsWith(`${pkg}@`))
-      .sort()
-      .at(-1)
-    return join(store, found, 'node_modules', pkg, 'bin', bin)
-  }
   const tsc = join(root, 'node_modules/typescript/bin/tsc')
   for (const [module, resolution] of [
     ['node16', 'node16'],
@@ -372,7 +380,7 @@ function runReadmeExample(consumer) {
 
 // `pnpm start` (one supplier, every port free, state in a temp folder), then the compiled example
 // with the application's key. The README's RPC URL is the only thing changed, to this network's.
-async function runReadmeExampleOnNetwork(dir, dataDir) {
+async function runReadmeExampleOnNetwork(dir, dataDir, alsoOnNetwork) {
   const ports = {}
   for (const name of ['rpc', 'grpc', 'gateway', 'supplier', 'dashboard', 'watcher'])
     ports[name] = await freePort()
@@ -432,6 +440,7 @@ async function runReadmeExampleOnNetwork(dir, dataDir) {
         `${file}: ${JSON.stringify(lines[0])} … ${lines.at(-1)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
       )
     }
+    await alsoOnNetwork(info, key)
   } finally {
     try {
       process.kill(-child.pid, 'SIGINT')
@@ -445,6 +454,193 @@ async function runReadmeExampleOnNetwork(dir, dataDir) {
       await new Promise((r) => setTimeout(r, 100))
     }
   }
+}
+
+// What an application author would write for a web page: @decai/sdk imported by name, resolved
+// from the consumer's node_modules (the registry install) by esbuild for the browser. The page
+// streams a chat completion through the gateway (`checkOpenAiRequest`, `fetch` and the SDK's
+// `readServerSentEvents`) and one straight from a supplier with `createClient`.
+function browserPageSource() {
+  return `import { checkOpenAiRequest, createClient, readServerSentEvents } from '@decai/sdk'
+
+const settle = async (run) => {
+  try {
+    return { ok: true, value: await run() }
+  } catch (error) {
+    return { ok: false, error: String(error?.stack ?? error) + (error?.code ? ' ' + error.code : '') }
+  }
+}
+
+globalThis.streamThroughGateway = ({ baseURL, apiKey, model, prompt }) =>
+  settle(async () => {
+    const body = { model, messages: [{ role: 'user', content: prompt }], max_tokens: 24, stream: true }
+    const check = checkOpenAiRequest('chat', body)
+    if (!check.ok) throw new Error(check.issue.message)
+    const response = await fetch(baseURL + '/chat/completions', {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    if (!response.ok) throw new Error('HTTP ' + response.status + ': ' + (await response.text()))
+    let text = ''
+    let chunks = 0
+    let done = false
+    for await (const data of readServerSentEvents(response.body)) {
+      if (data === '[DONE]') {
+        done = true
+        break
+      }
+      chunks++
+      text += JSON.parse(data).choices?.[0]?.delta?.content ?? ''
+    }
+    return { text, chunks, done, contentType: response.headers.get('content-type') }
+  })
+
+globalThis.streamDirect = ({ rpcUrl, key, service, prompt }) =>
+  settle(async () => {
+    const client = createClient({ chain: rpcUrl, key, service })
+    const stream = await client.chat.completions.create({
+      messages: [{ role: 'user', content: prompt }],
+      max_tokens: 24,
+      stream: true,
+    })
+    let text = ''
+    let chunks = 0
+    for await (const chunk of stream) {
+      chunks++
+      text += chunk.choices[0]?.delta.content ?? ''
+    }
+    return { text, chunks, supplier: stream.response.relay.supplierOperatorAddress }
+  })
+`
+}
+
+function bundleBrowserPage(consumer) {
+  const dir = join(consumer, 'browser')
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'page.mjs'), browserPageSource())
+  run(
+    pnpmBin('esbuild', 'esbuild'),
+    [
+      'page.mjs',
+      '--bundle',
+      '--format=esm',
+      '--platform=browser',
+      '--target=es2022',
+      '--outfile=page.js',
+      '--metafile=meta.json',
+      '--log-level=warning',
+    ],
+    { cwd: dir },
+  )
+  // The browser build of the installed package, not a workspace source.
+  const inputs = Object.keys(JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')).inputs)
+  const sdk = inputs.filter((f) => f.includes('node_modules/@decai/sdk/'))
+  if (!sdk.includes('../node_modules/@decai/sdk/dist/index.js'))
+    fail(`the page bundle did not take @decai/sdk's dist/index.js from the install: ${sdk}`)
+  const outside = inputs.filter((f) => f !== 'page.mjs' && !f.startsWith('../node_modules/'))
+  if (outside.length > 0) fail(`the page bundle reads files outside the install: ${outside}`)
+  const bundle = readFileSync(join(dir, 'page.js'), 'utf8')
+  console.log(
+    `page.js: ${(bundle.length / 1024).toFixed(0)} KiB from ${inputs.length} files, @decai/sdk from dist/index.js`,
+  )
+  return bundle
+}
+
+// The page on a loopback origin of its own (`pnpm start` allows any origin), in headless
+// Chromium: both streams must bring real text, and the direct one name a supplier of the network.
+async function runBrowserPage(bundle, chromiumPath, info, key) {
+  const server = await servePage(bundle)
+  const browser = await launchChromium(chromiumPath)
+  try {
+    const page = await browser.newPage()
+    const lines = []
+    page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`))
+    page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`))
+    await page.goto(`${server.url}/`)
+    await page.waitForFunction(() => 'streamDirect' in globalThis, undefined, { timeout: 30_000 })
+    const prompt = 'What is the capital of France?'
+    const t0 = Date.now()
+    const gateway = await page.evaluate((p) => globalThis.streamThroughGateway(p), {
+      baseURL: info.gateway.baseUrl,
+      apiKey: info.gateway.apiKey,
+      model: info.model,
+      prompt,
+    })
+    if (!gateway.ok) fail(`page, through the gateway: ${gateway.error}\n${lines.join('\n')}`)
+    const g = gateway.value
+    if (
+      !g.done ||
+      g.chunks < 2 ||
+      !g.text.trim() ||
+      !g.contentType?.startsWith('text/event-stream')
+    )
+      fail(`page, through the gateway: no streamed text: ${JSON.stringify(g)}`)
+    console.log(
+      `Chromium, gateway stream: ${JSON.stringify(g.text)} (${g.chunks} chunks, ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    )
+    const t1 = Date.now()
+    const direct = await page.evaluate((p) => globalThis.streamDirect(p), {
+      rpcUrl: info.rpcUrl,
+      key,
+      service: info.serviceId,
+      prompt,
+    })
+    if (!direct.ok) fail(`page, createClient: ${direct.error}\n${lines.join('\n')}`)
+    const d = direct.value
+    if (
+      d.chunks < 2 ||
+      !d.text.trim() ||
+      !info.suppliers.some((s) => s.operatorAddress === d.supplier)
+    )
+      fail(`page, createClient: no streamed text from a supplier: ${JSON.stringify(d)}`)
+    console.log(
+      `Chromium, createClient stream: ${JSON.stringify(d.text)} from ${d.supplier} (${((Date.now() - t1) / 1000).toFixed(1)} s)`,
+    )
+  } finally {
+    await browser.close()
+    await server.stop()
+  }
+}
+
+// npm installs no optional peer: the subpath must import, and opening a database must fail with
+// the typed SQLITE_UNAVAILABLE that names the package to install, from both builds.
+function checkSqliteWithoutPeer(consumer) {
+  if (existsSync(join(consumer, 'node_modules/better-sqlite3')))
+    fail('better-sqlite3 was installed with @decai/sdk; it is an optional peer')
+  const dir = join(consumer, 'sqlite')
+  mkdirSync(dir)
+  const body = `try {
+  openSmstDatabase('relays.sqlite')
+  console.log('opened')
+} catch (error) {
+  console.log(error.name, error.code, error.message.split('\\n')[0])
+}
+`
+  writeFileSync(
+    join(dir, 'open.mjs'),
+    `import { openSmstDatabase } from '@decai/sdk/relay-mining/sqlite'\n${body}`,
+  )
+  writeFileSync(
+    join(dir, 'open.cjs'),
+    `const { openSmstDatabase } = require('@decai/sdk/relay-mining/sqlite')\n${body}`,
+  )
+  for (const file of ['open.mjs', 'open.cjs']) {
+    const out = run('node', [file], { cwd: dir }).trim()
+    if (!/^SmstError SQLITE_UNAVAILABLE .*npm install better-sqlite3/.test(out))
+      fail(`${file}: expected SQLITE_UNAVAILABLE naming better-sqlite3, got: ${out}`)
+    console.log(`${file}: ${out}`)
+  }
+}
+
+/** A binary of a package that the workspace has but not at its root (esbuild comes with tsup). */
+function pnpmBin(pkg, bin) {
+  const store = join(root, 'node_modules/.pnpm')
+  const found = readdirSync(store)
+    .filter((d) => d.startsWith(`${pkg}@`))
+    .sort()
+    .at(-1)
+  return join(store, found, 'node_modules', pkg, 'bin', bin)
 }
 
 function sizeOf(dir) {

@@ -10,4 +10,6 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   external: ['better-sqlite3'],
+  // `import.meta.url` (the lazy require of better-sqlite3) in the CommonJS build too.
+  shims: true,
 })

@@ -2,11 +2,12 @@
 // playwright-core) at 375 px wide. It reaches the search box with the keyboard, searches the
 // champion, and sees a chart and the revenue figure the chain paid, with no console error, and
 // the watcher's verdict per supplier (a notice when the watcher is down) and its claim audit. The screenshot is kept in test/artifacts/ (and copied to docs/ with UPDATE_DOCS_SCREENSHOT=1).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { detectChromium, launchChromium } from '@decai/app-kit/browser'
 import { createChainClient, sumRewards } from '@decai/chain'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type Dashboard, formatPokt, groupDigits, startDashboard } from '../src/index.js'
 import {
@@ -16,12 +17,7 @@ import {
   startReportServer,
 } from './helpers/watcher-report.js'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-// CI installs the browser and sets this, so that a missing browser fails there instead of skipping.
-const required = process.env['DECAI_REQUIRE_BROWSER'] === '1'
-const available = existsSync(CHROMIUM)
-if (!available && !required)
-  console.warn(`browser.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
+const chromiumSupport = detectChromium('browser.test.ts')
 
 const chain = inject('chain')
 const artifacts = join(import.meta.dirname, 'artifacts')
@@ -31,7 +27,7 @@ let browser: Browser
 let watcher: ReportServer
 
 beforeAll(async () => {
-  if (!available && !required) return
+  if (chromiumSupport.skip) return
   dir = mkdtempSync(join(tmpdir(), 'decai-dashboard-browser-'))
   // Its report names the chain's suppliers once the test knows them.
   watcher = await startReportServer()
@@ -43,7 +39,7 @@ beforeAll(async () => {
   })
   const client = createChainClient({ rpcUrl: chain.rpcUrl })
   await dashboard.indexer!.waitForHeight(await client.getCommittedHeight(), 120_000)
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true })
+  browser = await launchChromium(chromiumSupport.path)
 })
 
 afterAll(async () => {
@@ -53,7 +49,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-describe.skipIf(!available && !required)('the dashboard in Chromium', () => {
+describe.skipIf(chromiumSupport.skip)('the dashboard in Chromium', () => {
   it('finds the champion by keyboard and shows its chain-exact revenue and a chart at 375 px', async () => {
     const client = createChainClient({ rpcUrl: chain.rpcUrl })
     const settlements = await client.getClaimSettlements({

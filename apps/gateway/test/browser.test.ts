@@ -5,25 +5,19 @@
 // signed in the page, frames verified as they arrive) and through the gateway with the `openai`
 // client. The devnet RPC, the suppliers and the gateway allow that origin and no other: the same
 // page served from a second origin is refused by the browser's CORS check.
-import { existsSync } from 'node:fs'
 import { createServer, request as httpRequest } from 'node:http'
 import { join } from 'node:path'
+import { detectChromium, launchChromium, type PageServer, servePage } from '@decai/app-kit/browser'
 import { type LlmServer, startLlmServer } from '@decai/llm-server'
 import { build } from 'esbuild'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DirectParameters, GatewayParameters, StreamResult } from './browser/page.js'
 import { listenHttp, MODEL, type Network, SERVICE_ID, startNetwork } from './helpers.js'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-// CI installs the browser and sets this, so that a missing browser fails there instead of skipping.
-const required = process.env['DECAI_REQUIRE_BROWSER'] === '1'
-const available = existsSync(CHROMIUM)
-if (!available && !required)
-  console.warn(`browser.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
+const chromiumSupport = detectChromium('browser.test.ts')
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: string }
-type PageServer = { url: string; stop(): Promise<void> }
 
 let llm: LlmServer
 let net: Network
@@ -32,27 +26,6 @@ let otherPage: PageServer
 let browser: Browser
 let apiKey: string
 let appKey: string
-
-/** Serves the page and its bundle on a port of its own: an origin of its own. */
-async function servePage(bundle: string): Promise<PageServer> {
-  const html =
-    '<!doctype html><meta charset="utf-8"><title>DecAI in a browser</title>' +
-    '<script type="module" src="/page.js"></script>'
-  return listenHttp(
-    createServer((req, res) => {
-      if (req.url === '/page.js') {
-        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
-        res.end(bundle)
-      } else if (req.url === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-        res.end(html)
-      } else {
-        res.writeHead(404)
-        res.end()
-      }
-    }),
-  )
-}
 
 /** An HTTP proxy to `target` that counts requests by method and path. */
 async function startCountingProxy(
@@ -123,7 +96,7 @@ const viaGateway = (page: Page, p: GatewayParameters) =>
 
 const prompt = 'What is the capital of France?'
 
-describe.skipIf(!available && !required)('a web app in headless Chromium', () => {
+describe.skipIf(chromiumSupport.skip)('a web app in headless Chromium', () => {
   beforeAll(async () => {
     const bundle = await bundlePage()
     allowedPage = await servePage(bundle)
@@ -139,12 +112,7 @@ describe.skipIf(!available && !required)('a web app in headless Chromium', () =>
     })
     ;({ key: apiKey } = await net.gateway.createApiKey({ name: 'browser' }))
     appKey = net.devnet.accounts.find((a) => a.name === 'application')!.privateKey!
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in a container has no user namespaces for Chromium's sandbox.
-      args: ['--no-sandbox'],
-    })
+    browser = await launchChromium(chromiumSupport.path)
   })
 
   afterAll(async () => {

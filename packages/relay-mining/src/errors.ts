@@ -18,6 +18,8 @@ export const smstErrorCodes = {
   GOB_DECODE_FAILED: 'GOB_DECODE_FAILED',
   /** A stored node is missing or malformed, or the node store failed. */
   STORE_FAILED: 'STORE_FAILED',
+  /** `./sqlite` could not load its optional peer `better-sqlite3` (not installed, or not built). */
+  SQLITE_UNAVAILABLE: 'SQLITE_UNAVAILABLE',
   /** The trie was closed, or left unusable by an earlier store failure. */
   CLOSED: 'CLOSED',
 } as const

@@ -1,4 +1,5 @@
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -12,6 +13,7 @@ import {
   verifyClosestProof,
 } from '../src/index.js'
 import { openSmstDatabase } from '../src/sqlite/index.js'
+import { loadSqlite } from '../src/sqlite/smst-database.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'smst-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -162,5 +164,40 @@ describe('durable SQLite tries', { timeout: 30_000 }, () => {
     expect(readdirSync(`${path}.logs`)).toHaveLength(0)
     expect(() => openSmstDatabase(':memory:')).toThrow()
     db.close()
+  })
+})
+
+// better-sqlite3 is an optional peer: importing the subpath never needs it, opening a database
+// without it fails with a typed error that says what to install. (pnpm test:publish opens one
+// from a registry install of @decai/sdk, which has no better-sqlite3, as ESM and CommonJS.)
+describe('the optional peer better-sqlite3', () => {
+  it('refuses, typed, when the peer is not installed', () => {
+    // A real module resolution from this package, of a package that is not installed.
+    const require = createRequire(import.meta.url)
+    let error: unknown
+    try {
+      loadSqlite(require, 'better-sqlite3-not-installed')
+    } catch (e) {
+      error = e
+    }
+    expect(isSmstError(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'SQLITE_UNAVAILABLE' })
+    expect((error as Error).message).toContain('npm install better-sqlite3-not-installed')
+  })
+
+  it('says so when the peer is there but fails to load', () => {
+    const broken = () => {
+      throw new Error('The module was compiled against a different Node.js version')
+    }
+    expect(() => loadSqlite(broken, 'better-sqlite3-broken')).toThrow(
+      expect.objectContaining({
+        code: 'SQLITE_UNAVAILABLE',
+        shortMessage: expect.stringContaining('native build'),
+      }),
+    )
+  })
+
+  it('loads the installed peer once', () => {
+    expect(loadSqlite()).toBe(loadSqlite())
   })
 })

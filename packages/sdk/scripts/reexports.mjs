@@ -15,13 +15,22 @@ import { fileURLToPath } from 'node:url'
 const sdk = join(dirname(fileURLToPath(import.meta.url)), '..')
 const packages = join(sdk, '..')
 
+// [file in src/, the sdk subpath, the package barrel, its specifier]. A package's own subpaths
+// (Node-only, Go plumbing, standalone actions) are sdk subpaths only, never in the main entry.
 const sources = [
-  ['protocol', 'protocol/src/index.ts', '@decai/protocol'],
-  ['crypto', 'crypto/src/index.ts', '@decai/crypto'],
-  ['session', 'session/src/index.ts', '@decai/session'],
-  ['relay-mining', 'relay-mining/src/index.ts', '@decai/relay-mining'],
-  ['chain', 'chain/src/index.ts', '@decai/chain'],
-  ['relay-mining-sqlite', 'relay-mining/src/sqlite/index.ts', '@decai/relay-mining/sqlite'],
+  ['protocol', 'protocol', 'protocol/src/index.ts', '@decai/protocol'],
+  ['crypto', 'crypto', 'crypto/src/index.ts', '@decai/crypto'],
+  ['session', 'session', 'session/src/index.ts', '@decai/session'],
+  ['relay-mining', 'relay-mining', 'relay-mining/src/index.ts', '@decai/relay-mining'],
+  ['chain', 'chain', 'chain/src/index.ts', '@decai/chain'],
+  [
+    'relay-mining-sqlite',
+    'relay-mining/sqlite',
+    'relay-mining/src/sqlite/index.ts',
+    '@decai/relay-mining/sqlite',
+  ],
+  ['go-compat', 'go-compat', 'session/src/go-compat.ts', '@decai/session/go-compat'],
+  ['chain-actions', 'chain/actions', 'chain/src/actions.ts', '@decai/chain/actions'],
 ]
 
 /** The names a barrel exports, with whether each is type-only and where it comes from. */
@@ -50,9 +59,8 @@ const block = (spec, names) =>
 const written = []
 const owners = new Map()
 let packagesBlock = ''
-for (const [key, file, spec] of sources) {
+for (const [key, subpath, file, spec] of sources) {
   const names = exportsOf(file)
-  const subpath = key.replace('relay-mining-sqlite', 'relay-mining/sqlite')
   const target = join(sdk, 'src', `${key}.ts`)
   writeFileSync(
     target,
@@ -61,7 +69,7 @@ for (const [key, file, spec] of sources) {
       block(spec, names),
   )
   written.push(target)
-  if (key === 'relay-mining-sqlite') continue
+  if (spec.split('/').length > 2) continue
   // Another package's symbol passed through (`export { x } from '@decai/protocol'`) is listed
   // once, from the package that owns it.
   const own = names.filter(({ from }) => !/^@decai\/[^/]+$/.test(from))

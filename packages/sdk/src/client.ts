@@ -17,7 +17,7 @@ import {
 } from '@decai/session'
 import { type RelayAttemptFailure, SdkError, type SdkErrorCode } from './errors.js'
 import { createOpenAiApi, type OpenAiApi } from './openai.js'
-import { sendRelay, type VerifiedAnswer } from './relay.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, sendRelay, type VerifiedAnswer } from './relay.js'
 import { createRpcReader } from './rpc-reader.js'
 import { type ActiveSession, type ChainReader, createSessionState } from './session-state.js'
 
@@ -43,6 +43,11 @@ export type CreateClientParameters = {
    * of an unstreamed one (default 120 s). A timed-out supplier counts as failed.
    */
   timeout?: number | undefined
+  /**
+   * The most bytes read of one supplier's answer, streamed or not (default 64 MiB). A supplier
+   * that sends more fails with `RESPONSE_TOO_LARGE` and its connection is closed.
+   */
+  maxResponseBytes?: number | undefined
   /** A supplier that failed is tried last for this long, in milliseconds (default 30 s). */
   failureCooldownMs?: number | undefined
   /**
@@ -146,6 +151,11 @@ export function createClient(parameters: CreateClientParameters): DecaiClient {
       : parameters.chain
   const maxAttempts = Math.max(1, parameters.maxAttempts ?? 3)
   const timeout = parameters.timeout ?? DEFAULT_TIMEOUT
+  const maxResponseBytes = parameters.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1)
+    throw new SdkError('INVALID_ARGUMENT', 'maxResponseBytes must be a positive integer.', {
+      details: String(maxResponseBytes),
+    })
   const cooldown = parameters.failureCooldownMs ?? 30_000
   const emit = parameters.onEvent ?? (() => {})
   const state = createSessionState({
@@ -235,6 +245,7 @@ export function createClient(parameters: CreateClientParameters): DecaiClient {
           supplier,
           supplierPublicKey: await state.supplierPublicKey(supplier.operatorAddress),
           signal: controller.signal,
+          maxResponseBytes,
         })
         if (answer.status >= 500 || answer.status === 429) {
           const body = await readText(answer.body)

@@ -16,6 +16,8 @@ export const sdkErrorCodes = {
   RESPONSE_INVALID: 'RESPONSE_INVALID',
   /** The relay miner answered with an error instead of the service's response. */
   RELAY_MINER_ERROR: 'RELAY_MINER_ERROR',
+  /** A supplier's answer went over `maxResponseBytes`; the connection was closed. */
+  RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   /** The service behind a supplier answered with a server error (5xx or 429). */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Every attempted supplier failed; `attempts` says how each one did. */

@@ -27,13 +27,24 @@ export type VerifiedAnswer = {
   streamed: boolean
 }
 
+/**
+ * The most bytes of a supplier's answer read by default (64 MiB): the relay response, or every
+ * frame of a stream together. Enough for a large embeddings batch, far from filling memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
 export type SendRelayParameters = {
   fetch: typeof fetch
   request: RelayRequest
   supplier: SessionSupplier
   supplierPublicKey: Uint8Array
   signal: AbortSignal
+  /** The most bytes of the answer read (default `DEFAULT_MAX_RESPONSE_BYTES`). */
+  maxResponseBytes?: number | undefined
 }
+
+/** Ends the connection of an answer that went over the limit, and says why. */
+type ResponseLimit = { max: number; exceeded(): SdkError }
 
 const fail = (code: SdkErrorCode, shortMessage: string, details?: string, cause?: unknown) =>
   new SdkError(code, shortMessage, { details, cause })
@@ -44,7 +55,26 @@ const fail = (code: SdkErrorCode, shortMessage: string, details?: string, cause?
  * verified; throws an `SdkError` for anything that should make the caller try another supplier.
  */
 export async function sendRelay(parameters: SendRelayParameters): Promise<VerifiedAnswer> {
-  const { request, supplier, supplierPublicKey, signal } = parameters
+  const { request, supplier, supplierPublicKey } = parameters
+  const max = parameters.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  // An answer over the limit is not read on: the request is aborted, which closes the connection.
+  // (Linked by hand rather than with AbortSignal.any, which browsers before 2024 lack.)
+  const connection = new AbortController()
+  const forward = () => connection.abort(parameters.signal.reason)
+  if (parameters.signal.aborted) forward()
+  else parameters.signal.addEventListener('abort', forward, { once: true })
+  const limit: ResponseLimit = {
+    max,
+    exceeded: () => {
+      const error = fail(
+        'RESPONSE_TOO_LARGE',
+        `The supplier's answer exceeds ${max} bytes.`,
+        `from ${supplier.url}`,
+      )
+      connection.abort(error)
+      return error
+    },
+  }
   const response = await parameters.fetch(supplier.url, {
     method: 'POST',
     headers: {
@@ -52,12 +82,16 @@ export async function sendRelay(parameters: SendRelayParameters): Promise<Verifi
       [RELAY_STREAM_HEADER]: RELAY_STREAM_VERSION,
     },
     body: serializeRelayRequest(request) as Uint8Array<ArrayBuffer>,
-    signal,
+    signal: connection.signal,
   })
-  if (isRelayStreamContentType(response.headers.get('content-type')) && response.body !== null) {
-    return readStream(response.body, parameters)
+  if (Number(response.headers.get('content-length') ?? 0) > max) {
+    response.body?.cancel().catch(() => {})
+    throw limit.exceeded()
   }
-  const bytes = new Uint8Array(await response.arrayBuffer())
+  if (isRelayStreamContentType(response.headers.get('content-type')) && response.body !== null) {
+    return readStream(response.body, parameters, limit)
+  }
+  const bytes = await readLimited(response.body, limit)
   const verified = verifyRelayResponse(bytes, {
     sessionHeader: request.meta!.sessionHeader!,
     supplierOperatorAddress: supplier.operatorAddress,
@@ -88,6 +122,35 @@ export async function sendRelay(parameters: SendRelayParameters): Promise<Verifi
     body: toBodyStream(head.bodyBz),
     streamed: false,
   }
+}
+
+/** The whole body, refused (and the connection ended) once it passes the limit. */
+async function readLimited(
+  body: ReadableStream<Uint8Array> | null,
+  limit: ResponseLimit,
+): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0)
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.length
+    if (total > limit.max) {
+      reader.cancel().catch(() => {})
+      throw limit.exceeded()
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const bytes = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return bytes
 }
 
 function parseHead(payload: Uint8Array): POKTHTTPResponse {
@@ -149,6 +212,7 @@ const streamFailure = (error: unknown): SdkError => {
 async function readStream(
   source: ReadableStream<Uint8Array>,
   { request, supplier, supplierPublicKey }: SendRelayParameters,
+  limit: ResponseLimit,
 ): Promise<VerifiedAnswer> {
   const reader = source.getReader()
   const verifier = createRelayStreamVerifier({
@@ -159,6 +223,7 @@ async function readStream(
   const queued: Uint8Array[] = []
   let head: POKTHTTPResponse | undefined
   let ended = false
+  let received = 0
 
   // Reads transport chunks until at least one verified part is available.
   const readParts = async (): Promise<RelayStreamPart[]> => {
@@ -168,6 +233,8 @@ async function readStream(
         verifier.finish()
         return []
       }
+      received += value.length
+      if (received > limit.max) throw limit.exceeded()
       const parts = verifier.push(value)
       if (parts.length > 0) return parts
     }

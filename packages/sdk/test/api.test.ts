@@ -2,13 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import * as chain from '@decai/chain'
+import * as chainActions from '@decai/chain/actions'
 import * as crypto from '@decai/crypto'
 import * as protocol from '@decai/protocol'
 import * as relayMining from '@decai/relay-mining'
 import * as session from '@decai/session'
+import * as goCompat from '@decai/session/go-compat'
 import { describe, expect, it } from 'vitest'
 import * as sdkChain from '../src/chain.js'
+import * as sdkChainActions from '../src/chain-actions.js'
 import * as sdkCrypto from '../src/crypto.js'
+import * as sdkGoCompat from '../src/go-compat.js'
 import * as api from '../src/index.js'
 import * as sdkOpenai from '../src/openai-request.js'
 import * as sdkProtocol from '../src/protocol.js'
@@ -24,6 +28,24 @@ describe('public API', () => {
     expect(names(sdkSession)).toEqual(names(session))
     expect(names(sdkRelayMining)).toEqual(names(relayMining))
     expect(names(sdkChain)).toEqual(names(chain))
+    expect(names(sdkChainActions)).toEqual(names(chainActions))
+    expect(names(sdkGoCompat)).toEqual(names(goCompat))
+  })
+
+  it('keeps Go plumbing and standalone actions off the main entry, on their subpaths', () => {
+    expect(names(sdkGoCompat)).toMatchInlineSnapshot(`
+      [
+        "canonicalHeaderKey",
+        "createGoRand",
+        "readGoVarint",
+        "seededFloat64",
+        "seededInt63",
+      ]
+    `)
+    const main = new Set(names(api))
+    expect(names(sdkGoCompat).filter((n) => main.has(n))).toEqual([])
+    // The actions share names with the client's methods; only queryAbci is also a main export.
+    expect(names(sdkChainActions).filter((n) => main.has(n))).toEqual(['queryAbci'])
   })
 
   it('the main entry has every package value, and no name comes from two packages', () => {

@@ -42,8 +42,13 @@ afterEach(() => {
 const messages = [{ role: 'user' as const, content: 'What is the capital of France?' }]
 
 /** A client; with `first`, that supplier is tried first (the order is random otherwise). */
-const newClient = (events: ClientEvent[] = [], first?: string) =>
+const newClient = (
+  events: ClientEvent[] = [],
+  first?: string,
+  options: Partial<Parameters<typeof createClient>[0]> = {},
+) =>
   createClient({
+    ...options,
     chain: net.devnet.rpcUrl,
     key: net.appKey,
     service: SERVICE_ID,
@@ -176,6 +181,51 @@ describe('createClient', () => {
     const error = await expectError(client.chat.completions.create({ messages }))
     expect(error.code).toBe('ALL_SUPPLIERS_FAILED')
     expect(error.attempts).toHaveLength(2)
+  })
+
+  // Suppliers that never stop sending (a real HTTP server writing as fast as the client reads):
+  // the client reads up to maxResponseBytes and no further, and ends the connection, so the
+  // supplier sees it close after a few MiB instead of writing its 1 GiB.
+  it('refuses an unstreamed answer over maxResponseBytes, closes it and fails over', async () => {
+    const [flooder, honest] = net.suppliers
+    flooder!.mode = 'flood'
+    const events: ClientEvent[] = []
+    const client = newClient(events, flooder!.operatorAddress, { maxResponseBytes: 1 << 20 })
+    const completion = await client.chat.completions.create({ messages })
+    expect(completion.choices[0]?.message.content).toBe('Paris is the capital.')
+    const failovers = events.flatMap((e) => (e.type === 'failover' ? [e.failure] : []))
+    expect(failovers.map((f) => [f.supplierOperatorAddress, f.code])).toEqual([
+      [flooder!.operatorAddress, 'RESPONSE_TOO_LARGE'],
+    ])
+    expect(failovers[0]!.message).toContain(`exceeds ${1 << 20} bytes`)
+    const written = await flooder!.flooded
+    expect(written).toBeGreaterThan(1 << 20)
+    expect(written).toBeLessThan(32 << 20)
+    expect(honest!.served).toBeGreaterThan(0)
+  })
+
+  it('errors a stream that goes over maxResponseBytes and closes its connection', async () => {
+    for (const s of net.suppliers) s.mode = 'flood-stream'
+    const [first] = net.suppliers
+    const client = newClient([], first!.operatorAddress, { maxResponseBytes: 1 << 20 })
+    const stream = await client.chat.completions.create({ messages, stream: true })
+    let received = 0
+    const read = async () => {
+      for await (const chunk of stream) received += chunk.choices[0]?.delta.content?.length ?? 0
+    }
+    const error = await expectError(read())
+    expect(error.code).toBe('RESPONSE_TOO_LARGE')
+    // Tokens up to the limit were handed out, none past it.
+    expect(received).toBeGreaterThan(0)
+    expect(received).toBeLessThanOrEqual(1 << 20)
+    const written = await first!.flooded
+    expect(written).toBeLessThan(32 << 20)
+  })
+
+  it('refuses a non-positive maxResponseBytes', () => {
+    expect(() => newClient([], undefined, { maxResponseBytes: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
   })
 
   it('follows the chain into the next session', async () => {

@@ -2,6 +2,7 @@
 // Prints ns/op and ops/s; no assertions. The relay-stream numbers are the added latency per
 // streamed frame (docs/streaming.md).
 
+import { seededFloat64 } from '../src/go-compat.js'
 import { getRngCooked } from '../src/go-rand-cooked.js'
 import {
   buildRelayResponse,
@@ -11,7 +12,6 @@ import {
   createRelayStreamVerifier,
   getSessionId,
   hydrateSession,
-  seededFloat64,
   signRelayResponse,
   verifyRelayRequest,
   verifyRelayResponse,

@@ -18,9 +18,7 @@ export {
   SessionErrorCode,
   type SessionErrorOptions,
 } from './errors.js'
-export { createGoRand, type GoRand } from './go-rand.js'
 export {
-  canonicalHeaderKey,
   createPoktHttpRequest,
   createPoktHttpResponse,
   type HttpHeadersInit,
@@ -135,7 +133,6 @@ export {
   type VerifyRelayRequestContext,
   verifyRelayRequest,
 } from './relay-verify.js'
-export { readGoVarint, seededFloat64, seededInt63 } from './seeded-rand.js'
 export { isSameMetering, readServiceCard, readServiceCardMetering } from './service-card.js'
 export { assertServiceId, isValidServiceId, MAX_SERVICE_ID_LENGTH } from './service-id.js'
 export {

@@ -1,10 +1,24 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import * as goCompat from '../src/go-compat.js'
 import * as session from '../src/index.js'
 
 describe('public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(session).sort()).toMatchSnapshot()
+  })
+
+  it('keeps the Go plumbing out of the main entry, on `./go-compat`', () => {
+    expect(Object.keys(goCompat).sort()).toMatchInlineSnapshot(`
+      [
+        "canonicalHeaderKey",
+        "createGoRand",
+        "readGoVarint",
+        "seededFloat64",
+        "seededInt63",
+      ]
+    `)
+    for (const name of Object.keys(goCompat)) expect(session).not.toHaveProperty(name)
   })
 
   it('has a test that expects every error code', () => {

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createGoRand,
-  isSessionError,
-  readGoVarint,
-  seededFloat64,
-  seededInt63,
-} from '../src/index.js'
+import { createGoRand, readGoVarint, seededFloat64, seededInt63 } from '../src/go-compat.js'
+import { isSessionError } from '../src/index.js'
 import { hex, loadVectors } from './vectors.js'
 
 interface GoRandCase {

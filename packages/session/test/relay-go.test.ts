@@ -1,8 +1,8 @@
 import { getPlaceholderRingKey, getRingAddresses } from '@decai/crypto'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
+import { canonicalHeaderKey } from '../src/go-compat.js'
 import {
-  canonicalHeaderKey,
   createPoktHttpRequest,
   getRelayRequestSignableBytesHash,
   getRelayResponseSignableBytesHash,

@@ -1,4 +1,6 @@
-import Database from 'better-sqlite3'
+import { createRequire } from 'node:module'
+import { describeError } from '@decai/core'
+import type Database from 'better-sqlite3'
 import { isU64 } from '../bytes.js'
 import { isSmstError, SmstError } from '../errors.js'
 import type { NodeStore, NodeStoreBatch } from '../node-store.js'
@@ -67,6 +69,39 @@ type Settings = {
   maxLoadedNodes: number
 }
 
+let betterSqlite3: typeof Database | undefined
+
+/**
+ * better-sqlite3 is an optional peer (only this subpath needs it), so it is loaded on first use
+ * rather than at import: without it, opening a database fails with a typed SQLITE_UNAVAILABLE
+ * that says what to install, instead of the module loader's error when the subpath is imported.
+ * `load` is for tests (a package that is not installed).
+ * @internal
+ */
+export function loadSqlite(
+  load: (name: string) => unknown = createRequire(import.meta.url),
+  name = 'better-sqlite3',
+): typeof Database {
+  if (betterSqlite3 !== undefined && name === 'better-sqlite3') return betterSqlite3
+  let loaded: typeof Database
+  try {
+    loaded = load(name) as typeof Database
+  } catch (cause) {
+    const missing =
+      (cause as { code?: unknown }).code === 'MODULE_NOT_FOUND' &&
+      String((cause as Error).message).includes(`'${name}'`)
+    throw new SmstError(
+      'SQLITE_UNAVAILABLE',
+      missing
+        ? `The trie database needs the optional peer dependency ${name}: install it (npm install ${name}).`
+        : `The trie database could not load ${name} (is its native build made for this Node?).`,
+      { details: describeError(cause), cause },
+    )
+  }
+  if (name === 'better-sqlite3') betterSqlite3 = loaded
+  return loaded
+}
+
 /**
  * Opens (or creates) a database of durable tries at `path` (a file; its update logs go in the
  * directory `<path>.logs`).
@@ -89,9 +124,10 @@ export function openSmstDatabase(
     checkpointInterval: positive(options.checkpointInterval, 100_000, 'checkpointInterval'),
     maxLoadedNodes: positive(options.maxLoadedNodes, 1_000_000, 'maxLoadedNodes'),
   }
+  const Sqlite = loadSqlite()
   let db: Database.Database
   try {
-    db = new Database(path)
+    db = new Sqlite(path)
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${settings.fsync ? 'FULL' : 'NORMAL'}`)
     // A 64 MB page cache, and fewer WAL checkpoints (each one syncs the database file).

@@ -35,6 +35,10 @@ export type SupplierMode =
   | 'tamper'
   /** Stream the head and one data frame, then drop the connection. */
   | 'cut'
+  /** Answer with an endless unstreamed body (64 KiB writes, as fast as the client reads). */
+  | 'flood'
+  /** Stream the head, then signed data frames without end. */
+  | 'flood-stream'
 
 export type RelaySupplierOptions = {
   privateKey: Uint8Array
@@ -52,6 +56,8 @@ export type TestSupplier = {
   readonly served: number
   /** Errors met verifying relay requests (should stay empty). */
   readonly rejected: string[]
+  /** In the flood modes: bytes written before the client closed the connection. */
+  readonly flooded: Promise<number>
   stop(): Promise<void>
 }
 
@@ -59,6 +65,41 @@ export async function startRelaySupplier(options: RelaySupplierOptions): Promise
   const { privateKey, chain, serviceId, backendUrl } = options
   const operatorAddress = getAddress(privateKey)
   const state = { mode: options.mode ?? 'ok', served: 0, rejected: [] as string[] }
+  // `flooded` resolves with the first flood's count since the mode was last set.
+  let floodDone: (bytes: number) => void = () => {}
+  let flooded: Promise<number>
+  const resetFlood = () => {
+    flooded = new Promise<number>((resolve) => {
+      floodDone = resolve
+    })
+  }
+  resetFlood()
+  // Writes `next()` until the client goes away (never ends on its own; gives up after 1 GiB).
+  const flood = async (res: ServerResponse, next: () => Uint8Array) => {
+    const done = floodDone
+    let written = 0
+    let closed = false
+    res.on('close', () => {
+      closed = true
+    })
+    while (!closed && written < 1 << 30) {
+      const chunk = next()
+      written += chunk.length
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            res.off('drain', go)
+            res.off('close', go)
+            resolve()
+          }
+          res.on('drain', go)
+          res.on('close', go)
+        })
+      }
+    }
+    if (!closed) res.end()
+    done(written)
+  }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (state.mode === 'down') {
@@ -96,6 +137,26 @@ export async function startRelaySupplier(options: RelaySupplierOptions): Promise
         relayMinerError: { codespace: 'relayer_proxy', code: 1, message: 'test refusal' },
       })
       res.writeHead(500).end(serializeRelayResponse(response))
+      return
+    }
+    if (state.mode === 'flood') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' })
+      await flood(res, () => new Uint8Array(64 * 1024).fill(0x41))
+      return
+    }
+    if (state.mode === 'flood-stream') {
+      const signer = createRelayStreamSigner({ request, privateKey })
+      res.writeHead(200, { 'content-type': RELAY_STREAM_CONTENT_TYPE })
+      res.write(signer.head(createPoktHttpResponse({ status: 200, headers: [] })))
+      const chunk = {
+        id: 'flood',
+        object: 'chat.completion.chunk',
+        created: 0,
+        model: 'flood',
+        choices: [{ index: 0, delta: { content: 'x'.repeat(16 * 1024) }, finish_reason: null }],
+      }
+      const data = new TextEncoder().encode(`data: ${JSON.stringify(chunk)}\n\n`)
+      await flood(res, () => signer.data(data))
       return
     }
     const http = unmarshal(POKTHTTPRequestSchema, request.payload)
@@ -175,12 +236,16 @@ export async function startRelaySupplier(options: RelaySupplierOptions): Promise
     },
     set mode(mode: SupplierMode) {
       state.mode = mode
+      resetFlood()
     },
     get served() {
       return state.served
     },
     get rejected() {
       return state.rejected
+    },
+    get flooded() {
+      return flooded
     },
     stop: () => closeServer(server),
   }
