@@ -38,6 +38,10 @@ export const supplierErrorCodes = {
    * application can still pay this supplier in the session.
    */
   WORST_CASE_OVER_BUDGET: 'WORST_CASE_OVER_BUDGET',
+   * The relay was refused (not verified, or not admitted) while its backend request, sent during
+   * verification, was under way: the backend call is aborted and nothing of it is read.
+   */
+  RELAY_REFUSED: 'RELAY_REFUSED',
 } as const
 
 export type SupplierErrorCode = (typeof supplierErrorCodes)[keyof typeof supplierErrorCodes]
