@@ -75,7 +75,12 @@ function run(command: string, args: string[], cwd = root): Promise<string> {
 function lastJson<T>(out: string, key?: string): T {
   for (const line of out.trim().split('\n').reverse()) {
     if (!line.startsWith('{')) continue
-    const value = JSON.parse(line) as Record<string, unknown>
+    let value: Record<string, unknown>
+    try {
+      value = JSON.parse(line) as Record<string, unknown>
+    } catch {
+      continue // a log line, not a result
+    }
     if (key === undefined || key in value) return value as T
   }
   throw new Error('no JSON result in the output')
