@@ -352,36 +352,49 @@ async function main() {
     connections,
   }
 
-  const relay = skip.has('relay') ? undefined : await sideBySide()
+  /** A part that fails is reported and left out; the others still run. */
+  const attempt = async <T>(name: string, part: () => Promise<T>): Promise<T | undefined> => {
+    if (skip.has(name)) return undefined
+    try {
+      return await part()
+    } catch (error) {
+      console.error(`${name}: ${(error as Error).message.split('\n')[0]}`)
+      results[`${name}Error`] = String(error)
+      return undefined
+    }
+  }
+  const relay = await attempt('relay', sideBySide)
   results['relay'] = relay
-  const gateway = skip.has('gateway')
-    ? undefined
-    : lastJson<{ gatewayBench: GatewayBench }>(
+  const gateway = await attempt(
+    'gateway',
+    async () =>
+      lastJson<{ gatewayBench: GatewayBench }>(
         await tsx(
           'bench/load.ts',
           ['--duration', '3', '--samples', '200', '--json'],
           join(root, 'apps/gateway'),
         ),
         'gatewayBench',
-      ).gatewayBench
+      ).gatewayBench,
+  )
   results['gateway'] = gateway
-  const crypto = skip.has('crypto')
-    ? undefined
-    : lastJson<{ ts: CryptoResult[]; go: CryptoResult[] | string }>(
-        await tsx(
-          'bench/crypto.bench.ts',
-          ['--ms=500', '--rounds=3', '--json'],
-          join(root, 'packages/crypto'),
-        ),
-        'ts',
-      )
+  const crypto = await attempt('crypto', async () =>
+    lastJson<{ ts: CryptoResult[]; go: CryptoResult[] | string }>(
+      await tsx(
+        'bench/crypto.bench.ts',
+        ['--ms=500', '--rounds=3', '--json'],
+        join(root, 'packages/crypto'),
+      ),
+      'ts',
+    ),
+  )
   results['crypto'] = crypto
-  const smst = skip.has('smst')
-    ? undefined
-    : lastJson<SmstResult>(
-        await tsx('bench/smst.bench.ts', ['--json'], join(root, 'packages/relay-mining')),
-        'memory',
-      )
+  const smst = await attempt('smst', async () =>
+    lastJson<SmstResult>(
+      await tsx('bench/smst.bench.ts', ['--json'], join(root, 'packages/relay-mining')),
+      'memory',
+    ),
+  )
   results['smst'] = smst
 
   // --- the table -------------------------------------------------------------------------------
