@@ -83,6 +83,12 @@ function lastJson<T>(out: string, key?: string): T {
     }
     if (key === undefined || key in value) return value as T
   }
+  // A result printed over several lines: from its last opening brace at a line start.
+  const at = out.lastIndexOf('\n{')
+  if (at >= 0) {
+    const value = JSON.parse(out.slice(at + 1)) as Record<string, unknown>
+    if (key === undefined || key in value) return value as T
+  }
   throw new Error('no JSON result in the output')
 }
 
