@@ -148,6 +148,8 @@ export type SendBackendRequestParameters = {
   agent: http.Agent | https.Agent
   /** Aborts the request (deadline, client gone); its reason decides the error. */
   signal: AbortSignal
+  /** Called once the request has been handed to the socket in full. */
+  onSent?: () => void
 }
 
 /** Keep-alive agents for a backend, at most `maxSockets` requests at once (more wait). */
@@ -200,7 +202,7 @@ class StaleSocketError extends SupplierError {
 
 function sendOnce(
   request: BackendRequest,
-  { agent, signal }: SendBackendRequestParameters,
+  { agent, signal, onSent }: SendBackendRequestParameters,
 ): Promise<BackendResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
@@ -214,6 +216,7 @@ function sendOnce(
     const started = performance.now()
     const transport = request.url.protocol === 'https:' ? https : http
     const req = transport.request(request.url, { method: request.method, headers, agent })
+    if (onSent) req.once('finish', onSent)
     const onAbort = () => req.destroy(signal.reason as Error)
     signal.addEventListener('abort', onAbort, { once: true })
     req.once('error', (error) => {

@@ -30,7 +30,8 @@ export const supplierErrorCodes = {
   CLIENT_GONE: 'CLIENT_GONE',
   /**
    * A token-metered request's `max_tokens`, `max_completion_tokens`, `n` or `best_of` is not a
-   * positive integer: its worst case cannot be reserved, and it is refused before the backend.
+   * positive integer: its worst case cannot be reserved, and it is refused before any of the
+   * backend's answer is read.
    */
   INVALID_MAX_TOKENS: 'INVALID_MAX_TOKENS',
   /**
@@ -38,6 +39,11 @@ export const supplierErrorCodes = {
    * application can still pay this supplier in the session.
    */
   WORST_CASE_OVER_BUDGET: 'WORST_CASE_OVER_BUDGET',
+  /**
+   * The relay was refused (not verified, or not admitted) while its backend request, sent during
+   * verification, was under way: the backend call is aborted and nothing of it is read.
+   */
+  RELAY_REFUSED: 'RELAY_REFUSED',
 } as const
 
 export type SupplierErrorCode = (typeof supplierErrorCodes)[keyof typeof supplierErrorCodes]

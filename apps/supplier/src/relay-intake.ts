@@ -99,6 +99,19 @@ export function decodeRelay(
 
 const refuse = (rejection: Rejection): DecodedRelay => ({ ok: false, rejection })
 
+/** How long inline verification waits for the overlapped backend request to be written. */
+const SEND_WAIT_MS = 2
+
+function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
 /** `verifyRelayRequest` on a worker thread when there are some, else here. */
 export async function verifyRelay(
   ctx: Pick<
@@ -109,12 +122,17 @@ export async function verifyRelay(
   request: RelayRequest,
   serviceId: string,
   height: bigint,
+  options: { sent?: Promise<void> | undefined } = {},
 ): Promise<VerifyResult> {
   // Alone, a relay verifies fastest here (no thread hop); under load, the workers take it.
   const onWorker =
     ctx.inFlight.count > 1 ? ctx.verifyPool?.verify(bytes, serviceId, height) : undefined
   ctx.metrics.verifications.inc({ where: onWorker ? 'worker' : 'inline' })
   if (onWorker) return onWorker
+  // A backend request started just before reaches its socket on a later tick (or once a new
+  // connection is up): let it go out before this thread spends its time on the signature, so
+  // the backend works meanwhile. A connection slower than that is left to finish in parallel.
+  if (options.sent) await waitAtMost(options.sent, SEND_WAIT_MS)
   const result = await verifyRelayRequest(request, {
     currentHeight: height,
     serviceId,

@@ -2,6 +2,7 @@ import type http from 'node:http'
 import type https from 'node:https'
 import { createCorsMiddleware } from '@decai/app-kit/cors'
 import type { Logger } from '@decai/app-kit/logger'
+import type { RelayRequest } from '@decai/protocol'
 import {
   RELAY_STREAM_CONTENT_TYPE,
   RELAY_STREAM_HEADER,
@@ -14,9 +15,15 @@ import type { SupplierMetrics } from './metrics.js'
 import type { QuantaLedger } from './quanta-ledger.js'
 import type { RelayMeter } from './rate-limit.js'
 import { admitRelay } from './relay-admission.js'
-import { forwardRelay } from './relay-forward.js'
+import {
+  type BackendCall,
+  cancelBackendCall,
+  completeForward,
+  type RelayInFlight,
+  startBackendCall,
+} from './relay-forward.js'
 import { decodeRelay, readRequestBody, toVerifyRejection, verifyRelay } from './relay-intake.js'
-import { asBody, reject } from './relay-reply.js'
+import { asBody, type Rejection, reject } from './relay-reply.js'
 import { bufferRelay } from './relay-respond.js'
 import { streamRelay } from './relay-stream.js'
 import type { SessionStore } from './session-store.js'
@@ -26,7 +33,8 @@ import type { VerifyPool } from './verify-pool.js'
 //
 //   relay-intake     read the body, decode and check the request, verify it against the chain
 //   relay-admission  reward eligibility, the rate limit by stake, the session on record
-//   relay-forward    the backend request, under the service's timeouts
+//   relay-forward    the backend request, under the service's timeouts; sent while the
+//                    relay is verified, read only once it is verified and admitted
 //   relay-respond    the whole answer signed into one RelayResponse (base protocol), or
 //   relay-stream     signed frames as the answer streams (pokt-relay-stream/v1)
 //   relay-mine       the relay into the session's durable trie, then metrics and metering
@@ -108,6 +116,47 @@ export function createRelayApp(ctx: RelayServerContext): Hono {
   return app
 }
 
+/**
+ * Verifies and admits a relay whose backend call is under way, then waits for the backend's
+ * head; a relay refused at any step has its backend call aborted, unread.
+ */
+async function admitVerified(
+  ctx: RelayServerContext,
+  p: {
+    body: Uint8Array
+    request: RelayRequest
+    serviceId: string
+    service: ServedService
+    started: number
+  },
+  call: BackendCall | Rejection,
+): Promise<RelayInFlight | Response> {
+  const { request, serviceId } = p
+  const height = ctx.chain.height
+  const verified = await verifyRelay(ctx, p.body, request, serviceId, height, {
+    sent: 'abort' in call ? call.sent : undefined,
+  })
+  if (!verified.ok) {
+    cancelBackendCall(call)
+    return reject(ctx, toVerifyRejection(verified, request, serviceId))
+  }
+  // A payload that cannot be forwarded is told only to a verified sender.
+  if (!('abort' in call)) return reject(ctx, call)
+  const admitted = await admitRelay(ctx, {
+    request,
+    serviceId,
+    service: p.service,
+    numSuppliers: verified.session.supplierOperatorAddresses.length,
+    height,
+    started: p.started,
+  })
+  if (admitted instanceof Response) {
+    cancelBackendCall(call)
+    return admitted
+  }
+  return completeForward(admitted, call)
+}
+
 /** One relay, step by step; each step answers the client itself when the relay stops there. */
 async function serveRelay(
   ctx: RelayServerContext,
@@ -122,21 +171,18 @@ async function serveRelay(
   if (!decoded.ok) return reject(ctx, decoded.rejection)
   const { request, serviceId, service } = decoded
 
-  const height = ctx.chain.height
-  const verified = await verifyRelay(ctx, body, request, serviceId, height)
-  if (!verified.ok) return reject(ctx, toVerifyRejection(verified, request, serviceId))
-  const numSuppliers = verified.session.supplierOperatorAddresses.length
-  const admitted = await admitRelay(ctx, {
-    request,
-    serviceId,
-    service,
-    numSuppliers,
-    height,
-    started,
-  })
-  if (admitted instanceof Response) return admitted
-
-  const relay = await forwardRelay(admitted)
+  // The backend starts on the request while its signature is checked (docs/supplier.md,
+  // "Verification overlapped with the backend"): no byte of its answer is read, and so none
+  // reaches the client or the trie, until the relay is verified and admitted.
+  const call = startBackendCall(request, serviceId, service)
+  let relay: RelayInFlight | Response
+  try {
+    relay = await admitVerified(ctx, { body, request, serviceId, service, started }, call)
+  } catch (error) {
+    // A chain read that failed mid-relay (answered by onError): the backend call goes too.
+    cancelBackendCall(call)
+    throw error
+  }
   if (relay instanceof Response) return relay
   const isSse = relay.backend.contentType.toLowerCase().startsWith('text/event-stream')
   const wantsStream =

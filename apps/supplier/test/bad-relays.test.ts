@@ -1,7 +1,8 @@
 // Bad relays: every verification failure is answered with the RelayMinerError poktroll's
 // RelayMiner replies with (codespace, code, description), as an unsigned RelayResponse with
-// the request's session header; nothing reaches the backend and nothing is mined. Also the
-// rate limit by application stake, with the real model answering the relays it allows.
+// the request's session header; no byte of a backend answer is read and nothing is mined (a
+// request that decodes may reach the backend while it is verified: verify-overlap.test.ts).
+// Also the rate limit by application stake, with the real model answering the relays it allows.
 import { generatePrivateKey, hexToBytes } from '@decai/crypto'
 import type { Devnet } from '@decai/devnet'
 import { type LlmServer, startLlmServer } from '@decai/llm-server'
@@ -410,7 +411,7 @@ describe('rate limiting by application stake', () => {
     expect(supplier.getSession(header.sessionId)).toMatchObject({ relaysServed: 5, relaysMined: 5 })
   })
 
-  it('counts every refusal by reason, and none of them reached the backend', async () => {
+  it('counts every refusal by reason, and none of them as a failed relay', async () => {
     const metrics = await supplier.renderMetrics()
     for (const reason of [
       'RELAY_REQUEST_MALFORMED',

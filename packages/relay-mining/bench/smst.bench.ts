@@ -168,6 +168,13 @@ for (const r of memory) {
   console.log(`${`in memory: ${r.name}`.padEnd(48)}${fmt(r.opsPerSec)}  ${fmt(g)}  ${ratio}`)
 }
 for (const r of durable) console.log(`${r.name.padEnd(48)}${fmt(r.opsPerSec)}`)
+if (process.argv.includes('--json'))
+  console.log(
+    JSON.stringify({
+      memory: memory.map((r) => ({ ...r, goOpsPerSec: go.get(r.name) ?? null })),
+      durable,
+    }),
+  )
 console.log(
   '\nGo: smt with simplemap (in memory, nothing persisted). "update" defers hashing to the root;\n"update+root" includes it. Proofs: ProveClosest + compaction + gob; verify: gob decode +\ndecompaction + VerifyClosestProof. Durable: SQLite nodes + append-only log, synchronous\n"normal"; the 100,000th change triggers the checkpoint, included in the timing.',
 )

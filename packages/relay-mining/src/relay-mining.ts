@@ -1,9 +1,9 @@
 import { equalBytes } from '@decai/core'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { bytesToBigInt, compareBytes, isU64 } from './bytes.js'
 import { SmstError } from './errors.js'
 import { type ClosestProof, verifyClosestProof } from './proof.js'
+import { sha256 } from './sha256.js'
 
 /** An exact, reduced fraction with a positive denominator (Go's `big.Rat`). */
 export type Rational = { numerator: bigint; denominator: bigint }

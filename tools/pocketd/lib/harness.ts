@@ -36,7 +36,12 @@ export type SessionHeaderFields = {
 export async function startBackend(): Promise<{ url: string; close(): void }> {
   const server = createServer(async (request: IncomingMessage, response) => {
     const chunks: Buffer[] = []
-    for await (const chunk of request) chunks.push(chunk as Buffer)
+    try {
+      for await (const chunk of request) chunks.push(chunk as Buffer)
+    } catch {
+      // The client went away mid-request (a load generator stopping): nothing to answer.
+      return
+    }
     const body = Buffer.concat(chunks).toString('utf8')
     response.setHeader('content-type', 'application/json')
     response.setHeader('x-decai-backend', 'yes')
