@@ -29,6 +29,9 @@ export declare function findServerBinaries(): {
   initdb: string | undefined
 }
 
+/** Whether suites needing `server` run: always in CI (DECAI_REQUIRE_SERVERS=1), else when installed. */
+export declare function shouldRunServerSuites(server: 'redis' | 'postgres'): boolean
+
 /** Debian's redis-server on a free loopback port; no persistence unless `persist`. */
 export declare function startRedis(options?: {
   port?: number

@@ -40,6 +40,15 @@ export function findServerBinaries() {
 }
 
 /**
+ * Whether the suites that need `server` run here: always in CI (`DECAI_REQUIRE_SERVERS=1`, where
+ * a missing server then fails them rather than skipping), elsewhere when it is installed.
+ * @param {'redis' | 'postgres'} server
+ */
+export function shouldRunServerSuites(server) {
+  return process.env.DECAI_REQUIRE_SERVERS === '1' || findServerBinaries()[server] !== undefined
+}
+
+/**
  * Starts `redis-server` on a free loopback port, without persistence unless asked: a stopped
  * and restarted server then comes back empty, as a crashed cache would.
  * @param {{ port?: number, persist?: boolean }} [options]

@@ -1,3 +1,4 @@
+import { isPostgresUnavailable } from '@decai/app-kit/postgres'
 import { describeError } from '@decai/core'
 import { type Context, Hono } from 'hono'
 import { formatPokt } from './amounts.js'
@@ -96,10 +97,14 @@ export function createApp(parameters: CreateAppParameters): Hono {
   const { store, status, ui, watcherUrl } = parameters
   const app = new Hono()
 
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
     const known = isDashboardError(error)
       ? error
-      : new DashboardError('INTERNAL', 'The dashboard failed.', { cause: error })
+      : isPostgresUnavailable(error)
+        ? new DashboardError('STORE_UNAVAILABLE', 'The index database cannot be reached.', {
+            cause: error,
+          })
+        : new DashboardError('INTERNAL', 'The dashboard failed.', { cause: error })
     return sendJson(
       c,
       {
@@ -108,7 +113,8 @@ export function createApp(parameters: CreateAppParameters): Hono {
           message: known.shortMessage,
           details: known.details ?? describeError(error),
         },
-        indexedHeight: store.getHeight(),
+        // Unknown while the index cannot be read (its database is down).
+        indexedHeight: await store.getHeight().catch(() => undefined),
       },
       known.status,
     )
@@ -120,20 +126,21 @@ export function createApp(parameters: CreateAppParameters): Hono {
     return c.html(HTML, 404)
   })
 
-  app.get('/api/status', (c) => {
+  app.get('/api/status', async (c) => {
     const s = status()
     return sendJson(c, {
       ...s,
-      indexedHeight: store.getHeight(),
-      indexedTimeMs: store.getHeightTime(),
-      networkHeight: store.getNetworkHeight(),
+      chainId: s.chainId ?? (await store.getMeta('chain_id')),
+      indexedHeight: await store.getHeight(),
+      indexedTimeMs: await store.getHeightTime(),
+      networkHeight: await store.getNetworkHeight(),
       watcher: watcherUrl !== undefined,
     })
   })
-  app.get('/api/search', (c) => sendJson(c, search(store, c.req.query('q') ?? '')))
+  app.get('/api/search', async (c) => sendJson(c, await search(store, c.req.query('q') ?? '')))
 
-  app.get('/api/champions/:address', (c) => {
-    const champion = getChampion(store, c.req.param('address'))
+  app.get('/api/champions/:address', async (c) => {
+    const champion = await getChampion(store, c.req.param('address'))
     if (c.req.query('format') === 'csv')
       return sendTable(c, champion.services, `champion-${champion.address}`)
     return sendJson(c, {
@@ -142,23 +149,23 @@ export function createApp(parameters: CreateAppParameters): Hono {
       settledPokt: formatPokt(champion.settledUpokt),
     })
   })
-  app.get('/api/champions/:address/pending', (c) =>
+  app.get('/api/champions/:address/pending', async (c) =>
     sendTable(
       c,
-      getPendingClaims(store, { owner: checkAddress(c.req.param('address')) }),
+      await getPendingClaims(store, { owner: checkAddress(c.req.param('address')) }),
       'pending',
     ),
   )
-  app.get('/api/champions/:address/expired', (c) =>
+  app.get('/api/champions/:address/expired', async (c) =>
     sendTable(
       c,
-      getExpiredClaims(store, { owner: checkAddress(c.req.param('address')) }),
+      await getExpiredClaims(store, { owner: checkAddress(c.req.param('address')) }),
       'expired',
     ),
   )
 
-  app.get('/api/services/:id', (c) => {
-    const service = getService(store, c.req.param('id'))
+  app.get('/api/services/:id', async (c) => {
+    const service = await getService(store, c.req.param('id'))
     if (c.req.query('format') === 'csv')
       return sendTable(c, service.owners, `service-${service.serviceId}-owners`)
     return sendJson(c, {
@@ -167,58 +174,62 @@ export function createApp(parameters: CreateAppParameters): Hono {
       ownerSharePokt: formatPokt(service.owner_share_upokt),
     })
   })
-  app.get('/api/services/:id/suppliers', (c) =>
+  app.get('/api/services/:id/suppliers', async (c) =>
     sendTable(
       c,
-      getServiceBreakdown(store, c.req.param('id'), 'supplier'),
+      await getServiceBreakdown(store, c.req.param('id'), 'supplier'),
       `${c.req.param('id')}-suppliers`,
     ),
   )
-  app.get('/api/services/:id/applications', (c) =>
+  app.get('/api/services/:id/applications', async (c) =>
     sendTable(
       c,
-      getServiceBreakdown(store, c.req.param('id'), 'application'),
+      await getServiceBreakdown(store, c.req.param('id'), 'application'),
       `${c.req.param('id')}-applications`,
     ),
   )
-  app.get('/api/services/:id/series', (c) => {
+  app.get('/api/services/:id/series', async (c) => {
     const bucket = c.req.query('bucket') ?? 'hour'
     if (bucket !== 'hour' && bucket !== 'day')
       throw new DashboardError('INVALID_PARAMETER', 'bucket is hour or day.', { details: bucket })
     const address = c.req.query('address')
     return sendTable(
       c,
-      getServiceSeries(store, c.req.param('id'), bucket, address),
+      await getServiceSeries(store, c.req.param('id'), bucket, address),
       `${c.req.param('id')}-${bucket}`,
     )
   })
-  app.get('/api/services/:id/settlements', (c) =>
+  app.get('/api/services/:id/settlements', async (c) =>
     sendTable(
       c,
-      getServiceSettlements(store, c.req.param('id')),
+      await getServiceSettlements(store, c.req.param('id')),
       `${c.req.param('id')}-settlements`,
     ),
   )
-  app.get('/api/services/:id/pending', (c) =>
+  app.get('/api/services/:id/pending', async (c) =>
     sendTable(
       c,
-      getPendingClaims(store, { serviceId: checkServiceId(c.req.param('id')) }),
+      await getPendingClaims(store, { serviceId: checkServiceId(c.req.param('id')) }),
       'pending',
     ),
   )
-  app.get('/api/services/:id/expired', (c) =>
+  app.get('/api/services/:id/expired', async (c) =>
     sendTable(
       c,
-      getExpiredClaims(store, { serviceId: checkServiceId(c.req.param('id')) }),
+      await getExpiredClaims(store, { serviceId: checkServiceId(c.req.param('id')) }),
       'expired',
     ),
   )
 
-  app.get('/api/claims/pending', (c) => sendTable(c, getPendingClaims(store), 'pending'))
-  app.get('/api/claims/expired', (c) => sendTable(c, getExpiredClaims(store), 'expired'))
+  app.get('/api/claims/pending', async (c) =>
+    sendTable(c, await getPendingClaims(store), 'pending'),
+  )
+  app.get('/api/claims/expired', async (c) =>
+    sendTable(c, await getExpiredClaims(store), 'expired'),
+  )
 
-  app.get('/api/blocks/:height', (c) => {
-    const block = getBlockSettlements(store, checkHeight(c.req.param('height')))
+  app.get('/api/blocks/:height', async (c) => {
+    const block = await getBlockSettlements(store, checkHeight(c.req.param('height')))
     if (c.req.query('table') === 'rewards')
       return sendTable(c, block.rewards, `block-${block.height}-rewards`)
     if (c.req.query('format') === 'csv')
@@ -226,9 +237,11 @@ export function createApp(parameters: CreateAppParameters): Hono {
     return sendJson(c, block)
   })
 
-  app.get('/api/network', (c) => sendJson(c, getNetwork(store)))
+  app.get('/api/network', async (c) => sendJson(c, await getNetwork(store)))
   for (const part of ['services', 'suppliers', 'applications', 'gateways'] as const) {
-    app.get(`/api/network/${part}`, (c) => sendTable(c, getNetwork(store)[part], part))
+    app.get(`/api/network/${part}`, async (c) =>
+      sendTable(c, (await getNetwork(store))[part], part),
+    )
   }
 
   // The verdicts: always 200 with a notice (`error`) when the watcher is down or answers

@@ -2,15 +2,19 @@ import { type Logger, type RunningServer, startServer } from '@decai/app-kit'
 import { createChainClient } from '@decai/chain'
 import { describeError } from '@decai/core'
 import { createApp } from './app.js'
+import type { DashboardStoreConfig } from './config.js'
 import { type Indexer, type StartIndexerParameters, startIndexer } from './indexer.js'
-import { openStore, type Store } from './store.js'
+import { openStore } from './open-store.js'
+import type { Store } from './store.js'
 import { bundleUi } from './ui-bundle.js'
 
 export type StartDashboardParameters = {
   /** The node's CometBFT RPC (the devnet's or pocketd's). */
   rpcUrl: string
-  /** The SQLite index; created when missing. */
-  dbPath: string
+  /** The SQLite index; created when missing. Ignored when `store` is given. */
+  dbPath?: string | undefined
+  /** The index: SQLite (`{ kind: 'sqlite', path }`) or PostgreSQL (`{ kind: 'postgres', url, schema, … }`). */
+  store?: DashboardStoreConfig | undefined
   host?: string | undefined
   /** `0` picks a free port; 3080 by default. */
   port?: number | undefined
@@ -35,7 +39,9 @@ export type Dashboard = {
 
 /** Opens the index, follows the chain into it and serves the UI and the API. */
 export async function startDashboard(parameters: StartDashboardParameters): Promise<Dashboard> {
-  const store = openStore(parameters.dbPath)
+  const store = await openStore(
+    parameters.store ?? { kind: 'sqlite', path: parameters.dbPath ?? 'dashboard.sqlite' },
+  )
   const client = createChainClient({ rpcUrl: parameters.rpcUrl })
   const { logger } = parameters
   let lastError: string | undefined
@@ -62,11 +68,11 @@ export async function startDashboard(parameters: StartDashboardParameters): Prom
         })
   const ui = await bundleUi()
   const offline = () => ({
-    indexedHeight: store.getHeight(),
+    indexedHeight: 0n,
     chainHeight: undefined,
     rpcUp: false,
     lastError: 'indexer off',
-    chainId: store.getMeta('chain_id'),
+    chainId: undefined,
   })
   const app = createApp({
     store,
@@ -79,7 +85,7 @@ export async function startDashboard(parameters: StartDashboardParameters): Prom
     host: parameters.host ?? '127.0.0.1',
     port: parameters.port ?? 3080,
   })
-  logger?.info('dashboard listening', { url: server.url, indexedHeight: store.getHeight() })
+  logger?.info('dashboard listening', { url: server.url, store: store.kind })
   return {
     url: server.url,
     store,
@@ -89,7 +95,7 @@ export async function startDashboard(parameters: StartDashboardParameters): Prom
       await server.stop()
       await indexer?.stop()
       client.disconnect()
-      store.close()
+      await store.close()
     },
   }
 }

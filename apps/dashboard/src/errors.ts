@@ -26,6 +26,8 @@ export const dashboardErrorCodes = {
   WATCHER_UNAVAILABLE: 'WATCHER_UNAVAILABLE',
   /** The configured watcher answered, but not with a watcher report. */
   WATCHER_INVALID_REPORT: 'WATCHER_INVALID_REPORT',
+  /** The index's PostgreSQL server cannot be reached now (the API answers 503 until it can). */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** Anything else. */
   INTERNAL: 'INTERNAL',
 } as const
@@ -45,6 +47,7 @@ const statusByCode: Record<DashboardErrorCode, number> = {
   CHAIN_MISMATCH: 500,
   WATCHER_UNAVAILABLE: 502,
   WATCHER_INVALID_REPORT: 502,
+  STORE_UNAVAILABLE: 503,
   INTERNAL: 500,
 }
 

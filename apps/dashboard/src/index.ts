@@ -1,6 +1,11 @@
 // @decai/dashboard: the champion revenue-share dashboard (an indexer, a JSON API and a UI).
 export { formatPokt, groupDigits, UPOKT_PER_POKT } from './amounts.js'
 export { createApp, toCsv } from './app.js'
+export {
+  type DashboardStoreConfig,
+  dashboardPostgresSchema,
+  dashboardStoreSchema,
+} from './config.js'
 export { type Dashboard, type StartDashboardParameters, startDashboard } from './dashboard.js'
 export {
   DashboardError,
@@ -15,6 +20,8 @@ export {
   type StartIndexerParameters,
   startIndexer,
 } from './indexer.js'
+export { openStore } from './open-store.js'
+export { dashboardMigrations } from './postgres-store.js'
 export {
   getBlockSettlements,
   getChampion,
@@ -28,7 +35,7 @@ export {
   search,
   type Table,
 } from './queries.js'
-export { type BlockRows, type NetworkSnapshot, openStore, type Store } from './store.js'
+export type { BlockRows, NetworkSnapshot, Store } from './store.js'
 export { bundleUi, type UiBundle } from './ui-bundle.js'
 export {
   fetchWatcherReport,

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
+import { isPostgresUnavailable } from '@decai/app-kit/postgres'
 import {
   type BlockResults,
   type ChainClient,
@@ -149,11 +150,11 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
   const controller = new AbortController()
   const { signal } = controller
   const status: IndexerStatus = {
-    indexedHeight: store.getHeight(),
+    indexedHeight: 0n,
     chainHeight: undefined,
     rpcUp: false,
     lastError: undefined,
-    chainId: store.getMeta('chain_id'),
+    chainId: undefined,
   }
   const waiters = new Set<{ height: bigint; resolve: () => void }>()
 
@@ -166,8 +167,14 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
     status.lastError = describeError(error)
     onError(error)
   }
-  /** Runs `read` until it succeeds or the indexer stops (then resolves undefined). */
-  const retry = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+  /**
+   * Runs `read` until it succeeds or the indexer stops (then resolves undefined). An error
+   * `passing` says is not ends the run.
+   */
+  const retry = async <T>(
+    read: () => Promise<T>,
+    passing: (error: unknown) => boolean = () => true,
+  ): Promise<T | undefined> => {
     while (!signal.aborted) {
       try {
         const value = await read()
@@ -177,6 +184,7 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
         if (signal.aborted) return undefined
         // Not a passing failure: the index is of another chain; stop, and say so.
         if (isDashboardError(error) && error.code === 'CHAIN_MISMATCH') throw error
+        if (!passing(error)) throw error
         failed(error)
         await sleep(retryMs, signal)
       }
@@ -184,10 +192,12 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
     return undefined
   }
 
-  const commit = (rows: BlockRows) => {
+  const commit = async (rows: BlockRows) => {
     if (signal.aborted) return
-    store.commitBlock(rows)
-    status.indexedHeight = store.getHeight()
+    // A store that cannot be reached (PostgreSQL down) is waited for like the node: the block
+    // is written once it answers, never skipped.
+    if ((await retry(() => store.commitBlock(rows), isPostgresUnavailable)) === undefined) return
+    status.indexedHeight = await store.getHeight()
     if (status.chainHeight === undefined || status.chainHeight < rows.height)
       status.chainHeight = rows.height
     for (const waiter of waiters) {
@@ -211,15 +221,20 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
   // the hash of the first indexed block does.
   const checkChain = async () => {
     const chainId = await client.getChainId()
-    const anchorHeight = BigInt(store.getMeta('anchor_height') ?? parameters.fromHeight ?? 1n)
+    const anchorHeight = BigInt(
+      (await store.getMeta('anchor_height')) ?? parameters.fromHeight ?? 1n,
+    )
     const anchorHash = Buffer.from((await client.getBlock({ height: anchorHeight })).hash).toString(
       'hex',
     )
-    const known = { chainId: store.getMeta('chain_id'), hash: store.getMeta('anchor_hash') }
+    const known = {
+      chainId: await store.getMeta('chain_id'),
+      hash: await store.getMeta('anchor_hash'),
+    }
     if (known.chainId === undefined) {
-      store.setMeta('chain_id', chainId)
-      store.setMeta('anchor_height', String(anchorHeight))
-      store.setMeta('anchor_hash', anchorHash)
+      await store.setMeta('chain_id', chainId)
+      await store.setMeta('anchor_height', String(anchorHeight))
+      await store.setMeta('anchor_hash', anchorHash)
     } else if (known.chainId !== chainId || known.hash !== anchorHash) {
       throw new DashboardError('CHAIN_MISMATCH', 'The index belongs to another chain.', {
         details: `index: ${known.chainId}, block ${anchorHeight} ${known.hash}; node: ${chainId}, ${anchorHash}`,
@@ -238,7 +253,7 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
     ])
     const stake = (coin: { amount: string } | undefined) =>
       parseCoinAmount(coin?.amount ?? '').amount
-    store.replaceNetwork({
+    await store.replaceNetwork({
       height,
       services: services.map((s) => ({
         id: s.id,
@@ -275,9 +290,10 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
       const target = await retry(() => client.getCommittedHeight())
       if (target === undefined) return
       status.chainHeight = target
-      let next = store.getHeight() + 1n
-      if (store.getHeight() === 0n && parameters.fromHeight !== undefined)
-        next = parameters.fromHeight
+      const cursor = await retry(() => store.getHeight(), isPostgresUnavailable)
+      if (cursor === undefined) return
+      let next = cursor + 1n
+      if (cursor === 0n && parameters.fromHeight !== undefined) next = parameters.fromHeight
       if (next > target) return
       const pending = new Map<bigint, Promise<BlockRows | undefined>>()
       const fetch = (height: bigint) => retry(() => fetchRows(height))
@@ -289,29 +305,41 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
         if (rows === undefined) return
         const ahead = h + BigInt(concurrency)
         if (ahead <= target) pending.set(ahead, fetch(ahead))
-        commit(rows)
+        await commit(rows)
       }
     }
   }
 
   let unwatch: (() => void) | undefined
   const run = async () => {
+    const start = await retry(
+      async () => ({
+        height: await store.getHeight(),
+        chainId: await store.getMeta('chain_id'),
+      }),
+      isPostgresUnavailable,
+    )
+    if (start === undefined) return
+    status.indexedHeight = start.height
+    status.chainId ??= start.chainId
     await retry(checkChain)
     if (signal.aborted) return
     void networkLoop()
     await catchUp()
     if (signal.aborted) return
     unwatch = client.watchBlocks({
-      fromHeight: store.getHeight() + 1n,
+      fromHeight: status.indexedHeight + 1n,
       onBlock: async (block) => {
         ok()
         // From the cursor, not from the block: a height the watch gave up on (it moves on
         // after a failed onBlock) is filled in here rather than lost.
-        for (let height = store.getHeight() + 1n; height <= block.height; height++) {
+        const cursor = await retry(() => store.getHeight(), isPostgresUnavailable)
+        if (cursor === undefined) return
+        for (let height = cursor + 1n; height <= block.height; height++) {
           const time = height === block.height ? block.time : undefined
           const rows = await retry(() => fetchRows(height, time))
           if (rows === undefined) return
-          commit(rows)
+          await commit(rows)
         }
       },
       onError: failed,

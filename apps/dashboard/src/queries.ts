@@ -3,8 +3,9 @@ import { assertServiceId } from '@decai/session'
 import { DashboardError } from './errors.js'
 import type { Store } from './store.js'
 
-// The read side of the index: every view's tables, straight from SQL. Integers come back as
-// bigints and sums are SQLite's integer SUM (exact; it fails on overflow instead of rounding).
+// The read side of the index: every view's tables, straight from SQL that SQLite and PostgreSQL
+// both run as written (named `@parameters`; no engine-only functions). Integers come back as
+// bigints and sums are integer sums on both engines (exact; never a float).
 
 /** A table as every view and the CSV export see it: named columns, rows in that order. */
 export type Table<Row extends Record<string, unknown> = Record<string, unknown>> = {
@@ -61,26 +62,26 @@ export function checkHeight(value: string): bigint {
 }
 
 /** What the index knows an address as. */
-export function getAddressRoles(store: Store, address: string): string[] {
+export async function getAddressRoles(store: Store, address: string): Promise<string[]> {
   const roles: string[] = []
-  const has = (sql: string) => store.get(sql, { address }) !== undefined
+  const has = async (sql: string) => (await store.get(sql, { address })) !== undefined
   if (
-    has('SELECT 1 FROM services WHERE owner = @address') ||
-    has("SELECT 1 FROM rewards WHERE recipient = @address AND role = 'sourceOwner'")
+    (await has('SELECT 1 FROM services WHERE owner = @address')) ||
+    (await has("SELECT 1 FROM rewards WHERE recipient = @address AND role = 'sourceOwner'"))
   )
     roles.push('champion')
   if (
-    has('SELECT 1 FROM suppliers WHERE operator = @address OR owner = @address') ||
-    has('SELECT 1 FROM settlements WHERE supplier_operator = @address')
+    (await has('SELECT 1 FROM suppliers WHERE operator = @address OR owner = @address')) ||
+    (await has('SELECT 1 FROM settlements WHERE supplier_operator = @address'))
   )
     roles.push('supplier')
   if (
-    has('SELECT 1 FROM applications WHERE address = @address') ||
-    has('SELECT 1 FROM settlements WHERE application = @address')
+    (await has('SELECT 1 FROM applications WHERE address = @address')) ||
+    (await has('SELECT 1 FROM settlements WHERE application = @address'))
   )
     roles.push('application')
-  if (has('SELECT 1 FROM gateways WHERE address = @address')) roles.push('gateway')
-  if (roles.length === 0 && has('SELECT 1 FROM rewards WHERE recipient = @address'))
+  if (await has('SELECT 1 FROM gateways WHERE address = @address')) roles.push('gateway')
+  if (roles.length === 0 && (await has('SELECT 1 FROM rewards WHERE recipient = @address')))
     roles.push('recipient')
   return roles
 }
@@ -98,15 +99,15 @@ export type ChampionServiceRow = {
 }
 
 /** A champion: the services it owns (or was paid as owner for) and its share of each. */
-export function getChampion(store: Store, address: string) {
+export async function getChampion(store: Store, address: string) {
   checkAddress(address)
-  const roles = getAddressRoles(store, address)
+  const roles = await getAddressRoles(store, address)
   if (roles.length === 0) {
     throw new DashboardError('UNKNOWN_ADDRESS', 'The index knows nothing about this address.', {
-      details: `${address} (indexed up to height ${store.getHeight()})`,
+      details: `${address} (indexed up to height ${await store.getHeight()})`,
     })
   }
-  const rows = store.all<ChampionServiceRow>(
+  const rows = await store.all<ChampionServiceRow>(
     `WITH owned AS (
        SELECT id AS service_id FROM services WHERE owner = @address
        UNION
@@ -123,10 +124,10 @@ export function getChampion(store: Store, address: string) {
      FROM owned o LEFT JOIN services sv ON sv.id = o.service_id ORDER BY o.service_id`,
     { address },
   )
-  const share = store.get<{ total: bigint }>(
+  const share = (await store.get<{ total: bigint }>(
     "SELECT COALESCE(SUM(amount), 0) AS total FROM rewards WHERE recipient = @address AND role = 'sourceOwner'",
     { address },
-  )!.total
+  ))!.total
   return {
     address,
     roles,
@@ -152,13 +153,16 @@ export function getChampion(store: Store, address: string) {
 }
 
 /** A service's totals; `UNKNOWN_SERVICE` when neither the chain nor a settlement names it. */
-export function getService(store: Store, serviceId: string) {
+export async function getService(store: Store, serviceId: string) {
   checkServiceId(serviceId)
-  const service = store.get<{ name: string; owner: string; compute_units_per_relay: bigint }>(
-    'SELECT name, owner, compute_units_per_relay FROM services WHERE id = ?',
+  const service = await store.get<{
+    name: string
+    owner: string
+    compute_units_per_relay: bigint
+  }>('SELECT name, owner, compute_units_per_relay FROM services WHERE id = @serviceId', {
     serviceId,
-  )
-  const totals = store.get<{
+  })
+  const totals = (await store.get<{
     settled_claims: bigint
     expired_claims: bigint
     relays: bigint
@@ -168,8 +172,8 @@ export function getService(store: Store, serviceId: string) {
     last_height: bigint | null
   }>(
     `SELECT
-       COALESCE(SUM(status = 'settled'), 0) AS settled_claims,
-       COALESCE(SUM(status = 'expired'), 0) AS expired_claims,
+       COUNT(CASE WHEN status = 'settled' THEN 1 END) AS settled_claims,
+       COUNT(CASE WHEN status = 'expired' THEN 1 END) AS expired_claims,
        COALESCE(SUM(CASE WHEN status = 'settled' THEN num_relays END), 0) AS relays,
        COALESCE(SUM(CASE WHEN status = 'settled' THEN compute_units END), 0) AS compute_units,
        COALESCE(SUM(settled_upokt), 0) AS settled_upokt,
@@ -177,18 +181,20 @@ export function getService(store: Store, serviceId: string) {
        MAX(height) AS last_height
      FROM settlements s WHERE service_id = @serviceId`,
     { serviceId },
-  )!
-  const claimed = store.get('SELECT 1 FROM claims WHERE service_id = ?', serviceId)
+  ))!
+  const claimed = await store.get('SELECT 1 FROM claims WHERE service_id = @serviceId', {
+    serviceId,
+  })
   if (!service && totals.last_height === null && !claimed) {
     throw new DashboardError('UNKNOWN_SERVICE', 'The index knows no service with this ID.', {
-      details: `${serviceId} (indexed up to height ${store.getHeight()})`,
+      details: `${serviceId} (indexed up to height ${await store.getHeight()})`,
     })
   }
-  const owners = store.all<{ owner: string; share_upokt: bigint }>(
+  const owners = await store.all<{ owner: string; share_upokt: bigint }>(
     `SELECT r.recipient AS owner, SUM(r.amount) AS share_upokt
      FROM rewards r JOIN settlements s USING (height, event_index)
-     WHERE s.service_id = ? AND r.role = 'sourceOwner' GROUP BY r.recipient ORDER BY r.recipient`,
-    serviceId,
+     WHERE s.service_id = @serviceId AND r.role = 'sourceOwner' GROUP BY r.recipient ORDER BY r.recipient`,
+    { serviceId },
   )
   return {
     serviceId,
@@ -210,19 +216,19 @@ export type BreakdownRow = {
 }
 
 /** A service's settled claims grouped by supplier operator or by application. */
-export function getServiceBreakdown(
+export async function getServiceBreakdown(
   store: Store,
   serviceId: string,
   by: 'supplier' | 'application',
-): Table<BreakdownRow & { supplier_rewards_upokt?: bigint }> {
-  getService(store, serviceId)
+): Promise<Table<BreakdownRow & { supplier_rewards_upokt?: bigint }>> {
+  await getService(store, serviceId)
   const column = by === 'supplier' ? 'supplier_operator' : 'application'
   const supplierRewards =
     by === 'supplier'
       ? `, SUM((SELECT COALESCE(SUM(r.amount), 0) FROM rewards r WHERE r.height = s.height
            AND r.event_index = s.event_index AND r.role = 'supplier')) AS supplier_rewards_upokt`
       : ''
-  const rows = store.all<BreakdownRow>(
+  const rows = await store.all<BreakdownRow>(
     `SELECT ${column} AS address, COUNT(*) AS claims, SUM(num_relays) AS relays,
        SUM(compute_units) AS compute_units, SUM(settled_upokt) AS settled_upokt,
        SUM(${ownerShareOf(false)}) AS owner_share_upokt${supplierRewards}
@@ -252,16 +258,16 @@ export type SeriesRow = {
 }
 
 /** A service's settlements per hour or per day (UTC), by the settling block's time. */
-export function getServiceSeries(
+export async function getServiceSeries(
   store: Store,
   serviceId: string,
   bucket: 'hour' | 'day',
   address?: string,
-): Table<SeriesRow> {
-  getService(store, serviceId)
+): Promise<Table<SeriesRow>> {
+  await getService(store, serviceId)
   if (address !== undefined) checkAddress(address)
   const size = bucket === 'hour' ? HOUR_MS : DAY_MS
-  const rows = store.all<SeriesRow>(
+  const rows = await store.all<SeriesRow>(
     `SELECT (time_ms / @size) * @size AS start_ms, COUNT(*) AS claims, SUM(num_relays) AS relays,
        SUM(compute_units) AS compute_units, SUM(settled_upokt) AS settled_upokt,
        SUM(${ownerShareOf(address !== undefined)}) AS owner_share_upokt
@@ -312,38 +318,38 @@ const settlementSelect = `SELECT height, time_ms, status, service_id, supplier_o
   ${ownerShareOf(false)} AS owner_share_upokt, expiration_reason FROM settlements s`
 
 /** A service's settled and expired claims, newest first (at most `limit`). */
-export function getServiceSettlements(
+export async function getServiceSettlements(
   store: Store,
   serviceId: string,
   limit = 1000,
-): Table<SettlementListRow> {
-  getService(store, serviceId)
+): Promise<Table<SettlementListRow>> {
+  await getService(store, serviceId)
   return table(
     settlementColumns,
-    store.all<SettlementListRow>(
-      `${settlementSelect} WHERE service_id = ? ORDER BY height DESC, event_index LIMIT ?`,
-      serviceId,
-      limit,
+    await store.all<SettlementListRow>(
+      `${settlementSelect} WHERE service_id = @serviceId ORDER BY height DESC, event_index LIMIT @limit`,
+      { serviceId, limit },
     ),
   )
 }
 
 /** Every claim settled or expired in one block, with each transfer it paid. */
-export function getBlockSettlements(store: Store, height: bigint) {
-  if (height > store.getHeight()) {
+export async function getBlockSettlements(store: Store, height: bigint) {
+  const indexed = await store.getHeight()
+  if (height > indexed) {
     throw new DashboardError('HEIGHT_NOT_INDEXED', 'This height is not indexed yet.', {
-      details: `${height} > ${store.getHeight()}`,
+      details: `${height} > ${indexed}`,
     })
   }
-  const settlements = store.all<SettlementListRow>(
-    `${settlementSelect} WHERE height = ? ORDER BY event_index`,
-    height,
+  const settlements = await store.all<SettlementListRow>(
+    `${settlementSelect} WHERE height = @height ORDER BY event_index`,
+    { height },
   )
-  const rewards = store.all<Record<string, unknown>>(
+  const rewards = await store.all<Record<string, unknown>>(
     `SELECT r.event_index, s.service_id, r.recipient, r.role, r.tlm, r.op_reason, r.amount AS amount_upokt
-     FROM rewards r JOIN settlements s USING (height, event_index) WHERE r.height = ?
+     FROM rewards r JOIN settlements s USING (height, event_index) WHERE r.height = @height
      ORDER BY r.event_index, r.reward_index`,
-    height,
+    { height },
   )
   return {
     height,
@@ -366,11 +372,11 @@ function serviceFilter(filter: { serviceId?: string; owner?: string }): string {
 }
 
 /** Claims on chain that have neither settled nor expired yet. */
-export function getPendingClaims(
+export async function getPendingClaims(
   store: Store,
   filter: { serviceId?: string; owner?: string } = {},
 ) {
-  const rows = store.all<Record<string, unknown>>(
+  const rows = await store.all<Record<string, unknown>>(
     `SELECT c.height AS claimed_height, c.service_id, c.supplier_operator, c.application,
        c.session_end_height, c.num_relays, c.compute_units, c.claimed_upokt
      FROM claims c WHERE NOT EXISTS (SELECT 1 FROM settlements s
@@ -395,11 +401,11 @@ export function getPendingClaims(
 }
 
 /** Claims that expired (no valid proof in time): nothing was paid for them. */
-export function getExpiredClaims(
+export async function getExpiredClaims(
   store: Store,
   filter: { serviceId?: string; owner?: string } = {},
 ) {
-  const rows = store.all<Record<string, unknown>>(
+  const rows = await store.all<Record<string, unknown>>(
     `SELECT c.height, c.service_id, c.supplier_operator, c.application, c.session_end_height,
        c.num_relays, c.compute_units, c.claimed_upokt, c.expiration_reason
      FROM settlements c WHERE c.status = 'expired' ${serviceFilter(filter)}
@@ -423,12 +429,12 @@ export function getExpiredClaims(
 }
 
 /** The network as last snapshotted: services with owners, suppliers, applications, gateways. */
-export function getNetwork(store: Store) {
+export async function getNetwork(store: Store) {
   return {
-    height: store.getNetworkHeight(),
+    height: await store.getNetworkHeight(),
     services: table(
       ['id', 'name', 'owner', 'compute_units_per_relay', 'settled_upokt'],
-      store.all(
+      await store.all(
         `SELECT id, name, owner, compute_units_per_relay,
            (SELECT COALESCE(SUM(settled_upokt), 0) FROM settlements WHERE service_id = id) AS settled_upokt
          FROM services ORDER BY id`,
@@ -436,39 +442,41 @@ export function getNetwork(store: Store) {
     ),
     suppliers: table(
       ['operator', 'owner', 'stake_upokt', 'services'],
-      store.all('SELECT operator, owner, stake_upokt, services FROM suppliers ORDER BY operator'),
+      await store.all(
+        'SELECT operator, owner, stake_upokt, services FROM suppliers ORDER BY operator',
+      ),
     ),
     applications: table(
       ['address', 'stake_upokt', 'services', 'gateways'],
-      store.all(
+      await store.all(
         'SELECT address, stake_upokt, services, gateways FROM applications ORDER BY address',
       ),
     ),
     gateways: table(
       ['address', 'stake_upokt'],
-      store.all('SELECT address, stake_upokt FROM gateways ORDER BY address'),
+      await store.all('SELECT address, stake_upokt FROM gateways ORDER BY address'),
     ),
   }
 }
 
 /** Where a search term leads: an address, a service or a block. */
-export function search(
+export async function search(
   store: Store,
   term: string,
-): { kind: 'address' | 'service' | 'block'; id: string } {
+): Promise<{ kind: 'address' | 'service' | 'block'; id: string }> {
   const q = term.trim()
   if (q === '')
     throw new DashboardError('INVALID_PARAMETER', 'Type an address, a service ID or a height.')
   if (/^\d+$/.test(q)) {
     const height = checkHeight(q)
-    getBlockSettlements(store, height)
+    await getBlockSettlements(store, height)
     return { kind: 'block', id: String(height) }
   }
   if (/^pokt1/i.test(q)) {
     const address = checkAddress(q.toLowerCase())
-    getChampion(store, address)
+    await getChampion(store, address)
     return { kind: 'address', id: address }
   }
-  getService(store, checkServiceId(q))
+  await getService(store, checkServiceId(q))
   return { kind: 'service', id: q }
 }

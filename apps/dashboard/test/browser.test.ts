@@ -54,7 +54,7 @@ describe.skipIf(chromiumSupport.skip)('the dashboard in Chromium', () => {
     const client = createChainClient({ rpcUrl: chain.rpcUrl })
     const settlements = await client.getClaimSettlements({
       fromHeight: 1n,
-      toHeight: dashboard.store.getHeight(),
+      toHeight: await dashboard.store.getHeight(),
     })
     const paid = sumRewards(settlements, { role: 'sourceOwner' }).get(chain.owner) ?? 0n
     expect(paid).toBeGreaterThan(0n)
@@ -200,7 +200,7 @@ describe.skipIf(chromiumSupport.skip)('the dashboard in Chromium', () => {
   it('with the node down, shows the last indexed height and the same figures', async () => {
     // The index stops growing: the first dashboard stops following the chain.
     await dashboard.indexer!.stop()
-    const indexed = dashboard.store.getHeight()
+    const indexed = await dashboard.store.getHeight()
     // The same index file, read by a second dashboard whose node does not answer.
     // Its watcher is down too: nothing listens at the URL it was given.
     const gone = await startReportServer()

@@ -2,15 +2,23 @@
 // chain from genesis, and is killed with SIGKILL while it writes: at random heights, and right
 // at the block that settles the scenario's claims. After every restart it carries on; in the
 // end its index (every row up to a height) equals a fresh index of the same heights, and so do
-// the champion's totals.
+// the champion's totals. On each store: an SQLite file, and a PostgreSQL schema where its suites
+// run.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createChainClient } from '@decai/chain'
 import { afterAll, expect, inject, it } from 'vitest'
-import { getChampion, openStore, type Store, startIndexer } from '../src/index.js'
+import {
+  type DashboardStoreConfig,
+  getChampion,
+  openStore,
+  type Store,
+  startIndexer,
+} from '../src/index.js'
 import { type RpcProxy, startRpcProxy } from './helpers/rpc-proxy.js'
+import { storeCases } from './helpers/stores.js'
 
 const chain = inject('chain')
 const dir = mkdtempSync(join(tmpdir(), 'decai-dashboard-crash-'))
@@ -26,10 +34,26 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function startProcess(dbPath: string): ChildProcess {
+/** The flags that point the process at the store. */
+function storeFlags(config: DashboardStoreConfig): string[] {
+  return config.kind === 'sqlite'
+    ? ['--db', config.path]
+    : ['--postgres-url', config.url, '--postgres-schema', config.schema]
+}
+
+function startProcess(config: DashboardStoreConfig): ChildProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/main.ts', '--rpc-url', slowNode.url, '--db', dbPath, '--port', '0'],
+    [
+      '--import',
+      'tsx',
+      'src/main.ts',
+      '--rpc-url',
+      slowNode.url,
+      ...storeFlags(config),
+      '--port',
+      '0',
+    ],
     { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'ignore', 'inherit'] },
   )
   children.add(child)
@@ -37,103 +61,98 @@ function startProcess(dbPath: string): ChildProcess {
   return child
 }
 
-/** The committed height of the index on disk, read through a connection of the test's own. */
-function readHeight(dbPath: string): bigint {
-  let store: Store | undefined
-  try {
-    store = openStore(dbPath)
-    return store.getHeight()
-  } catch {
-    return 0n
-  } finally {
-    store?.close()
-  }
-}
-
-/** Runs the dashboard until its index reaches `height`, then kills it with SIGKILL. */
-async function runUntil(dbPath: string, height: bigint): Promise<bigint> {
-  const child = startProcess(dbPath)
+/**
+ * Runs the dashboard until its index reaches `height`, then kills it with SIGKILL. The height is
+ * read through a connection of the test's own (`reader`).
+ */
+async function runUntil(config: DashboardStoreConfig, reader: Store, height: bigint) {
+  const child = startProcess(config)
   const exited = new Promise((resolve) => child.once('exit', resolve))
   const deadline = Date.now() + 60_000
-  while (readHeight(dbPath) < height && Date.now() < deadline && child.exitCode === null) {
+  while ((await reader.getHeight()) < height && Date.now() < deadline && child.exitCode === null) {
     await new Promise((r) => setTimeout(r, 5))
   }
   child.kill('SIGKILL')
   await exited
-  return readHeight(dbPath)
+  return reader.getHeight()
 }
 
 /** Every indexed row up to `height`, in a fixed order, as text. */
-function dumpRows(store: Store, height: bigint): string {
+async function dumpRows(store: Store, height: bigint): Promise<string> {
   const rows = [
-    ...store.all(
-      'SELECT * FROM settlements WHERE height <= ? ORDER BY height, event_index',
-      height,
-    ),
-    ...store.all(
-      'SELECT * FROM rewards WHERE height <= ? ORDER BY height, event_index, reward_index',
-      height,
-    ),
-    ...store.all(
-      'SELECT * FROM claims WHERE height <= ? ORDER BY height, supplier_operator, session_end_height',
-      height,
-    ),
+    ...(await store.all(
+      'SELECT * FROM settlements WHERE height <= @height ORDER BY height, event_index',
+      { height },
+    )),
+    ...(await store.all(
+      'SELECT * FROM rewards WHERE height <= @height ORDER BY height, event_index, reward_index',
+      { height },
+    )),
+    ...(await store.all(
+      'SELECT * FROM claims WHERE height <= @height ORDER BY height, supplier_operator, session_end_height',
+      { height },
+    )),
   ]
   return JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
 }
 
-it('survives kill -9 mid-stream and ends equal to a fresh index', async () => {
-  slowNode = await startRpcProxy(chain.rpcUrl, { delayMs: 40 })
-  const client = createChainClient({ rpcUrl: chain.rpcUrl })
-  const target = await client.getCommittedHeight()
-  const settledAt = (await client.getClaimSettlements({ fromHeight: 1n, toHeight: target }))
-    .filter((s) => s.serviceId === chain.serviceId)
-    .map((s) => s.height)
-  const settlementHeight = settledAt[0]!
-  const dbPath = join(dir, 'crashed.sqlite')
+it.each(storeCases)(
+  'survives kill -9 mid-stream and ends equal to a fresh index, on the $kind store',
+  async ({ config }) => {
+    slowNode ??= await startRpcProxy(chain.rpcUrl, { delayMs: 40 })
+    const client = createChainClient({ rpcUrl: chain.rpcUrl })
+    const target = await client.getCommittedHeight()
+    const settledAt = (await client.getClaimSettlements({ fromHeight: 1n, toHeight: target }))
+      .filter((s) => s.serviceId === chain.serviceId)
+      .map((s) => s.height)
+    const settlementHeight = settledAt[0]!
+    const crashedConfig = config('crashed', dir)
+    const crashed = await openStore(crashedConfig)
 
-  // Kill points: random heights, and the blocks around the settlement.
-  const random = Array.from(
-    { length: 4 },
-    () => 2n + BigInt(Math.floor(Math.random() * Number(target - 3n))),
-  )
-  const killAt = [...random, settlementHeight - 1n, settlementHeight, target].sort((a, b) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  )
-  const reached: bigint[] = []
-  for (const height of killAt) reached.push(await runUntil(dbPath, height))
-  // Each run carried on from where the previous one was killed, and got there.
-  for (const [i, height] of killAt.entries()) expect(reached[i]).toBeGreaterThanOrEqual(height)
-  for (let i = 1; i < reached.length; i++)
-    expect(reached[i]).toBeGreaterThanOrEqual(reached[i - 1]!)
-  // At least one kill landed while blocks were still to come (not after the index was done).
-  expect(reached.some((height) => height < target)).toBe(true)
-  console.info(`kill -9 at heights ${reached.join(', ')} (target ${target})`)
+    // Kill points: random heights, and the blocks around the settlement.
+    const random = Array.from(
+      { length: 4 },
+      () => 2n + BigInt(Math.floor(Math.random() * Number(target - 3n))),
+    )
+    const killAt = [...random, settlementHeight - 1n, settlementHeight, target].sort((a, b) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )
+    const reached: bigint[] = []
+    for (const height of killAt) reached.push(await runUntil(crashedConfig, crashed, height))
+    // Each run carried on from where the previous one was killed, and got there.
+    for (const [i, height] of killAt.entries()) expect(reached[i]).toBeGreaterThanOrEqual(height)
+    for (let i = 1; i < reached.length; i++)
+      expect(reached[i]).toBeGreaterThanOrEqual(reached[i - 1]!)
+    // At least one kill landed while blocks were still to come (not after the index was done).
+    expect(reached.some((height) => height < target)).toBe(true)
+    console.info(`kill -9 at heights ${reached.join(', ')} (target ${target})`)
 
-  // A fresh index of the same heights, in this process.
-  const fresh = openStore(join(dir, 'fresh.sqlite'))
-  const started = performance.now()
-  const indexer = startIndexer({ client, store: fresh })
-  await indexer.waitForHeight(target, 120_000)
-  const seconds = (performance.now() - started) / 1000
-  await indexer.stop()
-  console.info(`fresh index: ${target} blocks in ${seconds.toFixed(2)} s`)
-  const crashed = openStore(dbPath)
-  try {
-    expect(dumpRows(crashed, target)).toBe(dumpRows(fresh, target))
-    expect(dumpRows(crashed, target)).toContain(chain.serviceId)
-    // Nothing of the scenario was written twice: its three claims, once each.
-    expect(
-      crashed.all('SELECT * FROM settlements WHERE service_id = ?', chain.serviceId),
-    ).toHaveLength(3)
-    expect(getChampion(crashed, chain.owner).championShareUpokt).toBe(
-      BigInt(chain.ownerBalanceChange),
-    )
-    expect(getChampion(crashed, chain.owner).championShareUpokt).toBe(
-      getChampion(fresh, chain.owner).championShareUpokt,
-    )
-  } finally {
-    crashed.close()
-    fresh.close()
-  }
-})
+    // A fresh index of the same heights, in this process.
+    const fresh = await openStore(config('fresh', dir))
+    const started = performance.now()
+    const indexer = startIndexer({ client, store: fresh })
+    await indexer.waitForHeight(target, 120_000)
+    const seconds = (performance.now() - started) / 1000
+    await indexer.stop()
+    console.info(`fresh index: ${target} blocks in ${seconds.toFixed(2)} s`)
+    try {
+      expect(await dumpRows(crashed, target)).toBe(await dumpRows(fresh, target))
+      expect(await dumpRows(crashed, target)).toContain(chain.serviceId)
+      // Nothing of the scenario was written twice: its three claims, once each.
+      expect(
+        await crashed.all('SELECT * FROM settlements WHERE service_id = @serviceId', {
+          serviceId: chain.serviceId,
+        }),
+      ).toHaveLength(3)
+      expect((await getChampion(crashed, chain.owner)).championShareUpokt).toBe(
+        BigInt(chain.ownerBalanceChange),
+      )
+      expect((await getChampion(crashed, chain.owner)).championShareUpokt).toBe(
+        (await getChampion(fresh, chain.owner)).championShareUpokt,
+      )
+    } finally {
+      await crashed.close()
+      await fresh.close()
+    }
+  },
+)

@@ -59,10 +59,10 @@ it('keeps serving while the node is down and catches up on every block when it i
   expect((await status()).rpcUp).toBe(true)
   // Every block, in order: the store refuses a gap, so the count of rows is the chain's.
   const settlements = await client.getClaimSettlements({ fromHeight: 1n, toHeight: target })
-  const indexed = dashboard.store.get<{ n: bigint }>(
-    'SELECT COUNT(*) AS n FROM settlements WHERE height <= ?',
-    target,
-  )!.n
+  const indexed = (await dashboard.store.get<{ n: bigint }>(
+    'SELECT COUNT(*) AS n FROM settlements WHERE height <= @target',
+    { target },
+  ))!.n
   expect(indexed).toBe(BigInt(settlements.length))
   const body = await (await fetch(`${dashboard.url}/api/champions/${chain.owner}`)).json()
   expect(BigInt(body.championShareUpokt)).toBe(

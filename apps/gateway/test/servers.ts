@@ -1,5 +1,5 @@
 import {
-  findServerBinaries,
+  shouldRunServerSuites,
   startPostgres,
   type TestServer,
 } from '../../../tools/servers/servers.mjs'
@@ -8,8 +8,7 @@ import {
 // without it skips them; in CI (`DECAI_REQUIRE_SERVERS=1`) they run and fail without it.
 
 /** Whether the PostgreSQL suites run here. */
-export const withPostgres =
-  process.env['DECAI_REQUIRE_SERVERS'] === '1' || findServerBinaries().postgres !== undefined
+export const withPostgres = shouldRunServerSuites('postgres')
 
 export { startPostgres, type TestServer }
 

@@ -14,15 +14,51 @@ export type PostgresStoreConfig = {
   connectTimeoutMs: number
 }
 
+/** What an app may ask of its pool beyond the shared config. */
+export type OpenPostgresOptions = {
+  /**
+   * Unqualified table names resolve in this schema only (`search_path`), so an app's tables
+   * never meet another app's on the same database. It must exist (`migratePostgres` creates it).
+   */
+  schema?: string | undefined
+  /**
+   * `bigint` and `numeric` values come back as JS bigints instead of strings: for integer-only
+   * data, where a sum (`numeric` in PostgreSQL) must stay exact. A fractional `numeric` then
+   * fails to parse rather than being rounded.
+   */
+  bigints?: boolean | undefined
+}
+
+const identifier = /^[a-z_][a-z0-9_]*$/
+
 /** A pool on the configured database; no connection is made until the first query. */
-export function openPostgres(config: PostgresStoreConfig): postgres.Sql {
-  return postgres(config.url, {
+export function openPostgres(
+  config: PostgresStoreConfig,
+  options: OpenPostgresOptions = {},
+): postgres.Sql {
+  if (options.schema !== undefined && !identifier.test(options.schema))
+    throw new TypeError(`bad schema name: ${options.schema}`)
+  const sql = postgres(config.url, {
     max: config.maxConnections,
     connect_timeout: Math.max(1, Math.ceil(config.connectTimeoutMs / 1000)),
     // Idle connections are closed, so a server restarted while idle costs no failed query.
     idle_timeout: 30,
     onnotice: () => {},
+    ...(options.schema === undefined ? {} : { connection: { search_path: options.schema } }),
+    ...(options.bigints
+      ? {
+          types: {
+            bigint: {
+              to: 20,
+              from: [20, 1700],
+              serialize: (value: bigint) => value.toString(),
+              parse: (value: string) => BigInt(value),
+            },
+          },
+        }
+      : {}),
   })
+  return sql as unknown as postgres.Sql
 }
 
 /** One schema change; `version`s only grow, and an applied version is never edited. */
@@ -31,18 +67,27 @@ export type Migration = { version: number; name: string; sql: string }
 /**
  * Applies the migrations not yet recorded in `table`, in version order, in one transaction under
  * an advisory lock: replicas starting together migrate once, and a failed migration leaves the
- * database as it was. Returns the versions applied now.
+ * database as it was. With `schema`, creates that schema first; the pool must have been opened
+ * with the same `schema`, so `table` and the migrations' tables land in it. Returns the versions
+ * applied now.
  */
 export async function migratePostgres(
   sql: postgres.Sql,
   table: string,
   migrations: readonly Migration[],
+  options: { schema?: string | undefined } = {},
 ): Promise<number[]> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new TypeError(`bad migrations table: ${table}`)
+  if (!identifier.test(table)) throw new TypeError(`bad migrations table: ${table}`)
+  const { schema } = options
+  if (schema !== undefined && !identifier.test(schema))
+    throw new TypeError(`bad schema name: ${schema}`)
   const applied: number[] = []
   await sql.begin(async (tx) => {
     // One lock per migrations table (hashtext: a stable 32-bit hash of the name).
     await tx`SELECT pg_advisory_xact_lock(hashtext(${table}))`
+    // The pool's schema (`openPostgres`' `schema`), created under the lock: two replicas
+    // creating it at once would otherwise race on the catalog.
+    if (schema !== undefined) await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
     await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${table} (
       version integer PRIMARY KEY,
       name text NOT NULL,

@@ -1,7 +1,8 @@
 // One chain for every test file: the chain suite's backend (the embedded devnet, or pocketd with
 // CHAIN_BACKEND=pocketd, which the backend builds first when no binary is cached) driven through the chain suite's
 // settlement scenario, a real session with real relays, claims, proofs, settlement and an
-// expired claim. The tests get its RPC URL and what the scenario measured.
+// expired claim. The tests get its RPC URL and what the scenario measured. And one real
+// PostgreSQL (tools/servers), for the suites that run on both stores.
 import type { TestProject } from 'vitest/node'
 import {
   type Backend,
@@ -12,6 +13,11 @@ import {
   runSettlementScenario,
   SCENARIO,
 } from '../../../../packages/chain/test/integration/settlement-scenario.js'
+import {
+  shouldRunServerSuites,
+  startPostgres,
+  type TestServer,
+} from '../../../../tools/servers/servers.mjs'
 
 export type ChainFixture = {
   kind: string
@@ -29,12 +35,17 @@ export type ChainFixture = {
 declare module 'vitest' {
   export interface ProvidedContext {
     chain: ChainFixture
+    /** The PostgreSQL server's URL; undefined where its suites do not run. */
+    postgresUrl: string | undefined
   }
 }
 
 let backend: Backend | undefined
+let postgres: TestServer | undefined
 
 export async function setup(project: TestProject) {
+  postgres = shouldRunServerSuites('postgres') ? await startPostgres() : undefined
+  project.provide('postgresUrl', postgres?.url)
   const kind = getBackendKind()
   backend = await startBackend(kind)
   let summary: Awaited<ReturnType<typeof runSettlementScenario>>
@@ -62,4 +73,5 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await backend?.stop()
+  await postgres?.stop()
 }
