@@ -1,4 +1,5 @@
 import { type Logger, type RunningServer, startServer } from '@decai/app-kit'
+import { isPostgresUnavailable } from '@decai/app-kit/postgres'
 import { createChainClient } from '@decai/chain'
 import { describeError } from '@decai/core'
 import { createApp } from './app.js'
@@ -56,14 +57,18 @@ export async function startDashboard(parameters: StartDashboardParameters): Prom
           onError: (error) => {
             parameters.indexer?.onError?.(error)
             const text = describeError(error)
-            if (text !== lastError) logger?.warn('node unavailable; serving the index', { error })
+            if (text !== lastError) {
+              if (isPostgresUnavailable(error))
+                logger?.warn('index database unavailable; retrying', { error })
+              else logger?.warn('node unavailable; serving the index', { error })
+            }
             lastError = text
           },
           onCommit: (height) => {
             parameters.indexer?.onCommit?.(height)
             if (lastError === undefined) return
             lastError = undefined
-            logger?.info('node back; indexing', { height })
+            logger?.info('indexing again', { height })
           },
         })
   const ui = await bundleUi()

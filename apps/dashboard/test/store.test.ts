@@ -167,6 +167,24 @@ describe.each(storeCases)('the $kind store', ({ config }) => {
     expect((await getChampion(again, owner)).championShareUpokt).toBe(315n)
   })
 
+  it('takes each block once from two writers on one index', async () => {
+    const name = `store_${++stores}`
+    const [a, b] = [await openStore(config(name, dir)), await openStore(config(name, dir))]
+    opened.push(a, b)
+    const blocks = [1n, 2n, 3n, 4n].map((h) => settlementBlock(h, 100n))
+    // Both write the same blocks in order, at the same time; each block lands once.
+    const written = await Promise.all(
+      [a, b].map(async (store) => {
+        let count = 0
+        for (const block of blocks) if (await store.commitBlock(block)) count++
+        return count
+      }),
+    )
+    expect(written[0]! + written[1]!).toBe(4)
+    expect(await a.getHeight()).toBe(4n)
+    expect((await getChampion(b, owner)).championShareUpokt).toBe(400n)
+  })
+
   it('gives a typed error for a malformed address', async () => {
     const store = await open()
     await expect(getChampion(store, 'pokt1nope')).rejects.toSatisfy(
