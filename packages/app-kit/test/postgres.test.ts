@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import {
+  shouldRunServerSuites,
+  startPostgres,
+  type TestServer,
+} from '../../../tools/servers/servers.mjs'
 import { createDatabaseStoreSchema, postgresStoreSchema } from '../src/config.js'
 import { isPostgresUnavailable, migratePostgres, openPostgres } from '../src/postgres.js'
 
@@ -61,5 +66,64 @@ describe('createDatabaseStoreSchema', () => {
     })
     expect(schema.safeParse({ kind: 'postgres' }).success).toBe(false)
     expect(schema.safeParse({ kind: 'sqlite', url: 'x' }).success).toBe(false)
+  })
+})
+
+describe.runIf(shouldRunServerSuites('postgres'))('on a real PostgreSQL', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startPostgres()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+  const config = () => ({ url: server.url, maxConnections: 2, connectTimeoutMs: 2000 })
+
+  it('keeps an app in its own schema, created by its first migration run', async () => {
+    const sql = openPostgres(config(), { schema: 'app_one' })
+    const other = openPostgres(config(), { schema: 'app_two' })
+    try {
+      const table = [{ version: 1, name: 'items', sql: 'CREATE TABLE items (id text)' }]
+      expect(await migratePostgres(sql, 'app_migrations', table, { schema: 'app_one' })).toEqual([
+        1,
+      ])
+      expect(await migratePostgres(sql, 'app_migrations', table, { schema: 'app_one' })).toEqual([])
+      // The same names in another schema: no clash, nothing shared.
+      expect(await migratePostgres(other, 'app_migrations', table, { schema: 'app_two' })).toEqual([
+        1,
+      ])
+      await sql`INSERT INTO items VALUES ('a')`
+      expect(await other`SELECT * FROM items`).toHaveLength(0)
+      const [row] = await sql`SELECT table_schema FROM information_schema.tables
+        WHERE table_name = 'app_migrations' AND table_schema = 'app_one'`
+      expect(row?.['table_schema']).toBe('app_one')
+    } finally {
+      await sql.end({ timeout: 1 })
+      await other.end({ timeout: 1 })
+    }
+  })
+
+  it('reads bigint and numeric sums as exact bigints with `bigints`', async () => {
+    const sql = openPostgres(config(), { bigints: true })
+    const plain = openPostgres(config())
+    try {
+      const big = 2n ** 62n
+      const text = big.toString()
+      // 2^63 as a sum: beyond a bigint, exact as a numeric.
+      const [row] = await sql`SELECT ${text}::bigint AS one, SUM(x) AS sum
+        FROM (VALUES (${text}::bigint), (${text}::bigint)) AS t (x)`
+      expect(row?.['one']).toBe(big)
+      expect(row?.['sum']).toBe(2n * big)
+      // Without it the client's default: strings.
+      const [asText] = await plain`SELECT 5::bigint AS n`
+      expect(asText?.['n']).toBe('5')
+    } finally {
+      await sql.end({ timeout: 1 })
+      await plain.end({ timeout: 1 })
+    }
+  })
+
+  it('refuses a schema name that is not an identifier', () => {
+    expect(() => openPostgres(config(), { schema: 'a; DROP' })).toThrow(/bad schema name/)
   })
 })
