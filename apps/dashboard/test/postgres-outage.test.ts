@@ -46,7 +46,13 @@ describe.runIf(shouldRunServerSuites('postgres'))('a PostgreSQL index that goes 
     await dashboard.indexer!.waitForHeight(await client.getCommittedHeight(), 120_000)
     const share = (await get(`/api/champions/${chain.owner}`)).body.championShareUpokt
 
+    let t = performance.now()
+    const lap = (what: string) => {
+      console.info(`${what}: ${((performance.now() - t) / 1000).toFixed(2)} s`)
+      t = performance.now()
+    }
     await pg.pause()
+    lap('server stopped')
     const before = await client.getCommittedHeight()
     // The chain moves on by a few blocks while the index cannot be written.
     while ((await client.getCommittedHeight()) < before + 3n) await sleep(100)
@@ -59,9 +65,12 @@ describe.runIf(shouldRunServerSuites('postgres'))('a PostgreSQL index that goes 
     // The page itself does not need the index.
     expect((await fetch(`${dashboard.url}/`)).status).toBe(200)
 
+    lap('down, checked')
     await pg.start()
+    lap('server started')
     const target = await client.getCommittedHeight()
     await dashboard.indexer!.waitForHeight(target, 60_000)
+    lap(`indexed again up to ${target}`)
     expect(BigInt((await get('/api/status')).body.indexedHeight)).toBeGreaterThanOrEqual(target)
     // Every block, in order, once: the settlements counted equal the chain's.
     const settlements = await client.getClaimSettlements({ fromHeight: 1n, toHeight: target })
