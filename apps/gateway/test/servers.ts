@@ -1,4 +1,5 @@
 import {
+  findServerBinaries,
   shouldRunServerSuites,
   startPostgres,
   type TestServer,
