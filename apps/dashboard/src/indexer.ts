@@ -197,7 +197,8 @@ export function startIndexer(parameters: StartIndexerParameters): Indexer {
     // A store that cannot be reached (PostgreSQL down) is waited for like the node: the block
     // is written once it answers, never skipped.
     if ((await retry(() => store.commitBlock(rows), isPostgresUnavailable)) === undefined) return
-    status.indexedHeight = await store.getHeight()
+    // Written now or before (false): either way the cursor is at least this height.
+    if (rows.height > status.indexedHeight) status.indexedHeight = rows.height
     if (status.chainHeight === undefined || status.chainHeight < rows.height)
       status.chainHeight = rows.height
     for (const waiter of waiters) {
