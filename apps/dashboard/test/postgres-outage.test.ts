@@ -57,7 +57,10 @@ describe.runIf(shouldRunServerSuites('postgres'))('a PostgreSQL index that goes 
     // The chain moves on by a few blocks while the index cannot be written.
     while ((await client.getCommittedHeight()) < before + 3n) await sleep(100)
     for (const path of [`/api/champions/${chain.owner}`, '/api/status', '/api/network']) {
+      const started = performance.now()
       const res = await get(path)
+      // Refused promptly: the pool's reconnects back off to 1 s, not the client's 20 s.
+      expect(performance.now() - started, path).toBeLessThan(3000)
       expect(res.status, path).toBe(503)
       expect(res.body.error.code, path).toBe('STORE_UNAVAILABLE')
     }

@@ -43,6 +43,10 @@ export function openPostgres(
     connect_timeout: Math.max(1, Math.ceil(config.connectTimeoutMs / 1000)),
     // Idle connections are closed, so a server restarted while idle costs no failed query.
     idle_timeout: 30,
+    // Reconnects back off to at most 1 s (the client's own default grows to 20 s, and queries
+    // wait it out): during an outage a query fails within about a second, and a server that is
+    // back is used within one.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     onnotice: () => {},
     ...(options.schema === undefined ? {} : { connection: { search_path: options.schema } }),
     ...(options.bigints
