@@ -44,6 +44,13 @@ const BLOCK_MS = 500
 const MEAN_GAP_MS = 120
 const PER_CLASS = 120
 const MAX_TOKENS = 48
+/**
+ * The level at which "probes and users differ" is declared. The run is a random experiment (the
+ * watcher's schedule and choices are not seeded): at 0.01 each of the dozen tests below fails an
+ * honest watcher one run in a hundred, too often for CI; at 0.001, one in a thousand, while the
+ * negative controls still sit at the permutation test's floor.
+ */
+const ALPHA = 0.001
 /** The stub's answer time: about the mean gap, so that requests overlap. */
 const ANSWER_MS = 150
 
@@ -250,12 +257,17 @@ type Analysis = {
   features: { feature: string; test: string; statistic: number; p: number; holm: number }[]
 }
 
-function analyse(rows: Row[]): Analysis {
+/**
+ * `rounds` of the classifier's permutation test (k-NN cross-validation, the costly part): 999
+ * resolve p down to ALPHA where no difference is expected; the negative controls only need to
+ * reach 0.01.
+ */
+function analyse(rows: Row[], rounds = 999): Analysis {
   const random = seeded(7)
   const labels = rows.map((r) => r.probe)
   const x = toVectors(rows)
   // Labels are permuted under fixed folds: the null distribution of the cross-validated score.
-  const classifier = permutationTest(x, labels, crossValidate, 199, random)
+  const classifier = permutationTest(x, labels, crossValidate, rounds, random)
   const features = [
     ...NUMERIC.map((f) => ({
       feature: f,
@@ -400,15 +412,16 @@ describe('covertness', () => {
     const probes = rows.filter((r) => r.probe).length
     const rate = binomialTwoSided(probes, rows.length)
     console.log(`arrivals: ${probes} probes of ${rows.length} (binomial p = ${rate.toFixed(3)})`)
-    expect(rate).toBeGreaterThan(0.01)
+    expect(rate).toBeGreaterThan(ALPHA)
     const real = analyse(rows)
     print('probes vs users', real)
-    expect(real.p).toBeGreaterThan(0.01)
-    for (const f of real.features) expect(f.holm, f.feature).toBeGreaterThan(0.01)
+    expect(real.p).toBeGreaterThan(ALPHA)
+    for (const f of real.features) expect(f.holm, f.feature).toBeGreaterThan(ALPHA)
 
     // Negative control: the same probes with a fixed health-check prompt are recognisable.
     const control = analyse(
       rows.map((r) => (r.probe ? { ...r, promptChars: 11, promptWords: 2 } : r)),
+      199,
     )
     print('negative control (fixed health-check prompt)', control)
     expect(control.accuracy).toBeGreaterThan(0.8)
@@ -417,6 +430,7 @@ describe('covertness', () => {
     // And a different field order alone is caught by the form feature.
     const reordered = analyse(
       rows.map((r) => (r.probe ? { ...r, shape: `${r.shape}|reordered` } : r)),
+      199,
     )
     expect(reordered.accuracy).toBeGreaterThan(0.9)
     expect(reordered.features.find((f) => f.feature === 'shape')!.holm).toBeLessThan(0.01)
