@@ -190,6 +190,12 @@ async function serveRelay(
   if (!(wantsStream && isSse)) return bufferRelay(relay, isSse)
   return new Response(streamRelay(relay), {
     status: 200,
-    headers: { 'content-type': RELAY_STREAM_CONTENT_TYPE, 'cache-control': 'no-cache' },
+    headers: {
+      'content-type': RELAY_STREAM_CONTENT_TYPE,
+      'cache-control': 'no-cache',
+      // Without it @hono/node-server reads ahead to size the body, and holds the head frame for
+      // a timer turn when the next frame is not there yet (SSE_HEADERS in @decai/app-kit/sse).
+      'transfer-encoding': 'chunked',
+    },
   })
 }

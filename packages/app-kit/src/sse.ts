@@ -23,6 +23,10 @@ export const SSE_HEADERS = {
   'cache-control': 'no-cache',
   // Proxies such as nginx must pass events through as they come.
   'x-accel-buffering': 'no',
+  // Said outright, so that @hono/node-server sends the head and each chunk at once: without it,
+  // it reads ahead to size the body, waiting a timer turn (1 ms and more on a busy event loop)
+  // whenever the next chunk is not there yet — before the first token goes out.
+  'transfer-encoding': 'chunked',
 } as const
 
 /** An event's wire form: `event:`, `id:` and one `data:` line per line of data, then a blank line. */
