@@ -1,3 +1,4 @@
+import { supplierClaimAuditSchema } from '@decai/app-kit/claim-auditor'
 import { describeError } from '@decai/core'
 import { z } from 'zod'
 import { DashboardError } from './errors.js'
@@ -7,25 +8,6 @@ import { DashboardError } from './errors.js'
 // itself; unknown fields are ignored, so a watcher that adds fields still shows.
 
 const percentiles = z.object({ p50: z.number(), p95: z.number() }).nullable()
-
-// The claim audit of a report entry (docs/tokenomics.md): the supplier's settled claims for the
-// watcher's own applications against the relays (quanta) the watcher delivered; null when off.
-const claimAuditSchema = z
-  .object({
-    overClaimed: z.boolean(),
-    sessions: z.array(
-      z.object({
-        application: z.string(),
-        sessionId: z.string(),
-        delivered: z.number().int(),
-        claimedRelays: z.number().int(),
-        maxRelays: z.number().int(),
-        overClaimed: z.boolean(),
-      }),
-    ),
-  })
-  .nullable()
-  .optional()
 
 const entrySchema = z.object({
   serviceId: z.string(),
@@ -38,7 +20,8 @@ const entrySchema = z.object({
   probes: z.number().int(),
   successRate: z.number().nullable(),
   ttftMs: percentiles,
-  claimAudit: claimAuditSchema,
+  // The claim audit (docs/tokenomics.md): settled claims against what the watcher delivered.
+  claimAudit: supplierClaimAuditSchema.nullable().optional(),
 })
 
 const reportSchema = z.object({

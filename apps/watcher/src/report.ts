@@ -1,4 +1,4 @@
-import type { ClaimAuditor } from '@decai/app-kit/claim-auditor'
+import { type ClaimAuditor, supplierClaimAuditSchema } from '@decai/app-kit/claim-auditor'
 import { bytesToHex, getPublicKey, pubkeyToAddress, signSecp256k1 } from '@decai/crypto'
 import { z } from 'zod'
 import type { WatcherConfig } from './config.js'
@@ -71,22 +71,7 @@ const entrySchema = z.object({
    * The claim audit (docs/tokenomics.md): the supplier's settled claims for the watcher's
    * exclusive applications against the probes sent; null when the audit is off.
    */
-  claimAudit: z
-    .object({
-      overClaimed: z.boolean(),
-      sessions: z.array(
-        z.object({
-          application: z.string(),
-          sessionId: z.string(),
-          delivered: z.number().int(),
-          claimedRelays: z.number().int(),
-          maxRelays: z.number().int(),
-          overClaimed: z.boolean(),
-        }),
-      ),
-    })
-    .nullable()
-    .optional(),
+  claimAudit: supplierClaimAuditSchema.nullable().optional(),
 })
 export type ReportEntry = z.infer<typeof entrySchema>
 

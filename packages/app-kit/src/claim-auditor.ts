@@ -10,6 +10,7 @@ import {
   serializeRelayResponse,
   type TokenMetering,
 } from '@decai/session'
+import { z } from 'zod'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 
@@ -115,6 +116,25 @@ export type RejectedQuanta = ClaimAuditKey & {
   /** The signed quanta as served, hex-free bytes (serialized `RelayResponse`s). */
   evidence: Uint8Array[]
 }
+
+/**
+ * One supplier's claim audit as `summarize` returns it and as reports carry it (the watcher's
+ * signed report, read back by the dashboard): one schema for the writer and the readers.
+ */
+export const supplierClaimAuditSchema = z.object({
+  overClaimed: z.boolean(),
+  sessions: z.array(
+    z.object({
+      application: z.string(),
+      sessionId: z.string(),
+      delivered: z.number().int(),
+      claimedRelays: z.number().int(),
+      maxRelays: z.number().int(),
+      overClaimed: z.boolean(),
+    }),
+  ),
+})
+export type SupplierClaimAudit = z.infer<typeof supplierClaimAuditSchema>
 
 const noop: TrackedRelay = { answered() {}, abandoned() {} }
 
@@ -366,7 +386,7 @@ export class ClaimAuditor {
   }
 
   /** One supplier's audited sessions (most recent last) and whether it is flagged. */
-  summarize(supplier: string) {
+  summarize(supplier: string): SupplierClaimAudit {
     const sessions = this.#ledger
       .getResults()
       .filter((r) => r.supplier === supplier)
