@@ -20,18 +20,13 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createChainClient } from '../../packages/chain/src/index.js'
 import { getPublicKey } from '../../packages/crypto/src/index.js'
-import {
-  buildRelayRequest,
-  createPoktHttpRequest,
-  serializeRelayRequest,
-  signRelayRequest,
-  verifyRelayResponse,
-} from '../../packages/session/src/index.js'
+import { verifyRelayResponse } from '../../packages/session/src/index.js'
 import {
   type Actor,
   getRing,
   loadActor,
   type SessionHeaderFields,
+  signJsonRelay,
   startBackend,
   startRelayMiner,
 } from './lib/harness.js'
@@ -222,21 +217,13 @@ async function sideBySide(): Promise<SideBySide> {
     let ring = await getRing(client, app.address, session.sessionEndBlockHeight)
     // The same payloads for both, each ring-signed by the gateway key for its supplier.
     const sign = (side: Side, i: number) =>
-      serializeRelayRequest(
-        signRelayRequest(
-          buildRelayRequest({
-            sessionHeader: session,
-            supplierOperatorAddress: side.actor.address,
-            payload: createPoktHttpRequest({
-              method: 'POST',
-              url: '/v1/chat/completions',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ prompt: `relay ${i}` }),
-            }),
-          }),
-          { signer: gateway.key, ring },
-        ),
-      )
+      signJsonRelay({
+        session,
+        supplier: side.actor.address,
+        signer: gateway.key,
+        ring,
+        body: { prompt: `relay ${i}` },
+      })
     let signedFor = ''
     const signed = new Map<string, Uint8Array[]>()
     /** The relays of each side for the session a run can start in now. */

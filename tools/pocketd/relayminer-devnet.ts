@@ -23,13 +23,7 @@ import {
   ProofRequirementReason,
 } from '../../packages/protocol/src/index.js'
 import { getClaimedUpokt, getRootCount, getRootSum } from '../../packages/relay-mining/src/index.js'
-import {
-  buildRelayRequest,
-  createPoktHttpRequest,
-  serializeRelayRequest,
-  signRelayRequest,
-  verifyRelayResponse,
-} from '../../packages/session/src/index.js'
+import { verifyRelayResponse } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   findProof,
@@ -38,6 +32,7 @@ import {
   poll,
   proofReasonName,
   type SessionHeaderFields,
+  signJsonRelay,
   startBackend,
   startRelayMiner,
   waitForSessionWithSuppliers,
@@ -214,21 +209,14 @@ async function main(): Promise<number> {
             session.sessionEndBlockHeight,
           )
           for (let i = 0; i < RELAYS_PER_SERVICE; i++) {
-            const body = serializeRelayRequest(
-              signRelayRequest(
-                buildRelayRequest({
-                  sessionHeader: session,
-                  supplierOperatorAddress: supplier.address,
-                  payload: createPoktHttpRequest({
-                    method: 'POST',
-                    url: `/v1/chat/completions?n=${s}-${i}`,
-                    headers: { 'content-type': 'application/json' },
-                    body: JSON.stringify({ prompt: `relay ${i}` }),
-                  }),
-                }),
-                { signer: gateway.key, ring },
-              ),
-            )
+            const body = signJsonRelay({
+              session,
+              supplier: supplier.address,
+              signer: gateway.key,
+              ring,
+              url: `/v1/chat/completions?n=${s}-${i}`,
+              body: { prompt: `relay ${i}` },
+            })
             const response = await fetch(`http://127.0.0.1:${listenPorts[s]}`, {
               method: 'POST',
               body: new Uint8Array(body),

@@ -14,13 +14,7 @@ import {
   ProofRequirementReason,
 } from '../../packages/protocol/src/index.js'
 import { getClaimedUpokt, getRootCount, getRootSum } from '../../packages/relay-mining/src/index.js'
-import {
-  buildRelayRequest,
-  createPoktHttpRequest,
-  serializeRelayRequest,
-  signRelayRequest,
-  verifyRelayResponse,
-} from '../../packages/session/src/index.js'
+import { verifyRelayResponse } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   type Actor,
@@ -31,6 +25,7 @@ import {
   poll,
   proofReasonName,
   type SessionHeaderFields,
+  signJsonRelay,
   startBackend,
   startRelayMiner,
   waitForSessionWithSuppliers,
@@ -116,21 +111,15 @@ async function main(): Promise<number> {
     const ring = await getRing(client, app.address, session.sessionEndBlockHeight)
     const supplierPublicKey = getPublicKey(supplier.key)
     const relay = (i: number) =>
-      serializeRelayRequest(
-        signRelayRequest(
-          buildRelayRequest({
-            sessionHeader: session,
-            supplierOperatorAddress: supplier.address,
-            payload: createPoktHttpRequest({
-              method: 'POST',
-              url: `/v1/chat/completions?n=${i}`,
-              headers: { 'content-type': 'application/json', 'x-decai-relay': [`${i}`, 'second'] },
-              body: JSON.stringify({ prompt: `relay ${i}` }),
-            }),
-          }),
-          { signer: gateway.key, ring },
-        ),
-      )
+      signJsonRelay({
+        session,
+        supplier: supplier.address,
+        signer: gateway.key,
+        ring,
+        url: `/v1/chat/completions?n=${i}`,
+        headers: { 'x-decai-relay': [`${i}`, 'second'] },
+        body: { prompt: `relay ${i}` },
+      })
 
     const timings: number[] = []
     await check(

@@ -24,13 +24,7 @@ import {
   ProofRequirementReason,
 } from '../../packages/protocol/src/index.js'
 import { getClaimedUpokt, getRootCount, getRootSum } from '../../packages/relay-mining/src/index.js'
-import {
-  buildRelayRequest,
-  createPoktHttpRequest,
-  serializeRelayRequest,
-  signRelayRequest,
-  verifyRelayResponse,
-} from '../../packages/session/src/index.js'
+import { verifyRelayResponse } from '../../packages/session/src/index.js'
 import { createChecks, runChecks } from './lib/checks.mjs'
 import {
   type Actor,
@@ -41,6 +35,7 @@ import {
   poll,
   proofReasonName,
   type SessionHeaderFields,
+  signJsonRelay,
   startBackend,
   startRelayMiner,
   waitForSessionWithSuppliers,
@@ -170,21 +165,14 @@ async function main(): Promise<number> {
         // Alternating, so both see the same load at the same time.
         for (let i = 0; i < total; i++) {
           for (const s of suppliers) {
-            const request = serializeRelayRequest(
-              signRelayRequest(
-                buildRelayRequest({
-                  sessionHeader: session,
-                  supplierOperatorAddress: s.actor.address,
-                  payload: createPoktHttpRequest({
-                    method: 'POST',
-                    url: `/v1/chat/completions?n=${i}`,
-                    headers: { 'content-type': 'application/json' },
-                    body: JSON.stringify({ prompt: `relay ${i}` }),
-                  }),
-                }),
-                { signer: gateway.key, ring },
-              ),
-            )
+            const request = signJsonRelay({
+              session,
+              supplier: s.actor.address,
+              signer: gateway.key,
+              ring,
+              url: `/v1/chat/completions?n=${i}`,
+              body: { prompt: `relay ${i}` },
+            })
             const t0 = performance.now()
             const response = await fetch(s.url, { method: 'POST', body: new Uint8Array(request) })
             const bytes = new Uint8Array(await response.arrayBuffer())

@@ -18,6 +18,13 @@ import {
   type SigningChainClient,
 } from '../../../packages/chain/src/index.js'
 import { ProofRequirementReason } from '../../../packages/protocol/src/index.js'
+import {
+  type BuildRelayRequestParameters,
+  buildRelayRequest,
+  createPoktHttpRequest,
+  serializeRelayRequest,
+  signRelayRequest,
+} from '../../../packages/session/src/index.js'
 import { CHAIN_ID, type PocketdNode } from '../localnet.mjs'
 
 export type SessionHeaderFields = {
@@ -243,6 +250,36 @@ export async function getRing(
 ): Promise<Uint8Array[]> {
   const application = await client.getApplication({ address: applicationAddress })
   return resolveApplicationRing(application, sessionEndHeight, createPublicKeyCache(client))
+}
+
+/**
+ * A relay of a JSON POST (an OpenAI request by default) for one supplier, ring-signed by an
+ * application or a gateway of its ring, serialized as it goes on the wire.
+ */
+export function signJsonRelay(p: {
+  session: BuildRelayRequestParameters['sessionHeader']
+  supplier: string
+  signer: Uint8Array
+  ring: Uint8Array[]
+  body: unknown
+  url?: string
+  headers?: Record<string, string | string[]>
+}): Uint8Array {
+  return serializeRelayRequest(
+    signRelayRequest(
+      buildRelayRequest({
+        sessionHeader: p.session,
+        supplierOperatorAddress: p.supplier,
+        payload: createPoktHttpRequest({
+          method: 'POST',
+          url: p.url ?? '/v1/chat/completions',
+          headers: { 'content-type': 'application/json', ...p.headers },
+          body: JSON.stringify(p.body),
+        }),
+      }),
+      { signer: p.signer, ring: p.ring },
+    ),
+  )
 }
 
 /**
