@@ -8,7 +8,7 @@ import { keyStoreMigrations, PostgresKeyStore } from '../src/postgres-key-store.
 import { SqliteKeyStore } from '../src/sqlite-key-store.js'
 import { tempDir } from './helpers.js'
 import { describeKeyStore } from './key-store-behaviour.js'
-import { startPostgres, type TestServer, waitForPostgres, withPostgres } from './servers.js'
+import { startPostgres, type TestServer, withPostgres } from './servers.js'
 
 const usage = (keyId: string, costUsd: number): UsageRecord => ({
   keyId,
@@ -98,7 +98,6 @@ describe.runIf(withPostgres)('PostgreSQL', () => {
       await store.close()
     } finally {
       await server.start()
-      await waitForPostgres(server.url)
     }
     const restarted = await PostgresKeyStore.open(config(outboxPath))
     expect(restarted.pendingSpend).toBe(0)
@@ -116,7 +115,6 @@ describe.runIf(withPostgres)('PostgreSQL', () => {
       expect(store.pendingSpend).toBe(1)
     } finally {
       await server.start()
-      await waitForPostgres(server.url)
     }
     // The first key check after the outage sees the queued spend.
     expect((await store.authenticate(key))?.spentUsd).toBe(0.75)

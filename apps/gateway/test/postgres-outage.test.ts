@@ -16,7 +16,7 @@ import {
   tempDir,
   waitUntil,
 } from './helpers.js'
-import { startPostgres, type TestServer, waitForPostgres, withPostgres } from './servers.js'
+import { startPostgres, type TestServer, withPostgres } from './servers.js'
 
 // startNetwork's pricing: 1 USD per million prompt tokens, 2 per million completion tokens.
 const costOf = (usage: { prompt_tokens: number; completion_tokens: number }) =>
@@ -105,7 +105,6 @@ describe.runIf(withPostgres)('a PostgreSQL outage', () => {
     await waitUntil(async () => (await outboxRows()) === 3)
 
     await pg.start()
-    await waitForPostgres(pg.url)
     // The same process serves again (its pool reconnects) and replays the outbox first.
     await waitUntil(async () => count(await chat()).status === 200, 30_000)
     expect(await outboxRows()).toBe(0)

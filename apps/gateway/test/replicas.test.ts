@@ -25,7 +25,7 @@ import {
   waitUntil,
 } from './helpers.js'
 import { type Balancer, type Replicas, startBalancer, startReplicas } from './replicas.js'
-import { hasRedis, startPostgres, waitForPostgres, withPostgres } from './servers.js'
+import { startPostgres, withPostgres, withRedis } from './servers.js'
 
 const PRICING = { promptPerMillion: 1, completionPerMillion: 2 }
 const CHAT = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 }
@@ -66,7 +66,7 @@ async function chat(url: string, key: string, body: object = CHAT): Promise<Resp
   })
 }
 
-describe.runIf(hasRedis())('three gateway replicas sharing Redis', () => {
+describe.runIf(withRedis)('three gateway replicas sharing Redis', () => {
   const stops: (() => Promise<void>)[] = []
   let redis: TestServer
   let network: SupplierNetwork
@@ -95,7 +95,6 @@ describe.runIf(hasRedis())('three gateway replicas sharing Redis', () => {
     if (withPostgres) {
       const pg = await startPostgres()
       stops.push(() => pg.stop())
-      await waitForPostgres(pg.url)
       pgUrl = pg.url
       store = { kind: 'postgres', url: pg.url }
     } else {

@@ -19,7 +19,7 @@ import { SqliteKeyStore } from '../src/sqlite-key-store.js'
 import { SupplierRouter } from '../src/supplier-router.js'
 import { updateKey } from '../src/update-key.js'
 import { tempDir, waitUntil } from './helpers.js'
-import { hasRedis } from './servers.js'
+import { withRedis } from './servers.js'
 
 const logger = createLogger({ level: 'silent' })
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url))
@@ -33,7 +33,7 @@ const routing = {
   probationSuccesses: 2,
 }
 
-describe.runIf(hasRedis())('shared state in Redis', () => {
+describe.runIf(withRedis)('shared state in Redis', () => {
   let redis: TestServer
   const states: RedisState[] = []
 
