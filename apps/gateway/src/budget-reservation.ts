@@ -1,3 +1,4 @@
+import { readChoices, readMaxTokens } from '@decai/app-kit/openai'
 import { getChargeCost } from './billing.js'
 import type { EndpointName } from './config.js'
 import type { CatalogModel } from './models.js'
@@ -20,15 +21,8 @@ export function getWorstCaseCost(
   const promptTokens = estimatePromptTokens(endpoint, request)
   let completionTokens = 0
   if (endpoint !== 'embeddings') {
-    const asked = [request['max_completion_tokens'], request['max_tokens']].find(
-      (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
-    )
-    const perChoice = asked ?? model.contextLength ?? reserveCompletionTokens
-    const choices = Math.max(
-      1,
-      ...[request['n'], request['best_of']].filter((v): v is number => typeof v === 'number'),
-    )
-    completionTokens = perChoice * choices
+    const perChoice = readMaxTokens(request) ?? model.contextLength ?? reserveCompletionTokens
+    completionTokens = perChoice * readChoices(request)
   }
   return getChargeCost({ promptTokens, completionTokens, promptSource: 'estimate' }, model.pricing)
 }

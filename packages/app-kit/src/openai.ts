@@ -103,18 +103,30 @@ export function readUsage(value: unknown): Usage | undefined {
   return { promptTokens: p, completionTokens: c, totalTokens: total }
 }
 
-/**
- * The most completion tokens a request may produce: `max_completion_tokens` (or `max_tokens`)
- * times its choices (`n`, `best_of`); undefined when it sets no limit.
- */
-export function readCompletionLimit(request: unknown): number | undefined {
+const readWhole = (v: unknown) =>
+  Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined
+
+/** The longest answer a request asks for per choice: `max_completion_tokens`, else `max_tokens`. */
+export function readMaxTokens(request: unknown): number | undefined {
   if (typeof request !== 'object' || request === null) return undefined
   const r = request as Record<string, unknown>
-  const whole = (v: unknown) =>
-    Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined
-  const limit = whole(r['max_completion_tokens']) ?? whole(r['max_tokens'])
-  if (limit === undefined) return undefined
-  return limit * Math.max(1, whole(r['n']) ?? 1, whole(r['best_of']) ?? 1)
+  return readWhole(r['max_completion_tokens']) ?? readWhole(r['max_tokens'])
+}
+
+/** How many answers a request asks for: the larger of `n` and `best_of`, at least 1. */
+export function readChoices(request: unknown): number {
+  if (typeof request !== 'object' || request === null) return 1
+  const r = request as Record<string, unknown>
+  return Math.max(1, readWhole(r['n']) ?? 1, readWhole(r['best_of']) ?? 1)
+}
+
+/**
+ * The most completion tokens a request may produce: its `readMaxTokens` times its
+ * `readChoices`; undefined when it sets no limit.
+ */
+export function readCompletionLimit(request: unknown): number | undefined {
+  const limit = readMaxTokens(request)
+  return limit === undefined ? undefined : limit * readChoices(request)
 }
 
 /** What one streamed chunk says. */

@@ -5,7 +5,9 @@ import {
   createUsageReader,
   formatSseError,
   inspectChunk,
+  readChoices,
   readCompletionLimit,
+  readMaxTokens,
   readUsage,
   requestStreamUsage,
   SseParser,
@@ -148,6 +150,12 @@ describe('the bounds of an answer', () => {
     expect(readCompletionLimit({ max_tokens: 1.5 })).toBeUndefined()
     expect(readCompletionLimit({})).toBeUndefined()
     expect(readCompletionLimit(null)).toBeUndefined()
+    // Its two halves, for callers that bound an unlimited request themselves.
+    expect(readMaxTokens({ max_completion_tokens: 8, max_tokens: 16 })).toBe(8)
+    expect(readMaxTokens({ max_tokens: 'many' })).toBeUndefined()
+    expect(readChoices({ n: 2, best_of: 5 })).toBe(5)
+    expect(readChoices({ n: -3 })).toBe(1)
+    expect(readChoices(undefined)).toBe(1)
   })
 
   it('reads the usage of an answer as its bytes pass, split anywhere', () => {

@@ -1,4 +1,5 @@
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@decai/app-kit/json'
+import { readMaxTokens } from '@decai/app-kit/openai'
 import { prepareUpstreamRequest } from '@decai/app-kit/relay-payload'
 import { checkOpenAiRequest, type OpenAiRequestIssue } from '@decai/sdk/openai'
 import type { Context } from 'hono'
@@ -190,12 +191,6 @@ export function checkInferenceRequest(
     stream: endpoint !== 'embeddings' && request['stream'] === true,
     tier: resolved?.tier,
   }
-}
-
-/** The longest answer the request asks for (`max_completion_tokens`, else `max_tokens`). */
-function readMaxTokens(request: Record<string, unknown>): number | undefined {
-  const value = request['max_completion_tokens'] ?? request['max_tokens']
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined
 }
 
 /** `n` and `best_of` within what the model's backends take (`maxChoices`), else a 400. */
