@@ -133,12 +133,14 @@ async function main(): Promise<number> {
           ['gateway', 'show-gateway', gateway.address],
           ['supplier', 'show-supplier', supplier.address],
           ['service', 'show-service', SERVICES[0]],
-          ['session', 'get-session', appA.address, SERVICES[0]],
+          // With its block height: the SDK's CLI sends `--height` over RPC but not over gRPC
+          // (`client.Context.Invoke`), so "now" would be two different blocks.
+          ['session', 'get-session', appA.address, SERVICES[0], String(devnet.height)],
         ]
         const rpc = new URL(devnet.rpcUrl)
         const cli = (args: string[]) =>
           pocketd(binary, home, ['query', ...args, '--output', 'json']).then((r) => r.stdout)
-        // A height both answers are for: the session query reads the latest block otherwise.
+        // A height both answers are for.
         const height = String(devnet.height)
         for (const query of queries) {
           const args = query.map(String)
