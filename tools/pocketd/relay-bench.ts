@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util'
 import { createChainClient } from '../../packages/chain/src/index.js'
 import { getPublicKey } from '../../packages/crypto/src/index.js'
 import { verifyRelayResponse } from '../../packages/session/src/index.js'
+import { readProcessCpuMs } from '../servers/servers.mjs'
 import {
   type Actor,
   getRing,
@@ -49,8 +50,16 @@ const skip = new Set(values.skip.split(',').filter(Boolean))
 const SERVICE_ID = 'bench'
 const POKT = 1_000_000n
 
-type Run = { rps: number; p50: number; p99: number; count: number; errors: number }
-type Side = { name: string; url: string; actor: Actor }
+type Run = {
+  rps: number
+  p50: number
+  p99: number
+  count: number
+  errors: number
+  /** The server's CPU time (all threads) per request, ms: its cost, whatever the machine's load. */
+  cpuMs?: number
+}
+type Side = { name: string; url: string; actor: Actor; pid: number | undefined }
 
 function run(command: string, args: string[], cwd = root): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -113,6 +122,7 @@ async function startOurSupplier(config: Record<string, unknown>, dir: string) {
     child.once('exit', (code) => reject(new Error(`our supplier exited with ${code}`)))
   })
   return {
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve()
@@ -187,8 +197,8 @@ async function sideBySide(): Promise<SideBySide> {
     )
     stops.push(ours.stop)
     const sides: Side[] = [
-      { name: 'relayMiner', url: relayMiner.url, actor: theirs },
-      { name: 'ours', url: `http://127.0.0.1:${oursPort}`, actor: mine },
+      { name: 'relayMiner', url: relayMiner.url, actor: theirs, pid: relayMiner.pid },
+      { name: 'ours', url: `http://127.0.0.1:${oursPort}`, actor: mine, pid: ours.pid },
     ]
     // A run's relays name the session they start in: each run starts in a session with room
     // for it (and re-signs when the session changed), so no relay reaches a supplier late.
@@ -315,7 +325,12 @@ async function sideBySide(): Promise<SideBySide> {
       // Alternating, so both meet the machine in the same state.
       for (const side of sides) {
         await prepare()
-        result[side.name as 'ours'][c] = await load(side.url, c, files.get(side.name)!)
+        const cpuBefore = readProcessCpuMs(side.pid)
+        const run = await load(side.url, c, files.get(side.name)!)
+        const cpuAfter = readProcessCpuMs(side.pid)
+        if (cpuBefore !== undefined && cpuAfter !== undefined && run.count > 0)
+          run.cpuMs = (cpuAfter - cpuBefore) / run.count
+        result[side.name as 'ours'][c] = run
         probes[`${side.name} after ${c}`] = await probe(side, 100_001 + c)
       }
     }
@@ -413,6 +428,13 @@ async function main() {
         `RelayMiner ${ms(r.p50 - b.p50)} / ${ms(r.p99 - b.p99)}`,
         ratio(o.p50 - b.p50, r.p50 - b.p50),
       ])
+      if (o.cpuMs !== undefined && r.cpuMs !== undefined)
+        rows.push([
+          `supplier, ${c} conn: CPU per relay (relays per CPU-second)`,
+          `${ms(o.cpuMs)} (${(1000 / o.cpuMs).toFixed(0)})`,
+          `RelayMiner ${ms(r.cpuMs)} (${(1000 / r.cpuMs).toFixed(0)})`,
+          ratio(r.cpuMs, o.cpuMs),
+        ])
       if (c === 1) {
         const q = relay.sequential
         const added = (k: string, p: 'p50' | 'p99') => q[k]![p] - q['backend']![p]

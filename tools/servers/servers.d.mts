@@ -40,3 +40,6 @@ export declare function startRedis(options?: {
 
 /** A fresh PostgreSQL cluster on a free loopback port, database `decai`, user `decai`, trust auth. */
 export declare function startPostgres(options?: { port?: number }): Promise<TestServer>
+
+/** A process's CPU time so far (user + system, all threads, ms) from Linux's /proc; undefined elsewhere. */
+export declare function readProcessCpuMs(pid: number | undefined): number | undefined

@@ -3,7 +3,7 @@
 // can stop a server and start it again on the same port and data, to observe what the apps do
 // while it is gone. `.ci/run` installs the packages (redis-server, postgresql) when missing.
 import { spawn, spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -295,4 +295,27 @@ function notInstalled(program, debianPackage) {
     'NOT_INSTALLED',
     `${program} is not installed; install Debian's ${debianPackage} package (.ci/run does).`,
   )
+}
+
+/** `getconf CLK_TCK`: the unit of `/proc/<pid>/stat`'s times on every Linux Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100
+
+/**
+ * The CPU time a process has used so far, user and system, all its threads (ms), from Linux's
+ * `/proc`; undefined elsewhere or once it has gone. Benchmarks divide its growth by the work
+ * done: unlike wall time, it barely moves with the machine's load.
+ * @param {number | undefined} pid
+ * @returns {number | undefined}
+ */
+export function readProcessCpuMs(pid) {
+  if (pid === undefined) return undefined
+  try {
+    // The fields after the command name, which is in parentheses and may hold spaces;
+    // utime and stime are the 14th and 15th fields of the line.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return undefined
+  }
 }

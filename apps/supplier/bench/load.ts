@@ -25,6 +25,7 @@ import {
 } from '@decai/session'
 import autocannon from 'autocannon'
 import { stringify } from 'yaml'
+import { readProcessCpuMs } from '../../../tools/servers/servers.mjs'
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -108,7 +109,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
-type Run = { rps: number; p50: number; p99: number; count: number; errors: number }
+type Run = {
+  rps: number
+  p50: number
+  p99: number
+  count: number
+  errors: number
+  /** The supplier's CPU time (all its threads) per request: a figure the machine's load barely moves. */
+  cpuMs?: number
+}
 
 /** One autocannon run; latencies from each response (float ms), not autocannon's ms buckets. */
 function load(options: autocannon.Options, seconds: number): Promise<Run> {
@@ -315,7 +324,11 @@ async function main() {
   const rows: [string, Run, Run][] = []
   for (const c of [1, connections]) {
     const direct = await load(stubOptions(c), duration)
+    const cpuBefore = readProcessCpuMs(child.pid)
     const relayed = await load(relayOptions(c), duration)
+    const cpuAfter = readProcessCpuMs(child.pid)
+    if (cpuBefore !== undefined && cpuAfter !== undefined)
+      relayed.cpuMs = (cpuAfter - cpuBefore) / relayed.count
     rows.push([`${c} connection${c === 1 ? '' : 's'}`, direct, relayed])
   }
 
@@ -356,16 +369,16 @@ async function main() {
     `\nSupplier load test: ${duration} s per run, loopback, ${availableParallelism()} cores, Node ${process.version}`,
   )
   console.log(
-    '| load | stub alone: req/s, p50, p99 | through the supplier: relays/s, p50, p99 | added p50 / p99 |',
+    '| load | stub alone: req/s, p50, p99 | through the supplier: relays/s, p50, p99 | added p50 / p99 | supplier CPU per relay |',
   )
-  console.log('| --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- |')
   for (const [label, direct, relayed] of rows) {
     console.log(
-      `| ${label} | ${direct.rps.toFixed(0)}, ${ms(direct.p50)}, ${ms(direct.p99)} | ${relayed.rps.toFixed(0)}, ${ms(relayed.p50)}, ${ms(relayed.p99)} | ${ms(relayed.p50 - direct.p50)} / ${ms(relayed.p99 - direct.p99)} |`,
+      `| ${label} | ${direct.rps.toFixed(0)}, ${ms(direct.p50)}, ${ms(direct.p99)} | ${relayed.rps.toFixed(0)}, ${ms(relayed.p50)}, ${ms(relayed.p99)} | ${ms(relayed.p50 - direct.p50)} / ${ms(relayed.p99 - direct.p99)} | ${relayed.cpuMs === undefined ? '—' : ms(relayed.cpuMs)} |`,
     )
   }
   console.log(
-    `| poktroll HA RelayMiner (published, Go) | — | ~1,182 relays/s, 1.33 ms, 26.19 ms | — |`,
+    `| poktroll HA RelayMiner (published, Go) | — | ~1,182 relays/s, 1.33 ms, 26.19 ms | — | — |`,
   )
   console.log(
     `\nRelays served ${served}, mined ${mined}, rejected ${rejected}, failed ${failed}${failedReasons.length > 0 ? ` (${failedReasons.join(', ')})` : ''}; load generator errors ${rows.reduce((n, [, , r]) => n + r.errors, 0)}.`,

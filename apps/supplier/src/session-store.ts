@@ -175,6 +175,9 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
     ),
   }
   const openTries = new Map<string, DurableSmst>()
+  // Sessions this process has recorded: a relay of a known session skips the write (an
+  // `INSERT OR IGNORE` still takes the database's write lock). Cleared when rows are pruned.
+  const recorded = new Set<string>()
 
   const trie = (supplier: string, sessionId: string): DurableSmst => {
     const name = getTrieName(supplier, sessionId)
@@ -189,6 +192,8 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
   return {
     /** Records a session the first time a relay of it is served (no-op afterwards). */
     ensureSession(header: SessionHeaderFields, supplier: string, height: bigint): void {
+      const key = getTrieName(supplier, header.sessionId)
+      if (recorded.has(key)) return
       statements.insert.run(
         header.sessionId,
         supplier,
@@ -198,6 +203,7 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
         Number(header.sessionEndBlockHeight),
         Number(height),
       )
+      recorded.add(key)
     },
     getSession(sessionId: string, supplier: string): SessionRecord | undefined {
       const row = statements.get.get(sessionId, supplier) as Row | undefined
@@ -281,6 +287,7 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
     },
     /** Forgets terminal sessions that ended before `height`. */
     prune(height: bigint): number {
+      recorded.clear()
       return statements.prune.run(Number(height), ...terminalStates).changes
     },
     close(): void {

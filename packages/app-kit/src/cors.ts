@@ -45,11 +45,16 @@ export function createCorsMiddleware(
   parameters: CreateCorsMiddlewareParameters,
 ): MiddlewareHandler {
   const allowed = new Set(parameters.allowedOrigins)
-  return cors({
+  const middleware = cors({
     origin: allowed.has('*') ? '*' : (origin) => (allowed.has(origin) ? origin : null),
     allowHeaders: [...parameters.allowHeaders],
     exposeHeaders: [...(parameters.exposeHeaders ?? [])],
     allowMethods: [...(parameters.allowMethods ?? ['GET', 'HEAD', 'POST'])],
     maxAge: parameters.maxAgeSeconds ?? DEFAULT_CORS_MAX_AGE_SECONDS,
   })
+  if (allowed.size > 0) return middleware
+  // Nothing allowed: an answer never depends on the origin, so it needs no `Vary: Origin`, and
+  // only a preflight has anything to say. Adding that header to every answer made the server
+  // rebuild each handler's response as a full Fetch `Response` (a relay's hot path).
+  return (c, next) => (c.req.method === 'OPTIONS' ? middleware(c, next) : next())
 }

@@ -54,7 +54,30 @@ describe('createCorsMiddleware', () => {
 
   it('allows no origin by default (an empty list)', async () => {
     const res = await appWith([]).request(preflight('http://127.0.0.1:5173'))
+    expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('leaves answers alone when no origin is allowed: no CORS headers, no Vary', async () => {
+    const res = await appWith([]).request(
+      new Request('http://app.test/json', {
+        method: 'POST',
+        headers: { origin: 'http://127.0.0.1:5173' },
+      }),
+    )
+    expect(res.status).toBe(200)
+    expect([...res.headers.keys()].sort()).toEqual(['content-type', 'x-answer'])
+  })
+
+  it('says Vary: Origin on answers when some origins are allowed, with or without an Origin', async () => {
+    const app = appWith(['https://app.example'])
+    for (const headers of [{}, { origin: 'https://evil.example' }]) {
+      const res = await app.request(
+        new Request('http://app.test/json', { method: 'POST', headers }),
+      )
+      expect(res.headers.get('vary')).toBe('Origin')
+      expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    }
   })
 
   it('allows any origin with *', async () => {

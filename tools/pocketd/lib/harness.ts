@@ -93,7 +93,7 @@ export async function startRelayMiner(
     | { serviceId: string; listenPort: number }
     | { services: { serviceId: string; listenPort: number }[] }
   ),
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const services = 'services' in options ? options.services : [options]
   const first = services[0]
   if (!first) throw new Error('the RelayMiner needs a service')
@@ -156,7 +156,7 @@ export async function startRelayMiner(
   for (let waited = 0; waited < 60_000; waited += 250) {
     if (exited) throw new Error(`the RelayMiner exited:\n${tail()}`)
     const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined)
-    if (metrics?.ok) return { url: `http://127.0.0.1:${first.listenPort}`, stop }
+    if (metrics?.ok) return { url: `http://127.0.0.1:${first.listenPort}`, pid: child.pid, stop }
     await sleep(250)
   }
   await stop()
