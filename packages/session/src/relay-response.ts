@@ -1,13 +1,11 @@
 import { equalBytes } from '@decai/core'
 import { pubkeyToAddress, signSupplierPayload, verifySupplierSignature } from '@decai/crypto'
 import {
-  clone,
   create,
   marshal,
   type POKTHTTPResponse,
   type Relay,
   type RelayRequest,
-  RelayRequestSchema,
   type RelayResponse,
   RelayResponseMetadataSchema,
   RelayResponseSchema,
@@ -53,15 +51,15 @@ export function buildRelayResponse({
  * (`RelayResponse.GetSignableBytesHash`).
  */
 export function getRelayResponseSignableBytesHash(response: RelayResponse): Uint8Array {
-  const unsigned = clone(RelayResponseSchema, response)
-  const meta = unsigned.meta ?? create(RelayResponseMetadataSchema)
-  meta.supplierOperatorSignature = new Uint8Array()
-  unsigned.meta = meta
+  const unsigned = withResponseSignature(response, new Uint8Array())
   if (unsigned.payloadHash.length > 0) unsigned.payload = new Uint8Array()
   return sha256(marshal(RelayResponseSchema, unsigned))
 }
 
-/** Returns a copy of `response` signed by the supplier operator key (64-byte low-S ECDSA). */
+/**
+ * Returns a copy of `response` signed by the supplier operator key (64-byte low-S ECDSA); its
+ * session header and payload are shared with `response`, not copied.
+ */
 export function signRelayResponse(response: RelayResponse, privateKey: Uint8Array): RelayResponse {
   let signature: Uint8Array
   try {
@@ -71,11 +69,16 @@ export function signRelayResponse(response: RelayResponse, privateKey: Uint8Arra
       cause,
     })
   }
-  const signed = clone(RelayResponseSchema, response)
-  const meta = signed.meta ?? create(RelayResponseMetadataSchema)
-  meta.supplierOperatorSignature = signature
-  signed.meta = meta
-  return signed
+  return withResponseSignature(response, signature)
+}
+
+/**
+ * `response` with another signature: a new message and metadata sharing the rest (session
+ * header, payload) with `response`, as `signRelayRequest` does.
+ */
+function withResponseSignature(response: RelayResponse, signature: Uint8Array): RelayResponse {
+  const meta = response.meta ?? create(RelayResponseMetadataSchema)
+  return { ...response, meta: { ...meta, supplierOperatorSignature: signature } }
 }
 
 /** The response's wire bytes (the HTTP response body). */
@@ -96,12 +99,13 @@ export function parseRelayResponse(bytes: Uint8Array): RelayResponse {
 
 /**
  * The `Relay` a supplier mines: the signed request and the signed response with its payload
- * dropped (the payload hash and signature still commit to it).
+ * dropped (the payload hash and signature still commit to it). It shares its parts with
+ * `request` and `response` rather than copying them.
  */
 export function buildRelay(request: RelayRequest, response: RelayResponse): Relay {
-  const res = clone(RelayResponseSchema, response)
-  if (res.payloadHash.length > 0) res.payload = new Uint8Array()
-  return create(RelaySchema, { req: clone(RelayRequestSchema, request), res })
+  const res =
+    response.payloadHash.length > 0 ? { ...response, payload: new Uint8Array() } : response
+  return create(RelaySchema, { req: request, res })
 }
 
 /** Canonical bytes of {@link buildRelay}'s relay: the SMST value; SHA-256 of it is the key. */

@@ -57,6 +57,16 @@ describe('relay requests', () => {
     )
   })
 
+  it('signs a copy: the request signed, and its hash, leave the original as it was', () => {
+    const original = clone(RelayRequestSchema, f.request)
+    const before = serializeRelayRequest(original)
+    getRelayRequestSignableBytesHash(original)
+    const resigned = signRelayRequest(original, { signer: f.gateway.privateKey, ring: f.ring })
+    expect(serializeRelayRequest(original)).toEqual(before)
+    expect(resigned.meta!.signature).not.toEqual(original.meta!.signature)
+    expect(resigned.meta).not.toBe(original.meta)
+  })
+
   it('accepts the application itself as signer', async () => {
     const request = signRelayRequest(f.unsigned, { signer: f.app.privateKey, ring: f.ring })
     expect(await codeOfRequest(request)).toBe('OK')
@@ -214,6 +224,16 @@ describe('relay responses', () => {
   it('verifies as the gateway, from bytes too', () => {
     expect(codeOf(response)).toBe('OK')
     expect(codeOf(serializeRelayResponse(response))).toBe('OK')
+  })
+
+  it('signs a copy, and mines a relay, leaving the response and request as they were', () => {
+    const before = [serializeRelayResponse(response), serializeRelayRequest(f.request)]
+    getRelayResponseSignableBytesHash(response)
+    signRelayResponse(response, f.other.privateKey)
+    const relay = buildRelay(f.request, response)
+    expect(relay.res!.payload).toEqual(new Uint8Array())
+    expect([serializeRelayResponse(response), serializeRelayRequest(f.request)]).toEqual(before)
+    expect(response.payload.length).toBeGreaterThan(0)
   })
 
   it('signs without the payload once the payload hash is set', () => {
