@@ -129,7 +129,7 @@ export type RecordedRelay = Pick<
 
 /** Counts a served relay: metrics, and the session's metering on disk. */
 export function record(
-  ctx: Pick<RelayServerContext, 'metrics' | 'logger' | 'store' | 'operatorAddress'>,
+  ctx: Pick<RelayServerContext, 'metrics' | 'store' | 'operatorAddress'>,
   relay: RecordedRelay,
   outcome: MineOutcome,
   usage: TokenUsage | undefined,
@@ -156,14 +156,10 @@ export function record(
     ctx.metrics.tokens.inc({ service: serviceId, kind: 'prompt' }, usage.promptTokens)
     ctx.metrics.tokens.inc({ service: serviceId, kind: 'completion' }, usage.completionTokens)
   }
-  try {
-    ctx.store.recordRelay(relay.header.sessionId, ctx.operatorAddress, {
-      mined: outcome === 'mined',
-      promptTokens: usage?.promptTokens ?? 0,
-      completionTokens: usage?.completionTokens ?? 0,
-    })
-  } catch (error) {
-    ctx.metrics.errors.inc({ component: 'store' })
-    ctx.logger.error('cannot record relay usage', { error })
-  }
+  // Written after this turn's answers; a failure is logged and counted by the store's owner.
+  ctx.store.recordRelay(relay.header.sessionId, ctx.operatorAddress, {
+    mined: outcome === 'mined',
+    promptTokens: usage?.promptTokens ?? 0,
+    completionTokens: usage?.completionTokens ?? 0,
+  })
 }

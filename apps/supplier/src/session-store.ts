@@ -120,7 +120,13 @@ export type SessionStore = ReturnType<typeof openSessionStore>
 /** The name of a session's trie: supplier and session, so two operators never share one. */
 export const getTrieName = (supplier: string, sessionId: string) => `${supplier}/${sessionId}`
 
-export function openSessionStore(dir: string, options: { synchronous: 'normal' | 'full' }) {
+export type OpenSessionStoreOptions = {
+  synchronous: 'normal' | 'full'
+  /** Metering that could not be written (the counts are lost; relays and tries are not). */
+  onMeteringError?: (error: unknown) => void
+}
+
+export function openSessionStore(dir: string, options: OpenSessionStoreOptions) {
   let tries: SmstDatabase
   let db: Database.Database
   try {
@@ -167,7 +173,7 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
     active: db.prepare(
       `SELECT * FROM sessions WHERE state NOT IN (${terminalStates.map(() => '?').join(',')}) ORDER BY end_height`,
     ),
-    usage: db.prepare(`UPDATE sessions SET relays_served = relays_served + 1,
+    usage: db.prepare(`UPDATE sessions SET relays_served = relays_served + ?,
       relays_mined = relays_mined + ?, prompt_tokens = prompt_tokens + ?,
       completion_tokens = completion_tokens + ? WHERE session_id = ? AND supplier = ?`),
     prune: db.prepare(
@@ -178,6 +184,39 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
   // Sessions this process has recorded: a relay of a known session skips the write (an
   // `INSERT OR IGNORE` still takes the database's write lock). Cleared when rows are pruned.
   const recorded = new Set<string>()
+
+  // Metering counts, added up in memory and written once per event-loop turn, in one
+  // transaction, after the answers of that turn have gone out: a relay no longer waits for its
+  // own UPDATE. Every read of a session writes them first, so reads are never behind. What a
+  // crash can lose is the counts of the turn in flight, never a relay (the trie is written
+  // before the answer, and the counts are statistics).
+  type Usage = { served: number; mined: number; promptTokens: number; completionTokens: number }
+  const pending = new Map<string, Usage & { sessionId: string; supplier: string }>()
+  let flushScheduled = false
+  const writeUsage = db.transaction(
+    (rows: Iterable<Usage & { sessionId: string; supplier: string }>) => {
+      for (const u of rows)
+        statements.usage.run(
+          u.served,
+          u.mined,
+          u.promptTokens,
+          u.completionTokens,
+          u.sessionId,
+          u.supplier,
+        )
+    },
+  )
+  const flushUsage = () => {
+    flushScheduled = false
+    if (pending.size === 0) return
+    const rows = [...pending.values()]
+    pending.clear()
+    try {
+      writeUsage(rows)
+    } catch (error) {
+      options.onMeteringError?.(error)
+    }
+  }
 
   const trie = (supplier: string, sessionId: string): DurableSmst => {
     const name = getTrieName(supplier, sessionId)
@@ -206,13 +245,16 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
       recorded.add(key)
     },
     getSession(sessionId: string, supplier: string): SessionRecord | undefined {
+      flushUsage()
       const row = statements.get.get(sessionId, supplier) as Row | undefined
       return row ? toRecord(row) : undefined
     },
     listSessions(): SessionRecord[] {
+      flushUsage()
       return (statements.all.all() as Row[]).map(toRecord)
     },
     listActiveSessions(): SessionRecord[] {
+      flushUsage()
       return (statements.active.all(...terminalStates) as Row[]).map(toRecord)
     },
     /**
@@ -226,6 +268,7 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
       to: SessionState,
       update: SessionUpdate = {},
     ): boolean {
+      flushUsage()
       const sets = ['state = ?']
       const values: unknown[] = [to]
       const add = (column: string, value: unknown) => {
@@ -246,19 +289,26 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
         .run(...values, sessionId, supplier, from)
       return result.changes === 1
     },
-    /** Adds one served relay and its tokens to the session's metering. */
+    /** Adds one served relay and its tokens to the session's metering (written this turn). */
     recordRelay(
       sessionId: string,
       supplier: string,
       usage: { mined: boolean; promptTokens: number; completionTokens: number },
     ): void {
-      statements.usage.run(
-        usage.mined ? 1 : 0,
-        usage.promptTokens,
-        usage.completionTokens,
-        sessionId,
-        supplier,
-      )
+      const key = getTrieName(supplier, sessionId)
+      let u = pending.get(key)
+      if (!u) {
+        u = { sessionId, supplier, served: 0, mined: 0, promptTokens: 0, completionTokens: 0 }
+        pending.set(key, u)
+      }
+      u.served++
+      if (usage.mined) u.mined++
+      u.promptTokens += usage.promptTokens
+      u.completionTokens += usage.completionTokens
+      if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(flushUsage)
+      }
     },
     /** Inserts a mined relay; durable (acknowledged) when this returns. */
     insertRelay(
@@ -287,10 +337,12 @@ export function openSessionStore(dir: string, options: { synchronous: 'normal' |
     },
     /** Forgets terminal sessions that ended before `height`. */
     prune(height: bigint): number {
+      flushUsage()
       recorded.clear()
       return statements.prune.run(Number(height), ...terminalStates).changes
     },
     close(): void {
+      flushUsage()
       for (const t of openTries.values()) t.close()
       openTries.clear()
       tries.close()

@@ -247,9 +247,15 @@ export async function startSupplier(
   await checkStake(client, operatorAddress, config, logger)
   await checkTokenMetering(client, config, logger)
 
-  const store = openSessionStore(config.storage.dir, { synchronous: config.storage.synchronous })
-  const chain = createChainView(client, height)
   const metrics = createSupplierMetrics()
+  const store = openSessionStore(config.storage.dir, {
+    synchronous: config.storage.synchronous,
+    onMeteringError: (error) => {
+      metrics.errors.inc({ component: 'store' })
+      logger.error('cannot record relay usage', { error })
+    },
+  })
+  const chain = createChainView(client, height)
   const meter = new RelayMeter()
   const lifecycle = createLifecycle({
     store,

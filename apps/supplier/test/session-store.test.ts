@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSessionStore } from '../src/session-store.js'
 
@@ -62,6 +63,42 @@ describe('the session store', () => {
       })
     } finally {
       store.close()
+    }
+  })
+
+  it('writes the counts of a turn on its own, once its answers are out, and they survive a restart', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'decai-session-store-'))
+    const store = openSessionStore(dir, { synchronous: 'normal' })
+    store.ensureSession(header, SUPPLIER, 2n)
+    for (let i = 0; i < 3; i++)
+      store.recordRelay(header.sessionId, SUPPLIER, {
+        mined: i > 0,
+        promptTokens: 10,
+        completionTokens: 1,
+      })
+    // The next turn: written without any read asking for them.
+    await new Promise((resolve) => setImmediate(resolve))
+    const raw = new Database(join(dir, 'state.sqlite'), { readonly: true })
+    const row = raw
+      .prepare('SELECT relays_served, relays_mined, prompt_tokens FROM sessions')
+      .get() as { relays_served: number; relays_mined: number; prompt_tokens: number }
+    raw.close()
+    expect(row).toEqual({ relays_served: 3, relays_mined: 2, prompt_tokens: 30 })
+    store.recordRelay(header.sessionId, SUPPLIER, {
+      mined: true,
+      promptTokens: 0,
+      completionTokens: 0,
+    })
+    store.close()
+    const reopened = openSessionStore(dir, { synchronous: 'normal' })
+    try {
+      // Counts of the last turn are written at close.
+      expect(reopened.getSession(header.sessionId, SUPPLIER)).toMatchObject({
+        relaysServed: 4,
+        relaysMined: 3,
+      })
+    } finally {
+      reopened.close()
     }
   })
 })
