@@ -37,6 +37,13 @@ export const cryptoErrorCodes = {
   CHALLENGE_OUT_OF_RANGE: 'CHALLENGE_OUT_OF_RANGE',
   /** Hash-to-curve found no point in 128 attempts (about 2^-128; ring-go returns nil). */
   HASH_TO_CURVE_FAILED: 'HASH_TO_CURVE_FAILED',
+  /**
+   * A prepared ring-signature nonce was given to `sign` a second time: a nonce signs at most once
+   * (two signatures with one nonce give the private key away). Prepare a fresh one.
+   */
+  RING_NONCE_REUSED: 'RING_NONCE_REUSED',
+  /** A prepared nonce given to `sign` was not made by that signer's `prepare()`. */
+  RING_NONCE_FOREIGN: 'RING_NONCE_FOREIGN',
   /** `DECAI_CRYPTO_BACKEND` (or `setCryptoBackend`) names no backend: use pure, native or auto. */
   INVALID_CRYPTO_BACKEND: 'INVALID_CRYPTO_BACKEND',
   /**

@@ -67,14 +67,56 @@ export type RingDecodeOptions = {
   maxRingSize?: number
 }
 
+/**
+ * The message-independent half of one ring signature, made ahead by `RingSigner.prepare`: the
+ * signer's secret nonce u and its commitments u·G and u·H_p(P). Opaque: it has no readable
+ * properties (the nonce stays inside the package, so serializing or cloning the object yields an
+ * empty object), and it signs at most once.
+ */
+export type PreparedRingNonce = { readonly [preparedBrand]: true }
+declare const preparedBrand: unique symbol
+
+/** Options of `RingSigner.sign`. */
+export type RingSignOptions = {
+  /**
+   * A nonce from this signer's `prepare()`, so that the call only runs the message-dependent part
+   * of the signature. It is spent by the first `sign` call it is given to, even one that throws;
+   * a second use throws `RING_NONCE_REUSED`, one from another signer `RING_NONCE_FOREIGN`.
+   */
+  prepared?: PreparedRingNonce
+}
+
+/** Options of `createRingSigner`. */
+export type RingSignerOptions = {
+  /**
+   * Nonces the signer keeps prepared in a pool of its own (default 0: none). A `sign` call without
+   * `prepared` takes one from the pool when there is one, and the signer refills the pool one
+   * nonce per event-loop turn (`setImmediate`) after a signature, off the caller's path. Costs a
+   * few hundred bytes per nonce.
+   */
+  prepareAhead?: number
+}
+
 /** A signer bound to one private key, keeping its derived public values between signatures. */
 export type RingSigner = {
   /** 33-byte compressed public key. */
   readonly publicKey: Uint8Array
   /** Key image I = x·H_p(P), 33 bytes. */
   readonly keyImage: Uint8Array
-  /** Signs a 32-byte message over `ring`, which must contain this signer's public key. */
-  sign(message: Uint8Array, ring: readonly Uint8Array[]): RingSignature
+  /** Nonces ready in the signer's own pool (see `prepareAhead`). */
+  readonly pooledNonces: number
+  /**
+   * Signs a 32-byte message over `ring`, which must contain this signer's public key. With
+   * `prepared` (or a pooled nonce, see `prepareAhead`), only the message-dependent steps run.
+   */
+  sign(message: Uint8Array, ring: readonly Uint8Array[], options?: RingSignOptions): RingSignature
+  /**
+   * Computes the message-independent half of one signature now (the nonce and its two
+   * constant-time multiplications), for a later `sign(message, ring, { prepared })`: for example
+   * while the relay's supplier is not chosen yet, since the signed bytes name it. Independent of
+   * the ring, so any ring holding this signer's key can use it.
+   */
+  prepare(): PreparedRingNonce
 }
 
 const DEFAULT_MAX_RING_SIZE = 1024
@@ -455,27 +497,85 @@ function ringEntries(ring: readonly Uint8Array[]): CachedPoint[] {
   })
 }
 
-type TracedRingSigner = {
-  publicKey: Uint8Array
-  keyImage: Uint8Array
+/** The nonce of one signature: u and its commitments u·G ‖ u·H_p(P), 33 bytes each. */
+type Nonce = { u: SecretScalar; commitments: Uint8Array }
+
+/**
+ * What a `PreparedRingNonce` stands for. The handles themselves are empty objects; their nonces
+ * live here, keyed by handle, so that nothing reachable from a handle (enumeration, JSON,
+ * `structuredClone`, `util.inspect`) shows the secret. `nonce` is dropped when it is spent.
+ */
+type PreparedState = { owner: object; nonce: Nonce | undefined }
+const preparedNonces = new WeakMap<object, PreparedState>()
+
+class PreparedNonceHandle {
+  // The secret is held in `preparedNonces`, never on the handle.
+  toJSON(): Record<string, never> {
+    return {}
+  }
+}
+
+/** Takes the nonce out of a handle, which is spent from then on. */
+function spendPrepared(prepared: unknown, owner: object): Nonce {
+  const state =
+    typeof prepared === 'object' && prepared !== null ? preparedNonces.get(prepared) : undefined
+  if (state === undefined || state.owner !== owner) {
+    throw new CryptoError('RING_NONCE_FOREIGN', 'The prepared nonce was not made by this signer.', {
+      details: state === undefined ? 'not from RingSigner.prepare()' : 'another signer made it',
+    })
+  }
+  const nonce = state.nonce
+  if (nonce === undefined) {
+    throw new CryptoError('RING_NONCE_REUSED', 'A prepared nonce signs at most once.', {
+      details: 'two signatures with one nonce give the private key away; prepare() a fresh one',
+    })
+  }
+  state.nonce = undefined
+  return nonce
+}
+
+// setImmediate where it exists (Node: after the pending I/O of this turn), a zero timer elsewhere.
+const later: (run: () => void) => void =
+  typeof globalThis.setImmediate === 'function'
+    ? (run) => {
+        globalThis.setImmediate(run)
+      }
+    : (run) => {
+        setTimeout(run, 0)
+      }
+
+type TracedRingSigner = Omit<RingSigner, 'sign'> & {
   sign(
     message: Uint8Array,
     ring: readonly Uint8Array[],
-    trace?: { shiftedSteps: number[] },
+    options?: RingSignOptions & { trace?: { shiftedSteps: number[] } },
   ): RingSignature
 }
 
 /**
  * Creates a signer for one private key. Deriving the key image and the constant-time table of the
  * signer's hash-to-curve point costs some tens of milliseconds once; each signature then costs
- * about as much as a verification plus two constant-time multiplications.
+ * about as much as a verification plus two constant-time multiplications, which `prepare()` (or
+ * `prepareAhead`) moves out of the signing call.
  */
-export function createRingSigner(privateKey: Uint8Array): RingSigner {
-  const signer = createTracedRingSigner(privateKey)
+export function createRingSigner(
+  privateKey: Uint8Array,
+  options: RingSignerOptions = {},
+): RingSigner {
+  const signer = bindSigner(privateKey, true, options)
   return {
     publicKey: signer.publicKey,
     keyImage: signer.keyImage,
-    sign: (message, ring) => signer.sign(message, ring),
+    get pooledNonces() {
+      return signer.pooledNonces
+    },
+    sign: (message, ring, signOptions) =>
+      signer.sign(
+        message,
+        ring,
+        signOptions?.prepared === undefined ? undefined : { prepared: signOptions.prepared },
+      ),
+    prepare: () => signer.prepare(),
   }
 }
 
@@ -483,14 +583,30 @@ export function createRingSigner(privateKey: Uint8Array): RingSigner {
  * `createRingSigner` whose `sign` can also report which chain steps went through decred's
  * left-alignment (for conformance producers searching for the quirk).
  */
-export function createTracedRingSigner(privateKey: Uint8Array): TracedRingSigner {
-  return bindSigner(privateKey, true)
+export function createTracedRingSigner(
+  privateKey: Uint8Array,
+  options: RingSignerOptions = {},
+): TracedRingSigner {
+  return bindSigner(privateKey, true, options)
+}
+
+function readPoolTarget(options: RingSignerOptions): number {
+  const target = options.prepareAhead ?? 0
+  if (!Number.isSafeInteger(target) || target < 0 || target > 1024) {
+    throw new CryptoError('INVALID_INPUT', 'prepareAhead must be an integer in [0, 1024].')
+  }
+  return target
 }
 
 // `reuse` keeps a constant-time table of H_p(P) for the signer's lifetime (tens of milliseconds to
 // build, then each signature's u·H_p(P) is several times cheaper); a one-shot signature skips it.
-function bindSigner(privateKey: Uint8Array, reuse: boolean): TracedRingSigner {
+function bindSigner(
+  privateKey: Uint8Array,
+  reuse: boolean,
+  options: RingSignerOptions = {},
+): TracedRingSigner {
   const x = parsePrivateKey(privateKey)
+  const poolTarget = readPoolTarget(options)
   const binding = nativeBinding()
   let self: CachedPoint
   let image: CachedPoint
@@ -508,10 +624,39 @@ function bindSigner(privateKey: Uint8Array, reuse: boolean): TracedRingSigner {
     self = internPoint(multiplyBaseSecret(x))
     image = internPoint(multiplySecret(pureBase(), x))
   }
+  const makeNonce = (): Nonce => createNonce(self, pureBase)
+  // Identifies this signer's prepared nonces (an object no caller can reach).
+  const owner = {}
+  // The pool of `prepareAhead`: plain nonces, taken by `shift`, so each is used once.
+  const pool: Nonce[] = []
+  let refilling = false
+  const refill = (): void => {
+    refilling = false
+    if (pool.length >= poolTarget) return
+    pool.push(makeNonce())
+    if (pool.length < poolTarget) scheduleRefill()
+  }
+  const scheduleRefill = (): void => {
+    if (refilling || pool.length >= poolTarget) return
+    refilling = true
+    later(refill)
+  }
+  scheduleRefill()
   return {
     publicKey: self.bytes.slice(),
     keyImage: image.bytes.slice(),
-    sign(message, ring, trace) {
+    get pooledNonces() {
+      return pool.length
+    },
+    prepare() {
+      const handle = new PreparedNonceHandle() as unknown as PreparedRingNonce
+      preparedNonces.set(handle, { owner, nonce: makeNonce() })
+      return handle
+    },
+    sign(message, ring, signOptions) {
+      // A prepared nonce is spent first, whatever happens next: it never signs twice.
+      const prepared =
+        signOptions?.prepared === undefined ? undefined : spendPrepared(signOptions.prepared, owner)
       assertMessage(message)
       const members = ringEntries(ring)
       // Like ring-go's (*Ring).Sign: the first position holding the signer's key.
@@ -519,15 +664,21 @@ function bindSigner(privateKey: Uint8Array, reuse: boolean): TracedRingSigner {
       if (j === -1) {
         throw new CryptoError('SIGNER_NOT_IN_RING', "The signer's public key is not in the ring.")
       }
+      let nonce = prepared ?? pool.shift()
+      scheduleRefill()
       for (;;) {
         const steps: number[] = []
         try {
-          const signature = signAt(message, members, j, x, self, pureBase, image, steps)
+          const signature = signAt(message, members, j, x, nonce ?? makeNonce(), image, steps)
+          const trace = signOptions?.trace
           if (trace !== undefined) trace.shiftedSteps = steps.sort((a, b) => a - b)
           return signature
         } catch (error) {
           // Go would panic on this challenge; a fresh nonce avoids it (about 2^-128 per step).
-          if (isCryptoError(error) && error.code === 'CHALLENGE_OUT_OF_RANGE') continue
+          if (isCryptoError(error) && error.code === 'CHALLENGE_OUT_OF_RANGE') {
+            nonce = undefined
+            continue
+          }
           throw error
         }
       }
@@ -535,13 +686,27 @@ function bindSigner(privateKey: Uint8Array, reuse: boolean): TracedRingSigner {
   }
 }
 
+/** A fresh nonce u and its commitments, both multiplications in constant time. */
+function createNonce(self: CachedPoint, pureBase: () => SecretBase): Nonce {
+  const u = randomSecretScalar()
+  const commitments = new Uint8Array(2 * POINT)
+  const binding = nativeBinding()
+  if (binding !== undefined) {
+    commitments.set(multiplyBaseSecretNative(binding, u), 0)
+    commitments.set(multiplySecretNative(binding, self.hashPoint().bytes, u), POINT)
+  } else {
+    writeCompressed(multiplyBaseSecret(u), commitments, 0)
+    writeCompressed(multiplySecret(pureBase(), u), commitments, POINT)
+  }
+  return { u, commitments }
+}
+
 function signAt(
   message: Uint8Array,
   ring: CachedPoint[],
   j: number,
   x: SecretScalar,
-  self: CachedPoint,
-  pureBase: () => SecretBase,
+  nonce: Nonce,
   image: CachedPoint,
   shiftedSteps: number[],
 ): RingSignature {
@@ -550,15 +715,9 @@ function signAt(
   const s: bigint[] = new Array(n)
   const buf = new Uint8Array(32 + 2 * POINT)
   buf.set(message, 0)
-  const u = randomSecretScalar()
+  // L_j = u·G and R_j = u·H_p(P_j): the only steps that do not depend on the message.
+  buf.set(nonce.commitments, 32)
   const binding = nativeBinding()
-  if (binding !== undefined) {
-    buf.set(multiplyBaseSecretNative(binding, u), 32)
-    buf.set(multiplySecretNative(binding, self.hashPoint().bytes, u), 32 + POINT)
-  } else {
-    writeCompressed(multiplyBaseSecret(u), buf, 32)
-    writeCompressed(multiplySecret(pureBase(), u), buf, 32 + POINT)
-  }
   const first = hashToScalar(buf)
   if (first.shifted) shiftedSteps.push(j)
   c[(j + 1) % n] = first.scalar
@@ -573,7 +732,7 @@ function signAt(
     if (next.shifted) shiftedSteps.push(i)
     c[(i + 1) % n] = next.scalar
   }
-  s[j] = modN(u + N - modN(c[j]! * x))
+  s[j] = modN(nonce.u + N - modN(c[j]! * x))
   return {
     ring: ring.map((m) => m.bytes.slice()),
     challenge: c[0]!,

@@ -132,6 +132,23 @@ describe.runIf(native !== undefined)('the two backends agree', () => {
     }
   })
 
+  it('signs with a nonce prepared on the other backend', () => {
+    const keys = [getPlaceholderRingKey().privateKey, generatePrivateKey()]
+    const ring = keys.map((k) => getPublicKey(k))
+    for (const [from, to] of [
+      ['native', 'pure'],
+      ['pure', 'native'],
+    ] as const) {
+      setCryptoBackend(from)
+      const signer = createRingSigner(keys[1]!)
+      const prepared = signer.prepare()
+      setCryptoBackend(to)
+      const message = crypto.getRandomValues(new Uint8Array(32))
+      const wire = serializeRingSignature(signer.sign(message, ring, { prepared }))
+      expect(onBoth(() => ringVerify(wire, message))).toEqual({ pure: true, native: true })
+    }
+  })
+
   it('refuses high-S, zero scalars and malformed keys on both', () => {
     const key = generatePrivateKey()
     const message = new Uint8Array(32).fill(9)

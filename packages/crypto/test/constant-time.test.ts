@@ -156,6 +156,52 @@ describe('secret scalars take the constant-time path only', () => {
   })
 })
 
+describe('two-phase ring signing', () => {
+  const keys = [getPlaceholderRingKey().privateKey, generatePrivateKey()]
+  const ring = keys.map((k) => getPublicKey(k))
+  const x = bytesToBigInt(keys[1]!)
+  const nonceOf = (signature: ReturnType<typeof ringSign>, message: Uint8Array): bigint => {
+    const { challenges, valid } = traceRingSignature(signature, message)
+    expect(valid).toBe(true)
+    return modN(signature.responses[1]! + modN(challenges[1]! * x))
+  }
+
+  it('multiplies the nonce in constant time when preparing, and not at all when signing', () => {
+    const signer = createRingSigner(keys[1]!)
+    for (let i = 0; i < 4; i++) {
+      const prepare = observe(() => signer.prepare())
+      const message = crypto.getRandomValues(new Uint8Array(32))
+      const sign = observe(() => signer.sign(message, ring, { prepared: prepare.result }))
+      const u = nonceOf(sign.result, message)
+      const cx = modN(challengesOf(sign.result, message)[1]! * x)
+      // The nonce went through both constant-time multiplications while preparing...
+      expect(prepare.constant.filter((k) => k === u)).toHaveLength(2)
+      expectNoneOnFastPath(prepare.fast, { 'the nonce': u })
+      // ...and signing ran only public steps: no secret multiplied, none on the fast path.
+      expect(sign.constant).toEqual([])
+      expectNoneOnFastPath(sign.fast, { 'the private key': x, 'the nonce': u, 'c_j times x': cx })
+    }
+  })
+
+  it('fills the pool through the constant-time path', async () => {
+    const signer = createRingSigner(keys[1]!, { prepareAhead: 2 })
+    seen.fast.length = 0
+    seen.constant.length = 0
+    while (signer.pooledNonces < 2) await new Promise((resolve) => setImmediate(resolve))
+    const filled = { fast: [...seen.fast], constant: [...seen.constant] }
+    const message = crypto.getRandomValues(new Uint8Array(32))
+    const sign = observe(() => signer.sign(message, ring))
+    const u = nonceOf(sign.result, message)
+    expect(filled.constant).toContain(u)
+    expectNoneOnFastPath(filled.fast, { 'the nonce': u })
+    expect(sign.constant).toEqual([])
+  })
+})
+
+function challengesOf(signature: ReturnType<typeof ringSign>, message: Uint8Array): bigint[] {
+  return traceRingSignature(signature, message).challenges
+}
+
 // The type-checker refuses a secret scalar on the fast path (checked by `pnpm typecheck`).
 export function refusedByTheTypes(): void {
   // @ts-expect-error a SecretScalar is not a PublicScalar

@@ -1,5 +1,8 @@
+import { inspect } from 'node:util'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { bytesToBigInt } from '../src/bytes.js'
+import { modN } from '../src/field.js'
 import {
   bytesToHex,
   clearRingCache,
@@ -13,7 +16,9 @@ import {
   getRingCacheStats,
   isCryptoError,
   linkRingSignatures,
+  type PreparedRingNonce,
   precomputeRingKeys,
+  type RingSignature,
   ringSign,
   ringVerify,
   serializeRingSignature,
@@ -215,6 +220,129 @@ describe('signing', () => {
     expect(code(() => ringVerify(h(vectors.valid[0]!.signature), new Uint8Array(3)))).toBe(
       'INVALID_MESSAGE',
     )
+  })
+})
+
+describe('signing in two phases', () => {
+  const keys = [getPlaceholderRingKey().privateKey, generatePrivateKey(), generatePrivateKey()]
+  const ring = keys.map((k) => getPublicKey(k))
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f()
+      return undefined
+    } catch (error) {
+      return isCryptoError(error) ? error.code : 'NOT_A_CRYPTO_ERROR'
+    }
+  }
+  const message = () => crypto.getRandomValues(new Uint8Array(32))
+  // u = s_j + c_j·x: the nonce a signature was made with, recovered with the private key.
+  const nonceOf = (sig: RingSignature, m: Uint8Array, j: number): bigint => {
+    const { challenges } = traceRingSignature(sig, m)
+    return modN(sig.responses[j]! + modN(challenges[j]! * bytesToBigInt(keys[j]!)))
+  }
+
+  it.each([
+    [2, 1],
+    [3, 0],
+    [3, 2],
+  ])('signs a ring of %i at position %i with a prepared nonce, and it verifies', (size, j) => {
+    const signer = createRingSigner(keys[j]!)
+    const members = ring.slice(0, size)
+    const prepared = signer.prepare()
+    const m = message()
+    const sig = signer.sign(m, members, { prepared })
+    expect(ringVerify(sig, m)).toBe(true)
+    expect(ringVerify(serializeRingSignature(sig), m)).toBe(true)
+    expect(bytesToHex(sig.keyImage)).toBe(bytesToHex(signer.keyImage))
+    // A prepared nonce is not tied to a ring: another ring holding the key takes the next one.
+    const other = [ring[j]!, ring[(j + 1) % 3]!]
+    const second = signer.sign(m, other, { prepared: signer.prepare() })
+    expect(ringVerify(second, m)).toBe(true)
+    expect(nonceOf(second, m, 0)).not.toBe(nonceOf(sig, m, j))
+  })
+
+  it('signs at most once with a prepared nonce, even after a call that threw', () => {
+    const signer = createRingSigner(keys[1]!)
+    const prepared = signer.prepare()
+    const m = message()
+    const first = signer.sign(m, ring.slice(0, 2), { prepared })
+    expect(ringVerify(first, m)).toBe(true)
+    // The same message and ring again: refused, not a second signature with the same nonce.
+    expect(codeOf(() => signer.sign(m, ring.slice(0, 2), { prepared }))).toBe('RING_NONCE_REUSED')
+    expect(codeOf(() => signer.sign(message(), ring.slice(0, 2), { prepared }))).toBe(
+      'RING_NONCE_REUSED',
+    )
+    // A call that fails on its arguments spends the nonce too.
+    const spent = signer.prepare()
+    expect(codeOf(() => signer.sign(new Uint8Array(31), ring, { prepared: spent }))).toBe(
+      'INVALID_MESSAGE',
+    )
+    expect(codeOf(() => signer.sign(m, ring, { prepared: spent }))).toBe('RING_NONCE_REUSED')
+  })
+
+  it("refuses another signer's nonce, and anything that is not a prepared nonce", () => {
+    const alice = createRingSigner(keys[1]!)
+    const bob = createRingSigner(keys[1]!)
+    const m = message()
+    const fromAlice = alice.prepare()
+    // Same key, other signer: still refused (each signer spends only its own nonces).
+    expect(codeOf(() => bob.sign(m, ring, { prepared: fromAlice }))).toBe('RING_NONCE_FOREIGN')
+    for (const fake of [{}, null, 'nonce', structuredClone(alice.prepare())]) {
+      expect(
+        codeOf(() => alice.sign(m, ring, { prepared: fake as unknown as PreparedRingNonce })),
+      ).toBe('RING_NONCE_FOREIGN')
+    }
+    // Refusing it did not spend it for its own signer.
+    expect(ringVerify(alice.sign(m, ring, { prepared: fromAlice }), m)).toBe(true)
+  })
+
+  it('never exposes the nonce: no properties, nothing serialized, nothing inspected', () => {
+    const signer = createRingSigner(keys[1]!)
+    const prepared = signer.prepare()
+    const shown = [
+      JSON.stringify(prepared),
+      JSON.stringify(structuredClone(prepared)),
+      inspect(prepared, { showHidden: true, depth: 10 }),
+      String(Object.getOwnPropertyNames(prepared)),
+      String(Object.getOwnPropertySymbols(prepared).length),
+    ]
+    const m = message()
+    const sig = signer.sign(m, ring.slice(0, 2), { prepared })
+    const u = nonceOf(sig, m, 1)
+    expect(shown.slice(0, 2)).toEqual(['{}', '{}'])
+    expect(shown[3]).toBe('')
+    expect(shown[4]).toBe('0')
+    for (const text of shown) {
+      expect(text).not.toContain(u.toString(16))
+      expect(text).not.toContain(u.toString())
+    }
+  })
+
+  it('keeps a pool of prepared nonces, refilled between signatures off the caller', async () => {
+    const turn = () => new Promise((resolve) => setImmediate(resolve))
+    const signer = createRingSigner(keys[1]!, { prepareAhead: 3 })
+    expect(signer.pooledNonces).toBe(0)
+    for (let i = 0; i < 5 && signer.pooledNonces < 3; i++) await turn()
+    expect(signer.pooledNonces).toBe(3)
+    const nonces = new Set<bigint>()
+    for (let i = 0; i < 5; i++) {
+      const m = message()
+      const sig = signer.sign(m, ring.slice(0, 2))
+      expect(ringVerify(sig, m)).toBe(true)
+      nonces.add(nonceOf(sig, m, 1))
+    }
+    // Five signatures in one turn: three from the pool, two made inline; five distinct nonces.
+    expect(nonces.size).toBe(5)
+    expect(signer.pooledNonces).toBe(0)
+    for (let i = 0; i < 5 && signer.pooledNonces < 3; i++) await turn()
+    expect(signer.pooledNonces).toBe(3)
+    // Nothing is pooled unless asked for, and the size is checked.
+    const plain = createRingSigner(keys[1]!)
+    await turn()
+    expect(plain.pooledNonces).toBe(0)
+    for (const prepareAhead of [-1, 1.5, 2000]) {
+      expect(codeOf(() => createRingSigner(keys[1]!, { prepareAhead }))).toBe('INVALID_INPUT')
+    }
   })
 })
 

@@ -65,7 +65,10 @@ function signCase(name: string, ringKeys: Uint8Array[], signerIndex: number): Ri
   const message = random(32)
   const ring = ringKeys.map((k) => publicOf.get(bytesToHex(k))!)
   const trace = { shiftedSteps: [] as number[] }
-  const sig = signers.get(bytesToHex(ringKeys[signerIndex]!))!.sign(message, ring, trace)
+  const signer = signers.get(bytesToHex(ringKeys[signerIndex]!))!
+  // Every other signature through the two-phase path: a nonce prepared before the message.
+  const prepared = ringCases.length % 2 === 0 ? signer.prepare() : undefined
+  const sig = signer.sign(message, ring, { trace, ...(prepared ? { prepared } : {}) })
   return {
     name,
     message: bytesToHex(message),
@@ -90,6 +93,25 @@ for (let size = 3; size <= 16; size++) {
   const count = size === 3 ? 200 : 30
   for (let i = 0; i < count; i++)
     ringCases.push(signCase(`ring-${size}-${i}`, distinctKeys(size), randInt(size)))
+}
+// Signatures from a signer's own pool of prepared nonces (`prepareAhead`), refilled between them.
+{
+  const key = pick(pool.slice(1))
+  const pooled = createTracedRingSigner(key, { prepareAhead: 2 })
+  const ring = [placeholder.publicKey, publicOf.get(bytesToHex(key))!]
+  for (let i = 0; i < 50; i++) {
+    while (pooled.pooledNonces === 0) await new Promise((resolve) => setImmediate(resolve))
+    const message = random(32)
+    const trace = { shiftedSteps: [] as number[] }
+    const sig = pooled.sign(message, ring, { trace })
+    ringCases.push({
+      name: `pooled-${i}`,
+      message: bytesToHex(message),
+      signature: bytesToHex(serializeRingSignature(sig)),
+      ringKeys: [placeholder.privateKey, key].map(bytesToHex),
+      quirkSteps: trace.shiftedSteps,
+    })
+  }
 }
 // The older shannon-sdk ring [app, app].
 for (let i = 0; i < 20; i++) {
