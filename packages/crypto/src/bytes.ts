@@ -49,9 +49,38 @@ export function bigIntTo32Bytes(value: bigint): Uint8Array {
   return writeBigInt32(value, new Uint8Array(32), 0)
 }
 
+// Hex digit values by character code ('0'-'9', 'a'-'f': what bigint's toString(16) writes).
+const HEX_VALUE = new Uint8Array(128)
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i
+
 /** Writes `value` as 32 big-endian bytes into `out` at `offset`. */
 export function writeBigInt32(value: bigint, out: Uint8Array, offset: number): Uint8Array {
-  const hex = value.toString(16).padStart(64, '0')
-  for (let i = 0; i < 32; i++) out[offset + i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  // One toString and a table, not a parse per byte: this runs on every signature.
+  const hex = value.toString(16)
+  out.fill(0, offset, offset + 32)
+  let at = offset + 32 - ((hex.length + 1) >> 1)
+  let i = 0
+  if (hex.length & 1) out[at++] = HEX_VALUE[hex.charCodeAt(i++)]!
+  for (; i < hex.length; i += 2) {
+    out[at++] = (HEX_VALUE[hex.charCodeAt(i)]! << 4) | HEX_VALUE[hex.charCodeAt(i + 1)]!
+  }
   return out
+}
+
+/**
+ * Whether the 32 bytes at `offset` are a big-endian integer below `limit` (32 bytes). No
+ * early exit, so that checking a private key's range takes the same time whatever the key.
+ */
+export function isBelow32(bytes: Uint8Array, offset: number, limit: Uint8Array): boolean {
+  // bytes − limit from the last byte to the first: a final borrow means bytes < limit.
+  let borrow = 0
+  for (let i = 31; i >= 0; i--) borrow = ((bytes[offset + i]! - limit[i]! - borrow) >>> 31) & 1
+  return borrow === 1
+}
+
+/** Whether the 32 bytes at `offset` are all zero, without an early exit. */
+export function isZero32(bytes: Uint8Array, offset: number): boolean {
+  let any = 0
+  for (let i = 0; i < 32; i++) any |= bytes[offset + i]!
+  return any === 0
 }

@@ -6,10 +6,10 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes } from '@noble/hashes/utils.js'
 import { nativeBinding } from './backend.js'
-import { bytesToBigInt, isBytes, writeBigInt32 } from './bytes.js'
+import { bytesToBigInt, isBelow32, isBytes, isZero32, writeBigInt32 } from './bytes.js'
 import { CryptoError } from './errors.js'
-import { invN, modN, N } from './field.js'
-import { parsePrivateKey } from './keys.js'
+import { HALF_N_PLUS_ONE_BYTES, invN, modN, N, N_BYTES } from './field.js'
+import { parsePrivateKey, parsePrivateKeyBytes } from './keys.js'
 import type { Secp256k1Binding } from './native-binding.js'
 import {
   addMultiplePublic,
@@ -22,7 +22,7 @@ import {
   writeScalar,
 } from './point.js'
 import { type CachedPoint, internPoint, lookupPoint, useTable } from './ring-cache.js'
-import { randomScalar, toSecretScalar } from './scalar.js'
+import { randomScalar, type SecretScalar, toSecretScalar } from './scalar.js'
 import { multiplyBaseSecret, signDigestSecretNative } from './secret-multiply.js'
 
 const HALF_N = N >> 1n
@@ -39,14 +39,21 @@ const drbg = createHmacDrbg<Uint8Array>(32, 32, (key: Uint8Array, data: Uint8Arr
 export function signSecp256k1(message: Uint8Array, privateKey: Uint8Array): Uint8Array {
   if (!isBytes(message))
     throw new CryptoError('INVALID_MESSAGE', 'Expected the message as a Uint8Array.')
-  const d = parsePrivateKey(privateKey)
-  const digest = sha256(message)
   const binding = nativeBinding()
-  // libsecp256k1 seeds RFC 6979 with the digest as is, the standard with the digest mod n: they
-  // agree below n, that is for every digest but about 2^-128 of them, which take the pure path.
-  if (binding !== undefined && (digest[0] !== 0xff || bytesToBigInt(digest) < N)) {
-    return signDigestSecretNative(binding, digest, d)
+  if (binding !== undefined) {
+    // libsecp256k1 takes the key as bytes: validated as bytes, it never becomes a bigint.
+    const key = parsePrivateKeyBytes(privateKey)
+    const digest = sha256(message)
+    // libsecp256k1 seeds RFC 6979 with the digest as is, the standard with the digest mod n: they
+    // agree below n, that is for every digest but about 2^-128 of them, which take the pure path.
+    if (isBelow32(digest, 0, N_BYTES)) return signDigestSecretNative(binding, digest, key)
+    return signDigestPure(digest, privateKey, parsePrivateKey(privateKey))
   }
+  return signDigestPure(sha256(message), privateKey, parsePrivateKey(privateKey))
+}
+
+/** RFC 6979 ECDSA on the pure backend (and for the digests libsecp256k1 would seed differently). */
+function signDigestPure(digest: Uint8Array, privateKey: Uint8Array, d: SecretScalar): Uint8Array {
   const e = modN(bytesToBigInt(digest))
   const eBytes = new Uint8Array(32)
   writeScalar(e, eBytes, 0)
@@ -117,14 +124,21 @@ function verifyNative(
   publicKey: Uint8Array,
 ): boolean {
   if (!isBytes(publicKey)) return false
-  const rawR = readUint256(signature, 0)
-  const rawS = readUint256(signature, 32)
-  const r = modN(rawR)
-  const s = modN(rawS)
-  if (r === 0n || s === 0n || s > HALF_N) return false
   let compact = signature
-  // decred reduces r and s mod n where libsecp256k1 refuses values of n and above.
-  if (r !== rawR || s !== rawS) {
+  // The usual signature, 0 < r < n and 0 < s ≤ n/2, is checked on its bytes and goes to
+  // libsecp256k1 as it is; anything else takes the bigint path below.
+  const canonical =
+    !isZero32(signature, 0) &&
+    !isZero32(signature, 32) &&
+    isBelow32(signature, 0, N_BYTES) &&
+    isBelow32(signature, 32, HALF_N_PLUS_ONE_BYTES)
+  if (!canonical) {
+    const rawR = readUint256(signature, 0)
+    const rawS = readUint256(signature, 32)
+    const r = modN(rawR)
+    const s = modN(rawS)
+    if (r === 0n || s === 0n || s > HALF_N) return false
+    // decred reduces r and s mod n where libsecp256k1 refuses values of n and above.
     compact = new Uint8Array(64)
     writeBigInt32(r, compact, 0)
     writeBigInt32(s, compact, 32)

@@ -3,10 +3,17 @@
 // noble reduces every product with `%`; p = 2^256 − 2^32 − 977 allows a folding reduction that
 // is about twice as fast, and the ring-signature hot path is nothing but field products.
 
+import { writeBigInt32 } from './bytes.js'
+
 /** The field prime p. */
 export const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn
 /** The group order n. */
 export const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+
+/** n as 32 big-endian bytes, for range checks on encoded scalars without a bigint. */
+export const N_BYTES = writeBigInt32(N, new Uint8Array(32), 0)
+/** ⌊n/2⌋ + 1 as 32 bytes: an encoded s is low (s ≤ n/2) when it is below this. */
+export const HALF_N_PLUS_ONE_BYTES = writeBigInt32((N >> 1n) + 1n, new Uint8Array(32), 0)
 
 const MASK_256 = (1n << 256n) - 1n
 // 2^256 ≡ 2^32 + 977 (mod p)

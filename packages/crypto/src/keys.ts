@@ -9,11 +9,11 @@ import {
 } from '@scure/bip39'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
 import { nativeBinding } from './backend.js'
-import { bytesToBigInt, bytesToHex, hexToBytes, isBytes } from './bytes.js'
+import { bytesToBigInt, bytesToHex, hexToBytes, isBelow32, isBytes, isZero32 } from './bytes.js'
 import { CryptoError, isCryptoError } from './errors.js'
-import { N } from './field.js'
+import { N, N_BYTES } from './field.js'
 import { encodeCompressed } from './point.js'
-import { type SecretScalar, toSecretScalar } from './scalar.js'
+import { type SecretKeyBytes, type SecretScalar, toSecretScalar } from './scalar.js'
 import { multiplyBaseSecret, multiplyBaseSecretNative } from './secret-multiply.js'
 
 /** The cosmos SDK's default HD path (coin type 118), which `pocketd keys add` uses. */
@@ -31,6 +31,22 @@ export function parsePrivateKey(privateKey: Uint8Array): SecretScalar {
     throw new CryptoError('INVALID_PRIVATE_KEY', 'Private key is out of range [1, n).')
   }
   return toSecretScalar(x)
+}
+
+/**
+ * The private key as validated bytes, for libsecp256k1 (no bigint made), or
+ * `INVALID_PRIVATE_KEY`. The range check has no early exit.
+ */
+export function parsePrivateKeyBytes(privateKey: Uint8Array): SecretKeyBytes {
+  if (!isBytes(privateKey) || privateKey.length !== 32) {
+    throw new CryptoError('INVALID_PRIVATE_KEY', 'A private key is 32 bytes.', {
+      details: isBytes(privateKey) ? `got ${privateKey.length} bytes` : 'not a Uint8Array',
+    })
+  }
+  if (isZero32(privateKey, 0) || !isBelow32(privateKey, 0, N_BYTES)) {
+    throw new CryptoError('INVALID_PRIVATE_KEY', 'Private key is out of range [1, n).')
+  }
+  return privateKey as SecretKeyBytes
 }
 
 /** A fresh random private key (32 bytes) from the platform's secure random source. */

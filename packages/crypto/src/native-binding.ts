@@ -10,7 +10,12 @@ export type Secp256k1Binding = {
   publicKeyCreate(privateKey: Uint8Array, compressed?: boolean): Uint8Array
   publicKeyCombine(publicKeys: Uint8Array[], compressed?: boolean): Uint8Array
   publicKeyTweakMul(publicKey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array
-  ecdsaSign(message: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number }
+  ecdsaSign(
+    message: Uint8Array,
+    privateKey: Uint8Array,
+    options?: Record<string, never>,
+    output?: Uint8Array,
+  ): { signature: Uint8Array; recid: number }
   ecdsaVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean
   ecdsaRecover(
     signature: Uint8Array,

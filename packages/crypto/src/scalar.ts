@@ -17,6 +17,14 @@ declare const secret: unique symbol
 /** A scalar in [1, n) that must stay secret: only the constant-time multiply accepts it. */
 export type SecretScalar = bigint & { readonly [secret]: true }
 
+declare const secretBytes: unique symbol
+
+/**
+ * A private key as its 32 validated bytes (in [1, n)), for libsecp256k1, which takes keys as
+ * bytes: same rule as `SecretScalar`, only constant-time code receives it.
+ */
+export type SecretKeyBytes = Uint8Array & { readonly [secretBytes]: true }
+
 /** Any scalar not marked secret (challenges, responses, verification scalars). */
 export type PublicScalar = bigint & { readonly [secret]?: never }
 

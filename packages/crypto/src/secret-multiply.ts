@@ -11,7 +11,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { bigIntTo32Bytes } from './bytes.js'
 import type { Secp256k1Binding } from './native-binding.js'
 import { type Affine, G } from './point.js'
-import type { SecretScalar } from './scalar.js'
+import type { SecretKeyBytes, SecretScalar } from './scalar.js'
 
 type NoblePoint = ReturnType<typeof secp256k1.Point.fromAffine>
 
@@ -85,7 +85,11 @@ export function multiplySecretNative(
 export function signDigestSecretNative(
   binding: Secp256k1Binding,
   digest: Uint8Array,
-  d: SecretScalar,
+  key: SecretKeyBytes,
 ): Uint8Array {
-  return binding.ecdsaSign(digest, bigIntTo32Bytes(d)).signature.slice()
+  // The key goes in as the caller's validated bytes, the signature comes out in a buffer of our
+  // own: no bigint round trip, no copy.
+  const signature = new Uint8Array(64)
+  binding.ecdsaSign(digest, key, undefined, signature)
+  return signature
 }

@@ -67,6 +67,8 @@ it('exports stable error codes', () => {
       "RING_SIGNATURE_INVALID_POINT",
       "CHALLENGE_OUT_OF_RANGE",
       "HASH_TO_CURVE_FAILED",
+      "RING_NONCE_REUSED",
+      "RING_NONCE_FOREIGN",
       "INVALID_CRYPTO_BACKEND",
       "NATIVE_BACKEND_UNAVAILABLE",
     ]

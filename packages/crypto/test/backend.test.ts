@@ -15,6 +15,7 @@ import {
   getCryptoBackend,
   getPlaceholderRingKey,
   getPublicKey,
+  isCryptoError,
   ringSign,
   ringVerify,
   serializeRingSignature,
@@ -114,6 +115,34 @@ describe.runIf(native !== undefined)('the two backends agree', () => {
       const uncompressed = secp256k1.Point.fromBytes(pub).toBytes(false)
       expect(onBoth(() => verifySecp256k1(sigs.pure, message, uncompressed)).native).toBe(true)
     }
+  })
+
+  it('takes and refuses the same private keys at the edges of [1, n)', () => {
+    const message = crypto.getRandomValues(new Uint8Array(32))
+    const codeOn = (key: Uint8Array) =>
+      onBoth(() => {
+        try {
+          return bytesToHex(signSecp256k1(message, key))
+        } catch (error) {
+          return isCryptoError(error) ? error.code : 'NOT_A_CRYPTO_ERROR'
+        }
+      })
+    const edge = (value: bigint) => writeBigInt32(value, new Uint8Array(32), 0)
+    for (const valid of [1n, 2n, N - 1n, N >> 1n, 1n << 255n]) {
+      const signed = codeOn(edge(valid))
+      expect(signed.native).toBe(signed.pure)
+      expect(signed.native).toMatch(/^[0-9a-f]{128}$/)
+    }
+    for (const invalid of [0n, N, N + 1n, (1n << 256n) - 1n]) {
+      expect(codeOn(edge(invalid))).toEqual({
+        pure: 'INVALID_PRIVATE_KEY',
+        native: 'INVALID_PRIVATE_KEY',
+      })
+    }
+    expect(codeOn(new Uint8Array(31))).toEqual({
+      pure: 'INVALID_PRIVATE_KEY',
+      native: 'INVALID_PRIVATE_KEY',
+    })
   })
 
   it('keeps a ring signer working across a backend switch', () => {

@@ -28,10 +28,14 @@ import { toSecretScalar } from '../src/scalar.js'
 const seen = vi.hoisted(() => {
   const fast: bigint[] = []
   const constant: bigint[] = []
-  // Records bigint arguments, and bigints inside array arguments (the multi-scalar form).
+  // Records bigint arguments, bigints inside array arguments (the multi-scalar form), and 32-byte
+  // arrays read as big-endian integers (keys handed to libsecp256k1 as bytes).
+  const asInteger = (bytes: Uint8Array): bigint =>
+    BigInt(`0x${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`)
   const recordInto = (into: bigint[]) => (args: unknown[]) => {
     for (const a of args) {
       if (typeof a === 'bigint') into.push(a)
+      else if (a instanceof Uint8Array && a.length === 32) into.push(asInteger(a))
       else if (Array.isArray(a)) for (const b of a) if (typeof b === 'bigint') into.push(b)
     }
   }

@@ -60,6 +60,7 @@ type RingCase = {
   quirkSteps: number[]
 }
 const ringCases: RingCase[] = []
+let preparedCount = 0
 
 function signCase(name: string, ringKeys: Uint8Array[], signerIndex: number): RingCase {
   const message = random(32)
@@ -68,6 +69,7 @@ function signCase(name: string, ringKeys: Uint8Array[], signerIndex: number): Ri
   const signer = signers.get(bytesToHex(ringKeys[signerIndex]!))!
   // Every other signature through the two-phase path: a nonce prepared before the message.
   const prepared = ringCases.length % 2 === 0 ? signer.prepare() : undefined
+  if (prepared) preparedCount++
   const sig = signer.sign(message, ring, { trace, ...(prepared ? { prepared } : {}) })
   return {
     name,
@@ -131,6 +133,7 @@ for (let tries = 0; quirks < wantQuirks; tries++) {
 }
 write('crypto-ring-signatures', ringCases)
 console.log(`  ${quirks} ring signatures went through the decred left-align quirk`)
+console.log(`  ${preparedCount} signed with a prepared nonce, 50 with pooled ones (prepareAhead)`)
 
 // --- supplier signatures ---
 
