@@ -143,8 +143,16 @@ function verifyNative(
     writeBigInt32(r, compact, 0)
     writeBigInt32(s, compact, 32)
   }
+  let key = publicKey
+  if (publicKey.length === 33) {
+    // A supplier's key verifies every frame it signs: kept uncompressed, it parses without a
+    // square root. An invalid key is not cached and fails here, as libsecp256k1 would fail it.
+    const entry = lookupPoint(publicKey)
+    if (entry === undefined) return false
+    key = entry.uncompressed(binding)
+  }
   try {
-    return binding.ecdsaVerify(compact, sha256(message), publicKey)
+    return binding.ecdsaVerify(compact, sha256(message), key)
   } catch {
     // A public key libsecp256k1 cannot parse (decred's ParsePubKey refuses the same encodings).
     return false

@@ -8,6 +8,7 @@ export type Secp256k1Binding = {
   privateKeyVerify(privateKey: Uint8Array): boolean
   publicKeyVerify(publicKey: Uint8Array): boolean
   publicKeyCreate(privateKey: Uint8Array, compressed?: boolean): Uint8Array
+  publicKeyConvert(publicKey: Uint8Array, compressed?: boolean): Uint8Array
   publicKeyCombine(publicKeys: Uint8Array[], compressed?: boolean): Uint8Array
   publicKeyTweakMul(publicKey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array
   ecdsaSign(

@@ -12,7 +12,8 @@
 
 import { nativeBinding } from './backend.js'
 import { CryptoError } from './errors.js'
-import { isCompressedPointNative } from './native-point.js'
+import type { Secp256k1Binding } from './native-binding.js'
+import { decompressNative, isCompressedPointNative } from './native-point.js'
 import { type Affine, buildTable, decodePoint, encodeCompressed, type FixedTable } from './point.js'
 import { hashToCurve, hashToCurveNative } from './ring-hash.js'
 
@@ -41,6 +42,7 @@ export class CachedPoint {
   table: FixedTable | undefined = undefined
   private hashed: CachedPoint | undefined = undefined
   private affine: Affine | undefined
+  private wide: Uint8Array | undefined = undefined
 
   constructor(
     readonly key: string,
@@ -59,6 +61,12 @@ export class CachedPoint {
       this.affine = point
     }
     return this.affine
+  }
+
+  /** The 65-byte uncompressed encoding, which libsecp256k1 parses without a square root. */
+  uncompressed(binding: Secp256k1Binding): Uint8Array {
+    this.wide ??= decompressNative(binding, this.bytes)
+    return this.wide
   }
 
   /** H_p of this point, itself cached (it is multiplied on every verification too). */

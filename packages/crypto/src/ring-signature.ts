@@ -10,10 +10,9 @@ import { modN, N } from './field.js'
 import { parsePrivateKey } from './keys.js'
 import type { Secp256k1Binding } from './native-binding.js'
 import {
-  addNative,
   type EncodedPoint,
   multiplyAddBasePublicNative,
-  multiplyPublicNative,
+  multiplyAddPublicNative,
 } from './native-point.js'
 import {
   type Affine,
@@ -304,10 +303,12 @@ function nextChallengeNative(
 ): { scalar: bigint; shifted: boolean } {
   const hp = member.hashPoint()
   const l = multiplyAddBasePublicNative(binding, member.bytes, c, s)
-  const r = addNative(
+  const r = multiplyAddPublicNative(
     binding,
-    multiplyPublicNative(binding, image.bytes, c),
-    multiplyPublicNative(binding, hp.bytes, s),
+    image.uncompressed(binding),
+    c,
+    hp.uncompressed(binding),
+    s,
   )
   writeEncoded(l, buf, 32)
   writeEncoded(r, buf, 32 + POINT)
@@ -619,7 +620,7 @@ function bindSigner(
   }
   if (binding !== undefined) {
     self = internEncoded(multiplyBaseSecretNative(binding, x))
-    image = internEncoded(multiplySecretNative(binding, self.hashPoint().bytes, x))
+    image = internEncoded(multiplySecretNative(binding, self.hashPoint().uncompressed(binding), x))
   } else {
     self = internPoint(multiplyBaseSecret(x))
     image = internPoint(multiplySecret(pureBase(), x))
@@ -693,7 +694,7 @@ function createNonce(self: CachedPoint, pureBase: () => SecretBase): Nonce {
   const binding = nativeBinding()
   if (binding !== undefined) {
     commitments.set(multiplyBaseSecretNative(binding, u), 0)
-    commitments.set(multiplySecretNative(binding, self.hashPoint().bytes, u), POINT)
+    commitments.set(multiplySecretNative(binding, self.hashPoint().uncompressed(binding), u), POINT)
   } else {
     writeCompressed(multiplyBaseSecret(u), commitments, 0)
     writeCompressed(multiplySecret(pureBase(), u), commitments, POINT)

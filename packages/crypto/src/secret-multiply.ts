@@ -62,7 +62,10 @@ export function multiplyBaseSecretNative(binding: Secp256k1Binding, k: SecretSca
   return binding.publicKeyCreate(bigIntTo32Bytes(k), true)
 }
 
-/** k·P in constant time on libsecp256k1 for a valid compressed P, 33 bytes compressed. */
+/**
+ * k·P in constant time on libsecp256k1 for a valid P (33 bytes compressed, or 65 uncompressed,
+ * which parses without a square root), 33 bytes compressed.
+ */
 export function multiplySecretNative(
   binding: Secp256k1Binding,
   point: Uint8Array,

@@ -26,7 +26,9 @@ import {
 import type { Secp256k1Binding } from '../src/native-binding.js'
 import {
   addNative,
+  decompressNative,
   multiplyAddBasePublicNative,
+  multiplyAddPublicNative,
   multiplyPublicNative,
 } from '../src/native-point.js'
 import { liftX } from '../src/point.js'
@@ -245,6 +247,44 @@ describe.runIf(native !== undefined)('the libsecp256k1 kernel', () => {
           [1n, N - 1n, 1n],
         ],
       },
+    )
+  })
+
+  it('computes a·P + b·Q on uncompressed points, identity and zero scalars included', () => {
+    const wide = (p: InstanceType<typeof secp256k1.Point>) => decompressNative(b, p.toBytes(true))
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: N - 1n }),
+        fc.bigInt({ min: 1n, max: N - 1n }),
+        scalar,
+        scalar,
+        (pk, qk, x, y) => {
+          const p = G.multiply(pk)
+          const q = G.multiply(qk)
+          const want = enc(p.multiplyUnsafe(x).add(q.multiplyUnsafe(y)))
+          expect(hex(multiplyAddPublicNative(b, wide(p), x, wide(q), y))).toBe(want)
+        },
+      ),
+      {
+        numRuns: 60,
+        examples: [
+          [5n, 9n, 0n, 0n],
+          [5n, 9n, 0n, 7n],
+          [5n, 9n, 7n, 0n],
+          // 3·(5G) + (n − 5)·(3G): the identity.
+          [5n, 3n, 3n, N - 5n],
+        ],
+      },
+    )
+  })
+
+  it('decompresses points as noble does', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: N - 1n }), (k) => {
+        const p = G.multiply(k)
+        expect(bytesToHex(decompressNative(b, p.toBytes(true)))).toBe(bytesToHex(p.toBytes(false)))
+      }),
+      { numRuns: 40 },
     )
   })
 
