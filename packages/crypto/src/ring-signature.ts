@@ -634,7 +634,13 @@ function bindSigner(
   const refill = (): void => {
     refilling = false
     if (pool.length >= poolTarget) return
-    pool.push(makeNonce())
+    try {
+      pool.push(makeNonce())
+    } catch {
+      // Nothing here can fail short of a broken platform; if it does, the next `sign` makes its
+      // nonce inline (and throws to its caller), rather than crashing the process from a timer.
+      return
+    }
     if (pool.length < poolTarget) scheduleRefill()
   }
   const scheduleRefill = (): void => {
