@@ -69,11 +69,9 @@ export function readU64(bytes: Uint8Array, offset: number): bigint {
 
 /** Writes `value` (already in uint64 range) big-endian at `offset`. */
 export function writeU64(bytes: Uint8Array, offset: number, value: bigint): void {
-  let v = value
-  for (let i = 7; i >= 0; i--) {
-    bytes[offset + i] = Number(v & 0xffn)
-    v >>= 8n
-  }
+  // Two 32-bit halves: every update writes a weight, and bigint operations allocate.
+  writeU32(bytes, offset, Number(value >> 32n))
+  writeU32(bytes, offset + 4, Number(value & 0xffffffffn))
 }
 
 export function u64Bytes(value: bigint): Uint8Array {

@@ -29,7 +29,9 @@ export function hashPath(key: Uint8Array): Uint8Array {
 export function digestPreimage(preimage: Uint8Array): Uint8Array {
   const out = new Uint8Array(HASH_SIZE + META_SIZE)
   sha256Into(preimage, preimage.length, out, 0)
-  out.set(preimage.subarray(preimage.length - META_SIZE), HASH_SIZE)
+  // A loop, not `set(subarray(…))`: a view per digest is an allocation on the trie's hot path.
+  for (let i = 0, m = preimage.length - META_SIZE; i < META_SIZE; i++)
+    out[HASH_SIZE + i] = preimage[m + i] as number
   return out
 }
 
@@ -38,24 +40,6 @@ export function encodeLeaf(path: Uint8Array, value: Uint8Array): Uint8Array {
   out[0] = LEAF_PREFIX
   out.set(path, 1)
   out.set(value, 1 + path.length)
-  return out
-}
-
-let leafScratch = new Uint8Array(1024)
-
-/** `value` is the stored leaf value: the relay bytes followed by weight and count. */
-export function digestLeaf(path: Uint8Array, value: Uint8Array): Uint8Array {
-  // Hash through a reused buffer: leaf preimages are as large as the relays they hold.
-  const size = 1 + path.length + value.length
-  if (leafScratch.length < size)
-    leafScratch = new Uint8Array(Math.max(size, 2 * leafScratch.length))
-  leafScratch[0] = LEAF_PREFIX
-  leafScratch.set(path, 1)
-  leafScratch.set(value, 1 + path.length)
-  const out = new Uint8Array(DIGEST_SIZE)
-  sha256Into(leafScratch, size, out, 0)
-  for (let i = 0, v = value.length - META_SIZE; i < META_SIZE; i++)
-    out[HASH_SIZE + i] = value[v + i] as number
   return out
 }
 
@@ -82,15 +66,20 @@ innerScratch[0] = INNER_PREFIX
 
 /** Inner digest of two well-formed 48-byte child digests (the trie's hot path). */
 export function digestInner(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const out = new Uint8Array(DIGEST_SIZE)
+  digestInnerInto(left, right, out)
+  return out
+}
+
+/** `digestInner` into `out`, which may be `left` or `right` (both are read first). */
+function digestInnerInto(left: Uint8Array, right: Uint8Array, out: Uint8Array): void {
   const buf = innerScratch
   buf.set(left, 1)
   buf.set(right, 1 + DIGEST_SIZE)
   addU64Into(left, HASH_SIZE, right, HASH_SIZE, buf, 97)
   addU64Into(left, HASH_SIZE + 8, right, HASH_SIZE + 8, buf, 105)
-  const out = new Uint8Array(DIGEST_SIZE)
   sha256Into(buf, buf.length, out, 0)
   for (let i = 0; i < META_SIZE; i++) out[HASH_SIZE + i] = buf[97 + i] as number
-  return out
 }
 
 /**
@@ -104,9 +93,13 @@ export function digestChain(
   start: number,
   end: number,
 ): Uint8Array {
-  let h = digest
+  if (start >= end) return digest
+  // One array for the whole chain, hashed over in place level by level.
+  const h = new Uint8Array(DIGEST_SIZE)
+  h.set(digest)
   for (let d = end - 1; d >= start; d--) {
-    h = getBit(path, d) === 0 ? digestInner(h, PLACEHOLDER) : digestInner(PLACEHOLDER, h)
+    if (getBit(path, d) === 0) digestInnerInto(h, PLACEHOLDER, h)
+    else digestInnerInto(PLACEHOLDER, h, h)
   }
   return h
 }

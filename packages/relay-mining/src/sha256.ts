@@ -16,10 +16,9 @@ const K = new Int32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ])
 
+/** The message schedule; `compress` expects the block's 16 words in its first 16 entries. */
 const W = new Int32Array(64)
 const H = new Int32Array(8)
-/** The last one or two blocks, with padding and length. */
-const tail = new Uint8Array(128)
 
 /** Writes sha256(data[0..len)) into `out[offset..offset+32)`. */
 export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, offset: number): void {
@@ -31,23 +30,30 @@ export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, offse
   H[5] = 0x9b05688c
   H[6] = 0x1f83d9ab
   H[7] = 0x5be0cd19
+  const w = W
   const full = len - (len % 64)
-  for (let p = 0; p < full; p += 64) compress(data, p)
+  for (let p = 0; p < full; p += 64) {
+    for (let i = 0; i < 16; i++) w[i] = readWord(data, p + 4 * i)
+    compress()
+  }
+  // The last block or two are built as words straight from `data`: the remaining bytes, 0x80,
+  // zeros, and the bit length, with no copy into a padded buffer.
   const rest = len - full
-  tail.fill(0)
-  for (let i = full; i < len; i++) tail[i - full] = data[i] as number
-  tail[rest] = 0x80
-  const blocks = rest < 56 ? 1 : 2
-  const end = blocks * 64
-  // Bit length as a 64-bit big-endian integer (inputs here are far below 2^32 bytes).
-  const bits = len * 8
-  tail[end - 5] = Math.floor(bits / 2 ** 32) & 0xff
-  tail[end - 4] = bits >>> 24
-  tail[end - 3] = (bits >>> 16) & 0xff
-  tail[end - 2] = (bits >>> 8) & 0xff
-  tail[end - 1] = bits & 0xff
-  compress(tail, 0)
-  if (blocks === 2) compress(tail, 64)
+  const whole = rest >> 2
+  for (let i = 0; i < whole; i++) w[i] = readWord(data, full + 4 * i)
+  let last = 0x80 << (24 - 8 * (rest & 3))
+  for (let i = 4 * whole; i < rest; i++) last |= (data[full + i] as number) << (24 - 8 * (i & 3))
+  w[whole] = last
+  for (let i = whole + 1; i < 16; i++) w[i] = 0
+  if (rest >= 56) {
+    // No room for the length: it goes in a block of its own.
+    compress()
+    for (let i = 0; i < 14; i++) w[i] = 0
+  }
+  // Bit length as a 64-bit big-endian integer (inputs here are far below 2^53 bits).
+  w[14] = Math.floor(len / 2 ** 29)
+  w[15] = len * 8
+  compress()
   for (let i = 0; i < 8; i++) {
     const h = H[i] as number
     const o = offset + 4 * i
@@ -58,16 +64,20 @@ export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, offse
   }
 }
 
-function compress(block: Uint8Array, p: number): void {
+function readWord(data: Uint8Array, o: number): number {
+  return (
+    ((data[o] as number) << 24) |
+    ((data[o + 1] as number) << 16) |
+    ((data[o + 2] as number) << 8) |
+    (data[o + 3] as number)
+  )
+}
+
+/** One SHA-256 compression of the block in `W[0..16)` into `H`. */
+function compress(): void {
+  // Local aliases: V8 re-reads module-level bindings on every use inside the loops.
   const w = W
-  for (let i = 0; i < 16; i++) {
-    const o = p + 4 * i
-    w[i] =
-      ((block[o] as number) << 24) |
-      ((block[o + 1] as number) << 16) |
-      ((block[o + 2] as number) << 8) |
-      (block[o + 3] as number)
-  }
+  const k = K
   for (let i = 16; i < 64; i++) {
     const w15 = w[i - 15] as number
     const w2 = w[i - 2] as number
@@ -85,10 +95,10 @@ function compress(block: Uint8Array, p: number): void {
   let h = H[7] as number
   for (let i = 0; i < 64; i++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
-    const ch = (e & f) ^ (~e & g)
-    const t1 = (h + S1 + ch + (K[i] as number) + (w[i] as number)) | 0
+    const ch = g ^ (e & (f ^ g))
+    const t1 = (h + S1 + ch + (k[i] as number) + (w[i] as number)) | 0
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
-    const maj = (a & b) ^ (a & c) ^ (b & c)
+    const maj = (a & b) | (c & (a | b))
     const t2 = (S0 + maj) | 0
     h = g
     g = f

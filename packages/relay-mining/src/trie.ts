@@ -5,11 +5,10 @@ import {
   DIGEST_SIZE,
   digestChain,
   digestInner,
-  digestLeaf,
+  digestPreimage,
   EXTENSION_PREFIX,
   encodeExtension,
   encodeInner,
-  encodeLeaf,
   HASH_SIZE,
   hashPath,
   INNER_PREFIX,
@@ -31,8 +30,11 @@ import type { ClosestProof } from './proof.js'
 type Leaf = {
   kind: 0
   path: Uint8Array
-  /** The stored value: relay bytes ‖ weight (8 B) ‖ count = 1 (8 B). */
-  value: Uint8Array
+  /**
+   * The leaf as smt hashes and stores it: 00 ‖ path (32 B) ‖ value ‖ weight (8 B) ‖ count = 1
+   * (8 B). Kept whole so that hashing it needs no copy.
+   */
+  record: Uint8Array
   digest: Uint8Array | undefined
   /** Stored in the node store under `digest`. */
   persisted: boolean
@@ -87,6 +89,9 @@ export class Smst {
   #root: Node | undefined
   #orphans: Uint8Array[] = []
   #loaded = 0
+  /** Where new leaf records are carved from (see `#allocateRecord`). */
+  #slab = new Uint8Array(0)
+  #slabUsed = 0
 
   constructor(options: SmstOptions = {}) {
     this.#store = options.store
@@ -104,11 +109,14 @@ export class Smst {
     assertBytes(key, 'key')
     assertBytes(value, 'value')
     if (!isU64(weight)) throw new SmstError('INVALID_ARGUMENT', 'Weight must be a uint64 bigint.')
-    const stored = new Uint8Array(value.length + META_SIZE)
-    stored.set(value, 0)
-    writeU64(stored, value.length, weight)
-    stored[stored.length - 1] = 1
-    this.#insert(hashPath(key), stored)
+    const path = hashPath(key)
+    const record = this.#allocateRecord(LEAF_VALUE_OFFSET + value.length + META_SIZE)
+    record[0] = LEAF_PREFIX
+    record.set(path, 1)
+    record.set(value, LEAF_VALUE_OFFSET)
+    writeU64(record, LEAF_VALUE_OFFSET + value.length, weight)
+    record[record.length - 1] = 1
+    this.#insert(path, record)
   }
 
   /** The value and weight stored for `key`, or `undefined` if it has no leaf. */
@@ -122,8 +130,8 @@ export class Smst {
       const n = this.#load(node, from, path, slot)
       if (n.kind === 0) {
         if (!equalBytes(n.path, path)) return undefined
-        const end = n.value.length - META_SIZE
-        return { value: n.value.slice(0, end), weight: readU64(n.value, end) }
+        const end = n.record.length - META_SIZE
+        return { value: n.record.slice(LEAF_VALUE_OFFSET, end), weight: readU64(n.record, end) }
       }
       if (firstDifferentBit(path, n.path, from, n.bit) < n.bit) return undefined
       const right = getBit(path, n.bit) === 1
@@ -264,7 +272,7 @@ export class Smst {
       flippedBits,
       depth: sides.length,
       closestPath: leaf.path.slice(),
-      closestValueHash: leaf.value.slice(),
+      closestValueHash: leaf.record.slice(LEAF_VALUE_OFFSET),
       closestProof: { sideNodes: sides.reverse(), nonMembershipLeafData: undefined, siblingData },
     }
   }
@@ -304,8 +312,25 @@ export class Smst {
     return this.#root === undefined ? PLACEHOLDER : this.#edge(this.#root, 0)
   }
 
-  #insert(path: Uint8Array, value: Uint8Array): void {
-    const leaf: Leaf = { kind: 0, path, value, digest: undefined, persisted: false }
+  /**
+   * Room for a new leaf record. Records are carved out of shared 64 KiB slabs: one typed array
+   * with its own backing store per leaf costs more than the rest of an update (V8 allocates and
+   * tracks every backing store outside its heap). Slab space is never reused, so a record stays
+   * immutable; a slab is freed once no leaf refers to it.
+   */
+  #allocateRecord(size: number): Uint8Array {
+    if (size > SLAB_SIZE / 8) return new Uint8Array(size)
+    if (this.#slabUsed + size > this.#slab.length) {
+      this.#slab = new Uint8Array(SLAB_SIZE)
+      this.#slabUsed = 0
+    }
+    const record = this.#slab.subarray(this.#slabUsed, this.#slabUsed + size)
+    this.#slabUsed += size
+    return record
+  }
+
+  #insert(path: Uint8Array, record: Uint8Array): void {
+    const leaf: Leaf = { kind: 0, path, record, digest: undefined, persisted: false }
     this.#loaded++
     if (this.#root === undefined) {
       this.#root = leaf
@@ -397,7 +422,7 @@ export class Smst {
   #edge(n: Node, from: number): Uint8Array {
     if (n.kind === 2) return n.digest
     if (n.kind === 0) {
-      if (n.digest === undefined) n.digest = digestLeaf(n.path, n.value)
+      if (n.digest === undefined) n.digest = digestPreimage(n.record)
       return n.digest
     }
     const d = this.#branchDigest(n)
@@ -419,7 +444,7 @@ export class Smst {
 
   /** Serialization of `n` seen from depth `from`, as smt stores it and puts it in proofs. */
   #encode(n: Loaded, from: number): Uint8Array {
-    if (n.kind === 0) return encodeLeaf(n.path, n.value)
+    if (n.kind === 0) return copy(n.record)
     const digest = this.#branchDigest(n)
     if (from < n.bit) return encodeExtension(from, n.bit, n.path, digest)
     const child = n.bit + 1
@@ -430,7 +455,7 @@ export class Smst {
     if (n.kind === 2) return
     if (n.kind === 0) {
       if (!n.persisted) {
-        sets.push([n.digest as Uint8Array, encodeLeaf(n.path, n.value)])
+        sets.push([n.digest as Uint8Array, copy(n.record)])
         n.persisted = true
       }
       return
@@ -498,7 +523,7 @@ export class Smst {
       return {
         kind: 0,
         path: copy(data, 1, 1 + PATH_SIZE),
-        value: copy(data, 1 + PATH_SIZE),
+        record: copy(data),
         digest,
         persisted: true,
       }
@@ -569,6 +594,10 @@ export class Smst {
 }
 
 type Slot = { parent: Branch | undefined; right: boolean }
+
+/** Where the value starts in a leaf record (after the prefix byte and the path). */
+const LEAF_VALUE_OFFSET = 1 + PATH_SIZE
+const SLAB_SIZE = 64 * 1024
 
 function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array))
