@@ -5,10 +5,6 @@
 import { create, fromBinary, marshal } from '@decai/protocol'
 import { MsgSendSchema } from '@decai/protocol/gen/cosmos/bank/v1beta1/tx_pb'
 import { TxResponseSchema } from '@decai/protocol/gen/cosmos/base/abci/v1beta1/abci_pb'
-import {
-  QueryGetSessionRequestSchema,
-  QueryGetSessionResponseSchema,
-} from '@decai/protocol/gen/pocket/session/query_pb'
 import { QueryGetSupplierRequestSchema } from '@decai/protocol/gen/pocket/supplier/query_pb'
 import { status } from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,7 +14,7 @@ import { type Devnet, startDevnet } from '../src/devnet.js'
 import { grpcStatusOf } from '../src/grpc/server.js'
 import { createRawGrpcClient, type RawGrpcClient } from './grpc-client.js'
 import { msg, rpc, signerOf, signTx } from './helpers.js'
-import { actorsOf, SERVICE_ID, setUpActors } from './scenario.js'
+import { actorsOf, setUpActors } from './scenario.js'
 
 let devnet: Devnet
 let grpc: RawGrpcClient
@@ -103,42 +99,6 @@ describe('gRPC queries', () => {
     expect(atOne.code).toBe(status.OK)
     expect(atOne.height).toBe('1')
     expect(atOne.response).toEqual((await abciQuery(path, new Uint8Array(), 1n)).value)
-  })
-
-  it('runs a query at the height asked for: a session with no block height is the one then', async () => {
-    // pocketd's `query session get-session APP SERVICE --height H` sends block_height 0, and the
-    // keeper reads the context's block height, which the SDK sets to H.
-    const { app } = actorsOf(devnet)
-    const path = '/pocket.session.Query/GetSession'
-    const request = (blockHeight: bigint) =>
-      marshal(
-        QueryGetSessionRequestSchema,
-        create(QueryGetSessionRequestSchema, {
-          applicationAddress: app.address,
-          serviceId: SERVICE_ID,
-          blockHeight,
-        }),
-      )
-    // The first session whose start saw the suppliers staked.
-    let expected = await abciQuery(path, request(0n))
-    for (let i = 0; i < 20 && expected.code !== 0; i++) {
-      await devnet.produceBlocks(1)
-      expected = await abciQuery(path, request(0n))
-    }
-    expect(expected.log).toBe('')
-    const pinned = devnet.height
-    // Past the session's end, so "now" is another session.
-    const header = fromBinary(QueryGetSessionResponseSchema, expected.value).session!.header!
-    await devnet.produceBlocks(Number(header.sessionEndBlockHeight - pinned) + 1)
-    const atPinned = { 'x-cosmos-block-height': pinned.toString() }
-    const viaGrpc = await grpc.call(path, request(0n), atPinned)
-    expect(viaGrpc.code).toBe(status.OK)
-    expect(viaGrpc.response).toEqual(expected.value)
-    expect((await abciQuery(path, request(0n), pinned)).value).toEqual(expected.value)
-    const now = await abciQuery(path, request(0n))
-    expect(
-      fromBinary(QueryGetSessionResponseSchema, now.value).session!.header!.sessionId,
-    ).not.toBe(header.sessionId)
   })
 
   it('refuses heights as a Cosmos node does: future, not a number, negative', async () => {

@@ -125,9 +125,7 @@ export class App {
   /**
    * The context a query at `height` runs in (0: the latest), and the height it answers for, as
    * the SDK's `CreateQueryContext`: a height above the head fails. The devnet keeps no old
-   * versions of its state, so an older height reads the latest state; but the context's block
-   * height is the one asked for, as the SDK sets it, so a query that defaults to "now" (a
-   * session with no block height) answers for the same height over RPC and over gRPC.
+   * versions of its state, so an older height reads the latest state.
    */
   queryContext(height: bigint): { ctx: Context; height: bigint } {
     const latest = this.last.height
@@ -136,11 +134,10 @@ export class App {
         'cannot query with height in the future; please provide a valid height',
       )
     }
-    const answered = height === 0n ? latest : height
-    const block: BlockInfo = { height: answered, timeMs: this.last.timeMs, hash: this.last.hash }
+    const block: BlockInfo = { height: latest, timeMs: this.last.timeMs, hash: this.last.hash }
     return {
       ctx: this.context(new BranchStoreSet(this.committed), block, 'check'),
-      height: answered,
+      height: height === 0n ? latest : height,
     }
   }
 
