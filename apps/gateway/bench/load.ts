@@ -19,7 +19,7 @@
 //
 //   pnpm --filter @decai/gateway bench [-- --duration 8 --connections 32 --samples 400]
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
@@ -216,12 +216,34 @@ async function chat(url: string, auth: Record<string, string>): Promise<Response
   return res
 }
 
-/** The gateway's own time per request as it reports it, one request at a time. */
-async function sampleOverhead(url: string, auth: Record<string, string>): Promise<number[]> {
+/** CPU time (user + system, all threads) a process has used, in ms; undefined off Linux. */
+function readCpuMs(pid: number | undefined): number | undefined {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The gateway's own time per request as it reports it, one request at a time, and the CPU its
+ * process used per request meanwhile (less sensitive to a busy machine than wall time).
+ */
+async function sampleOverhead(
+  url: string,
+  auth: Record<string, string>,
+  pid: number | undefined,
+): Promise<{ overhead: number[]; cpuMsPerRequest: number | undefined }> {
   const out: number[] = []
+  const cpuBefore = readCpuMs(pid)
   for (let i = 0; i < samples; i++)
     out.push(Number((await chat(url, auth)).headers.get('x-decai-overhead-duration-ms')))
-  return out.sort((a, b) => a - b)
+  const cpuAfter = readCpuMs(pid)
+  const cpuMsPerRequest =
+    cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / samples : undefined
+  return { overhead: out.sort((a, b) => a - b), cpuMsPerRequest }
 }
 
 // Streams measured for time to first token pause this long before each token (the stub's
@@ -292,6 +314,8 @@ async function relayContext(net: SupplierNetwork) {
 type Phase = {
   results: Result[]
   overhead: number[]
+  /** The gateway process's CPU per sequential request (clock-tick resolution), if readable. */
+  cpuMsPerRequest: number | undefined
   ttft?: { backend: number[]; supplier: number[]; gateway: number[] }
 }
 
@@ -335,7 +359,7 @@ async function realSupplierPhase(): Promise<Phase> {
       results.push(await autocannon('supplier', ctx.supplier.url, c, binary))
       results.push(await autocannon('gateway', `${g.url}/v1/chat/completions`, c, json, g.auth))
     }
-    const overhead = await sampleOverhead(g.url, g.auth)
+    const { overhead, cpuMsPerRequest } = await sampleOverhead(g.url, g.auth, g.process.pid)
 
     // Streams: a client reading the supplier's signed stream itself (each frame verified), and
     // the gateway doing it for an OpenAI client.
@@ -368,7 +392,7 @@ async function realSupplierPhase(): Promise<Phase> {
       t.gateway.push(await ttft(`${g.url}/v1/chat/completions`, g.auth))
     }
     for (const list of Object.values(t)) list.sort((a, b) => a - b)
-    return { results, overhead, ttft: t }
+    return { results, overhead, cpuMsPerRequest, ttft: t }
   } finally {
     gateway?.kill('SIGTERM')
     await net.stop()
@@ -443,7 +467,7 @@ async function instantSupplierPhase(): Promise<Phase> {
     const results: Result[] = []
     for (const c of [1, connections])
       results.push(await autocannon('gateway', `${g.url}/v1/chat/completions`, c, json, g.auth))
-    return { results, overhead: await sampleOverhead(g.url, g.auth) }
+    return { results, ...(await sampleOverhead(g.url, g.auth, g.process.pid)) }
   } finally {
     gateway?.kill('SIGTERM')
     await instant.stop()
@@ -470,6 +494,11 @@ function report(title: string, phase: Phase): void {
   console.log(
     `gateway's own time per request (x-decai-overhead-duration-ms, ${phase.overhead.length} sequential): p50 ${percentile(phase.overhead, 50).toFixed(2)} ms, p99 ${percentile(phase.overhead, 99).toFixed(2)} ms`,
   )
+  if (phase.cpuMsPerRequest !== undefined)
+    console.log(
+      `gateway CPU per sequential request (user + system, all threads): ${phase.cpuMsPerRequest.toFixed(2)} ms`,
+    )
+
   if (phase.ttft) {
     for (const [label, list] of Object.entries(phase.ttft))
       console.log(
@@ -488,8 +517,16 @@ function summarize(real: Phase, instant: Phase) {
   const t = real.ttft!
   return {
     overhead: {
-      instant: { p50: at(instant.overhead, 50), p99: at(instant.overhead, 99) },
-      real: { p50: at(real.overhead, 50), p99: at(real.overhead, 99) },
+      instant: {
+        p50: at(instant.overhead, 50),
+        p99: at(instant.overhead, 99),
+        cpuMsPerRequest: instant.cpuMsPerRequest ?? null,
+      },
+      real: {
+        p50: at(real.overhead, 50),
+        p99: at(real.overhead, 99),
+        cpuMsPerRequest: real.cpuMsPerRequest ?? null,
+      },
     },
     ttft: {
       backend: { p50: at(t.backend, 50), p99: at(t.backend, 99) },

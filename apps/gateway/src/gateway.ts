@@ -1,10 +1,9 @@
 import { ClaimAuditor, registerClaimAuditMetrics } from '@decai/app-kit/claim-auditor'
 import { loadConfigKey } from '@decai/app-kit/config'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
-import { type RunningServer, startServer } from '@decai/app-kit/server'
+import type { RunningServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
 import { configureRingCache, createRingSigner } from '@decai/crypto'
-import { createGatewayApp } from './app.js'
 import { ChainView } from './chain-view.js'
 import {
   type GatewayConfig,
@@ -12,6 +11,7 @@ import {
   loadGatewayConfig,
   parseGatewayConfig,
 } from './config.js'
+import { startGatewayServer } from './gateway-server.js'
 import type { ApiKeyRecord, CreateApiKeyParameters, KeyStore } from './key-store.js'
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 import { ModelCatalog } from './models.js'
@@ -190,7 +190,7 @@ export async function startGateway(
     ...(claims === undefined ? {} : { claims }),
   })
   let stopping = false
-  const app = createGatewayApp({
+  const deps = {
     config,
     store,
     limiter,
@@ -202,7 +202,7 @@ export async function startGateway(
     metrics,
     logger,
     isStopping: () => stopping,
-  })
+  }
 
   await view.start()
   await watchers?.start()
@@ -228,8 +228,7 @@ export async function startGateway(
 
   let server: RunningServer
   try {
-    server = await startServer({
-      fetch: app.fetch,
+    server = await startGatewayServer(deps, {
       port: config.listen.port,
       host: config.listen.host,
     })

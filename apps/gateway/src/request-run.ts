@@ -19,6 +19,7 @@ import {
 } from './attempt-verdict.js'
 import { getCharge } from './billing.js'
 import type { CachedSession } from './chain-view.js'
+import { type ClientAnswer, toErrorAnswer } from './client-answer.js'
 import { ClientStream, deferred, KEEP_ALIVE, timer } from './client-stream.js'
 import { GatewayError, isUnexpectedError, toOpenAiError } from './errors.js'
 import { getExpectedHedgeDelay, getHedgeDelay, type HedgeBudget } from './hedge-policy.js'
@@ -72,7 +73,7 @@ export class RequestRun {
   #unansweredFailure = false
   #hedge: Attempt | undefined
   #client: ClientStream | undefined
-  readonly #response = deferred<Response>()
+  readonly #response = deferred<ClientAnswer>()
   readonly #outcome = deferred<ExecutionOutcome>()
   readonly #clientGone: Promise<Wake>
   #disconnected = false
@@ -103,7 +104,7 @@ export class RequestRun {
     this.#nextId = nextId
     this.#serviceId = p.model.serviceId
     this.#payload = buildRelayPayload(p)
-    this.#completionLimit = readCompletionLimit(safeJson(p.body))
+    this.#completionLimit = readCompletionLimit(p.request ?? safeJson(p.body))
     this.#tally = new AnswerTally(p.stripUsage)
     this.#clientGone = new Promise((resolve) => {
       if (p.signal.aborted) resolve({ kind: 'client' })
@@ -114,7 +115,7 @@ export class RequestRun {
   /** Runs the request; resolves once the client response is known (a stream keeps flowing). */
   async start(): Promise<Execution> {
     void this.#run()
-    return { response: await this.#response.promise, outcome: this.#outcome.promise }
+    return { answer: await this.#response.promise, outcome: this.#outcome.promise }
   }
 
   async #run(): Promise<void> {
@@ -551,7 +552,7 @@ export class RequestRun {
     for (const a of [...this.#active]) this.#cancel(a, 'cancelled')
     this.#o.metrics.clientDisconnects.inc({ endpoint: this.#p.endpoint })
     this.#client?.close()
-    this.#response.resolve(new Response(null, { status: 499 }))
+    this.#response.resolve({ status: 499, headers: {}, body: null })
     this.#finish(undefined, 499, null, { served: this.#started > 0 })
   }
 
@@ -564,7 +565,7 @@ export class RequestRun {
     })
     const h: Record<string, string> = { ...headers }
     if (supplier) h['x-decai-supplier'] = supplier
-    this.#response.resolve(new Response(this.#client.stream, { status, headers: h }))
+    this.#response.resolve({ status, headers: h, stream: this.#client })
   }
 
   async #deliver(a: Attempt): Promise<void> {
@@ -601,9 +602,7 @@ export class RequestRun {
     } else {
       const contentType = head.headers['content-type'] ?? 'application/json'
       const headers = wholeAnswerHeaders(contentType, a.supplier, overhead)
-      this.#response.resolve(
-        new Response(body as Uint8Array<ArrayBuffer>, { status: head.status, headers }),
-      )
+      this.#response.resolve({ status: head.status, headers, body })
     }
     this.#finish(a, head.status, null, { served: ok, overheadMs: overhead })
   }
@@ -722,16 +721,13 @@ export class RequestRun {
   }
 
   #finishWithError(error: unknown): void {
-    const { status, body, retryAfter } = toOpenAiError(error)
+    const failure = toOpenAiError(error)
+    const { status, body } = failure
     if (isUnexpectedError(error)) this.#o.logger.error('request failed', { error })
     if (this.#client) {
       this.#client.write(formatSseError(body.error))
       this.#client.close()
-    } else {
-      const headers: Record<string, string> = { 'content-type': 'application/json' }
-      if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
-      this.#response.resolve(new Response(JSON.stringify(body), { status, headers }))
-    }
+    } else this.#response.resolve(toErrorAnswer(failure))
     this.#finish(undefined, this.#client ? 200 : status, body.error.code, { served: false })
   }
 
