@@ -17,7 +17,7 @@
 // minus the time waiting on the supplier), sampled here, and the extra time to first token of a
 // stream is measured against a client reading the supplier's signed stream directly.
 //
-//   pnpm --filter @decai/gateway bench [-- --duration 8 --connections 32 --samples 400]
+//   pnpm --filter @decai/gateway bench [-- --duration 8 --connections 32 --samples 400 --only instant]
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -64,6 +64,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     samples: { type: 'string', default: '400' },
     json: { type: 'boolean', default: false },
+    // `instant`: phase 2 only (the gateway's own cost, quickest to compare two builds by).
+    only: { type: 'string' },
   },
 })
 const duration = Number(values.duration)
@@ -544,6 +546,10 @@ async function main() {
   console.log(
     `Loopback, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${duration} s per run`,
   )
+  if (values.only === 'instant') {
+    report('Phase 2: an instant supplier (the gateway alone)', await instantSupplierPhase())
+    return
+  }
   const real = await realSupplierPhase()
   report('Phase 1: a real supplier in front of a stub backend', real)
   const instant = await instantSupplierPhase()
