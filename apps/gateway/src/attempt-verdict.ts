@@ -27,7 +27,8 @@ export type Attempt = {
   body: Uint8Array[]
   /** Stream attempts: SSE split, events held until the attempt wins. */
   parser: SseParser | undefined
-  decoder: TextDecoder
+  /** With the parser: the stream's bytes as text (made per stream only, as it is not cheap). */
+  decoder: TextDecoder | undefined
   held: SseEvent[]
   heldBytes: Uint8Array[]
   ready: boolean
@@ -57,7 +58,7 @@ export function createAttempt(
     head: undefined,
     body: [],
     parser: undefined,
-    decoder: new TextDecoder(),
+    decoder: undefined,
     held: [],
     heldBytes: [],
     ready: false,
@@ -108,8 +109,10 @@ export function judgeAttemptEvent(
   switch (event.type) {
     case 'head':
       a.head = { status: event.status, headers: event.headers }
-      if (stream && event.status >= 200 && event.status < 300 && isEventStream(event.headers))
+      if (stream && event.status >= 200 && event.status < 300 && isEventStream(event.headers)) {
         a.parser = new SseParser()
+        a.decoder = new TextDecoder()
+      }
       return 'continue'
     case 'data':
       if (!a.head) return new AttemptFailure('malformed', 'Data before the head.')
@@ -136,7 +139,7 @@ function judgeStreamData(a: Attempt, bytes: Uint8Array): 'win' | 'continue' | At
     return 'win'
   }
   // Hold events until one carries a token: role-only chunks do not count as a first token.
-  for (const e of a.parser.push(a.decoder.decode(bytes, { stream: true }))) {
+  for (const e of a.parser.push(a.decoder!.decode(bytes, { stream: true }))) {
     a.held.push(e)
     if (e.data === undefined) continue
     const info = inspectChunk(e.data)

@@ -30,6 +30,8 @@ import type { SupplierRouter } from './supplier-router.js'
 // attempts (attempt-verdict.ts), the race with its retries and hedges, and delivery (a whole
 // answer, whole-answer.ts, or a stream, client-stream.ts and answer-tally.ts).
 
+const decoder = new TextDecoder()
+
 export type ExecuteParameters = {
   endpoint: EndpointName
   /** Path the suppliers' backend sees, e.g. `/v1/chat/completions`. */
@@ -146,7 +148,7 @@ export class RelayExecutor {
     let request: Record<string, unknown> = p.request ?? {}
     if (p.request === undefined)
       try {
-        const parsed: unknown = JSON.parse(new TextDecoder().decode(p.body))
+        const parsed: unknown = JSON.parse(decoder.decode(p.body))
         if (typeof parsed === 'object' && parsed !== null)
           request = parsed as Record<string, unknown>
       } catch {

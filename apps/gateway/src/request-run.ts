@@ -34,6 +34,12 @@ import type {
 import type { TierLimits } from './supplier-router.js'
 import { getOverheadMs, safeJson, upstreamError, wholeAnswerHeaders } from './whole-answer.js'
 
+type Timers = ReturnType<typeof setTimeout>[]
+
+function clearTimers(timers: Timers): void {
+  for (const t of timers) clearTimeout(t)
+}
+
 // One client request, run by relay-executor.ts: the race before the first byte (attempts,
 // retries, hedges, session switches), then the delivery of the winner's answer.
 
@@ -404,49 +410,68 @@ export class RequestRun {
     // attempt is still waiting, the next one goes out at once.
     const primary = this.#active[0]!
     const hedgeDueAt = primary.startedAt + this.#hedgeDelay(primary)
-    for (;;) {
-      if (this.#active.length === 0) {
-        if (!this.#canStart() || !(await this.#startAttempt(false))) throw this.#exhausted()
-        continue
-      }
-      const now = performance.now()
-      let hedgeArmed =
-        this.#o.config.routing.hedge &&
-        !this.#hedgeRefused &&
-        this.#active.length === 1 &&
-        this.#canStart()
-      if (hedgeArmed && now >= hedgeDueAt) {
-        if (!this.#hedgeBudget.spend(this.#serviceId)) {
-          this.#hedgeRefused = true
-          this.#o.metrics.hedgesSkipped.inc({ service: this.#serviceId, reason: 'budget' })
+    // The timers stay armed from one wake to the next while what they time is unchanged (an
+    // attempt's events come in bursts: head, data, end), rather than set and cleared each time.
+    let armed: { key: string; waits: Promise<Wake>[]; timers: Timers } | undefined
+    try {
+      for (;;) {
+        if (this.#active.length === 0) {
+          if (!this.#canStart() || !(await this.#startAttempt(false))) throw this.#exhausted()
           continue
         }
-        const hedge = await this.#startAttempt(true)
-        if (hedge) {
-          this.#hedge = hedge
-          continue
+        const now = performance.now()
+        let hedgeArmed =
+          this.#o.config.routing.hedge &&
+          !this.#hedgeRefused &&
+          this.#active.length === 1 &&
+          this.#canStart()
+        if (hedgeArmed && now >= hedgeDueAt) {
+          if (!this.#hedgeBudget.spend(this.#serviceId)) {
+            this.#hedgeRefused = true
+            this.#o.metrics.hedgesSkipped.inc({ service: this.#serviceId, reason: 'budget' })
+            continue
+          }
+          const hedge = await this.#startAttempt(true)
+          if (hedge) {
+            this.#hedge = hedge
+            continue
+          }
+          hedgeArmed = false
         }
-        hedgeArmed = false
+        const hedgeAt = hedgeArmed ? hedgeDueAt : undefined
+        const lastWriteAt = this.#client?.lastWriteAt ?? this.#p.receivedAt
+        const key = `${hedgeAt}|${lastWriteAt}|${this.#active.map((a) => a.id).join(',')}`
+        if (armed?.key !== key) {
+          if (armed) clearTimers(armed.timers)
+          const timers: Timers = []
+          armed = { key, timers, waits: this.#raceWaits(now, deadline, hedgeAt, timers) }
+        }
+        const wake = await Promise.race([...this.#active.map((a) => a.next), ...armed.waits])
+        if (wake.kind === 'hedge' || wake.kind === 'keepalive') {
+          // A timer that fired stays resolved: arm afresh (a timer may fire a hair early).
+          clearTimers(armed.timers)
+          armed = undefined
+        }
+        const verdict = await this.#onRaceWake(wake)
+        if (verdict !== 'continue') return verdict
       }
-      const timers: ReturnType<typeof setTimeout>[] = []
-      const waits = this.#raceWaits(now, deadline, hedgeArmed ? hedgeDueAt : undefined, timers)
-      const wake = await Promise.race(waits)
-      for (const t of timers) clearTimeout(t)
-      const verdict = await this.#onRaceWake(wake)
-      if (verdict !== 'continue') return verdict
+    } finally {
+      if (armed) clearTimers(armed.timers)
     }
   }
 
-  /** What the race waits on: every attempt, the client, the deadlines, a hedge, a keep-alive. */
+  /** What the race waits on besides the attempts: the client, deadlines, a hedge, a keep-alive. */
   #raceWaits(
     now: number,
     deadline: number,
     hedgeDueAt: number | undefined,
-    timers: ReturnType<typeof setTimeout>[],
+    timers: Timers,
   ): Promise<Wake>[] {
     const { timeouts } = this.#o.config
-    const waits: Promise<Wake>[] = this.#active.map((a) => a.next)
-    waits.push(this.#clientGone, timer(deadline - now, { kind: 'deadline' as const }, timers))
+    const waits: Promise<Wake>[] = [
+      this.#clientGone,
+      timer(deadline - now, { kind: 'deadline' as const }, timers),
+    ]
     if (hedgeDueAt !== undefined)
       waits.push(timer(hedgeDueAt - now, { kind: 'hedge' as const }, timers))
     for (const a of this.#active)
@@ -646,7 +671,7 @@ export class RequestRun {
       if (event.type === 'end') return this.#endStream(a, client)
       if (event.type === 'data') {
         if (a.parser)
-          for (const e of a.parser.push(a.decoder.decode(event.bytes, { stream: true })))
+          for (const e of a.parser.push(a.decoder!.decode(event.bytes, { stream: true })))
             this.#tally.forward(e, client)
         else client.write(event.bytes)
       }

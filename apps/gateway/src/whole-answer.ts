@@ -1,9 +1,11 @@
 // A whole (non-streamed) answer as the client gets it: the supplier's body as is, with the
 // gateway's headers, or, for a backend error, the backend's own OpenAI error.
 
+const decoder = new TextDecoder()
+
 export function safeJson(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes))
+    return JSON.parse(decoder.decode(bytes))
   } catch {
     return undefined
   }

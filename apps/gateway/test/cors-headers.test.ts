@@ -25,8 +25,9 @@ async function viaMiddleware(allowedOrigins: string[], origin: string | undefine
     headers: origin === undefined ? {} : { origin },
   })
   const out: Record<string, string> = {}
-  for (const [name, value] of response.headers)
+  response.headers.forEach((value, name) => {
     if (name.startsWith('access-control-') || name === 'vary') out[name] = value
+  })
   return out
 }
 
