@@ -17,10 +17,10 @@
 // minus the time waiting on the supplier), sampled here, and the extra time to first token of a
 // stream is measured against a client reading the supplier's signed stream directly.
 //
-//   pnpm --filter @decai/gateway bench [-- --duration 8 --connections 32 --samples 400 --only instant]
+//   pnpm --filter @decai/gateway bench [-- --duration 8 --connections 32 --samples 400 --only instant|real]
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { Agent, createServer, request as httpRequest } from 'node:http'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -64,7 +64,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     samples: { type: 'string', default: '400' },
     json: { type: 'boolean', default: false },
-    // `instant`: phase 2 only (the gateway's own cost, quickest to compare two builds by).
+    // `instant` or `real`: one phase only (`instant`, the gateway's own cost, is the quickest
+    // to compare two builds by).
     only: { type: 'string' },
   },
 })
@@ -261,25 +262,43 @@ const streamBody = JSON.stringify({
   stub_chunk_delay_ms: STREAM_PACE_MS,
 })
 
+// Streams are read with node:http, as `runRelayAttempt` reads the supplier's: a `fetch` client
+// adds undici's own time to every chunk (milliseconds on a busy machine), which would count
+// against the paths it reads and not against the supplier's.
+const streamAgent = new Agent({ keepAlive: true })
+
 /** Time to the first content chunk of a streamed chat completion over plain HTTP. */
-async function ttft(url: string, headers: Record<string, string>): Promise<number> {
-  const t0 = performance.now()
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: streamBody,
+function ttft(url: string, headers: Record<string, string>, own?: number[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const body = Buffer.from(streamBody)
+    const req = httpRequest(url, {
+      method: 'POST',
+      agent: streamAgent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+        ...headers,
+      },
+    })
+    req.once('error', reject)
+    req.once('response', (res) => {
+      // The gateway's own share of the first token, when it states it.
+      const stated = res.headers['x-decai-overhead-duration-ms']
+      if (own !== undefined && typeof stated === 'string') own.push(Number(stated))
+      let text = ''
+      let first = Number.NaN
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        if (!Number.isNaN(first)) return
+        text += chunk
+        if (text.includes('"content":"tok')) first = performance.now() - t0
+      })
+      res.once('end', () => resolve(first))
+      res.once('error', reject)
+    })
+    req.end(body)
   })
-  const reader = res.body!.getReader()
-  const decoder = new TextDecoder()
-  let text = ''
-  let first = Number.NaN
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    text += decoder.decode(value, { stream: true })
-    if (Number.isNaN(first) && text.includes('"content":"tok')) first = performance.now() - t0
-  }
-  return first
 }
 
 /** The application's session and ring, and a signer with the gateway key. */
@@ -319,6 +338,8 @@ type Phase = {
   /** The gateway process's CPU per sequential request (clock-tick resolution), if readable. */
   cpuMsPerRequest: number | undefined
   ttft?: { backend: number[]; supplier: number[]; gateway: number[] }
+  /** The gateway's own share of each stream's first token (`x-decai-overhead-duration-ms`). */
+  streamOverhead?: number[]
 }
 
 async function realSupplierPhase(): Promise<Phase> {
@@ -387,14 +408,15 @@ async function realSupplierPhase(): Promise<Phase> {
       return first
     }
     const t = { backend: [] as number[], supplier: [] as number[], gateway: [] as number[] }
+    const streamOverhead: number[] = []
     // Each paced stream takes ~8 pauses: at most 100 rounds.
     for (let i = 0; i < Math.min(samples / 2, 100); i++) {
       t.backend.push(await ttft(`${stub.url}/v1/chat/completions`, {}))
       t.supplier.push(await ttftSupplier())
-      t.gateway.push(await ttft(`${g.url}/v1/chat/completions`, g.auth))
+      t.gateway.push(await ttft(`${g.url}/v1/chat/completions`, g.auth, streamOverhead))
     }
-    for (const list of Object.values(t)) list.sort((a, b) => a - b)
-    return { results, overhead, cpuMsPerRequest, ttft: t }
+    for (const list of [...Object.values(t), streamOverhead]) list.sort((a, b) => a - b)
+    return { results, overhead, cpuMsPerRequest, ttft: t, streamOverhead }
   } finally {
     gateway?.kill('SIGTERM')
     await net.stop()
@@ -510,6 +532,11 @@ function report(title: string, phase: Phase): void {
     console.log(
       `stream TTFT added by the gateway: p50 ${(percentile(gateway, 50) - percentile(supplier, 50)).toFixed(2)} ms, p99 ${(percentile(gateway, 99) - percentile(supplier, 99)).toFixed(2)} ms`,
     )
+    const own = phase.streamOverhead ?? []
+    if (own.length > 0)
+      console.log(
+        `gateway's own share of the first token (x-decai-overhead-duration-ms on the stream, ${own.length}): p50 ${percentile(own, 50).toFixed(2)} ms, p99 ${percentile(own, 99).toFixed(2)} ms`,
+      )
   }
 }
 
@@ -529,6 +556,10 @@ function summarize(real: Phase, instant: Phase) {
         p99: at(real.overhead, 99),
         cpuMsPerRequest: real.cpuMsPerRequest ?? null,
       },
+    },
+    streamOverhead: {
+      p50: at(real.streamOverhead ?? [], 50),
+      p99: at(real.streamOverhead ?? [], 99),
     },
     ttft: {
       backend: { p50: at(t.backend, 50), p99: at(t.backend, 99) },
@@ -552,6 +583,7 @@ async function main() {
   }
   const real = await realSupplierPhase()
   report('Phase 1: a real supplier in front of a stub backend', real)
+  if (values.only === 'real') return
   const instant = await instantSupplierPhase()
   report('Phase 2: an instant supplier (the gateway alone)', instant)
   // One line for tools that collect figures (`pnpm bench:relay`).

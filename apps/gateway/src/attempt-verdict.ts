@@ -20,6 +20,8 @@ export type Attempt = {
   startedAt: number
   fetchStartedAt: number
   responseAt: number
+  /** When the bytes of its latest streamed data arrived (0: none yet). */
+  lastDataAt: number
   abort: AbortController
   iterator: AsyncGenerator<AttemptEvent, void, undefined>
   next: Promise<Step>
@@ -52,6 +54,7 @@ export function createAttempt(
     startedAt: performance.now(),
     fetchStartedAt: 0,
     responseAt: 0,
+    lastDataAt: 0,
     abort: new AbortController(),
     iterator: undefined as unknown as Attempt['iterator'],
     next: undefined as unknown as Promise<Step>,
@@ -120,6 +123,7 @@ export function judgeAttemptEvent(
         a.body.push(event.bytes)
         return 'continue'
       }
+      a.lastDataAt = event.receivedAt ?? performance.now()
       return judgeStreamData(a, event.bytes)
     case 'end':
       if (!a.head) return new AttemptFailure('malformed', 'The relay has no head.')

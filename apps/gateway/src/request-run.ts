@@ -32,7 +32,13 @@ import type {
   RelayExecutorOptions,
 } from './relay-executor.js'
 import type { TierLimits } from './supplier-router.js'
-import { getOverheadMs, safeJson, upstreamError, wholeAnswerHeaders } from './whole-answer.js'
+import {
+  getOverheadMs,
+  getStreamOverheadMs,
+  safeJson,
+  upstreamError,
+  wholeAnswerHeaders,
+} from './whole-answer.js'
 
 type Timers = ReturnType<typeof setTimeout>[]
 
@@ -635,7 +641,12 @@ export class RequestRun {
   /** A stream: headers now (unless keep-alives sent them), then every verified event. */
   async #deliverStream(a: Attempt): Promise<void> {
     const contentType = a.head!.headers['content-type'] ?? 'application/json'
-    this.#openStream(200, { ...SSE_HEADERS, 'content-type': contentType }, a.supplier)
+    const headers: Record<string, string> = { ...SSE_HEADERS, 'content-type': contentType }
+    // The gateway's own share of the first token, where the head goes out with it (no
+    // keep-alive before): up to the relay's departure, and from its bytes' arrival to here.
+    const own = getStreamOverheadMs(this.#p.receivedAt, a)
+    if (own !== null) headers['x-decai-overhead-duration-ms'] = own.toFixed(2)
+    this.#openStream(200, headers, a.supplier)
     const client = this.#client!
     for (const e of a.held) this.#tally.forward(e, client)
     for (const bytes of a.heldBytes) {

@@ -37,6 +37,18 @@ export function getOverheadMs(
   return a.responseAt > 0 ? latencyMs - (a.responseAt - a.fetchStartedAt) : null
 }
 
+/**
+ * The gateway's own share of a stream's first token: from the request to the relay's departure,
+ * plus from the arrival of the token's bytes to now (verification, parsing, the client's head).
+ */
+export function getStreamOverheadMs(
+  receivedAt: number,
+  a: { fetchStartedAt: number; lastDataAt: number },
+): number | null {
+  if (a.fetchStartedAt === 0 || a.lastDataAt === 0) return null
+  return a.fetchStartedAt - receivedAt + (performance.now() - a.lastDataAt)
+}
+
 /** Headers of a whole answer. */
 export function wholeAnswerHeaders(
   contentType: string,
