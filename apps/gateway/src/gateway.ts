@@ -27,6 +27,9 @@ import { RelayExecutor } from './relay-executor.js'
 import { SupplierRouter } from './supplier-router.js'
 import { WatcherView } from './watcher-view.js'
 
+/** Ring-signature nonces the gateway keeps prepared (its signer's `prepareAhead`). */
+export const RING_NONCE_POOL = 16
+
 export type StartGatewayOptions = {
   /** Replaces the JSON-lines logger built from `log.level`. */
   logger?: Logger
@@ -76,7 +79,11 @@ export async function startGateway(
   const { privateKey, publicKey, address } = loadConfigKey(config.gateway)
   // One ring per (application, session) in use, each needing a few tables for fast signing.
   configureRingCache({ maxTables: 256 })
-  const signer = createRingSigner(privateKey)
+  // A ring signature's message-independent half (its nonce and two constant-time point
+  // multiplications) is made ahead, between requests, so that signing a relay once its supplier
+  // is chosen runs only the part that needs the message (docs/gateway.md, "Signing and the
+  // choice of supplier"). Under a burst the pool drains and signing costs what it did.
+  const signer = createRingSigner(privateKey, { prepareAhead: RING_NONCE_POOL })
 
   const metrics = createGatewayMetrics()
   const client = createChainClient({ rpcUrl: config.chain.rpcUrl })
@@ -140,6 +147,11 @@ export async function startGateway(
           value: s.ttftMs! / 1000,
         })),
     supplierLabels,
+  )
+  metrics.gauge(
+    'decai_gateway_ring_nonces_ready',
+    'Ring-signature nonces prepared ahead, ready for the next relays.',
+    () => signer.pooledNonces,
   )
   metrics.gauge('decai_gateway_chain_height', 'Latest block height seen.', () =>
     Number(view.height),
