@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { CORS_EXPOSE_HEADERS } from '../app.js'
-import { sendAnswer } from '../client-answer.js'
+import { sendAnswer, toErrorAnswer } from '../client-answer.js'
 import type { EndpointName } from '../config.js'
+import { toOpenAiError } from '../errors.js'
 import type { GatewayAppDependencies } from './context.js'
 import { createCorsHeaders } from './cors-headers.js'
 import { bodyTooLarge, type InferenceInput, inferenceRoutes, runInference } from './inference.js'
@@ -34,18 +35,18 @@ export function createInferenceListener(
     const endpoint = routes.get(path)
     if (endpoint === undefined) return false
     const cors = corsHeaders(req.headers.origin)
-    void runInference(deps, toInput(req, res), endpoint, path).then(
-      (answer) => {
+    void runInference(deps, toInput(req, res), endpoint, path)
+      .then((answer) => {
         sendAnswer(answer, res, cors)
         drainAfter(req, res)
-      },
-      (error: unknown) => {
-        // runInference answers every failure itself; this is a bug, answered as one.
+      })
+      .catch((error: unknown) => {
+        // runInference answers every failure itself: this is a bug, answered 500 as the hono
+        // app's `onError` does, or the connection dropped if the answer had begun.
         deps.logger.error('unhandled error', { error, path })
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', ...cors })
-        res.end()
-      },
-    )
+        if (res.headersSent) res.destroy()
+        else sendAnswer(toErrorAnswer(toOpenAiError(error)), res, cors)
+      })
     return true
   }
 }
