@@ -17,10 +17,10 @@
 // minus the time waiting on the supplier), sampled here, and the extra time to first token of a
 // stream is measured against a client reading the supplier's signed stream directly.
 //
-//   pnpm --filter @decai/gateway bench [-- --duration 8 --connections 32 --samples 400]
+//   pnpm --filter @decai/gateway bench [-- --duration 8 --connections 32 --samples 400 --only instant|real]
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Agent, createServer, request as httpRequest } from 'node:http'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -64,6 +64,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     samples: { type: 'string', default: '400' },
     json: { type: 'boolean', default: false },
+    // `instant` or `real`: one phase only (`instant`, the gateway's own cost, is the quickest
+    // to compare two builds by).
+    only: { type: 'string' },
   },
 })
 const duration = Number(values.duration)
@@ -216,12 +219,34 @@ async function chat(url: string, auth: Record<string, string>): Promise<Response
   return res
 }
 
-/** The gateway's own time per request as it reports it, one request at a time. */
-async function sampleOverhead(url: string, auth: Record<string, string>): Promise<number[]> {
+/** CPU time (user + system, all threads) a process has used, in ms; undefined off Linux. */
+function readCpuMs(pid: number | undefined): number | undefined {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The gateway's own time per request as it reports it, one request at a time, and the CPU its
+ * process used per request meanwhile (less sensitive to a busy machine than wall time).
+ */
+async function sampleOverhead(
+  url: string,
+  auth: Record<string, string>,
+  pid: number | undefined,
+): Promise<{ overhead: number[]; cpuMsPerRequest: number | undefined }> {
   const out: number[] = []
+  const cpuBefore = readCpuMs(pid)
   for (let i = 0; i < samples; i++)
     out.push(Number((await chat(url, auth)).headers.get('x-decai-overhead-duration-ms')))
-  return out.sort((a, b) => a - b)
+  const cpuAfter = readCpuMs(pid)
+  const cpuMsPerRequest =
+    cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / samples : undefined
+  return { overhead: out.sort((a, b) => a - b), cpuMsPerRequest }
 }
 
 // Streams measured for time to first token pause this long before each token (the stub's
@@ -237,25 +262,43 @@ const streamBody = JSON.stringify({
   stub_chunk_delay_ms: STREAM_PACE_MS,
 })
 
+// Streams are read with node:http, as `runRelayAttempt` reads the supplier's: a `fetch` client
+// adds undici's own time to every chunk (milliseconds on a busy machine), which would count
+// against the paths it reads and not against the supplier's.
+const streamAgent = new Agent({ keepAlive: true })
+
 /** Time to the first content chunk of a streamed chat completion over plain HTTP. */
-async function ttft(url: string, headers: Record<string, string>): Promise<number> {
-  const t0 = performance.now()
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: streamBody,
+function ttft(url: string, headers: Record<string, string>, own?: number[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const body = Buffer.from(streamBody)
+    const req = httpRequest(url, {
+      method: 'POST',
+      agent: streamAgent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+        ...headers,
+      },
+    })
+    req.once('error', reject)
+    req.once('response', (res) => {
+      // The gateway's own share of the first token, when it states it.
+      const stated = res.headers['x-decai-overhead-duration-ms']
+      if (own !== undefined && typeof stated === 'string') own.push(Number(stated))
+      let text = ''
+      let first = Number.NaN
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        if (!Number.isNaN(first)) return
+        text += chunk
+        if (text.includes('"content":"tok')) first = performance.now() - t0
+      })
+      res.once('end', () => resolve(first))
+      res.once('error', reject)
+    })
+    req.end(body)
   })
-  const reader = res.body!.getReader()
-  const decoder = new TextDecoder()
-  let text = ''
-  let first = Number.NaN
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    text += decoder.decode(value, { stream: true })
-    if (Number.isNaN(first) && text.includes('"content":"tok')) first = performance.now() - t0
-  }
-  return first
 }
 
 /** The application's session and ring, and a signer with the gateway key. */
@@ -292,7 +335,11 @@ async function relayContext(net: SupplierNetwork) {
 type Phase = {
   results: Result[]
   overhead: number[]
+  /** The gateway process's CPU per sequential request (clock-tick resolution), if readable. */
+  cpuMsPerRequest: number | undefined
   ttft?: { backend: number[]; supplier: number[]; gateway: number[] }
+  /** The gateway's own share of each stream's first token (`x-decai-overhead-duration-ms`). */
+  streamOverhead?: number[]
 }
 
 async function realSupplierPhase(): Promise<Phase> {
@@ -335,7 +382,7 @@ async function realSupplierPhase(): Promise<Phase> {
       results.push(await autocannon('supplier', ctx.supplier.url, c, binary))
       results.push(await autocannon('gateway', `${g.url}/v1/chat/completions`, c, json, g.auth))
     }
-    const overhead = await sampleOverhead(g.url, g.auth)
+    const { overhead, cpuMsPerRequest } = await sampleOverhead(g.url, g.auth, g.process.pid)
 
     // Streams: a client reading the supplier's signed stream itself (each frame verified), and
     // the gateway doing it for an OpenAI client.
@@ -361,14 +408,15 @@ async function realSupplierPhase(): Promise<Phase> {
       return first
     }
     const t = { backend: [] as number[], supplier: [] as number[], gateway: [] as number[] }
+    const streamOverhead: number[] = []
     // Each paced stream takes ~8 pauses: at most 100 rounds.
     for (let i = 0; i < Math.min(samples / 2, 100); i++) {
       t.backend.push(await ttft(`${stub.url}/v1/chat/completions`, {}))
       t.supplier.push(await ttftSupplier())
-      t.gateway.push(await ttft(`${g.url}/v1/chat/completions`, g.auth))
+      t.gateway.push(await ttft(`${g.url}/v1/chat/completions`, g.auth, streamOverhead))
     }
-    for (const list of Object.values(t)) list.sort((a, b) => a - b)
-    return { results, overhead, ttft: t }
+    for (const list of [...Object.values(t), streamOverhead]) list.sort((a, b) => a - b)
+    return { results, overhead, cpuMsPerRequest, ttft: t, streamOverhead }
   } finally {
     gateway?.kill('SIGTERM')
     await net.stop()
@@ -443,7 +491,7 @@ async function instantSupplierPhase(): Promise<Phase> {
     const results: Result[] = []
     for (const c of [1, connections])
       results.push(await autocannon('gateway', `${g.url}/v1/chat/completions`, c, json, g.auth))
-    return { results, overhead: await sampleOverhead(g.url, g.auth) }
+    return { results, ...(await sampleOverhead(g.url, g.auth, g.process.pid)) }
   } finally {
     gateway?.kill('SIGTERM')
     await instant.stop()
@@ -470,6 +518,11 @@ function report(title: string, phase: Phase): void {
   console.log(
     `gateway's own time per request (x-decai-overhead-duration-ms, ${phase.overhead.length} sequential): p50 ${percentile(phase.overhead, 50).toFixed(2)} ms, p99 ${percentile(phase.overhead, 99).toFixed(2)} ms`,
   )
+  if (phase.cpuMsPerRequest !== undefined)
+    console.log(
+      `gateway CPU per sequential request (user + system, all threads): ${phase.cpuMsPerRequest.toFixed(2)} ms`,
+    )
+
   if (phase.ttft) {
     for (const [label, list] of Object.entries(phase.ttft))
       console.log(
@@ -479,6 +532,11 @@ function report(title: string, phase: Phase): void {
     console.log(
       `stream TTFT added by the gateway: p50 ${(percentile(gateway, 50) - percentile(supplier, 50)).toFixed(2)} ms, p99 ${(percentile(gateway, 99) - percentile(supplier, 99)).toFixed(2)} ms`,
     )
+    const own = phase.streamOverhead ?? []
+    if (own.length > 0)
+      console.log(
+        `gateway's own share of the first token (x-decai-overhead-duration-ms on the stream, ${own.length}): p50 ${percentile(own, 50).toFixed(2)} ms, p99 ${percentile(own, 99).toFixed(2)} ms`,
+      )
   }
 }
 
@@ -488,8 +546,20 @@ function summarize(real: Phase, instant: Phase) {
   const t = real.ttft!
   return {
     overhead: {
-      instant: { p50: at(instant.overhead, 50), p99: at(instant.overhead, 99) },
-      real: { p50: at(real.overhead, 50), p99: at(real.overhead, 99) },
+      instant: {
+        p50: at(instant.overhead, 50),
+        p99: at(instant.overhead, 99),
+        cpuMsPerRequest: instant.cpuMsPerRequest ?? null,
+      },
+      real: {
+        p50: at(real.overhead, 50),
+        p99: at(real.overhead, 99),
+        cpuMsPerRequest: real.cpuMsPerRequest ?? null,
+      },
+    },
+    streamOverhead: {
+      p50: at(real.streamOverhead ?? [], 50),
+      p99: at(real.streamOverhead ?? [], 99),
     },
     ttft: {
       backend: { p50: at(t.backend, 50), p99: at(t.backend, 99) },
@@ -507,8 +577,13 @@ async function main() {
   console.log(
     `Loopback, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${duration} s per run`,
   )
+  if (values.only === 'instant') {
+    report('Phase 2: an instant supplier (the gateway alone)', await instantSupplierPhase())
+    return
+  }
   const real = await realSupplierPhase()
   report('Phase 1: a real supplier in front of a stub backend', real)
+  if (values.only === 'real') return
   const instant = await instantSupplierPhase()
   report('Phase 2: an instant supplier (the gateway alone)', instant)
   // One line for tools that collect figures (`pnpm bench:relay`).

@@ -20,6 +20,8 @@ export type Attempt = {
   startedAt: number
   fetchStartedAt: number
   responseAt: number
+  /** When the bytes of its latest streamed data arrived (0: none yet). */
+  lastDataAt: number
   abort: AbortController
   iterator: AsyncGenerator<AttemptEvent, void, undefined>
   next: Promise<Step>
@@ -27,7 +29,8 @@ export type Attempt = {
   body: Uint8Array[]
   /** Stream attempts: SSE split, events held until the attempt wins. */
   parser: SseParser | undefined
-  decoder: TextDecoder
+  /** With the parser: the stream's bytes as text (made per stream only, as it is not cheap). */
+  decoder: TextDecoder | undefined
   held: SseEvent[]
   heldBytes: Uint8Array[]
   ready: boolean
@@ -51,13 +54,14 @@ export function createAttempt(
     startedAt: performance.now(),
     fetchStartedAt: 0,
     responseAt: 0,
+    lastDataAt: 0,
     abort: new AbortController(),
     iterator: undefined as unknown as Attempt['iterator'],
     next: undefined as unknown as Promise<Step>,
     head: undefined,
     body: [],
     parser: undefined,
-    decoder: new TextDecoder(),
+    decoder: undefined,
     held: [],
     heldBytes: [],
     ready: false,
@@ -108,8 +112,10 @@ export function judgeAttemptEvent(
   switch (event.type) {
     case 'head':
       a.head = { status: event.status, headers: event.headers }
-      if (stream && event.status >= 200 && event.status < 300 && isEventStream(event.headers))
+      if (stream && event.status >= 200 && event.status < 300 && isEventStream(event.headers)) {
         a.parser = new SseParser()
+        a.decoder = new TextDecoder()
+      }
       return 'continue'
     case 'data':
       if (!a.head) return new AttemptFailure('malformed', 'Data before the head.')
@@ -117,6 +123,7 @@ export function judgeAttemptEvent(
         a.body.push(event.bytes)
         return 'continue'
       }
+      a.lastDataAt = event.receivedAt ?? performance.now()
       return judgeStreamData(a, event.bytes)
     case 'end':
       if (!a.head) return new AttemptFailure('malformed', 'The relay has no head.')
@@ -136,7 +143,7 @@ function judgeStreamData(a: Attempt, bytes: Uint8Array): 'win' | 'continue' | At
     return 'win'
   }
   // Hold events until one carries a token: role-only chunks do not count as a first token.
-  for (const e of a.parser.push(a.decoder.decode(bytes, { stream: true }))) {
+  for (const e of a.parser.push(a.decoder!.decode(bytes, { stream: true }))) {
     a.held.push(e)
     if (e.data === undefined) continue
     const info = inspectChunk(e.data)

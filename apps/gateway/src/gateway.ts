@@ -1,10 +1,9 @@
 import { ClaimAuditor, registerClaimAuditMetrics } from '@decai/app-kit/claim-auditor'
 import { loadConfigKey } from '@decai/app-kit/config'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
-import { type RunningServer, startServer } from '@decai/app-kit/server'
+import type { RunningServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
 import { configureRingCache, createRingSigner } from '@decai/crypto'
-import { createGatewayApp } from './app.js'
 import { ChainView } from './chain-view.js'
 import {
   type GatewayConfig,
@@ -12,6 +11,7 @@ import {
   loadGatewayConfig,
   parseGatewayConfig,
 } from './config.js'
+import { startGatewayServer } from './gateway-server.js'
 import type { ApiKeyRecord, CreateApiKeyParameters, KeyStore } from './key-store.js'
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 import { ModelCatalog } from './models.js'
@@ -26,6 +26,9 @@ import { RedisSupplierHealth } from './redis-supplier-health.js'
 import { RelayExecutor } from './relay-executor.js'
 import { SupplierRouter } from './supplier-router.js'
 import { WatcherView } from './watcher-view.js'
+
+/** Ring-signature nonces the gateway keeps prepared (its signer's `prepareAhead`). */
+export const RING_NONCE_POOL = 16
 
 export type StartGatewayOptions = {
   /** Replaces the JSON-lines logger built from `log.level`. */
@@ -76,7 +79,11 @@ export async function startGateway(
   const { privateKey, publicKey, address } = loadConfigKey(config.gateway)
   // One ring per (application, session) in use, each needing a few tables for fast signing.
   configureRingCache({ maxTables: 256 })
-  const signer = createRingSigner(privateKey)
+  // A ring signature's message-independent half (its nonce and two constant-time point
+  // multiplications) is made ahead, between requests, so that signing a relay once its supplier
+  // is chosen runs only the part that needs the message (docs/gateway.md, "Signing and the
+  // choice of supplier"). Under a burst the pool drains and signing costs what it did.
+  const signer = createRingSigner(privateKey, { prepareAhead: RING_NONCE_POOL })
 
   const metrics = createGatewayMetrics()
   const client = createChainClient({ rpcUrl: config.chain.rpcUrl })
@@ -141,6 +148,11 @@ export async function startGateway(
         })),
     supplierLabels,
   )
+  metrics.gauge(
+    'decai_gateway_ring_nonces_ready',
+    'Ring-signature nonces prepared ahead, ready for the next relays.',
+    () => signer.pooledNonces,
+  )
   metrics.gauge('decai_gateway_chain_height', 'Latest block height seen.', () =>
     Number(view.height),
   )
@@ -190,7 +202,7 @@ export async function startGateway(
     ...(claims === undefined ? {} : { claims }),
   })
   let stopping = false
-  const app = createGatewayApp({
+  const deps = {
     config,
     store,
     limiter,
@@ -202,7 +214,7 @@ export async function startGateway(
     metrics,
     logger,
     isStopping: () => stopping,
-  })
+  }
 
   await view.start()
   await watchers?.start()
@@ -228,8 +240,7 @@ export async function startGateway(
 
   let server: RunningServer
   try {
-    server = await startServer({
-      fetch: app.fetch,
+    server = await startGatewayServer(deps, {
       port: config.listen.port,
       host: config.listen.host,
     })

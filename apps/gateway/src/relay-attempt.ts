@@ -28,7 +28,8 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 export type AttemptEvent =
   | { type: 'head'; status: number; headers: Record<string, string> }
-  | { type: 'data'; bytes: Uint8Array }
+  /** `receivedAt`: when the bytes of a streamed part arrived (`performance.now()`). */
+  | { type: 'data'; bytes: Uint8Array; receivedAt?: number }
   /** The verified end; `answerHash` is the signed answer's payload hash (quanta name it). */
   | { type: 'end'; answerHash: Uint8Array }
 
@@ -142,6 +143,7 @@ async function* readStream(
   const verifier = createRelayStreamVerifier(parameters)
   try {
     for await (const chunk of response) {
+      const receivedAt = performance.now()
       let parts: ReturnType<typeof verifier.push>
       try {
         parts = verifier.push(chunk as Uint8Array)
@@ -155,7 +157,7 @@ async function* readStream(
             status: part.response.statusCode,
             headers: readHeaders(part.response),
           }
-        else if (part.kind === 'data') yield { type: 'data', bytes: part.bytes }
+        else if (part.kind === 'data') yield { type: 'data', bytes: part.bytes, receivedAt }
         else yield { type: 'end', answerHash: part.frame.payloadHash }
       }
     }

@@ -4,6 +4,7 @@ import type { Usage } from '@decai/app-kit/openai'
 import type { RingSigner } from '@decai/crypto'
 import { type Charge, NO_CHARGE } from './billing.js'
 import type { CachedSession, ChainView } from './chain-view.js'
+import { type ClientAnswer, toErrorAnswer } from './client-answer.js'
 import type { EndpointName, GatewayConfig, ModelTier } from './config.js'
 import { GatewayError, isUnexpectedError, toOpenAiError } from './errors.js'
 import { HedgeBudget } from './hedge-policy.js'
@@ -29,6 +30,8 @@ import type { SupplierRouter } from './supplier-router.js'
 // attempts (attempt-verdict.ts), the race with its retries and hedges, and delivery (a whole
 // answer, whole-answer.ts, or a stream, client-stream.ts and answer-tally.ts).
 
+const decoder = new TextDecoder()
+
 export type ExecuteParameters = {
   endpoint: EndpointName
   /** Path the suppliers' backend sees, e.g. `/v1/chat/completions`. */
@@ -36,6 +39,8 @@ export type ExecuteParameters = {
   model: CatalogModel
   /** The JSON body sent upstream. */
   body: Uint8Array
+  /** `body` as parsed, when the caller has it (else it is parsed again where needed). */
+  request?: Record<string, unknown> | undefined
   stream: boolean
   /** Drop the usage-only chunk (the gateway asked for usage, the client did not). */
   stripUsage: boolean
@@ -72,7 +77,8 @@ export type ExecutionOutcome = {
   clientDisconnected: boolean
 }
 
-export type Execution = { response: Response; outcome: Promise<ExecutionOutcome> }
+/** The answer to write (a stream keeps flowing after), and the outcome once it is over. */
+export type Execution = { answer: ClientAnswer; outcome: Promise<ExecutionOutcome> }
 
 export type RelayExecutorOptions = {
   view: ChainView
@@ -139,23 +145,24 @@ export class RelayExecutor {
   }
 
   #countPrompt(p: ExecuteParameters) {
-    let request: Record<string, unknown> = {}
-    try {
-      const parsed: unknown = JSON.parse(new TextDecoder().decode(p.body))
-      if (typeof parsed === 'object' && parsed !== null) request = parsed as Record<string, unknown>
-    } catch {
-      // The routes send JSON; an empty request counts as no prompt.
-    }
+    let request: Record<string, unknown> = p.request ?? {}
+    if (p.request === undefined)
+      try {
+        const parsed: unknown = JSON.parse(decoder.decode(p.body))
+        if (typeof parsed === 'object' && parsed !== null)
+          request = parsed as Record<string, unknown>
+      } catch {
+        // The routes send JSON; an empty request counts as no prompt.
+      }
     return this.#promptTokens.count(p.model.name, p.endpoint, request)
   }
 
   #failed(p: ExecuteParameters, error: unknown, application: string | null): Execution {
-    const { status, body, retryAfter } = toOpenAiError(error)
+    const failure = toOpenAiError(error)
+    const { status, body } = failure
     if (isUnexpectedError(error)) this.#o.logger.error('request failed', { error })
-    const headers: Record<string, string> = { 'content-type': 'application/json' }
-    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
     return {
-      response: new Response(JSON.stringify(body), { status, headers }),
+      answer: toErrorAnswer(failure),
       outcome: Promise.resolve({
         status,
         serviceId: p.model.serviceId,

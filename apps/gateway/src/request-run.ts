@@ -19,6 +19,7 @@ import {
 } from './attempt-verdict.js'
 import { getCharge } from './billing.js'
 import type { CachedSession } from './chain-view.js'
+import { type ClientAnswer, toErrorAnswer } from './client-answer.js'
 import { ClientStream, deferred, KEEP_ALIVE, timer } from './client-stream.js'
 import { GatewayError, isUnexpectedError, toOpenAiError } from './errors.js'
 import { getExpectedHedgeDelay, getHedgeDelay, type HedgeBudget } from './hedge-policy.js'
@@ -31,7 +32,19 @@ import type {
   RelayExecutorOptions,
 } from './relay-executor.js'
 import type { TierLimits } from './supplier-router.js'
-import { getOverheadMs, safeJson, upstreamError, wholeAnswerHeaders } from './whole-answer.js'
+import {
+  getOverheadMs,
+  getStreamOverheadMs,
+  safeJson,
+  upstreamError,
+  wholeAnswerHeaders,
+} from './whole-answer.js'
+
+type Timers = ReturnType<typeof setTimeout>[]
+
+function clearTimers(timers: Timers): void {
+  for (const t of timers) clearTimeout(t)
+}
 
 // One client request, run by relay-executor.ts: the race before the first byte (attempts,
 // retries, hedges, session switches), then the delivery of the winner's answer.
@@ -72,7 +85,7 @@ export class RequestRun {
   #unansweredFailure = false
   #hedge: Attempt | undefined
   #client: ClientStream | undefined
-  readonly #response = deferred<Response>()
+  readonly #response = deferred<ClientAnswer>()
   readonly #outcome = deferred<ExecutionOutcome>()
   readonly #clientGone: Promise<Wake>
   #disconnected = false
@@ -103,7 +116,7 @@ export class RequestRun {
     this.#nextId = nextId
     this.#serviceId = p.model.serviceId
     this.#payload = buildRelayPayload(p)
-    this.#completionLimit = readCompletionLimit(safeJson(p.body))
+    this.#completionLimit = readCompletionLimit(p.request ?? safeJson(p.body))
     this.#tally = new AnswerTally(p.stripUsage)
     this.#clientGone = new Promise((resolve) => {
       if (p.signal.aborted) resolve({ kind: 'client' })
@@ -114,7 +127,7 @@ export class RequestRun {
   /** Runs the request; resolves once the client response is known (a stream keeps flowing). */
   async start(): Promise<Execution> {
     void this.#run()
-    return { response: await this.#response.promise, outcome: this.#outcome.promise }
+    return { answer: await this.#response.promise, outcome: this.#outcome.promise }
   }
 
   async #run(): Promise<void> {
@@ -403,49 +416,68 @@ export class RequestRun {
     // attempt is still waiting, the next one goes out at once.
     const primary = this.#active[0]!
     const hedgeDueAt = primary.startedAt + this.#hedgeDelay(primary)
-    for (;;) {
-      if (this.#active.length === 0) {
-        if (!this.#canStart() || !(await this.#startAttempt(false))) throw this.#exhausted()
-        continue
-      }
-      const now = performance.now()
-      let hedgeArmed =
-        this.#o.config.routing.hedge &&
-        !this.#hedgeRefused &&
-        this.#active.length === 1 &&
-        this.#canStart()
-      if (hedgeArmed && now >= hedgeDueAt) {
-        if (!this.#hedgeBudget.spend(this.#serviceId)) {
-          this.#hedgeRefused = true
-          this.#o.metrics.hedgesSkipped.inc({ service: this.#serviceId, reason: 'budget' })
+    // The timers stay armed from one wake to the next while what they time is unchanged (an
+    // attempt's events come in bursts: head, data, end), rather than set and cleared each time.
+    let armed: { key: string; waits: Promise<Wake>[]; timers: Timers } | undefined
+    try {
+      for (;;) {
+        if (this.#active.length === 0) {
+          if (!this.#canStart() || !(await this.#startAttempt(false))) throw this.#exhausted()
           continue
         }
-        const hedge = await this.#startAttempt(true)
-        if (hedge) {
-          this.#hedge = hedge
-          continue
+        const now = performance.now()
+        let hedgeArmed =
+          this.#o.config.routing.hedge &&
+          !this.#hedgeRefused &&
+          this.#active.length === 1 &&
+          this.#canStart()
+        if (hedgeArmed && now >= hedgeDueAt) {
+          if (!this.#hedgeBudget.spend(this.#serviceId)) {
+            this.#hedgeRefused = true
+            this.#o.metrics.hedgesSkipped.inc({ service: this.#serviceId, reason: 'budget' })
+            continue
+          }
+          const hedge = await this.#startAttempt(true)
+          if (hedge) {
+            this.#hedge = hedge
+            continue
+          }
+          hedgeArmed = false
         }
-        hedgeArmed = false
+        const hedgeAt = hedgeArmed ? hedgeDueAt : undefined
+        const lastWriteAt = this.#client?.lastWriteAt ?? this.#p.receivedAt
+        const key = `${hedgeAt}|${lastWriteAt}|${this.#active.map((a) => a.id).join(',')}`
+        if (armed?.key !== key) {
+          if (armed) clearTimers(armed.timers)
+          const timers: Timers = []
+          armed = { key, timers, waits: this.#raceWaits(now, deadline, hedgeAt, timers) }
+        }
+        const wake = await Promise.race([...this.#active.map((a) => a.next), ...armed.waits])
+        if (wake.kind === 'hedge' || wake.kind === 'keepalive') {
+          // A timer that fired stays resolved: arm afresh (a timer may fire a hair early).
+          clearTimers(armed.timers)
+          armed = undefined
+        }
+        const verdict = await this.#onRaceWake(wake)
+        if (verdict !== 'continue') return verdict
       }
-      const timers: ReturnType<typeof setTimeout>[] = []
-      const waits = this.#raceWaits(now, deadline, hedgeArmed ? hedgeDueAt : undefined, timers)
-      const wake = await Promise.race(waits)
-      for (const t of timers) clearTimeout(t)
-      const verdict = await this.#onRaceWake(wake)
-      if (verdict !== 'continue') return verdict
+    } finally {
+      if (armed) clearTimers(armed.timers)
     }
   }
 
-  /** What the race waits on: every attempt, the client, the deadlines, a hedge, a keep-alive. */
+  /** What the race waits on besides the attempts: the client, deadlines, a hedge, a keep-alive. */
   #raceWaits(
     now: number,
     deadline: number,
     hedgeDueAt: number | undefined,
-    timers: ReturnType<typeof setTimeout>[],
+    timers: Timers,
   ): Promise<Wake>[] {
     const { timeouts } = this.#o.config
-    const waits: Promise<Wake>[] = this.#active.map((a) => a.next)
-    waits.push(this.#clientGone, timer(deadline - now, { kind: 'deadline' as const }, timers))
+    const waits: Promise<Wake>[] = [
+      this.#clientGone,
+      timer(deadline - now, { kind: 'deadline' as const }, timers),
+    ]
     if (hedgeDueAt !== undefined)
       waits.push(timer(hedgeDueAt - now, { kind: 'hedge' as const }, timers))
     for (const a of this.#active)
@@ -551,7 +583,7 @@ export class RequestRun {
     for (const a of [...this.#active]) this.#cancel(a, 'cancelled')
     this.#o.metrics.clientDisconnects.inc({ endpoint: this.#p.endpoint })
     this.#client?.close()
-    this.#response.resolve(new Response(null, { status: 499 }))
+    this.#response.resolve({ status: 499, headers: {}, body: null })
     this.#finish(undefined, 499, null, { served: this.#started > 0 })
   }
 
@@ -564,7 +596,7 @@ export class RequestRun {
     })
     const h: Record<string, string> = { ...headers }
     if (supplier) h['x-decai-supplier'] = supplier
-    this.#response.resolve(new Response(this.#client.stream, { status, headers: h }))
+    this.#response.resolve({ status, headers: h, stream: this.#client })
   }
 
   async #deliver(a: Attempt): Promise<void> {
@@ -601,9 +633,7 @@ export class RequestRun {
     } else {
       const contentType = head.headers['content-type'] ?? 'application/json'
       const headers = wholeAnswerHeaders(contentType, a.supplier, overhead)
-      this.#response.resolve(
-        new Response(body as Uint8Array<ArrayBuffer>, { status: head.status, headers }),
-      )
+      this.#response.resolve({ status: head.status, headers, body })
     }
     this.#finish(a, head.status, null, { served: ok, overheadMs: overhead })
   }
@@ -611,7 +641,12 @@ export class RequestRun {
   /** A stream: headers now (unless keep-alives sent them), then every verified event. */
   async #deliverStream(a: Attempt): Promise<void> {
     const contentType = a.head!.headers['content-type'] ?? 'application/json'
-    this.#openStream(200, { ...SSE_HEADERS, 'content-type': contentType }, a.supplier)
+    const headers: Record<string, string> = { ...SSE_HEADERS, 'content-type': contentType }
+    // The gateway's own share of the first token, where the head goes out with it (no
+    // keep-alive before): up to the relay's departure, and from its bytes' arrival to here.
+    const own = getStreamOverheadMs(this.#p.receivedAt, a)
+    if (own !== null) headers['x-decai-overhead-duration-ms'] = own.toFixed(2)
+    this.#openStream(200, headers, a.supplier)
     const client = this.#client!
     for (const e of a.held) this.#tally.forward(e, client)
     for (const bytes of a.heldBytes) {
@@ -647,7 +682,7 @@ export class RequestRun {
       if (event.type === 'end') return this.#endStream(a, client)
       if (event.type === 'data') {
         if (a.parser)
-          for (const e of a.parser.push(a.decoder.decode(event.bytes, { stream: true })))
+          for (const e of a.parser.push(a.decoder!.decode(event.bytes, { stream: true })))
             this.#tally.forward(e, client)
         else client.write(event.bytes)
       }
@@ -722,16 +757,13 @@ export class RequestRun {
   }
 
   #finishWithError(error: unknown): void {
-    const { status, body, retryAfter } = toOpenAiError(error)
+    const failure = toOpenAiError(error)
+    const { status, body } = failure
     if (isUnexpectedError(error)) this.#o.logger.error('request failed', { error })
     if (this.#client) {
       this.#client.write(formatSseError(body.error))
       this.#client.close()
-    } else {
-      const headers: Record<string, string> = { 'content-type': 'application/json' }
-      if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
-      this.#response.resolve(new Response(JSON.stringify(body), { status, headers }))
-    }
+    } else this.#response.resolve(toErrorAnswer(failure))
     this.#finish(undefined, this.#client ? 200 : status, body.error.code, { served: false })
   }
 

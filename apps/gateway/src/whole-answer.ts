@@ -1,9 +1,11 @@
 // A whole (non-streamed) answer as the client gets it: the supplier's body as is, with the
 // gateway's headers, or, for a backend error, the backend's own OpenAI error.
 
+const decoder = new TextDecoder()
+
 export function safeJson(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes))
+    return JSON.parse(decoder.decode(bytes))
   } catch {
     return undefined
   }
@@ -33,6 +35,18 @@ export function getOverheadMs(
   a: { responseAt: number; fetchStartedAt: number },
 ): number | null {
   return a.responseAt > 0 ? latencyMs - (a.responseAt - a.fetchStartedAt) : null
+}
+
+/**
+ * The gateway's own share of a stream's first token: from the request to the relay's departure,
+ * plus from the arrival of the token's bytes to now (verification, parsing, the client's head).
+ */
+export function getStreamOverheadMs(
+  receivedAt: number,
+  a: { fetchStartedAt: number; lastDataAt: number },
+): number | null {
+  if (a.fetchStartedAt === 0 || a.lastDataAt === 0) return null
+  return a.fetchStartedAt - receivedAt + (performance.now() - a.lastDataAt)
 }
 
 /** Headers of a whole answer. */

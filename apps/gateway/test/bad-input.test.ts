@@ -6,6 +6,7 @@ import { createPrivateKeySigner, createSigningChainClient } from '@decai/chain'
 import { hexToBytes } from '@decai/crypto'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RING_NONCE_POOL } from '../src/gateway.js'
 import {
   ADMIN_TOKEN,
   MODEL,
@@ -540,5 +541,19 @@ describe('models from service cards', () => {
       body: JSON.stringify({ model: 'card-model', input: 'x' }),
     })
     expectError(embeddings, 404, 'invalid_request_error', 'model_not_found')
+  })
+})
+
+describe('signing', () => {
+  it('keeps ring-signature nonces prepared ahead, refilled after the relays that used them', async () => {
+    const ready = async () =>
+      metricValue(
+        await (await fetch(`${net.gateway.url}/metrics`)).text(),
+        'decai_gateway_ring_nonces_ready',
+      )
+    expect(await ready()).toBe(RING_NONCE_POOL)
+    for (let i = 0; i < 3; i++) expect((await call({ body: chat() })).status).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await ready()).toBe(RING_NONCE_POOL)
   })
 })

@@ -97,6 +97,8 @@ describe('gateway CORS', () => {
     const exposed = res.headers.get('access-control-expose-headers')!.split(',')
     expect(exposed).toContain('X-Decai-Supplier')
     expect(res.headers.get('x-decai-supplier')).toBe(net.suppliers[0]!.address)
+    // The head leaves with the first token: it states the gateway's own share of that token.
+    expect(Number(res.headers.get('x-decai-overhead-duration-ms'))).toBeGreaterThan(0)
     expect(await res.text()).toContain('[DONE]')
   })
 

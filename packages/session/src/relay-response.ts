@@ -1,5 +1,10 @@
 import { equalBytes } from '@decai/core'
-import { pubkeyToAddress, signSupplierPayload, verifySupplierSignature } from '@decai/crypto'
+import {
+  bytesToHex,
+  pubkeyToAddress,
+  signSupplierPayload,
+  verifySupplierSignature,
+} from '@decai/crypto'
 import {
   create,
   marshal,
@@ -231,10 +236,23 @@ export function checkResponse(
   return { ok: true, response: res }
 }
 
+// Every response and every stream frame is checked against the same few supplier keys, and
+// deriving an address decompresses the key (a field square root, ~0.1 ms in pure TypeScript):
+// so addresses are remembered per key's bytes. Bounded: a relayer talks to a session's suppliers.
+const MAX_KNOWN_ADDRESSES = 1024
+const knownAddresses = new Map<string, string>()
+
 function isKeyOf(publicKey: Uint8Array, address: string): boolean {
-  try {
-    return pubkeyToAddress(publicKey) === address
-  } catch {
-    return false
+  const key = bytesToHex(publicKey)
+  let derived = knownAddresses.get(key)
+  if (derived === undefined) {
+    try {
+      derived = pubkeyToAddress(publicKey)
+    } catch {
+      return false
+    }
+    if (knownAddresses.size >= MAX_KNOWN_ADDRESSES) knownAddresses.clear()
+    knownAddresses.set(key, derived)
   }
+  return derived === address
 }

@@ -5,7 +5,11 @@ import type { ApiKeyRecord, KeyStore } from '../key-store.js'
 
 /** The token of `Authorization: Bearer <token>`, if any. */
 export function readBearer(c: Context): string | undefined {
-  const header = c.req.header('authorization')
+  return readBearerToken(c.req.header('authorization'))
+}
+
+/** The token of an `Authorization: Bearer <token>` header value, if any. */
+export function readBearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined
   const match = /^Bearer\s+(.+)$/i.exec(header.trim())
   return match?.[1]?.trim()
@@ -15,12 +19,21 @@ export function readBearer(c: Context): string | undefined {
  * The API key of the request, or null for an anonymous request when `auth.required` is false.
  * Throws `MISSING_API_KEY` or `INVALID_API_KEY`.
  */
-export async function authenticate(
+export function authenticate(
   config: Pick<GatewayConfig, 'auth'>,
   store: Pick<KeyStore, 'authenticate'>,
   c: Context,
 ): Promise<ApiKeyRecord | null> {
-  const token = readBearer(c)
+  return authenticateBearer(config, store, c.req.header('authorization'))
+}
+
+/** `authenticate` on the `Authorization` header's value. */
+export async function authenticateBearer(
+  config: Pick<GatewayConfig, 'auth'>,
+  store: Pick<KeyStore, 'authenticate'>,
+  authorization: string | undefined,
+): Promise<ApiKeyRecord | null> {
+  const token = readBearerToken(authorization)
   if (token === undefined) {
     if (!config.auth.required) return null
     throw new GatewayError(

@@ -5,13 +5,14 @@ import { checkOpenAiRequest, type OpenAiRequestIssue } from '@decai/sdk/openai'
 import type { Context } from 'hono'
 import { getChargeCost } from '../billing.js'
 import { getWorstCaseCost } from '../budget-reservation.js'
+import { type ClientAnswer, toErrorAnswer, toWebResponse } from '../client-answer.js'
 import type { EndpointName, GatewayConfig, ModelTier } from '../config.js'
-import { GatewayError, isUnexpectedError, toErrorResponse, toOpenAiError } from '../errors.js'
+import { GatewayError, isUnexpectedError, toOpenAiError } from '../errors.js'
 import type { ApiKeyRecord } from '../key-store.js'
 import type { CatalogModel, ModelCatalog } from '../models.js'
 import type { KeyLimits, Reservation } from '../rate-limiter.js'
 import type { ExecutionOutcome } from '../relay-executor.js'
-import { authenticate } from './auth.js'
+import { authenticateBearer } from './auth.js'
 import type { GatewayAppDependencies } from './context.js'
 
 // `POST /v1/chat/completions`, `/v1/completions` and `/v1/embeddings`. Checks run in a fixed
@@ -28,19 +29,50 @@ export const inferenceRoutes: { path: string; endpoint: EndpointName }[] = [
   { path: '/v1/embeddings', endpoint: 'embeddings' },
 ]
 
+/** What the inference handler reads of a request, whichever server it came through. */
+export type InferenceInput = {
+  /** A request header by its lower-case name. */
+  header(name: string): string | undefined
+  /** The body's bytes; `BODY_TOO_LARGE` past `max` (declared or read), without reading the rest. */
+  readBody(max: number): Promise<Uint8Array>
+  /** Aborts when the client leaves. */
+  signal: AbortSignal
+}
+
+const encoder = new TextEncoder()
+
+/** An inference route on hono: the answer as a web `Response`. */
 export async function handleInference(
   deps: GatewayAppDependencies,
   c: Context,
   endpoint: EndpointName,
   path: string,
 ): Promise<Response> {
+  const raw = c.req.raw
+  const input: InferenceInput = {
+    header: (name) => c.req.header(name),
+    readBody: (max) => readBody(raw, max),
+    get signal() {
+      return raw.signal
+    },
+  }
+  return toWebResponse(await runInference(deps, input, endpoint, path))
+}
+
+/** Runs an inference request through its checks and the relay; resolves with the answer to write. */
+export async function runInference(
+  deps: GatewayAppDependencies,
+  input: InferenceInput,
+  endpoint: EndpointName,
+  path: string,
+): Promise<ClientAnswer> {
   const receivedAt = performance.now()
   const { config, metrics, logger } = deps
   let modelLabel = 'unknown'
   try {
     if (deps.isStopping()) throw new GatewayError('SHUTTING_DOWN', 'The gateway is stopping.')
-    const key = await authenticate(config, deps.store, c)
-    const request = await readJsonRequest(c, config.limits.maxBodyBytes)
+    const key = await authenticateBearer(config, deps.store, input.header('authorization'))
+    const request = await readJsonBody(input, config.limits.maxBodyBytes)
     const { model, stream, tier } = checkInferenceRequest(deps.catalog, key, endpoint, request)
     modelLabel = model.name
     // A tier reserves at its multiplier: the most it may bill.
@@ -55,11 +87,12 @@ export async function handleInference(
         endpoint,
         path,
         model,
-        body: new TextEncoder().encode(JSON.stringify(upstream.request)),
+        body: encoder.encode(JSON.stringify(upstream.request)),
+        request: upstream.request,
         stream,
         stripUsage: upstream.stripUsage,
         application: key?.application ?? null,
-        signal: c.req.raw.signal,
+        signal: input.signal,
         receivedAt,
         maxTokens: readMaxTokens(request),
         tier,
@@ -72,22 +105,22 @@ export async function handleInference(
     void execution.outcome.then((outcome) =>
       recordOutcome(deps, outcome, { keyId, endpoint, model, stream, tier, reservation }),
     )
-    return execution.response
+    return execution.answer
   } catch (error) {
-    const response = toErrorResponse(error)
-    metrics.requests.inc({ endpoint, model: modelLabel, status: String(response.status) })
+    const failure = toOpenAiError(error)
+    metrics.requests.inc({ endpoint, model: modelLabel, status: String(failure.status) })
     const fields = {
       endpoint,
       model: modelLabel,
-      status: response.status,
-      code: toOpenAiError(error).body.error.code,
+      status: failure.status,
+      code: failure.body.error.code,
     }
     // A refusal is the client's business; anything unexpected is ours, logged with its cause,
     // unless the client left first (its upload cut short is not the gateway's failure).
     if (!isUnexpectedError(error)) logger.info('request refused', fields)
-    else if (c.req.raw.signal.aborted) logger.debug('client left', { ...fields, error })
+    else if (input.signal.aborted) logger.debug('client left', { ...fields, error })
     else logger.error('request failed', { ...fields, error })
-    return response
+    return toErrorAnswer(failure)
   }
 }
 
@@ -96,16 +129,28 @@ export async function handleInference(
  * `MAX_JSON_DEPTH` deep (checked before parsing: deeper values overflow the stack of whatever
  * walks them next), an object.
  */
-export async function readJsonRequest(c: Context, max: number): Promise<Record<string, unknown>> {
-  const contentType = (c.req.header('content-type') ?? '').toLowerCase()
+export function readJsonRequest(c: Context, max: number): Promise<Record<string, unknown>> {
+  return readJsonBody(
+    { header: (name) => c.req.header(name), readBody: (limit) => readBody(c.req.raw, limit) },
+    max,
+  )
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+async function readJsonBody(
+  input: Pick<InferenceInput, 'header' | 'readBody'>,
+  max: number,
+): Promise<Record<string, unknown>> {
+  const contentType = (input.header('content-type') ?? '').toLowerCase()
   if (!/^application\/(.+\+)?json\s*(;|$)/.test(contentType))
     throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'The body must be JSON.', {
       details: "Send 'Content-Type: application/json'.",
     })
-  const bytes = await readBody(c.req.raw, max)
+  const bytes = await input.readBody(max)
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    text = utf8.decode(bytes)
   } catch {
     throw new GatewayError('INVALID_JSON', 'We could not parse the JSON body of your request.', {
       details: 'It is not valid UTF-8.',
@@ -126,14 +171,17 @@ export async function readJsonRequest(c: Context, max: number): Promise<Record<s
   return body as Record<string, unknown>
 }
 
+/** `BODY_TOO_LARGE`, with the limit. */
+export function bodyTooLarge(max: number): GatewayError {
+  return new GatewayError('BODY_TOO_LARGE', 'The request body is too large.', {
+    details: `limit ${max} bytes`,
+  })
+}
+
 /** The body's bytes; `BODY_TOO_LARGE` past `max` (declared or read), without reading the rest. */
 export async function readBody(request: Request, max: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN)
-  const tooLarge = () =>
-    new GatewayError('BODY_TOO_LARGE', 'The request body is too large.', {
-      details: `limit ${max} bytes`,
-    })
-  if (Number.isFinite(declared) && declared > max) throw tooLarge()
+  if (Number.isFinite(declared) && declared > max) throw bodyTooLarge(max)
   const reader = request.body?.getReader()
   if (!reader) return new Uint8Array()
   const chunks: Uint8Array[] = []
@@ -144,7 +192,7 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
     size += value.length
     if (size > max) {
       await reader.cancel().catch(() => {})
-      throw tooLarge()
+      throw bodyTooLarge(max)
     }
     chunks.push(value)
   }
