@@ -67,7 +67,9 @@ describe('createCorsMiddleware', () => {
     )
     expect(res.status).toBe(200)
     const names: string[] = []
-    res.headers.forEach((_, name) => names.push(name))
+    res.headers.forEach((_, name) => {
+      names.push(name)
+    })
     expect(names.sort()).toEqual(['content-type', 'x-answer'])
   })
 
