@@ -12,6 +12,7 @@
 // ring and ECDSA code that involve a private key or a nonce go through secret-multiply.ts instead;
 // `PublicScalar` parameters make the type-checker refuse a `SecretScalar` here.
 
+import { writeBigInt32 } from './bytes.js'
 import { fadd, finvBatch, fmul, fneg, fsqr, fsqrt, fsub, N, P } from './field.js'
 import type { PublicScalar } from './scalar.js'
 
@@ -134,27 +135,9 @@ export function toAffineBatch(points: readonly Jacobian[]): (Affine | undefined)
 
 // --- encoding ---
 
-const HEX_VALUE = (() => {
-  const t = new Int8Array(128).fill(-1)
-  for (let i = 0; i < 10; i++) t[48 + i] = i
-  for (let i = 0; i < 6; i++) {
-    t[97 + i] = 10 + i
-    t[65 + i] = 10 + i
-  }
-  return t
-})()
-
 /** Writes `value` (in [0, 2^256)) as 32 big-endian bytes into `out` at `offset`. */
 export function writeScalar(value: PublicScalar, out: Uint8Array, offset: number): void {
-  const hex = value.toString(16)
-  // Bytes before the value's own digits stay zero.
-  out.fill(0, offset, offset + 32)
-  let at = offset + 32 - ((hex.length + 1) >> 1)
-  let i = 0
-  if (hex.length & 1) out[at++] = HEX_VALUE[hex.charCodeAt(i++)]!
-  for (; i < hex.length; i += 2) {
-    out[at++] = (HEX_VALUE[hex.charCodeAt(i)]! << 4) | HEX_VALUE[hex.charCodeAt(i + 1)]!
-  }
+  writeBigInt32(value, out, offset)
 }
 
 /**
