@@ -2,7 +2,13 @@
 // real suppliers (apps/supplier) in front of a backend, and the gateway itself. Suppliers are
 // staked at genesis on ports chosen up front, so they are in the very first session.
 import { mkdtempSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -472,4 +478,23 @@ export function metricValue(
       total += Number(line.split(' ').at(-1))
   }
   return total
+}
+
+/**
+ * A client that sends a completion's headers and half its declared body, then closes the
+ * socket; resolves once the server has had time to notice.
+ */
+export async function leaveMidUpload(port: number): Promise<void> {
+  const request = httpRequest({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', 'content-length': '60' },
+  })
+  request.on('error', () => {})
+  request.write('{"model": "small", ')
+  await new Promise((r) => setTimeout(r, 100))
+  request.destroy()
+  await new Promise((r) => setTimeout(r, 300))
 }

@@ -1,7 +1,6 @@
 // The inference routes on Node's server (routes/inference-http.ts): how an answer reaches the
 // socket, and the edges of reading a body there, with real parts around an executor whose
 // answer the test chooses.
-import { request as httpRequest } from 'node:http'
 import type { Socket } from 'node:net'
 import { createLogger } from '@decai/app-kit/logger'
 import { SSE_HEADERS } from '@decai/app-kit/sse'
@@ -16,6 +15,7 @@ import { MemoryKeyLimits } from '../src/rate-limiter.js'
 import type { Execution, RelayExecutor } from '../src/relay-executor.js'
 import type { GatewayAppDependencies } from '../src/routes/context.js'
 import { SqliteKeyStore } from '../src/sqlite-key-store.js'
+import { leaveMidUpload } from './helpers.js'
 
 const config = parseGatewayConfig({
   gateway: { privateKey: 'ab'.repeat(32) },
@@ -168,18 +168,8 @@ describe('reading the body on Node’s server', () => {
   it('logs a client that leaves mid-upload at debug, not as a failure', async () => {
     const lines: Record<string, unknown>[] = []
     const g = await serve(() => ({ status: 200, headers: {}, body: '{}' }), lines)
-    const request = httpRequest({
-      host: '127.0.0.1',
-      port: g.port,
-      method: 'POST',
-      path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', 'content-length': '60' },
-    })
-    request.on('error', () => {})
-    request.write('{"model": "small", ')
-    await new Promise((r) => setTimeout(r, 100))
-    request.destroy()
-    await new Promise((r) => setTimeout(r, 300))
+    // Headers and half of the declared body, then the socket closes.
+    await leaveMidUpload(g.port)
     expect(lines.filter((l) => l['level'] === 'error' || l['level'] === 'warn')).toEqual([])
     expect(lines.find((l) => l['msg'] === 'client left')).toMatchObject({ level: 'debug' })
   })

@@ -1,6 +1,5 @@
 // The request checks of the inference routes, one at a time, on real parts (an in-memory key
 // store, the rate limiter, the model catalog) and a real hono app for the body reader.
-import { request as httpRequest } from 'node:http'
 import { createLogger } from '@decai/app-kit/logger'
 import { startServer } from '@decai/app-kit/server'
 import { Hono } from 'hono'
@@ -23,6 +22,7 @@ import {
   toUpstreamRequest,
 } from '../src/routes/inference.js'
 import { SqliteKeyStore } from '../src/sqlite-key-store.js'
+import { leaveMidUpload } from './helpers.js'
 
 const config = parseGatewayConfig({
   gateway: { privateKey: 'ab'.repeat(32) },
@@ -211,18 +211,7 @@ describe('a failure of the gateway itself', () => {
       host: '127.0.0.1',
     })
     // Headers and half of the declared body, then the socket closes.
-    const request = httpRequest({
-      host: '127.0.0.1',
-      port: server.port,
-      method: 'POST',
-      path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', 'content-length': '60' },
-    })
-    request.on('error', () => {})
-    request.write('{"model": "small", ')
-    await new Promise((r) => setTimeout(r, 100))
-    request.destroy()
-    await new Promise((r) => setTimeout(r, 300))
+    await leaveMidUpload(server.port)
     await server.stop()
     await store.close()
     expect(lines.filter((l) => l['level'] === 'error')).toEqual([])
