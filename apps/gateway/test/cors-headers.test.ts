@@ -1,10 +1,9 @@
 // The inference routes answer on Node's server without hono; their CORS headers must be the app
 // kit's middleware's, for every kind of configuration and origin.
-import { createCorsMiddleware } from '@decai/app-kit/cors'
+import { createCorsHeaders, createCorsMiddleware } from '@decai/app-kit/cors'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from '../src/app.js'
-import { createCorsHeaders } from '../src/routes/cors-headers.js'
 
 /** The CORS headers hono's app, with the app kit's middleware, puts on a JSON answer. */
 async function viaMiddleware(allowedOrigins: string[], origin: string | undefined) {

@@ -58,3 +58,38 @@ export function createCorsMiddleware(
   // rebuild each handler's response as a full Fetch `Response` (a relay's hot path).
   return (c, next) => (c.req.method === 'OPTIONS' ? middleware(c, next) : next())
 }
+
+// The same rule as plain headers, for a route served on Node's server without hono (the
+// gateway's inference routes): the headers of an answer to an actual (not preflight) request,
+// exactly as the middleware above sets them (the tests hold the two to the same output): none
+// when no origin is allowed; else `Access-Control-Allow-Origin` for an allowed origin (`*` when
+// any is), the exposed headers always, and `Vary: Origin` unless any origin is allowed.
+
+export type CorsHeadersParameters = {
+  allowedOrigins: readonly string[]
+  exposeHeaders: readonly string[]
+}
+
+/** The CORS headers for a request's `Origin` header. */
+export function createCorsHeaders({
+  allowedOrigins,
+  exposeHeaders,
+}: CorsHeadersParameters): (origin: string | undefined) => Record<string, string> {
+  // Nothing allowed: answers carry no CORS headers (only a preflight has anything to say).
+  if (allowedOrigins.length === 0) {
+    const none = {}
+    return () => none
+  }
+  const expose = exposeHeaders.join(',')
+  const base: Record<string, string> = expose ? { 'access-control-expose-headers': expose } : {}
+  if (allowedOrigins.includes('*')) {
+    const any = { 'access-control-allow-origin': '*', ...base }
+    return () => any
+  }
+  const allowed = new Set(allowedOrigins)
+  const refused = { ...base, vary: 'Origin' }
+  return (origin) =>
+    origin !== undefined && allowed.has(origin)
+      ? { 'access-control-allow-origin': origin, ...refused }
+      : refused
+}

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createCorsHeaders } from '@decai/app-kit/cors'
 import { CORS_EXPOSE_HEADERS } from '../app.js'
 import { sendAnswer, toErrorAnswer } from '../client-answer.js'
 import type { EndpointName } from '../config.js'
 import { toOpenAiError } from '../errors.js'
 import type { GatewayAppDependencies } from './context.js'
-import { createCorsHeaders } from './cors-headers.js'
 import { bodyTooLarge, type InferenceInput, inferenceRoutes, runInference } from './inference.js'
 
 // The inference routes straight on Node's HTTP server, ahead of the hono app: the same handler
