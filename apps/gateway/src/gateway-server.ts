@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { serveAhead } from '@decai/app-kit/node-http'
 import { type RunningServer, startServer } from '@decai/app-kit/server'
 import { createGatewayApp } from './app.js'
 import type { GatewayAppDependencies } from './routes/context.js'
@@ -17,12 +17,6 @@ export async function startGatewayServer(
   const server = await startServer({ fetch: app.fetch, ...listen })
   // The app kit's server calls the hono adapter for every request; the inference routes are
   // taken before it. Until this runs they reach the hono app's own routes, which answer alike.
-  const inference = createInferenceListener(deps)
-  const listeners = server.server.listeners('request') as RequestListener[]
-  server.server.removeAllListeners('request')
-  server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (inference(req, res)) return
-    for (const listener of listeners) listener.call(server.server, req, res)
-  })
+  serveAhead(server.server, createInferenceListener(deps))
   return server
 }

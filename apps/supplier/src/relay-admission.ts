@@ -17,7 +17,7 @@ import {
   type SessionMeter,
   toStakeTerms,
 } from './rate-limit.js'
-import { fail, reject } from './relay-reply.js'
+import { fail, RelayBytes, reject } from './relay-reply.js'
 import type { RelayServerContext, ServedService } from './relay-server.js'
 
 // Admitting a verified relay: whether it can earn (reward eligibility), whether the
@@ -68,7 +68,7 @@ export const getSessionKey = (h: SessionHeaderFields) => `${h.applicationAddress
 export async function admitRelay(
   ctx: RelayServerContext,
   p: AdmitRelayParameters,
-): Promise<AdmittedRelay | Response> {
+): Promise<AdmittedRelay | RelayBytes> {
   const { request, serviceId, height } = p
   const header = request.meta!.sessionHeader!
   const sessionKey = getSessionKey(header)
@@ -81,13 +81,13 @@ export async function admitRelay(
   let reserved = 0
   if (ctx.rateLimit && eligible) {
     const relays = getReservation(ctx, p)
-    if (relays instanceof Response) return relays
+    if (relays instanceof RelayBytes) return relays
     const metered = p.service.config.tokenMetering !== undefined
     const outcome = await reserveRelay(ctx, request, p.numSuppliers, miningParams, {
       relays,
       metered,
     })
-    if (outcome instanceof Response) return outcome
+    if (outcome instanceof RelayBytes) return outcome
     reserved = outcome
   }
   const { release, settle } = createReservation(ctx, sessionKey, reserved)
@@ -121,7 +121,7 @@ export async function admitRelay(
  * The relays to reserve: 1, or for a token-metered service the request's worst case in quanta;
  * the refusal of a request that cannot bound its answer.
  */
-function getReservation(ctx: RelayServerContext, p: AdmitRelayParameters): number | Response {
+function getReservation(ctx: RelayServerContext, p: AdmitRelayParameters): number | RelayBytes {
   const metering = p.service.config.tokenMetering
   if (metering === undefined) return 1
   let http: ReturnType<typeof parsePoktHttpRequest>
@@ -155,7 +155,7 @@ async function reserveRelay(
   numSuppliers: number,
   miningParams: Promise<MiningParams>,
   { relays, metered }: { relays: number; metered: boolean },
-): Promise<number | Response> {
+): Promise<number | RelayBytes> {
   const header = request.meta!.sessionHeader!
   try {
     const reserved = await ctx.meter.reserve(

@@ -12,7 +12,7 @@ import type { ServiceConfig } from './config.js'
 import { SupplierError } from './errors.js'
 import { prepareMeteredRequest } from './metering.js'
 import type { AdmittedRelay } from './relay-admission.js'
-import { asSupplierError, fail, type Rejection, reject } from './relay-reply.js'
+import { asSupplierError, fail, type Rejection, type RelayBytes, reject } from './relay-reply.js'
 import type { ServedService } from './relay-server.js'
 
 // Forwarding a relay to the service's backend, under the service's timeouts, up to the
@@ -128,7 +128,7 @@ export function cancelBackendCall(call: BackendCall | Rejection): void {
 export async function completeForward(
   relay: AdmittedRelay,
   call: BackendCall,
-): Promise<RelayInFlight | Response> {
+): Promise<RelayInFlight | RelayBytes> {
   const { ctx, request, serviceId } = relay
   const backend = await call.response
   if (backend instanceof SupplierError) {
@@ -147,7 +147,7 @@ export async function completeForward(
 }
 
 /** Sends the relay's HTTP request to the backend once admitted (no overlap with verification). */
-export async function forwardRelay(relay: AdmittedRelay): Promise<RelayInFlight | Response> {
+export async function forwardRelay(relay: AdmittedRelay): Promise<RelayInFlight | RelayBytes> {
   const call = startBackendCall(relay.request, relay.serviceId, relay.service)
   if (!('abort' in call)) {
     relay.release()

@@ -17,6 +17,20 @@ export const octetStream = { 'content-type': 'application/octet-stream' }
 // Response bodies are plain ArrayBuffer-backed bytes; the DOM typings want it said.
 export const asBody = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>
 
+/**
+ * A whole answer to a relay: on poktroll's wire always HTTP 200, `application/octet-stream`,
+ * these bytes (a serialized `RelayResponse`). Kept as bytes until written, so that Node's server
+ * can send them in one write without a web `Response` (relay-http.ts).
+ */
+export class RelayBytes {
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** The answer as a web `Response`, for the hono app. */
+  toResponse(): Response {
+    return new Response(asBody(this.bytes), { status: 200, headers: octetStream })
+  }
+}
+
 type ReplyContext = Pick<RelayServerContext, 'metrics' | 'logger'>
 
 /** Why a relay is refused. */
@@ -33,14 +47,11 @@ export type Rejection = {
 }
 
 /** Refuses a relay: counted in `relaysRejected`, logged at debug. */
-export function reject(ctx: ReplyContext, rejection: Rejection): Response {
+export function reject(ctx: ReplyContext, rejection: Rejection): RelayBytes {
   const { kind, reason, details, request, serviceId = 'unknown' } = rejection
   ctx.metrics.relaysRejected.inc({ service: serviceId, reason })
   ctx.logger.debug('relay rejected', { reason, service: serviceId, details })
-  return new Response(
-    asBody(serializeRelayErrorResponse(createRelayMinerError(kind, details), request)),
-    { status: 200, headers: octetStream },
-  )
+  return new RelayBytes(serializeRelayErrorResponse(createRelayMinerError(kind, details), request))
 }
 
 /**
@@ -62,13 +73,12 @@ export function fail(
   error: SupplierError,
   request: RelayRequest,
   serviceId: string,
-): Response {
+): RelayBytes {
   const [kind, reason] = failureOf(error)
   ctx.metrics.relaysFailed.inc({ service: serviceId, reason })
   logRelayFailure(ctx, 'relay failed', { reason, service: serviceId, error })
-  return new Response(
-    asBody(serializeRelayErrorResponse(createRelayMinerError(kind, describeError(error)), request)),
-    { status: 200, headers: octetStream },
+  return new RelayBytes(
+    serializeRelayErrorResponse(createRelayMinerError(kind, describeError(error)), request),
   )
 }
 

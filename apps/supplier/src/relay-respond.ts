@@ -10,7 +10,7 @@ import { createSseMeter, readJsonUsage, type TokenUsage } from './metering.js'
 import type { RelayInFlight } from './relay-forward.js'
 import { concatAll } from './relay-intake.js'
 import { type MineOutcome, mineAnswer, record } from './relay-mine.js'
-import { asBody, asSupplierError, fail, octetStream, tooLarge } from './relay-reply.js'
+import { asSupplierError, fail, RelayBytes, tooLarge } from './relay-reply.js'
 
 // The base protocol: read the whole backend answer, sign it into one `RelayResponse`, mine the
 // relay, and only then answer the client.
@@ -36,10 +36,10 @@ export type BufferedAnswer = {
 }
 
 /** Answers with one signed `RelayResponse` once the relay is mined. */
-export async function bufferRelay(relay: RelayInFlight, isSse: boolean): Promise<Response> {
+export async function bufferRelay(relay: RelayInFlight, isSse: boolean): Promise<RelayBytes> {
   const { ctx, request, serviceId } = relay
   const answer = await readAnswer(relay, isSse)
-  if (answer instanceof Response) return answer
+  if (answer instanceof RelayBytes) return answer
   let response: ReturnType<typeof signRelayResponse>
   try {
     response = signAnswer(relay, answer)
@@ -66,17 +66,14 @@ export async function bufferRelay(relay: RelayInFlight, isSse: boolean): Promise
     { service: serviceId },
     (performance.now() - relay.started) / 1000,
   )
-  return new Response(asBody(serializeRelayResponse(response)), {
-    status: 200,
-    headers: octetStream,
-  })
+  return new RelayBytes(serializeRelayResponse(response))
 }
 
 /** Reads the backend body up to the service's limit; answers the failure if it cannot. */
 export async function readAnswer(
   relay: RelayInFlight,
   isSse: boolean,
-): Promise<BufferedAnswer | Response> {
+): Promise<BufferedAnswer | RelayBytes> {
   const { backend, service } = relay
   const { maxResponseBytes } = service.config
   const sse = isSse ? createSseMeter({ dropUsageOnlyEvents: relay.dropUsageOnlyEvents }) : undefined

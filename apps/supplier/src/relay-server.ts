@@ -23,7 +23,7 @@ import {
   startBackendCall,
 } from './relay-forward.js'
 import { decodeRelay, readRequestBody, toVerifyRejection, verifyRelay } from './relay-intake.js'
-import { asBody, type Rejection, reject } from './relay-reply.js'
+import { asBody, type Rejection, RelayBytes, reject } from './relay-reply.js'
 import { bufferRelay } from './relay-respond.js'
 import { streamRelay } from './relay-stream.js'
 import type { SessionStore } from './session-store.js'
@@ -74,9 +74,7 @@ export const QUANTA_CONTENT_TYPE = 'application/x-decai-quanta; version=1'
 /** The relay endpoint: poktroll's wire (POST a `RelayRequest`, get a `RelayResponse`) and streams. */
 export function createRelayApp(ctx: RelayServerContext): Hono {
   const app = new Hono()
-  const maxRequestBytes = Math.max(
-    ...[...ctx.services.values()].map((s) => s.config.maxRequestBytes),
-  )
+  const maxRequestBytes = getMaxRequestBytes(ctx)
 
   // A browser relay is a POST of protobuf bytes that asks for a signed stream: both headers need
   // a preflight. The SDK reads only the content type of the answer, which is always readable.
@@ -100,11 +98,7 @@ export function createRelayApp(ctx: RelayServerContext): Hono {
     })
   })
   // Whatever escapes (a chain read failing mid-relay, a bug) still gets poktroll's error shape.
-  app.onError((error) => {
-    ctx.metrics.errors.inc({ component: 'relay' })
-    ctx.logger.error('relay handler failed', { error })
-    return reject(ctx, { kind: 'internal', reason: 'INTERNAL_ERROR', details: String(error) })
-  })
+  app.onError((error) => rejectInternal(ctx, error).toResponse())
   app.post('*', async (c) => {
     ctx.inFlight.count++
     try {
@@ -114,6 +108,17 @@ export function createRelayApp(ctx: RelayServerContext): Hono {
     }
   })
   return app
+}
+
+/** The largest request any served service takes: the most of a body read before it is refused. */
+export const getMaxRequestBytes = (ctx: Pick<RelayServerContext, 'services'>): number =>
+  Math.max(...[...ctx.services.values()].map((s) => s.config.maxRequestBytes))
+
+/** Whatever escaped a relay's steps (a chain read failing mid-relay, a bug), answered. */
+export function rejectInternal(ctx: RelayServerContext, error: unknown): RelayBytes {
+  ctx.metrics.errors.inc({ component: 'relay' })
+  ctx.logger.error('relay handler failed', { error })
+  return reject(ctx, { kind: 'internal', reason: 'INTERNAL_ERROR', details: String(error) })
 }
 
 /**
@@ -130,7 +135,7 @@ async function admitVerified(
     started: number
   },
   call: BackendCall | Rejection,
-): Promise<RelayInFlight | Response> {
+): Promise<RelayInFlight | RelayBytes> {
   const { request, serviceId } = p
   const height = ctx.chain.height
   const verified = await verifyRelay(ctx, p.body, request, serviceId, height, {
@@ -150,14 +155,14 @@ async function admitVerified(
     height,
     started: p.started,
   })
-  if (admitted instanceof Response) {
+  if (admitted instanceof RelayBytes) {
     cancelBackendCall(call)
     return admitted
   }
   return completeForward(admitted, call)
 }
 
-/** One relay, step by step; each step answers the client itself when the relay stops there. */
+/** One relay read from a web `Request` (the hono app); the core is {@link serveRelayBody}. */
 async function serveRelay(
   ctx: RelayServerContext,
   raw: Request,
@@ -165,8 +170,34 @@ async function serveRelay(
 ): Promise<Response> {
   const started = performance.now()
   const body = await readRequestBody(raw, maxRequestBytes)
-  if (body === undefined)
-    return reject(ctx, { kind: 'maxBodyExceeded', reason: 'REQUEST_TOO_LARGE' })
+  const answer =
+    body === undefined
+      ? rejectTooLarge(ctx)
+      : await serveRelayBody(ctx, body, {
+          wantsStream: wantsStream(raw.headers.get(RELAY_STREAM_HEADER) ?? undefined),
+          started,
+        })
+  return answer instanceof RelayBytes ? answer.toResponse() : answer
+}
+
+/** Whether the stream header asks for signed frames (pokt-relay-stream/v1). */
+export function wantsStream(header: string | undefined): boolean {
+  return header?.trim().toLowerCase() === RELAY_STREAM_VERSION
+}
+
+/** The refusal of a body past the services' largest request. */
+export const rejectTooLarge = (ctx: RelayServerContext): RelayBytes =>
+  reject(ctx, { kind: 'maxBodyExceeded', reason: 'REQUEST_TOO_LARGE' })
+
+/**
+ * One relay from its body's bytes, step by step; each step answers the client itself when the
+ * relay stops there. A whole answer is bytes; only a stream the client asked for is a `Response`.
+ */
+export async function serveRelayBody(
+  ctx: RelayServerContext,
+  body: Uint8Array,
+  { wantsStream, started }: { wantsStream: boolean; started: number },
+): Promise<RelayBytes | Response> {
   const decoded = decodeRelay(body, ctx)
   if (!decoded.ok) return reject(ctx, decoded.rejection)
   const { request, serviceId, service } = decoded
@@ -175,7 +206,7 @@ async function serveRelay(
   // "Verification overlapped with the backend"): no byte of its answer is read, and so none
   // reaches the client or the trie, until the relay is verified and admitted.
   const call = startBackendCall(request, serviceId, service)
-  let relay: RelayInFlight | Response
+  let relay: RelayInFlight | RelayBytes
   try {
     relay = await admitVerified(ctx, { body, request, serviceId, service, started }, call)
   } catch (error) {
@@ -183,10 +214,8 @@ async function serveRelay(
     cancelBackendCall(call)
     throw error
   }
-  if (relay instanceof Response) return relay
+  if (relay instanceof RelayBytes) return relay
   const isSse = relay.backend.contentType.toLowerCase().startsWith('text/event-stream')
-  const wantsStream =
-    raw.headers.get(RELAY_STREAM_HEADER)?.trim().toLowerCase() === RELAY_STREAM_VERSION
   if (!(wantsStream && isSse)) return bufferRelay(relay, isSse)
   return new Response(streamRelay(relay), {
     status: 200,

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { createLogger, type Logger } from '@decai/app-kit/logger'
+import { type DirectRoute, serveAhead } from '@decai/app-kit/node-http'
 import { type RunningServer, splitHostPort, startServer } from '@decai/app-kit/server'
 import { createChainClient, createPrivateKeySigner, createSigningChainClient } from '@decai/chain'
 import type { Service } from '@decai/protocol'
@@ -19,7 +20,8 @@ import { createLifecycle } from './lifecycle.js'
 import { createSupplierMetrics } from './metrics.js'
 import { QuantaLedger } from './quanta-ledger.js'
 import { RelayMeter } from './rate-limit.js'
-import { createRelayApp, type ServedService } from './relay-server.js'
+import { createRelayListener } from './relay-http.js'
+import { createRelayApp, type RelayServerContext, type ServedService } from './relay-server.js'
 import {
   openSessionStore,
   type SessionRecord,
@@ -104,9 +106,11 @@ export type Supplier = {
 }
 
 /** Serves `app` on a `host:port` listen address; `LISTEN_FAILED` if it cannot bind. */
-async function listen(app: Hono, address: string): Promise<RunningServer> {
+async function listen(app: Hono, address: string, direct?: DirectRoute): Promise<RunningServer> {
   try {
-    return await startServer({ fetch: app.fetch, ...splitHostPort(address) })
+    const server = await startServer({ fetch: app.fetch, ...splitHostPort(address) })
+    if (direct) serveAhead(server.server, direct)
+    return server
   } catch (cause) {
     throw new SupplierError('LISTEN_FAILED', `Cannot listen on ${address}.`, {
       cause,
@@ -308,7 +312,7 @@ export async function startSupplier(
     () => verifyPool?.size ?? 0,
   )
 
-  const relayApp = createRelayApp({
+  const relayContext: RelayServerContext = {
     operatorAddress,
     privateKey: key.privateKey,
     services,
@@ -323,7 +327,8 @@ export async function startSupplier(
     inFlight,
     quanta: new QuantaLedger(),
     cors: config.cors,
-  })
+  }
+  const relayApp = createRelayApp(relayContext)
 
   let lastBlockAt = Date.now()
   const metricsApp = new Hono()
@@ -355,7 +360,8 @@ export async function startSupplier(
   let relayServer: RunningServer | undefined
   let metricsServer: RunningServer | undefined
   try {
-    relayServer = await listen(relayApp, config.listenAddress)
+    // Whole answers on Node's server directly, streams and the GET routes through hono.
+    relayServer = await listen(relayApp, config.listenAddress, createRelayListener(relayContext))
     if (config.metricsAddress !== false)
       metricsServer = await listen(metricsApp, config.metricsAddress)
   } catch (error) {

@@ -1,10 +1,12 @@
 // The relay path's steps one by one (src/relay-*.ts), with real inputs: relays signed by the
 // devnet's application over its real session and ring, the chain read through the supplier's
 // chain view, a SQLite session store, and a local HTTP backend.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer, request as httpRequest, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
 import { createLogger } from '@decai/app-kit/logger'
 import { getMetricValue } from '@decai/app-kit/metrics'
+import { serveAhead } from '@decai/app-kit/node-http'
+import { startServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
 import { getPublicKey } from '@decai/crypto'
 import type { Devnet } from '@decai/devnet'
@@ -25,6 +27,7 @@ import { RelayMeter } from '../src/rate-limit.js'
 import { type AdmittedRelay, admitRelay } from '../src/relay-admission.js'
 import { relayMinerErrors } from '../src/relay-errors.js'
 import { forwardRelay, type RelayInFlight } from '../src/relay-forward.js'
+import { createRelayListener } from '../src/relay-http.js'
 import {
   decodeRelay,
   readRequestBody,
@@ -32,9 +35,9 @@ import {
   verifyRelay,
 } from '../src/relay-intake.js'
 import { mine } from '../src/relay-mine.js'
-import { reject } from '../src/relay-reply.js'
+import { RelayBytes, reject } from '../src/relay-reply.js'
 import { bufferRelay } from '../src/relay-respond.js'
-import type { RelayServerContext } from '../src/relay-server.js'
+import { createRelayApp, type RelayServerContext } from '../src/relay-server.js'
 import { errorFrame, streamRelay } from '../src/relay-stream.js'
 import { openSessionStore } from '../src/session-store.js'
 import { AppClient, account, SERVICE_ID, startChain, supplierConfig, tempDir } from './helpers.js'
@@ -139,7 +142,7 @@ const chat = { model: 'stub', messages: [{ role: 'user', content: 'Capital of Fr
 /** A real relay through intake and admission, as serveRelay runs them. */
 async function admit(path = '/v1/chat/completions'): Promise<AdmittedRelay> {
   const admitted = await admitTo(ctx, path, chat)
-  if (admitted instanceof Response) throw new Error('not admitted')
+  if (admitted instanceof RelayBytes) throw new Error('not admitted')
   return admitted
 }
 
@@ -148,7 +151,7 @@ async function admitTo(
   c: RelayServerContext,
   path: string,
   body: unknown,
-): Promise<AdmittedRelay | Response> {
+): Promise<AdmittedRelay | RelayBytes> {
   const request = await app.signRelay({ path, body })
   const decoded = decodeRelay(serializeRelayRequest(request), c)
   if (!decoded.ok) throw new Error(decoded.rejection.reason)
@@ -164,12 +167,12 @@ async function admitTo(
 
 async function forward(path?: string): Promise<RelayInFlight> {
   const relay = await forwardRelay(await admit(path))
-  if (relay instanceof Response) throw new Error('not forwarded')
+  if (relay instanceof RelayBytes) throw new Error('not forwarded')
   return relay
 }
 
-async function minerErrorOf(response: Response) {
-  return parseRelayResponse(new Uint8Array(await response.arrayBuffer())).relayMinerError
+function minerErrorOf(answer: RelayBytes) {
+  return parseRelayResponse(answer.bytes).relayMinerError
 }
 
 describe('intake', () => {
@@ -275,7 +278,7 @@ describe('replies', () => {
       request,
       serviceId: SERVICE_ID,
     })
-    const response = parseRelayResponse(new Uint8Array(await res.arrayBuffer()))
+    const response = parseRelayResponse(res.bytes)
     const expected = relayMinerErrors.rateLimited
     expect(response.relayMinerError).toMatchObject({
       codespace: expected.codespace,
@@ -323,8 +326,7 @@ describe('admission, forwarding, answering, mining', () => {
     const relay = await forward()
     const sessionId = relay.header.sessionId
     const served = ctx.store.getSession(sessionId, ctx.operatorAddress)!.relaysServed
-    const res = await bufferRelay(relay, false)
-    const bytes = new Uint8Array(await res.arrayBuffer())
+    const { bytes } = await bufferRelay(relay, false)
     const verified = verifyRelayResponse(bytes, {
       sessionHeader: relay.header,
       supplierOperatorAddress: ctx.operatorAddress,
@@ -385,8 +387,8 @@ describe('admission, forwarding, answering, mining', () => {
 
   it('a backend that sends no headers in time fails the relay with a timeout', async () => {
     const res = await forwardRelay(await admit('/silent'))
-    expect(res).toBeInstanceOf(Response)
-    expect(await minerErrorOf(res as Response)).toMatchObject({
+    expect(res).toBeInstanceOf(RelayBytes)
+    expect(await minerErrorOf(res as RelayBytes)).toMatchObject({
       code: relayMinerErrors.timeout.abciCode,
     })
     expect(
@@ -422,12 +424,12 @@ describe('the worst case of token-metered services', () => {
   }
   const admitMetered = async (path: string, body: unknown) => {
     const admitted = await admitTo(metered, path, body)
-    if (admitted instanceof Response) throw new Error('not admitted')
+    if (admitted instanceof RelayBytes) throw new Error('not admitted')
     return admitted
   }
   const forwardMetered = async (path: string, body: unknown) => {
     const relay = await forwardRelay(await admitMetered(path, body))
-    if (relay instanceof Response) throw new Error('not forwarded')
+    if (relay instanceof RelayBytes) throw new Error('not forwarded')
     return relay
   }
   const bodyBytes = (relay: AdmittedRelay) => parsePoktHttpRequest(relay.request.payload).bodyBz
@@ -464,7 +466,7 @@ describe('the worst case of token-metered services', () => {
     await expectSpent(relay, before)
     // A per-request service reserves one relay, whatever max_tokens says.
     const plain = await admitTo(ctx, '/v1/chat/completions', { ...chat, max_tokens: 5_000 })
-    if (plain instanceof Response) throw new Error('not admitted')
+    if (plain instanceof RelayBytes) throw new Error('not admitted')
     const meter = (await ctx.meter.get(plain.sessionKey))!
     const consumed = meter.consumed
     plain.release()
@@ -480,7 +482,7 @@ describe('the worst case of token-metered services', () => {
     const relay = await forwardMetered('/v1/chat/completions', { ...chat, max_tokens: 200 })
     expect(await spent(relay)).toBeGreaterThan(before + 20)
     const res = await bufferRelay(relay, false)
-    expect(res.status).toBe(200)
+    expect(minerErrorOf(res)).toBeUndefined()
     // The stub's usage: 12 prompt + 3 completion tokens, ceil(15 / 10) = 2 quanta.
     await expectSpent(relay, before + 2)
   })
@@ -518,8 +520,8 @@ describe('the worst case of token-metered services', () => {
       getMetricValue(metered.metrics.relaysRejected, { service: SERVICE_ID, reason })
     for (const bad of [{ max_tokens: -1 }, { max_tokens: 1.5 }, { max_tokens: 'x' }, { n: 0 }]) {
       const res = await admitTo(metered, '/v1/chat/completions', { ...chat, ...bad })
-      expect(res, JSON.stringify(bad)).toBeInstanceOf(Response)
-      const error = await minerErrorOf(res as Response)
+      expect(res, JSON.stringify(bad)).toBeInstanceOf(RelayBytes)
+      const error = await minerErrorOf(res as RelayBytes)
       expect(error).toMatchObject({
         code: relayMinerErrors.serviceInvalidRelayRequest.abciCode,
       })
@@ -547,8 +549,8 @@ describe('the worst case of token-metered services', () => {
       ...chat,
       max_tokens: (left + 1) * 10,
     })
-    expect(huge).toBeInstanceOf(Response)
-    const error = await minerErrorOf(huge as Response)
+    expect(huge).toBeInstanceOf(RelayBytes)
+    const error = await minerErrorOf(huge as RelayBytes)
     expect(error).toMatchObject({ code: relayMinerErrors.rateLimited.abciCode })
     expect(error!.message).toContain('worst case')
     expect(await rejected('WORST_CASE_OVER_BUDGET')).toBe(1)
@@ -557,5 +559,134 @@ describe('the worst case of token-metered services', () => {
     const small = await admitMetered('/v1/chat/completions', { ...chat, max_tokens: 5 })
     small.release()
     await expectSpent(small, before)
+  })
+})
+
+describe('the relay endpoint on Node’s server (relay-http.ts)', () => {
+  /**
+   * The relay app behind the direct route, as the supplier serves it; counts the requests that
+   * reach the hono app and the socket flushes (one `write`/`writev` system call each).
+   */
+  async function serveRelays(c: RelayServerContext) {
+    const relayApp = createRelayApp(c)
+    let viaHono = 0
+    const server = await startServer({
+      fetch: (request) => {
+        viaHono++
+        return relayApp.fetch(request)
+      },
+      port: 0,
+      host: '127.0.0.1',
+    })
+    serveAhead(server.server, createRelayListener(c))
+    const flushes: string[] = []
+    server.server.on('connection', (socket: Socket) => {
+      const s = socket as unknown as Record<string, (...args: unknown[]) => unknown>
+      for (const name of ['_write', '_writev'] as const) {
+        const original = s[name]!
+        s[name] = function (this: unknown, ...args: unknown[]) {
+          const chunks =
+            name === '_writev' ? (args[0] as { chunk: unknown }[]).map((x) => x.chunk) : [args[0]]
+          flushes.push(chunks.map((x) => Buffer.from(x as Uint8Array).toString('latin1')).join(''))
+          return original.apply(this, args)
+        }
+      }
+    })
+    return { server, flushes, viaHono: () => viaHono }
+  }
+
+  const postRelay = (url: string, body: Uint8Array | ReadableStream<Uint8Array>) =>
+    fetch(url, { method: 'POST', body: body as BodyInit, duplex: 'half' } as RequestInit)
+
+  it('answers a buffered relay without hono: head, length and signed bytes in one write', async () => {
+    const s = await serveRelays(ctx)
+    try {
+      const request = await app.signRelay({ path: '/v1/chat/completions', body: chat })
+      const res = await postRelay(s.server.url, serializeRelayRequest(request))
+      const bytes = new Uint8Array(await res.arrayBuffer())
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe('application/octet-stream')
+      expect(res.headers.get('content-length')).toBe(String(bytes.length))
+      const verified = verifyRelayResponse(bytes, {
+        sessionHeader: request.meta!.sessionHeader!,
+        supplierOperatorAddress: ctx.operatorAddress,
+        supplierPublicKey: getPublicKey(ctx.privateKey),
+      })
+      expect(verified.ok).toBe(true)
+      expect(s.viaHono()).toBe(0)
+      expect(s.flushes).toHaveLength(1)
+      expect(s.flushes[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n/)
+      expect(s.flushes[0]!.endsWith(Buffer.from(bytes).toString('latin1'))).toBe(true)
+      expect(ctx.inFlight.count).toBe(0)
+      // The GET routes still go to the hono app.
+      expect((await fetch(`${s.server.url}/healthz`)).status).toBe(200)
+      expect(s.viaHono()).toBe(1)
+    } finally {
+      await s.server.stop()
+    }
+  })
+
+  it('refuses a body over the limit, with or without its length, and serves the connection on', async () => {
+    const s = await serveRelays(ctx)
+    try {
+      const huge = new Uint8Array(8 * 1024).fill(1) // the service takes 4 KiB
+      const declared = await postRelay(s.server.url, huge)
+      expect(
+        minerErrorOf(new RelayBytes(new Uint8Array(await declared.arrayBuffer()))),
+      ).toMatchObject({
+        code: relayMinerErrors.maxBodyExceeded.abciCode,
+      })
+      const chunked = await postRelay(
+        s.server.url,
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(huge)
+            controller.close()
+          },
+        }),
+      )
+      expect(
+        minerErrorOf(new RelayBytes(new Uint8Array(await chunked.arrayBuffer()))),
+      ).toMatchObject({
+        code: relayMinerErrors.maxBodyExceeded.abciCode,
+      })
+      const request = await app.signRelay({ path: '/v1/chat/completions', body: chat })
+      const next = await postRelay(s.server.url, serializeRelayRequest(request))
+      expect(minerErrorOf(new RelayBytes(new Uint8Array(await next.arrayBuffer())))).toBeUndefined()
+      expect(s.viaHono()).toBe(0)
+    } finally {
+      await s.server.stop()
+    }
+  })
+
+  it('a client that leaves mid-upload is logged at debug, neither failed nor rejected', async () => {
+    const lines: Record<string, unknown>[] = []
+    const c: RelayServerContext = {
+      ...ctx,
+      metrics: createSupplierMetrics(),
+      logger: createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) }),
+    }
+    const s = await serveRelays(c)
+    try {
+      // The head and half of the declared body, then the socket closes.
+      const request = httpRequest(s.server.url, {
+        method: 'POST',
+        headers: { 'content-length': '60' },
+      })
+      request.on('error', () => {})
+      request.write(new Uint8Array(30))
+      await new Promise((r) => setTimeout(r, 100))
+      request.destroy()
+      await new Promise((r) => setTimeout(r, 300))
+      expect(lines.filter((l) => l['level'] === 'error' || l['level'] === 'warn')).toEqual([])
+      expect(lines.find((l) => l['msg'] === 'relay client left mid-upload')).toMatchObject({
+        level: 'debug',
+      })
+      const metrics = await c.metrics.render()
+      expect(metrics).not.toMatch(/supplier_relays_(rejected|failed)_total\{/)
+      expect(c.inFlight.count).toBe(0)
+    } finally {
+      await s.server.stop()
+    }
   })
 })

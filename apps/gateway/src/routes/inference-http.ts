@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createCorsHeaders } from '@decai/app-kit/cors'
+import { type DirectRoute, drainAfter, readIncomingBody } from '@decai/app-kit/node-http'
 import { CORS_EXPOSE_HEADERS } from '../app.js'
 import { sendAnswer, toErrorAnswer } from '../client-answer.js'
 import type { EndpointName } from '../config.js'
@@ -14,14 +15,8 @@ import { bodyTooLarge, type InferenceInput, inferenceRoutes, runInference } from
 // goes out in one socket write with its head, and a stream's head with its first events.
 // Everything else (preflights, other methods, other routes) goes on to the hono app.
 
-/** Most bytes read past the end of a refused upload before its connection is dropped. */
-const MAX_DRAIN_BYTES = 64 * 1024 * 1024
-const DRAIN_TIMEOUT_MS = 500
-
-/** A request listener step: serves the inference routes and returns true, else returns false. */
-export function createInferenceListener(
-  deps: GatewayAppDependencies,
-): (req: IncomingMessage, res: ServerResponse) => boolean {
+/** Serves the inference routes (a step ahead of the hono app, see `serveAhead`). */
+export function createInferenceListener(deps: GatewayAppDependencies): DirectRoute {
   const routes = new Map<string, EndpointName>(inferenceRoutes.map((r) => [r.path, r.endpoint]))
   const corsHeaders = createCorsHeaders({
     allowedOrigins: deps.config.cors.allowedOrigins,
@@ -62,81 +57,11 @@ function toInput(req: IncomingMessage, res: ServerResponse): InferenceInput {
       const value = req.headers[name]
       return Array.isArray(value) ? value.join(', ') : value
     },
-    readBody: (max) => readIncoming(req, max, () => left.abort()),
+    readBody: async (max) => {
+      const body = await readIncomingBody(req, max, () => left.abort())
+      if (body === undefined) throw bodyTooLarge(max)
+      return body
+    },
     signal: left.signal,
   }
-}
-
-/** The body's bytes; `BODY_TOO_LARGE` past `max` (declared or read), without reading the rest. */
-function readIncoming(
-  req: IncomingMessage,
-  max: number,
-  onClientLeft: () => void,
-): Promise<Uint8Array> {
-  const declared = Number(req.headers['content-length'] ?? Number.NaN)
-  if (Number.isFinite(declared) && declared > max) return Promise.reject(bodyTooLarge(max))
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const done = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
-      req.off('close', onClose)
-    }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > max) {
-        done()
-        req.pause()
-        reject(bodyTooLarge(max))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      done()
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
-    }
-    // The upload cut short: the client left (`client left` in the log, not a failure).
-    const onError = (error: Error) => {
-      done()
-      onClientLeft()
-      reject(error)
-    }
-    const onClose = () => {
-      done()
-      if (req.readableEnded) return onEnd()
-      onClientLeft()
-      reject(new Error('Client connection prematurely closed.'))
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-    req.on('close', onClose)
-  })
-}
-
-/**
- * After answering a request whose body was not read to its end (refused as too large), reads
- * and drops the rest, so the connection can serve the next request; past a bound, drops it.
- */
-function drainAfter(req: IncomingMessage, res: ServerResponse): void {
-  if (req.readableEnded || req.destroyed || !req.readableDidRead) return
-  res.once('finish', () => {
-    if (req.readableEnded) return
-    let read = 0
-    const drop = () => {
-      clearTimeout(timer)
-      req.socket?.destroy()
-    }
-    const timer = setTimeout(drop, DRAIN_TIMEOUT_MS)
-    timer.unref()
-    req.on('data', (chunk: Buffer) => {
-      read += chunk.length
-      if (read > MAX_DRAIN_BYTES) drop()
-    })
-    req.once('end', () => clearTimeout(timer))
-    req.resume()
-  })
 }
