@@ -109,6 +109,17 @@ async function main(): Promise<number> {
     await check(
       `pocketd's CLI queries every module over the devnet's gRPC (${grpcAddress}), as over its RPC`,
       async () => {
+        // A height whose session has the supplier in it: staked a block ago, it joins at the
+        // next session start, and before that the session query fails on both transports.
+        const sessionHeight = await poll(60_000, async () => {
+          const height = devnet.height
+          const found = await client
+            .getSession({ applicationAddress: appA.address, serviceId: SERVICES[0], height })
+            .catch(() => undefined)
+          return found?.suppliers.some((s) => s.operatorAddress === supplier.address)
+            ? height
+            : undefined
+        })
         const queries = [
           ...['application', 'gateway', 'supplier', 'service', 'session', 'shared'].map((m) => [
             m,
@@ -135,7 +146,7 @@ async function main(): Promise<number> {
           ['service', 'show-service', SERVICES[0]],
           // With its block height: the SDK's CLI sends `--height` over RPC but not over gRPC
           // (`client.Context.Invoke`), so "now" would be two different blocks.
-          ['session', 'get-session', appA.address, SERVICES[0], String(devnet.height)],
+          ['session', 'get-session', appA.address, SERVICES[0], String(sessionHeight)],
         ]
         const rpc = new URL(devnet.rpcUrl)
         const cli = (args: string[]) =>
