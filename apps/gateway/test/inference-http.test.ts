@@ -1,8 +1,8 @@
 // The inference routes on Node's server (routes/inference-http.ts): how an answer reaches the
 // socket, and the edges of reading a body there, with real parts around an executor whose
 // answer the test chooses.
-import type { Socket } from 'node:net'
 import { createLogger } from '@decai/app-kit/logger'
+import { recordSocketWrites } from '@decai/app-kit/node-http'
 import { SSE_HEADERS } from '@decai/app-kit/sse'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ClientAnswer } from '../src/client-answer.js'
@@ -56,19 +56,7 @@ async function serve(answer: () => ClientAnswer, lines: Record<string, unknown>[
     { port: 0, host: '127.0.0.1' },
   )
   running.push(server)
-  const flushes: string[] = []
-  server.server.on('connection', (socket: Socket) => {
-    const s = socket as unknown as Record<string, (...args: unknown[]) => unknown>
-    for (const name of ['_write', '_writev'] as const) {
-      const original = s[name]!
-      s[name] = function (this: unknown, ...args: unknown[]) {
-        const chunks =
-          name === '_writev' ? (args[0] as { chunk: unknown }[]).map((c) => c.chunk) : [args[0]]
-        flushes.push(chunks.map((c) => Buffer.from(c as Uint8Array).toString()).join(''))
-        return original.apply(this, args)
-      }
-    }
-  })
+  const flushes = recordSocketWrites(server.server)
   return { url: server.url, port: server.port, flushes }
 }
 

@@ -2,10 +2,10 @@
 // devnet's application over its real session and ring, the chain read through the supplier's
 // chain view, a SQLite session store, and a local HTTP backend.
 import { createServer, request as httpRequest, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { createLogger } from '@decai/app-kit/logger'
 import { getMetricValue } from '@decai/app-kit/metrics'
-import { serveAhead } from '@decai/app-kit/node-http'
+import { recordSocketWrites, serveAhead } from '@decai/app-kit/node-http'
 import { startServer } from '@decai/app-kit/server'
 import { createChainClient } from '@decai/chain'
 import { getPublicKey } from '@decai/crypto'
@@ -579,19 +579,7 @@ describe('the relay endpoint on Node’s server (relay-http.ts)', () => {
       host: '127.0.0.1',
     })
     serveAhead(server.server, createRelayListener(c))
-    const flushes: string[] = []
-    server.server.on('connection', (socket: Socket) => {
-      const s = socket as unknown as Record<string, (...args: unknown[]) => unknown>
-      for (const name of ['_write', '_writev'] as const) {
-        const original = s[name]!
-        s[name] = function (this: unknown, ...args: unknown[]) {
-          const chunks =
-            name === '_writev' ? (args[0] as { chunk: unknown }[]).map((x) => x.chunk) : [args[0]]
-          flushes.push(chunks.map((x) => Buffer.from(x as Uint8Array).toString('latin1')).join(''))
-          return original.apply(this, args)
-        }
-      }
-    })
+    const flushes = recordSocketWrites(server.server)
     return { server, flushes, viaHono: () => viaHono }
   }
 

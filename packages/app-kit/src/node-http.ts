@@ -97,3 +97,25 @@ export function drainAfter(req: IncomingMessage, res: ServerResponse): void {
     req.resume()
   })
 }
+
+/**
+ * Records what every connection of `server` hands its socket, one string (latin1) per flush:
+ * each `write` or `writev` system call the socket makes. For tests of how many writes an answer
+ * takes; not for production use (it wraps each socket's internal write methods).
+ */
+export function recordSocketWrites(server: Server): string[] {
+  const flushes: string[] = []
+  server.on('connection', (socket) => {
+    const s = socket as unknown as Record<string, (...args: unknown[]) => unknown>
+    for (const name of ['_write', '_writev'] as const) {
+      const original = s[name]!
+      s[name] = function (this: unknown, ...args: unknown[]) {
+        const chunks =
+          name === '_writev' ? (args[0] as { chunk: unknown }[]).map((c) => c.chunk) : [args[0]]
+        flushes.push(chunks.map((c) => Buffer.from(c as Uint8Array).toString('latin1')).join(''))
+        return original.apply(this, args)
+      }
+    }
+  })
+  return flushes
+}
