@@ -43,12 +43,7 @@ beforeAll(async () => {
   supplier = await startSupplier(
     supplierConfig(devnet, llm.url, { service: { maxRequestBytes: '64KiB' } }),
   )
-  app = new AppClient(
-    devnet,
-    account(devnet, 'application'),
-    supplier.operatorAddress,
-    supplier.publicKey,
-  )
+  app = AppClient.for(devnet, supplier)
 })
 
 afterAll(async () => {
@@ -212,12 +207,7 @@ describe('signature and ring (poktroll ring client)', () => {
 
   it("a ring that is not the application's: rings/3", async () => {
     const header = await app.session()
-    const other = new AppClient(
-      devnet,
-      account(devnet, 'user2'),
-      supplier.operatorAddress,
-      supplier.publicKey,
-    )
+    const other = AppClient.for(devnet, supplier, 'user2')
     const request = await signed(header, { signer: other.app.privateKey, ringOf: other })
     await expectMinerError(request, 'ringInvalidSignature')
   })
@@ -258,12 +248,7 @@ describe('session (poktroll relay authenticator)', () => {
 
   it('an application not staked for the service: relay_authenticator/1', async () => {
     const header = await app.session()
-    const user1 = new AppClient(
-      devnet,
-      account(devnet, 'user1'),
-      supplier.operatorAddress,
-      supplier.publicKey,
-    )
+    const user1 = AppClient.for(devnet, supplier, 'user1')
     const request = await signed(
       { ...header, applicationAddress: user1.app.address },
       { signer: user1.app.privateKey, ringOf: user1 },
@@ -371,12 +356,7 @@ describe('a misconfigured supplier (allowAddressMismatch)', () => {
 
 describe('rate limiting by application stake', () => {
   it('refuses an application whose stake cannot pay one relay: relayer_proxy/7', async () => {
-    const poor = new AppClient(
-      devnet,
-      account(devnet, 'user2'),
-      supplier.operatorAddress,
-      supplier.publicKey,
-    )
+    const poor = AppClient.for(devnet, supplier, 'user2')
     const request = await poor.signRelay({ path: '/v1/chat/completions', body: chatBody('Hi') })
     const response = await expectMinerError(request, 'rateLimited')
     // The client sees it as what it is.

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Supplier, startSupplier } from '../src/index.js'
 import {
   AppClient,
-  account,
   chatBody,
   driveUntil,
   SERVICE_ID,
@@ -29,12 +28,7 @@ beforeAll(async () => {
   ])
   await devnet.produceBlock()
   supplier = await startSupplier(supplierConfig(devnet, llm.url))
-  app = new AppClient(
-    devnet,
-    account(devnet, 'application'),
-    supplier.operatorAddress,
-    supplier.publicKey,
-  )
+  app = AppClient.for(devnet, supplier)
 })
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { type LlmServer, startLlmServer } from '@decai/llm-server'
 import { isSessionError } from '@decai/session'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Supplier, startSupplier } from '../src/index.js'
-import { AppClient, account, chatBody, startChain, supplierConfig } from './helpers.js'
+import { AppClient, chatBody, startChain, supplierConfig } from './helpers.js'
 
 let devnet: Devnet
 let llm: LlmServer
@@ -59,8 +59,6 @@ let slow: Supplier
 let refused: Supplier
 let failing: Supplier
 let dying: Supplier
-const clientFor = (s: Supplier) =>
-  new AppClient(devnet, account(devnet, 'application'), s.operatorAddress, s.publicKey)
 
 beforeAll(async () => {
   childPort = await freePort()
@@ -93,7 +91,7 @@ afterAll(async () => {
 const longAnswer = () => chatBody('Write a long story about a dragon.', { max_tokens: 400 })
 
 async function expectServing(s: Supplier) {
-  const client = clientFor(s)
+  const client = AppClient.for(devnet, s)
   const result = await client.send(
     s.url,
     await client.signRelay({
@@ -111,7 +109,7 @@ function expectStreamMinerError(error: unknown, pattern: RegExp) {
 
 describe('backend faults', () => {
   it('a backend slower than the service timeout: relayer_proxy/10, buffered or streamed', async () => {
-    const client = clientFor(slow)
+    const client = AppClient.for(devnet, slow)
     const started = performance.now()
     const result = await client.send(
       slow.url,
@@ -136,7 +134,7 @@ describe('backend faults', () => {
   })
 
   it('a backend that refuses connections: relayer_proxy/5 naming the cause', async () => {
-    const client = clientFor(refused)
+    const client = AppClient.for(devnet, refused)
     const result = await client.send(
       refused.url,
       await client.signRelay({ path: '/v1/chat/completions', body: chatBody('Hi') }),
@@ -159,7 +157,7 @@ describe('backend faults', () => {
   })
 
   it('a 5xx is passed through signed (the real status for the client) and not mined', async () => {
-    const client = clientFor(failing)
+    const client = AppClient.for(devnet, failing)
     const result = await client.send(
       failing.url,
       await client.signRelay({ path: '/v1/chat/completions', body: longAnswer() }),
@@ -189,7 +187,7 @@ describe('backend faults', () => {
   })
 
   it('a backend killed mid-answer: verified tokens, then a clear error; nothing mined', async () => {
-    const client = clientFor(dying)
+    const client = AppClient.for(devnet, dying)
     // One answer being collected whole, one being streamed: the backend dies under both.
     const buffered = client.send(
       dying.url,

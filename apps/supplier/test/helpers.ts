@@ -164,6 +164,20 @@ export class AppClient {
     this.client = createChainClient({ rpcUrl: devnet.rpcUrl })
   }
 
+  /** The devnet account `name` (the application by default) relaying to `supplier`. */
+  static for(
+    devnet: Devnet,
+    supplier: { operatorAddress: string; publicKey: Uint8Array },
+    name = 'application',
+  ): AppClient {
+    return new AppClient(
+      devnet,
+      account(devnet, name),
+      supplier.operatorAddress,
+      supplier.publicKey,
+    )
+  }
+
   async session(): Promise<SessionHeader> {
     const session = await this.client.getSession({
       applicationAddress: this.app.address,

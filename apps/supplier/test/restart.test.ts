@@ -60,12 +60,7 @@ async function crashInto(sessionId: string, from: SessionState, to: SessionState
 describe('restarts during the claim and proof lifecycle', () => {
   it('claims once, proves once, and the claim settles', async () => {
     supplier = await startSupplier(config)
-    const app = new AppClient(
-      devnet,
-      account(devnet, 'application'),
-      supplier.operatorAddress,
-      supplier.publicKey,
-    )
+    const app = AppClient.for(devnet, supplier)
     const header = await app.session()
     const id = header.sessionId
     for (let i = 0; i < 3; i++) {

@@ -12,7 +12,7 @@ import type { Devnet } from '@decai/devnet'
 import { createRelayStreamVerifier, serializeRelayRequest } from '@decai/session'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Supplier, startSupplier } from '../src/index.js'
-import { AppClient, account, chatBody, startChain, supplierConfig, tempDir } from './helpers.js'
+import { AppClient, chatBody, startChain, supplierConfig, tempDir } from './helpers.js'
 
 const PAUSE_MS = 150
 const TOKENS = 3
@@ -74,12 +74,7 @@ beforeAll(async () => {
       storage: { dir: tempDir(), synchronous: 'full' },
     }),
   )
-  app = new AppClient(
-    devnet,
-    account(devnet, 'application'),
-    supplier.operatorAddress,
-    supplier.publicKey,
-  )
+  app = AppClient.for(devnet, supplier)
 })
 
 afterAll(async () => {

@@ -18,7 +18,7 @@ import {
 } from '@decai/session'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { relayMinerErrors, type Supplier, startSupplier } from '../src/index.js'
-import { AppClient, account, chatBody, startChain, supplierConfig, waitUntil } from './helpers.js'
+import { AppClient, chatBody, startChain, supplierConfig, waitUntil } from './helpers.js'
 
 /** What only the backend's answer holds: it must never reach a client of a refused relay. */
 const SECRET = 'BACKEND-ANSWER-7f3a'
@@ -64,12 +64,7 @@ beforeAll(async () => {
     backend.once('exit', (code) => reject(new Error(`the backend exited with ${code}`)))
   })
   supplier = await startSupplier(supplierConfig(devnet, `http://127.0.0.1:${port}`))
-  app = new AppClient(
-    devnet,
-    account(devnet, 'application'),
-    supplier.operatorAddress,
-    supplier.publicKey,
-  )
+  app = AppClient.for(devnet, supplier)
 })
 
 afterAll(async () => {
